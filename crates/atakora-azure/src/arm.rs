@@ -1,0 +1,65 @@
+//! Small helpers for ARM expressions and the names the template refers to.
+
+use atakora_core::naming::ResourceName;
+use atakora_core::Plan;
+use serde_json::{Map, Value};
+
+/// `order-processor` → `orderProcessor`: variable and output keys.
+pub(crate) fn camel(key: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '-' || c == '_' {
+            upper = !out.is_empty();
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The template variable holding a resource name: a literal, or the base plus the
+/// deployment-time suffix parameter.
+pub(crate) fn name_variable(name: &ResourceName) -> Value {
+    match name.suffix {
+        None => Value::String(name.base.clone()),
+        Some(sep) => Value::String(format!("[format('{}{sep}{{0}}', parameters('nameSuffix'))]", name.base)),
+    }
+}
+
+/// `variables('x')`, for use inside an expression.
+pub(crate) fn var(key: &str) -> String {
+    format!("variables('{key}')")
+}
+
+/// `[variables('x')]`, as a property value.
+pub(crate) fn var_value(key: &str) -> Value {
+    Value::String(format!("[{}]", var(key)))
+}
+
+/// `resourceId('<type>', <args>...)` (inside an expression).
+pub(crate) fn resource_id(ty: &str, args: &[String]) -> String {
+    format!("resourceId('{ty}', {})", args.join(", "))
+}
+
+/// An ARM string literal inside an expression.
+pub(crate) fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The tags every taggable resource carries.
+pub(crate) fn tags(plan: &Plan) -> Value {
+    let mut m = Map::new();
+    for (k, v) in &plan.tags {
+        m.insert(k.clone(), Value::String(v.clone()));
+    }
+    Value::Object(m)
+}
+
+/// `[...]` around an expression.
+pub(crate) fn expr(e: impl AsRef<str>) -> Value {
+    Value::String(format!("[{}]", e.as_ref()))
+}

@@ -1,0 +1,42 @@
+//! atakora's Azure target: a [`Plan`] becomes an ARM template, its parameters file and a
+//! manifest. One module per resource family; [`template`] assembles them in a fixed order so
+//! the same plan always gives the same bytes.
+
+pub mod api_versions;
+mod arm;
+mod cosmos;
+pub mod limits;
+pub mod manifest;
+mod monitor;
+mod roles;
+mod storage;
+pub mod template;
+mod web;
+
+pub use atakora_core::naming::unique_string;
+pub use template::{parameters, template};
+
+use atakora_core::Plan;
+use serde_json::Value;
+
+/// Every file of one deployment, rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub template: String,
+    pub parameters: String,
+    pub manifest: String,
+}
+
+/// Render `plan` into the three files of `target/atakora/<backend>/<env>/`.
+pub fn render(plan: &Plan) -> Rendered {
+    let template = template(plan);
+    let manifest = manifest::manifest(plan, &template);
+    Rendered { template: to_text(&template), parameters: to_text(&parameters(plan)), manifest: to_text(&manifest) }
+}
+
+/// The one JSON text form: two-space indentation, keys in emission order, a final newline.
+pub fn to_text(value: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("serde_json::Value always serializes");
+    s.push('\n');
+    s
+}

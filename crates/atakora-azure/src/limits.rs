@@ -1,0 +1,36 @@
+//! ARM's own limits on one template (shared/azure-facts.md §8), checked before a template is
+//! written: a template over them would be refused at deployment.
+
+use atakora_core::{Code, Diagnostic};
+use serde_json::Value;
+
+pub const MAX_TEMPLATE_BYTES: usize = 4 * 1024 * 1024;
+pub const MAX_RESOURCES: usize = 800;
+pub const MAX_PARAMETERS: usize = 256;
+pub const MAX_VARIABLES: usize = 512;
+pub const MAX_OUTPUTS: usize = 64;
+
+/// Resources in `template`, nested children included.
+pub fn resource_count(template: &Value) -> usize {
+    fn count(list: Option<&Value>) -> usize {
+        list.and_then(Value::as_array).map_or(0, |rs| rs.iter().map(|r| 1 + count(r.get("resources"))).sum())
+    }
+    count(template.get("resources"))
+}
+
+/// Every ARM limit `template` (rendered as `text`) breaks.
+pub fn check(template: &Value, text: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let len = |k: &str| template.get(k).and_then(Value::as_object).map_or(0, |o| o.len());
+    let mut over = |what: &str, n: usize, max: usize| {
+        if n > max {
+            out.push(Diagnostic::new(Code::ArmLimit, format!("the template has {n} {what}, above ARM's limit of {max}")).help("split the backend into two backends"));
+        }
+    };
+    over("bytes", text.len(), MAX_TEMPLATE_BYTES);
+    over("resources", resource_count(template), MAX_RESOURCES);
+    over("parameters", len("parameters"), MAX_PARAMETERS);
+    over("variables", len("variables"), MAX_VARIABLES);
+    over("outputs", len("outputs"), MAX_OUTPUTS);
+    out
+}

@@ -1,0 +1,244 @@
+//! Diagnostics: every mistake and every warning has a stable code.
+//!
+//! The same codes come out of the proc macros (as spanned compile errors), of
+//! `Plan::validate()` and of the build helper. `docs/errors.md` lists them all.
+
+use serde::Serialize;
+use std::fmt;
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $name:ident = $code:literal, $sev:ident; )*) => {
+        /// A stable diagnostic code (`ATK0xxx`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $(#[$doc])* $name, )* }
+
+        impl Code {
+            /// Every code, in numeric order.
+            pub const ALL: &'static [Code] = &[ $( Code::$name, )* ];
+
+            /// `ATK0xxx`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$name => $code, )* }
+            }
+
+            /// Whether the code stops a build (error) or only informs (warning).
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$name => Severity::$sev, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The attribute's arguments are not valid syntax.
+    Syntax = "ATK0001", Error;
+    /// An option name the attribute does not know.
+    UnknownOption = "ATK0002", Error;
+    /// The same option given twice.
+    DuplicateOption = "ATK0003", Error;
+    /// An option given a value of the wrong kind (a string where a number is expected, ...).
+    WrongValueType = "ATK0004", Error;
+    /// An option value outside the words the option accepts.
+    UnknownValue = "ATK0005", Error;
+    /// `#[crud_api]` / `#[functions_app]` / `#[backend]` on an item they cannot describe.
+    WrongItem = "ATK0010", Error;
+    /// A generic entity or backend.
+    GenericItem = "ATK0011", Error;
+    /// A CRUD entity without a field serialized as `id`.
+    MissingId = "ATK0012", Error;
+    /// A partition key path that does not start with `/`.
+    PartitionKeySyntax = "ATK0101", Error;
+    /// A partition key path that is not a serialized field of the entity.
+    PartitionKeyUnknownField = "ATK0102", Error;
+    /// Hierarchical partition key: more than 3 paths, none, or a path twice.
+    PartitionKeyCount = "ATK0103", Error;
+    /// `ttl` outside `-1` and `1..=2147483647`.
+    TtlRange = "ATK0110", Error;
+    /// `throughput` outside 400..=1,000,000 or not a multiple of 100.
+    ThroughputRange = "ATK0111", Error;
+    /// `autoscale` maximum outside 1000..=1,000,000 or not a multiple of 1000.
+    AutoscaleRange = "ATK0112", Error;
+    /// `serverless` together with `throughput` or `autoscale`, or both of those.
+    ThroughputConflict = "ATK0113", Error;
+    /// `operations(...)` empty, unknown or repeated.
+    Operations = "ATK0114", Error;
+    /// `cache(ttl)` of 0.
+    CacheTtl = "ATK0115", Error;
+    /// `health_check(...)` values out of range.
+    HealthCheck = "ATK0116", Error;
+    /// `entity_name` or `container` not a legal name.
+    EntityName = "ATK0117", Error;
+    /// `unique_keys` path malformed or not a serialized field.
+    UniqueKeys = "ATK0118", Error;
+    /// A per-environment value names an environment the backend does not declare, or
+    /// leaves a declared one without a value.
+    PerEnvironment = "ATK0120", Error;
+    /// `#[functions_app(memory_mb)]` not 512, 2048 or 4096.
+    MemoryMb = "ATK0201", Error;
+    /// `#[functions_app(max_instances)]` outside 40..=1000.
+    MaxInstances = "ATK0202", Error;
+    /// `#[functions_app(always_ready)]` above `max_instances`.
+    AlwaysReady = "ATK0203", Error;
+    /// A backend field that is not `CrudApi<T>` or `FunctionsApp<T>`.
+    BackendField = "ATK0301", Error;
+    /// A backend with no components.
+    EmptyBackend = "ATK0302", Error;
+    /// The same entity or functions app twice in one backend.
+    DuplicateComponent = "ATK0303", Error;
+    /// An environment name that is not legal, or given twice.
+    EnvironmentName = "ATK0304", Error;
+    /// `location` is not an Azure region.
+    Location = "ATK0305", Error;
+    /// `retention_days`, `sampling_percentage` or alert values out of range.
+    Monitoring = "ATK0307", Error;
+    /// `alerting(email)` not an e-mail address.
+    Email = "ATK0310", Error;
+    /// `naming(pattern)` with an unknown placeholder, or without `{type}`.
+    NamingPattern = "ATK0311", Error;
+    /// A tag key or value Azure refuses.
+    Tag = "ATK0312", Error;
+    /// `networking(...)` malformed (e.g. an address space that is not a CIDR block).
+    Networking = "ATK0313", Error;
+    /// `app` not usable in resource names.
+    AppName = "ATK0314", Error;
+    /// `auto_scale(...)` out of range.
+    AutoScale = "ATK0315", Error;
+    /// `limits(...)` value of 0.
+    LimitValue = "ATK0316", Error;
+    /// A plan asked for an environment the backend does not declare.
+    UnknownEnvironment = "ATK0401", Error;
+    /// More Cosmos DB accounts than `limits(max_cosmos_accounts)` allows.
+    CosmosAccountLimit = "ATK0402", Error;
+    /// A database's summed throughput above `limits(max_throughput_per_database)`.
+    DatabaseThroughputLimit = "ATK0403", Error;
+    /// More Function Apps than `limits(max_function_apps)` allows.
+    FunctionAppLimit = "ATK0404", Error;
+    /// More storage accounts than `limits(max_storage_accounts)` allows.
+    StorageAccountLimit = "ATK0405", Error;
+    /// A name that cannot be made legal for its resource type.
+    IllegalName = "ATK0406", Error;
+    /// Two resources of one type and scope with the same name.
+    NameCollision = "ATK0407", Error;
+    /// The template is over an ARM limit (4 MB, 800 resources, 256 parameters, 64 outputs).
+    ArmLimit = "ATK0408", Error;
+    /// An accepted option whose Azure effect is not built yet; the template does not reflect it.
+    NotYetEmitted = "ATK0901", Warning;
+    /// Serverless and provisioned entities in one backend: two Cosmos DB accounts.
+    CosmosAccountSplit = "ATK0902", Warning;
+    /// A name was shortened to fit its resource type (a hash keeps it unique).
+    NameShortened = "ATK0903", Warning;
+    /// HTTPS enforcement turned off.
+    HttpsOff = "ATK0904", Warning;
+    /// More than 25 containers share one database's throughput: another database is added.
+    DatabaseSplit = "ATK0905", Warning;
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One finding: a code, one sentence naming the construct, and the fix when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic { code, severity: code.severity(), message: message.into(), help: None }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn help_opt(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The compiler-facing text: `ATK0110: message` and, on its own line, `help: ...`.
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n\n= help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The closest candidate to `input`, when it is close enough to be a likely typo: at most
+/// one edit per three characters (transpositions count once), or a Jaro-Winkler similarity
+/// of 0.9 for longer words with a shared prefix. Case is ignored.
+pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = input.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .filter_map(|c| {
+            let cl = c.to_ascii_lowercase();
+            let distance = strsim::osa_distance(&lower, &cl);
+            let similarity = strsim::jaro_winkler(&lower, &cl);
+            let close = distance <= (lower.len().max(cl.len()) / 3).max(1) || similarity >= 0.9;
+            close.then_some((distance, std::cmp::Reverse((similarity * 1e6) as u64), c))
+        })
+        .min()
+        .map(|(_, _, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in Code::ALL {
+            let s = c.as_str();
+            assert!(s.len() == 7 && s.starts_with("ATK") && s[3..].bytes().all(|b| b.is_ascii_digit()), "{s}");
+            assert!(seen.insert(s), "duplicate code {s}");
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(closest("tll", ["ttl", "throughput", "cache"]), Some("ttl"));
+        assert_eq!(closest("partition_kye", ["partition_key", "ttl"]), Some("partition_key"));
+        assert_eq!(closest("zzzz", ["ttl", "cache"]), None);
+        assert_eq!(closest("lst", ["create", "read", "update", "delete", "list"]), Some("list"));
+        assert_eq!(closest("Sesion", ["Eventual", "Session", "Strong"]), Some("Session"));
+        assert_eq!(closest("autoscal", ["autoscale", "auto_scale"]), Some("autoscale"));
+    }
+
+    #[test]
+    fn display_has_code_and_help() {
+        let d = Diagnostic::new(Code::TtlRange, "`ttl` must be -1 or 1..=2147483647, not 0").help("use -1");
+        assert_eq!(d.to_string(), "ATK0110: `ttl` must be -1 or 1..=2147483647, not 0\n\n= help: use -1");
+        assert_eq!(d.severity, Severity::Error);
+    }
+}

@@ -1,0 +1,27 @@
+//! atakora's model, Azure-agnostic where it can be.
+//!
+//! The pipeline, one module per stage:
+//!
+//! | stage | module | input → output |
+//! |---|---|---|
+//! | spec | [`spec`] | the typed, `const`-constructible description of every attribute |
+//! | parse | `parse` (feature `parse`) | attribute tokens + the annotated item → spec, with spanned errors |
+//! | check | [`check`] | every value rule, in one place, shared by the parser and [`resolve`] |
+//! | resolve | [`resolve`] | a backend spec + an environment → a [`plan::Plan`] of shared resources |
+//! | naming | [`naming`] | pattern, per-type rules, sanitising → final resource names |
+//!
+//! ARM emission lives in `atakora-azure`; this crate never produces JSON.
+
+pub mod check;
+pub mod diag;
+pub mod naming;
+pub mod plan;
+pub mod resolve;
+pub mod spec;
+
+#[cfg(feature = "parse")]
+pub mod parse;
+
+pub use diag::{Code, Diagnostic, Severity};
+pub use plan::Plan;
+pub use resolve::{resolve, ResolveError};

@@ -1,0 +1,304 @@
+//! Names: the pattern, the per-type rules, sanitising, and ARM's `uniqueString`.
+//!
+//! A name is built from the backend's pattern (default `{type}-{app}-{env}-{purpose}`), then
+//! made legal for its resource type: characters mapped, case folded, separators collapsed.
+//! Globally unique names get a deployment-time suffix (`take(uniqueString(resourceGroup().id), 6)`
+//! through the template's `nameSuffix` parameter), so the length budget reserves room for it.
+//! A name that is still too long is shortened with a hash of the full name, so two different
+//! inputs never meet, and the user is told ([`Code::NameShortened`]) — or, with
+//! `naming(strict = true)`, it is an error.
+
+use crate::diag::{Code, Diagnostic};
+use serde::Serialize;
+use std::fmt;
+
+/// The characters a resource type accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charset {
+    /// `a-z0-9` (storage accounts).
+    LowerAlnum,
+    /// `a-z0-9-`, no leading, trailing or double `-` (Cosmos accounts, blob containers).
+    LowerAlnumHyphen,
+    /// `a-zA-Z0-9-`, no leading or trailing `-` (sites, plans, workspaces).
+    AlnumHyphen,
+    /// `a-zA-Z0-9-_` (Cosmos databases and containers: atakora keeps to these).
+    AlnumHyphenUnderscore,
+}
+
+/// One resource type's naming rule (shared/azure-facts.md §1).
+#[derive(Debug, Clone, Copy)]
+pub struct NameRule {
+    /// The Cloud Adoption Framework abbreviation, `{type}` in the pattern.
+    pub abbr: &'static str,
+    pub min: usize,
+    pub max: usize,
+    pub charset: Charset,
+    /// Unique across Azure (a DNS name): carries the unique suffix.
+    pub global: bool,
+}
+
+/// The resource types atakora names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum ResourceKind {
+    CosmosAccount,
+    CosmosDatabase,
+    CosmosContainer,
+    StorageAccount,
+    BlobContainer,
+    FunctionApp,
+    AppServicePlan,
+    LogAnalytics,
+    AppInsights,
+}
+
+impl ResourceKind {
+    pub fn rule(self) -> NameRule {
+        use Charset::*;
+        let r = |abbr, min, max, charset, global| NameRule { abbr, min, max, charset, global };
+        match self {
+            ResourceKind::CosmosAccount => r("cosno", 3, 44, LowerAlnumHyphen, true),
+            ResourceKind::CosmosDatabase => r("cosmos", 1, 255, AlnumHyphenUnderscore, false),
+            ResourceKind::CosmosContainer => r("", 1, 255, AlnumHyphenUnderscore, false),
+            ResourceKind::StorageAccount => r("st", 3, 24, LowerAlnum, true),
+            ResourceKind::BlobContainer => r("", 3, 63, LowerAlnumHyphen, false),
+            ResourceKind::FunctionApp => r("func", 2, 60, AlnumHyphen, true),
+            ResourceKind::AppServicePlan => r("asp", 1, 60, AlnumHyphen, false),
+            ResourceKind::LogAnalytics => r("log", 4, 63, AlnumHyphen, false),
+            ResourceKind::AppInsights => r("appi", 1, 260, AlnumHyphen, false),
+        }
+    }
+}
+
+/// Length of the deployment-time unique suffix of global names.
+pub const SUFFIX_LEN: usize = 6;
+
+/// A final resource name: literal, or a literal base plus the deployment-time unique suffix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceName {
+    /// The legal, literal part.
+    pub base: String,
+    /// `Some(separator)` when the unique suffix follows the base (`"-"`, or `""` for storage).
+    pub suffix: Option<&'static str>,
+}
+
+impl ResourceName {
+    pub fn literal(base: impl Into<String>) -> Self {
+        ResourceName { base: base.into(), suffix: None }
+    }
+}
+
+/// `cosno-shop-prod-{suffix}`: how plans and manifests show a name before deployment.
+impl fmt::Display for ResourceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.suffix {
+            None => f.write_str(&self.base),
+            Some(sep) => write!(f, "{}{sep}{{suffix}}", self.base),
+        }
+    }
+}
+
+impl Serialize for ResourceName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What the pattern's placeholders stand for in one backend and environment.
+#[derive(Debug, Clone)]
+pub struct Namer<'a> {
+    pub pattern: &'a str,
+    pub app: &'a str,
+    pub env: &'a str,
+    pub backend: &'a str,
+    pub region: &'a str,
+    pub unique_suffix: bool,
+    pub strict: bool,
+}
+
+impl Namer<'_> {
+    /// The name of a resource of `kind` serving `purpose` (may be empty). Warnings about
+    /// shortened names go to `diagnostics`; a name that cannot be made legal is an error.
+    pub fn name(&self, kind: ResourceKind, purpose: &str, diagnostics: &mut Vec<Diagnostic>) -> Result<ResourceName, Diagnostic> {
+        let rule = kind.rule();
+        let raw = self
+            .pattern
+            .replace("{type}", rule.abbr)
+            .replace("{app}", self.app)
+            .replace("{env}", self.env)
+            .replace("{purpose}", purpose)
+            .replace("{backend}", self.backend)
+            .replace("{region}", self.region);
+        let suffix = (rule.global && self.unique_suffix).then_some(match rule.charset {
+            Charset::LowerAlnum => "",
+            _ => "-",
+        });
+        let budget = rule.max - suffix.map_or(0, |sep| sep.len() + SUFFIX_LEN);
+        let clean = sanitize(&raw, rule.charset);
+        let base = if clean.len() > budget {
+            let short = shorten(&clean, budget, rule.charset);
+            if self.strict {
+                return Err(Diagnostic::new(
+                    Code::IllegalName,
+                    format!("the {kind:?} name `{clean}` is longer than {budget} characters and `naming(strict = true)` forbids shortening it"),
+                )
+                .help("shorten `app`, the environment or the pattern"));
+            }
+            diagnostics.push(
+                Diagnostic::new(Code::NameShortened, format!("the {kind:?} name `{clean}` was shortened to `{short}` to fit {budget} characters"))
+                    .help("shorten `app`, the environment or the pattern, or set `naming(strict = true)` to make this an error"),
+            );
+            short
+        } else {
+            clean
+        };
+        if base.len() + suffix.map_or(0, |_| SUFFIX_LEN) < rule.min || base.is_empty() {
+            return Err(Diagnostic::new(Code::IllegalName, format!("the {kind:?} name `{base}` (from `{raw}`) is shorter than {} characters", rule.min)));
+        }
+        Ok(ResourceName { base, suffix })
+    }
+}
+
+/// Map `raw` onto `charset`: fold case where the type is lowercase-only, turn other characters
+/// into `-` (or drop them where `-` is not allowed), collapse and trim separators.
+pub fn sanitize(raw: &str, charset: Charset) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        let c = match charset {
+            Charset::LowerAlnum | Charset::LowerAlnumHyphen => c.to_ascii_lowercase(),
+            _ => c,
+        };
+        let keep = c.is_ascii_alphanumeric() || (charset == Charset::AlnumHyphenUnderscore && c == '_');
+        if keep {
+            out.push(c);
+        } else if charset != Charset::LowerAlnum && !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches(['-', '_']).to_string()
+}
+
+/// Cut `name` to `budget` characters, ending in 4 characters of a hash of the whole name, so
+/// that two names sharing a long prefix stay distinct.
+fn shorten(name: &str, budget: usize, charset: Charset) -> String {
+    let hash = &unique_string(&[name])[..4];
+    let sep = if charset == Charset::LowerAlnum { "" } else { "-" };
+    let keep = budget.saturating_sub(hash.len() + sep.len());
+    let head = name[..keep].trim_end_matches(['-', '_']);
+    format!("{head}{sep}{hash}")
+}
+
+/// ARM's `uniqueString(...)`: 13 characters of `[a-z2-7]` from a MurmurHash3-x86-128 variant
+/// over the arguments joined with `-` (shared/azure-facts.md §8, with its test vectors).
+pub fn unique_string(args: &[&str]) -> String {
+    const C1: u32 = 0x239B_961B;
+    const C2: u32 = 0xAB0E_9789;
+    let data = args.join("-");
+    let bytes = data.as_bytes();
+    let (mut h1, mut h2) = (0u32, 0u32);
+    let le = |b: &[u8]| b.iter().rev().fold(0u32, |acc, &x| (acc << 8) | u32::from(x));
+    let blocks = bytes.len() / 8;
+    for i in 0..blocks {
+        let b = &bytes[i * 8..i * 8 + 8];
+        let k1 = le(&b[..4]).wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        h1 ^= k1;
+        h1 = h1.rotate_left(19).wrapping_add(h2).wrapping_mul(5).wrapping_add(0x561C_CD1B);
+        let k2 = le(&b[4..]).wrapping_mul(C2).rotate_left(17).wrapping_mul(C1);
+        h2 ^= k2;
+        h2 = h2.rotate_left(13).wrapping_add(h1).wrapping_mul(5).wrapping_add(0x0BCA_A747);
+    }
+    let tail = &bytes[blocks * 8..];
+    if !tail.is_empty() {
+        let first = &tail[..tail.len().min(4)];
+        h1 ^= le(first).wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        if tail.len() > 4 {
+            h2 ^= le(&tail[4..]).wrapping_mul(C2).rotate_left(17).wrapping_mul(C1);
+        }
+    }
+    let len = bytes.len() as u32;
+    h1 ^= len;
+    h2 ^= len;
+    h1 = h1.wrapping_add(h2);
+    h2 = h2.wrapping_add(h1);
+    h1 = fmix32(h1);
+    h2 = fmix32(h2);
+    h1 = h1.wrapping_add(h2);
+    h2 = h2.wrapping_add(h1);
+    let mut h = (u64::from(h2) << 32) | u64::from(h1);
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut out = String::with_capacity(13);
+    for _ in 0..13 {
+        out.push(ALPHABET[(h >> 59) as usize] as char);
+        h <<= 5;
+    }
+    out
+}
+
+fn fmix32(mut x: u32) -> u32 {
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x85EB_CA6B);
+    x ^= x >> 13;
+    x = x.wrapping_mul(0xC2B2_AE35);
+    x ^= x >> 16;
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_string_matches_arm() {
+        // Real ARM / Bicep outputs (shared/azure-facts.md §8).
+        let vectors: &[(&[&str], &str)] = &[
+            (&["aaa"], "zavj67f3en4hc"),
+            (&["bbb"], "w5eragfxe33cy"),
+            (&["zzz"], "cryksdzzzawae"),
+            (&["xxx", "yyy", "zzz"], "lghi7k5js7itq"),
+            (&["test"], "rbgf3xv4ufgzg"),
+            (&["hello", "world"], "a7wkljktk6wne"),
+            (&["abc"], "cgtzqvhu4i23s"),
+            (&["/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/my-rg"], "bmg7c6xu4tw46"),
+            (&["foo", "bar", "baz"], "xzi4ioaxtmth4"),
+            (&["/subscriptions/00000000-0000-0000-0000-000000000000", "resource-id"], "cwvxuqg24sifi"),
+        ];
+        for (args, want) in vectors {
+            assert_eq!(unique_string(args), *want, "uniqueString({args:?})");
+        }
+    }
+
+    fn namer<'a>(app: &'a str, env: &'a str) -> Namer<'a> {
+        Namer { pattern: "{type}-{app}-{env}-{purpose}", app, env, backend: "b", region: "eastus", unique_suffix: true, strict: false }
+    }
+
+    #[test]
+    fn storage_names_are_lowercase_alnum_with_room_for_suffix() {
+        let mut d = vec![];
+        let n = namer("shop", "prod").name(ResourceKind::StorageAccount, "", &mut d).unwrap();
+        assert_eq!(n.to_string(), "stshopprod{suffix}");
+        assert!(d.is_empty());
+        let n = namer("shop", "production-eastus-blue").name(ResourceKind::StorageAccount, "", &mut d).unwrap();
+        assert_eq!(n.base.len(), 24 - SUFFIX_LEN);
+        assert!(n.base.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{}", n.base);
+        assert_eq!(d[0].code, Code::NameShortened);
+    }
+
+    #[test]
+    fn shortening_keeps_distinct_inputs_distinct() {
+        let mut d = vec![];
+        let a = namer("averyveryverylongapp", "staging-one").name(ResourceKind::StorageAccount, "", &mut d).unwrap();
+        let b = namer("averyveryverylongapp", "staging-two").name(ResourceKind::StorageAccount, "", &mut d).unwrap();
+        assert_ne!(a, b);
+        let mut strict = namer("averyveryverylongapp", "staging-one");
+        strict.strict = true;
+        assert_eq!(strict.name(ResourceKind::StorageAccount, "", &mut d).unwrap_err().code, Code::IllegalName);
+    }
+
+    #[test]
+    fn empty_purpose_collapses() {
+        let mut d = vec![];
+        let n = namer("shop", "dev").name(ResourceKind::CosmosAccount, "", &mut d).unwrap();
+        assert_eq!(n.to_string(), "cosno-shop-dev-{suffix}");
+        let n = namer("shop", "dev").name(ResourceKind::AppServicePlan, "order_processor", &mut d).unwrap();
+        assert_eq!(n.to_string(), "asp-shop-dev-order-processor");
+    }
+}

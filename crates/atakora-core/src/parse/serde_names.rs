@@ -1,0 +1,164 @@
+//! The names fields take in the serialized document, as serde writes them: `rename`,
+//! `rename_all` (every case convention serde knows), `skip`/`skip_serializing`, `flatten`.
+
+use syn::{Attribute, Expr, ExprLit, Fields, Lit};
+
+/// One serialized field.
+#[derive(Debug, Clone)]
+pub(crate) struct SerializedField {
+    /// The Rust field name (raw-identifier prefix removed).
+    pub rust: String,
+    /// The name in JSON.
+    pub json: String,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SerializedFields {
+    pub fields: Vec<SerializedField>,
+    /// A `#[serde(flatten)]` field exists: its inner names cannot be seen from here.
+    pub has_flatten: bool,
+}
+
+impl SerializedFields {
+    pub fn get(&self, json: &str) -> Option<&SerializedField> {
+        self.fields.iter().find(|f| f.json == json)
+    }
+}
+
+/// Read the struct's `#[serde(...)]` attributes and its fields'.
+pub(crate) fn serialized_fields(container_attrs: &[Attribute], fields: &Fields) -> SerializedFields {
+    let mut rename_all: Option<String> = None;
+    for attr in container_attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename_all") {
+                rename_all = serialize_name(&meta)?.or(rename_all.take());
+            } else {
+                skip_value(&meta)?;
+            }
+            Ok(())
+        });
+    }
+    let mut out = SerializedFields::default();
+    for field in fields.iter() {
+        let Some(ident) = &field.ident else { continue };
+        let rust = ident.to_string().trim_start_matches("r#").to_string();
+        let (mut rename, mut skip, mut flatten) = (None, false, false);
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    rename = serialize_name(&meta)?.or(rename.take());
+                } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
+                    skip = true;
+                } else if meta.path.is_ident("flatten") {
+                    flatten = true;
+                } else {
+                    skip_value(&meta)?;
+                }
+                Ok(())
+            });
+        }
+        if flatten {
+            out.has_flatten = true;
+            continue;
+        }
+        if skip {
+            continue;
+        }
+        let json = rename.unwrap_or_else(|| apply_case(&rust, rename_all.as_deref()));
+        out.fields.push(SerializedField { rust, json });
+    }
+    out
+}
+
+/// `key = "x"` or `key(serialize = "x", deserialize = "y")`: the serialize-side name.
+fn serialize_name(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Option<String>> {
+    if meta.input.peek(syn::Token![=]) {
+        let expr: Expr = meta.value()?.parse()?;
+        return Ok(str_lit(&expr));
+    }
+    let mut found = None;
+    meta.parse_nested_meta(|inner| {
+        let expr: Expr = inner.value()?.parse()?;
+        if inner.path.is_ident("serialize") {
+            found = str_lit(&expr);
+        }
+        Ok(())
+    })?;
+    Ok(found)
+}
+
+fn str_lit(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+        _ => None,
+    }
+}
+
+/// Consume a serde option atakora does not need (`default`, `with = "..."`, `bound(...)`).
+fn skip_value(meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _: Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _group: proc_macro2::Group = meta.input.parse()?;
+    }
+    Ok(())
+}
+
+/// serde's `rename_all` on a snake_case field name.
+pub(crate) fn apply_case(field: &str, case: Option<&str>) -> String {
+    let words = || field.split('_').filter(|w| !w.is_empty());
+    let capitalize = |w: &str| {
+        let mut c = w.chars();
+        c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+    };
+    match case {
+        Some("lowercase") => field.to_lowercase(),
+        Some("UPPERCASE") => field.to_uppercase(),
+        Some("PascalCase") => words().map(capitalize).collect(),
+        Some("camelCase") => {
+            let pascal: String = words().map(capitalize).collect();
+            let mut c = pascal.chars();
+            c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
+        }
+        Some("SCREAMING_SNAKE_CASE") => field.to_uppercase(),
+        Some("kebab-case") => field.replace('_', "-"),
+        Some("SCREAMING-KEBAB-CASE") => field.replace('_', "-").to_uppercase(),
+        _ => field.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cases() {
+        assert_eq!(apply_case("tenant_id", Some("camelCase")), "tenantId");
+        assert_eq!(apply_case("tenant_id", Some("PascalCase")), "TenantId");
+        assert_eq!(apply_case("tenant_id", Some("kebab-case")), "tenant-id");
+        assert_eq!(apply_case("tenant_id", Some("SCREAMING-KEBAB-CASE")), "TENANT-ID");
+        assert_eq!(apply_case("tenant_id", Some("SCREAMING_SNAKE_CASE")), "TENANT_ID");
+        assert_eq!(apply_case("tenant_id", Some("lowercase")), "tenant_id");
+        assert_eq!(apply_case("tenant_id", None), "tenant_id");
+    }
+
+    #[test]
+    fn renames_skips_flatten() {
+        let s: syn::DeriveInput = syn::parse_quote! {
+            #[serde(rename_all = "camelCase")]
+            struct User {
+                id: String,
+                tenant_id: String,
+                #[serde(rename = "mail")] email: String,
+                #[serde(skip)] cache: u8,
+                #[serde(rename(serialize = "zip_code", deserialize = "zip"))] zip: String,
+                #[serde(default, with = "x")] r#type: String,
+            }
+        };
+        let syn::Data::Struct(d) = &s.data else { unreachable!() };
+        let f = serialized_fields(&s.attrs, &d.fields);
+        let names: Vec<_> = f.fields.iter().map(|f| f.json.as_str()).collect();
+        assert_eq!(names, ["id", "tenantId", "mail", "zip_code", "type"]);
+        assert!(!f.has_flatten);
+    }
+}

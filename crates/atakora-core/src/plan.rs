@@ -1,0 +1,169 @@
+//! The resolved plan: the shared resources one backend becomes in one environment.
+//!
+//! Typed per resource family so that emission (in `atakora-azure`) is a straight walk; every
+//! name here is final (see [`crate::naming`]).
+
+use crate::diag::{Diagnostic, Severity};
+use crate::naming::ResourceName;
+use crate::spec::{BackendSpec, Consistency};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// The backend's id: its Rust name in kebab-case (`shop-backend`); the output folder.
+    pub backend: String,
+    /// The backend struct's Rust name.
+    pub backend_type: String,
+    pub environment: String,
+    pub app: String,
+    /// Default of the template's `location` parameter.
+    pub location: String,
+    /// Whether global names carry the deployment-time unique suffix.
+    pub unique_suffix: bool,
+    pub enforce_https: bool,
+    pub storage: StorageAccount,
+    pub cosmos_accounts: Vec<CosmosAccount>,
+    pub function_apps: Vec<FunctionApp>,
+    pub monitoring: Option<Monitoring>,
+    /// `app`, `environment`, `backend`, then the user's tags.
+    pub tags: Vec<(String, String)>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The spec the plan was resolved from.
+    #[serde(skip)]
+    pub spec: BackendSpec,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StorageAccount {
+    pub name: ResourceName,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CosmosAccount {
+    pub name: ResourceName,
+    pub serverless: bool,
+    pub consistency: Consistency,
+    pub databases: Vec<Database>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Database {
+    pub name: String,
+    /// Throughput shared by the containers that have none of their own.
+    pub shared_throughput: Option<ThroughputSetting>,
+    pub containers: Vec<Container>,
+}
+
+impl Database {
+    /// Shared plus dedicated RU/s (autoscale counted at its maximum).
+    pub fn total_throughput(&self) -> u32 {
+        self.shared_throughput.map_or(0, |t| t.rus())
+            + self.containers.iter().filter_map(|c| c.throughput).map(|t| t.rus()).sum::<u32>()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "mode", content = "rus", rename_all = "snake_case")]
+pub enum ThroughputSetting {
+    Manual(u32),
+    /// Autoscale with this maximum; it scales between 10% and 100% of it.
+    Autoscale(u32),
+}
+
+impl ThroughputSetting {
+    pub fn rus(self) -> u32 {
+        match self {
+            ThroughputSetting::Manual(r) | ThroughputSetting::Autoscale(r) => r,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Container {
+    /// The backend field that declares it.
+    pub component: String,
+    /// The entity's Rust name.
+    pub entity: String,
+    pub name: String,
+    pub partition_key: Vec<String>,
+    /// `None` = TTL off; `-1` = on without default expiry.
+    pub default_ttl: Option<i32>,
+    pub throughput: Option<ThroughputSetting>,
+    pub unique_keys: Vec<Vec<String>>,
+    /// The API's data-plane role on this container.
+    pub access: DataAccess,
+}
+
+/// Cosmos DB built-in data-plane roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DataAccess {
+    /// Cosmos DB Built-in Data Reader: for APIs that only `read` and `list`.
+    Reader,
+    /// Cosmos DB Built-in Data Contributor.
+    Contributor,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FunctionApp {
+    /// What the app serves.
+    pub role: AppRole,
+    /// Short stable key (`api`, or the functions app's kebab name): names variables and outputs.
+    pub key: String,
+    pub name: ResourceName,
+    pub plan_name: ResourceName,
+    /// The blob container Flex Consumption deploys the package from.
+    pub deployment_container: String,
+    pub memory_mb: u32,
+    pub max_instances: u32,
+    pub always_ready: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppRole {
+    /// The one app serving every CRUD API of the backend (fields listed).
+    CrudApis { components: Vec<String> },
+    /// A `#[functions_app]` component.
+    FunctionsApp { component: String, type_name: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Monitoring {
+    pub workspace: ResourceName,
+    pub insights: ResourceName,
+    pub retention_days: u32,
+    pub sampling_percentage: f64,
+}
+
+/// `Plan::validate()`: errors and warnings, by code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub errors: Vec<Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+impl Plan {
+    /// Errors and warnings found while resolving, split by severity.
+    pub fn validate(&self) -> Report {
+        let (errors, warnings) = self.diagnostics.iter().cloned().partition(|d| d.severity == Severity::Error);
+        Report { errors, warnings }
+    }
+
+    /// Every container of every account, with its account and database.
+    pub fn containers(&self) -> impl Iterator<Item = (&CosmosAccount, &Database, &Container)> {
+        self.cosmos_accounts
+            .iter()
+            .flat_map(|a| a.databases.iter().flat_map(move |d| d.containers.iter().map(move |c| (a, d, c))))
+    }
+
+    /// The app serving the CRUD APIs, when the backend has any.
+    pub fn api_app(&self) -> Option<&FunctionApp> {
+        self.function_apps.iter().find(|a| matches!(a.role, AppRole::CrudApis { .. }))
+    }
+}

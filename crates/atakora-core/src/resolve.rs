@@ -1,0 +1,491 @@
+//! Resolution: a backend spec and one environment become a [`Plan`] of shared resources.
+//!
+//! The sharing rules (DESIGN §4), each applied in one place below:
+//! - all CRUD entities share one Cosmos DB account, one database and one Function App;
+//! - serverless and provisioned entities cannot share an account: two accounts, reported;
+//! - at most 25 containers share one database's throughput, then another database is added;
+//! - each `#[functions_app]` gets its own Flex Consumption app and plan (one app per plan);
+//! - every app shares the backend's one storage account and monitoring.
+//!
+//! `limits(...)` are checked here against what the rules produced; a limit that forbids a
+//! split is an error naming the components involved.
+
+use crate::check;
+use crate::diag::{closest, Code, Diagnostic};
+use crate::naming::{sanitize, Charset, Namer, ResourceKind};
+use crate::plan::*;
+use crate::spec::{kebab_case, BackendSpec, ComponentSpec, CrudApiSpec, FunctionsAppSpec, Networking, PerEnv, Throughput};
+use std::fmt;
+
+/// Containers that may share one database's throughput (Cosmos DB limit).
+pub const MAX_SHARED_CONTAINERS: usize = 25;
+/// Shared database throughput when the backend sets no `auto_scale`: the manual minimum.
+pub const DEFAULT_SHARED_RUS: u32 = 400;
+
+/// The plan could not be built at all (today: an environment the backend does not declare).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveError {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+/// Resolve `spec` for `environment`. Rule violations the plan can still show (limits, names)
+/// are in `plan.diagnostics`; see [`Plan::validate`].
+pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveError> {
+    if !spec.environments.iter().any(|e| e == environment) {
+        let d = Diagnostic::new(
+            Code::UnknownEnvironment,
+            format!("backend `{}` has no environment `{environment}`", spec.type_name),
+        )
+        .help(match closest(environment, spec.environments.iter().map(|e| e.as_ref())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("declared environments: {}", spec.environments.join(", ")),
+        });
+        return Err(ResolveError { diagnostics: vec![d] });
+    }
+
+    let mut diags = Vec::new();
+    check_spec(spec, &mut diags);
+
+    let backend = kebab_case(&spec.type_name);
+    let namer = Namer {
+        pattern: &spec.naming.pattern,
+        app: &spec.app,
+        env: environment,
+        backend: &backend,
+        region: &spec.location,
+        unique_suffix: spec.naming.unique_suffix,
+        strict: spec.naming.strict,
+    };
+    let mut name = |kind, purpose: &str, diags: &mut Vec<Diagnostic>| {
+        namer.name(kind, purpose, diags).unwrap_or_else(|d| {
+            diags.push(d);
+            crate::naming::ResourceName::literal(format!("invalid-{purpose}"))
+        })
+    };
+
+    let crud: Vec<(&str, &CrudApiSpec)> = spec
+        .components
+        .iter()
+        .filter_map(|c| match c {
+            ComponentSpec::CrudApi { field, api } => Some((field.as_ref(), api.as_ref())),
+            _ => None,
+        })
+        .collect();
+    let functions: Vec<(&str, &FunctionsAppSpec)> = spec
+        .components
+        .iter()
+        .filter_map(|c| match c {
+            ComponentSpec::FunctionsApp { field, app } => Some((field.as_ref(), app.as_ref())),
+            _ => None,
+        })
+        .collect();
+
+    // Cosmos DB: one account per throughput kind present.
+    let (serverless, provisioned): (Vec<&(&str, &CrudApiSpec)>, Vec<&(&str, &CrudApiSpec)>) = crud.iter().partition(|(_, api)| api.serverless);
+    let split = !serverless.is_empty() && !provisioned.is_empty();
+    if split {
+        diags.push(
+            Diagnostic::new(
+                Code::CosmosAccountSplit,
+                format!(
+                    "serverless {} and provisioned {} cannot share a Cosmos DB account: the backend gets two accounts",
+                    list(serverless.iter().map(|c| c.0)),
+                    list(provisioned.iter().map(|c| c.0))
+                ),
+            )
+            .help("make them all serverless or all provisioned to keep one account"),
+        );
+    }
+    let db_name = sanitize(&spec.app, Charset::AlnumHyphenUnderscore);
+    let mut cosmos_accounts = Vec::new();
+    if !provisioned.is_empty() {
+        let shared = spec.auto_scale.as_ref().map_or(ThroughputSetting::Manual(DEFAULT_SHARED_RUS), |a| ThroughputSetting::Autoscale(a.max_throughput));
+        let mut databases: Vec<Database> = Vec::new();
+        let mut dedicated = Vec::new();
+        let mut sharing = Vec::new();
+        for (field, api) in &provisioned {
+            let c = container(field, api, environment, &mut diags);
+            if c.throughput.is_some() { dedicated.push(c) } else { sharing.push(c) }
+        }
+        if sharing.len() > MAX_SHARED_CONTAINERS {
+            diags.push(Diagnostic::new(
+                Code::DatabaseSplit,
+                format!(
+                    "{} containers share throughput; a database holds at most {MAX_SHARED_CONTAINERS}, so {} databases are used",
+                    sharing.len(),
+                    sharing.len().div_ceil(MAX_SHARED_CONTAINERS)
+                ),
+            ));
+        }
+        let mut chunks: Vec<Vec<Container>> = sharing.chunks(MAX_SHARED_CONTAINERS).map(|c| c.to_vec()).collect();
+        if chunks.is_empty() {
+            chunks.push(Vec::new());
+        }
+        for (i, mut containers) in chunks.into_iter().enumerate() {
+            if i == 0 {
+                containers.extend(dedicated.drain(..));
+            }
+            // Declaration order, whatever the throughput kind.
+            containers.sort_by_key(|c| crud.iter().position(|(f, _)| *f == c.component));
+            let shared_throughput = containers.iter().any(|c| c.throughput.is_none()).then_some(shared);
+            let name = if i == 0 { db_name.clone() } else { format!("{db_name}-{}", i + 1) };
+            databases.push(Database { name, shared_throughput, containers });
+        }
+        if let Some(max) = spec.limits.max_throughput_per_database {
+            for db in &databases {
+                let total = db.total_throughput();
+                if total > max {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::DatabaseThroughputLimit,
+                            format!(
+                                "database `{}` in `{environment}` needs {total} RU/s ({}), above `max_throughput_per_database = {max}`",
+                                db.name,
+                                db.containers
+                                    .iter()
+                                    .map(|c| match c.throughput {
+                                        Some(t) => format!("`{}` {}", c.component, t.rus()),
+                                        None => format!("`{}` shared", c.component),
+                                    })
+                                    .chain(db.shared_throughput.map(|t| format!("shared {}", t.rus())))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                        .help("lower the components' throughput for this environment, or raise the limit"),
+                    );
+                }
+            }
+        }
+        let purpose = "";
+        cosmos_accounts.push(CosmosAccount { name: name(ResourceKind::CosmosAccount, purpose, &mut diags), serverless: false, consistency: spec.consistency, databases });
+    }
+    if !serverless.is_empty() {
+        let containers = serverless.iter().map(|(f, api)| container(f, api, environment, &mut diags)).collect();
+        let purpose = if split { "serverless" } else { "" };
+        cosmos_accounts.push(CosmosAccount {
+            name: name(ResourceKind::CosmosAccount, purpose, &mut diags),
+            serverless: true,
+            consistency: spec.consistency,
+            databases: vec![Database { name: db_name.clone(), shared_throughput: None, containers }],
+        });
+    }
+    if let Some(max) = spec.limits.max_cosmos_accounts
+        && cosmos_accounts.len() as u32 > max
+    {
+        diags.push(
+            Diagnostic::new(
+                Code::CosmosAccountLimit,
+                format!(
+                    "the backend needs {} Cosmos DB accounts (serverless {} next to provisioned {}), above `max_cosmos_accounts = {max}`",
+                    cosmos_accounts.len(),
+                    list(serverless.iter().map(|c| c.0)),
+                    list(provisioned.iter().map(|c| c.0))
+                ),
+            )
+            .help("make the entities all serverless or all provisioned, or raise the limit"),
+        );
+    }
+
+    // Function Apps: one for all CRUD APIs, one per #[functions_app].
+    let mut function_apps = Vec::new();
+    if !crud.is_empty() {
+        function_apps.push(app(
+            AppRole::CrudApis { components: crud.iter().map(|c| c.0.to_string()).collect() },
+            "api",
+            FunctionsAppSpec::DEFAULT_MEMORY_MB,
+            FunctionsAppSpec::DEFAULT_MAX_INSTANCES,
+            FunctionsAppSpec::DEFAULT_ALWAYS_READY,
+            &mut name,
+            &mut diags,
+        ));
+    }
+    for (field, f) in &functions {
+        let key = kebab_case(&f.type_name);
+        function_apps.push(app(
+            AppRole::FunctionsApp { component: field.to_string(), type_name: f.type_name.to_string() },
+            &key,
+            f.memory_mb,
+            f.max_instances,
+            f.always_ready,
+            &mut name,
+            &mut diags,
+        ));
+    }
+    if let Some(max) = spec.limits.max_function_apps
+        && function_apps.len() as u32 > max
+    {
+        diags.push(
+            Diagnostic::new(
+                Code::FunctionAppLimit,
+                format!(
+                    "the backend needs {} Function Apps ({}), above `max_function_apps = {max}`",
+                    function_apps.len(),
+                    list(function_apps.iter().map(|a| match &a.role {
+                        AppRole::CrudApis { .. } => "CRUD APIs",
+                        AppRole::FunctionsApp { component, .. } => component.as_str(),
+                    }))
+                ),
+            )
+            .help("move functions apps to another backend, or raise the limit"),
+        );
+    }
+    // One storage account always; a limit below one cannot be met.
+    if let Some(0) = spec.limits.max_storage_accounts {
+        diags.push(Diagnostic::new(Code::StorageAccountLimit, "the backend needs 1 storage account, above `max_storage_accounts = 0`"));
+    }
+    let storage = StorageAccount { name: name(ResourceKind::StorageAccount, "", &mut diags) };
+    let monitoring = spec.monitoring.as_ref().map(|m| Monitoring {
+        workspace: name(ResourceKind::LogAnalytics, "", &mut diags),
+        insights: name(ResourceKind::AppInsights, "", &mut diags),
+        retention_days: m.retention_days,
+        sampling_percentage: m.sampling_percentage,
+    });
+
+    pending_options(spec, &mut diags);
+    if !spec.enforce_https {
+        diags.push(
+            Diagnostic::new(Code::HttpsOff, "`enforce_https = false`: the Function Apps accept plain HTTP")
+                .help("remove `enforce_https = false` unless a gateway in front terminates TLS"),
+        );
+    }
+
+    let mut tags = vec![
+        ("app".to_string(), spec.app.to_string()),
+        ("environment".to_string(), environment.to_string()),
+        ("backend".to_string(), backend.clone()),
+    ];
+    tags.extend(spec.tags.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+
+    let plan = Plan {
+        backend,
+        backend_type: spec.type_name.to_string(),
+        environment: environment.to_string(),
+        app: spec.app.to_string(),
+        location: spec.location.to_string(),
+        unique_suffix: spec.naming.unique_suffix,
+        enforce_https: spec.enforce_https,
+        storage,
+        cosmos_accounts,
+        function_apps,
+        monitoring,
+        tags,
+        diagnostics: diags,
+        spec: spec.clone(),
+    };
+    let mut plan = plan;
+    let collisions = collisions(&plan);
+    plan.diagnostics.extend(collisions);
+    Ok(plan)
+}
+
+fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items.map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn container(field: &str, api: &CrudApiSpec, env: &str, diags: &mut Vec<Diagnostic>) -> Container {
+    let throughput = match &api.throughput {
+        None => None,
+        Some(Throughput::Manual { rus }) => per_env(field, "throughput", rus, env, diags).map(ThroughputSetting::Manual),
+        Some(Throughput::Autoscale { max_rus }) => per_env(field, "autoscale", max_rus, env, diags).map(ThroughputSetting::Autoscale),
+    };
+    Container {
+        component: field.to_string(),
+        entity: api.type_name.to_string(),
+        name: api.container.to_string(),
+        partition_key: api.partition_key.iter().map(|p| p.to_string()).collect(),
+        default_ttl: api.ttl,
+        throughput,
+        unique_keys: api.unique_keys.iter().map(|k| k.iter().map(|p| p.to_string()).collect()).collect(),
+        access: if api.operations.is_read_only() { DataAccess::Reader } else { DataAccess::Contributor },
+    }
+}
+
+/// Rule: a per-environment value covers the environment being planned, by name or `default`.
+fn per_env(field: &str, option: &str, values: &PerEnv, env: &str, diags: &mut Vec<Diagnostic>) -> Option<u32> {
+    let v = values.get(env);
+    if v.is_none() {
+        diags.push(
+            Diagnostic::new(Code::PerEnvironment, format!("`{option}` of `{field}` has no value for environment `{env}`"))
+                .help(format!("add `{env} = ...` or `default = ...` to `{option}(...)`")),
+        );
+    }
+    v
+}
+
+#[allow(clippy::too_many_arguments)]
+fn app(
+    role: AppRole,
+    key: &str,
+    memory_mb: u32,
+    max_instances: u32,
+    always_ready: u32,
+    name: &mut impl FnMut(ResourceKind, &str, &mut Vec<Diagnostic>) -> crate::naming::ResourceName,
+    diags: &mut Vec<Diagnostic>,
+) -> FunctionApp {
+    FunctionApp {
+        role,
+        key: key.to_string(),
+        name: name(ResourceKind::FunctionApp, key, diags),
+        plan_name: name(ResourceKind::AppServicePlan, key, diags),
+        deployment_container: sanitize(&format!("app-package-{key}"), Charset::LowerAlnumHyphen).chars().take(63).collect(),
+        memory_mb,
+        max_instances,
+        always_ready,
+    }
+}
+
+/// Options that are parsed, checked and carried in the spec but whose Azure resources are not
+/// emitted yet: each one is reported, never silently dropped.
+fn pending_options(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
+    let mut pending = |what: String, effect: &str| {
+        diags.push(Diagnostic::new(Code::NotYetEmitted, format!("{what} is accepted but not emitted yet: {effect}")));
+    };
+    for c in spec.components.iter() {
+        if let ComponentSpec::CrudApi { field, api } = c {
+            if let Some(cache) = &api.cache {
+                pending(format!("`cache(ttl = {})` on `{field}`", cache.ttl), "no Azure Managed Redis is deployed");
+            }
+            if api.health_check.is_some() {
+                pending(format!("`health_check` on `{field}`"), "no availability test or alert is deployed");
+            }
+        }
+    }
+    if let Networking::Isolated(_) = spec.networking {
+        pending("`networking(isolated(...))`".into(), "the template has no VNet or private endpoints and keeps public endpoints");
+    }
+    if spec.monitoring.as_ref().is_some_and(|m| m.alerting.is_some()) {
+        pending("`monitoring(alerting(...))`".into(), "no action group or metric alerts are deployed");
+    }
+    if let Some(a) = &spec.auto_scale {
+        pending(format!("`auto_scale(target_utilization = {})`", a.target_utilization), "no RU-consumption alert is deployed (autoscale throughput itself is)");
+    }
+    if !spec.managed_identity {
+        pending("`managed_identity = false`".into(), "the apps still use system-assigned identities (no Key Vault secrets are emitted)");
+    }
+}
+
+/// Spec-level rules for specs that did not come through the parser (built by hand or
+/// deserialised): the same `check` functions, so the same codes.
+fn check_spec(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
+    let mut push = |r: Result<(), Diagnostic>| {
+        if let Err(d) = r {
+            diags.push(d);
+        }
+    };
+    push(check::app_name(&spec.app));
+    push(check::location(&spec.location));
+    push(check::naming_pattern(&spec.naming.pattern));
+    for (i, e) in spec.environments.iter().enumerate() {
+        push(check::environment_name(e));
+        if spec.environments[..i].contains(e) {
+            push(Err(Diagnostic::new(Code::EnvironmentName, format!("environment `{e}` is declared twice"))));
+        }
+    }
+    for (k, v) in spec.tags.iter() {
+        push(check::tag(k, v));
+    }
+    if spec.components.is_empty() {
+        push(Err(Diagnostic::new(Code::EmptyBackend, format!("backend `{}` has no components", spec.type_name))));
+    }
+    for (i, c) in spec.components.iter().enumerate() {
+        let same = spec.components[..i].iter().find(|o| match (o, c) {
+            (ComponentSpec::CrudApi { api: a, .. }, ComponentSpec::CrudApi { api: b, .. }) => a.type_name == b.type_name,
+            (ComponentSpec::FunctionsApp { app: a, .. }, ComponentSpec::FunctionsApp { app: b, .. }) => a.type_name == b.type_name,
+            _ => false,
+        });
+        if let Some(first) = same {
+            push(Err(Diagnostic::new(
+                Code::DuplicateComponent,
+                format!("`{}` and `{}` declare the same component", first.field(), c.field()),
+            )));
+        }
+        match c {
+            ComponentSpec::CrudApi { api, .. } => {
+                if let Some(ttl) = api.ttl {
+                    push(check::ttl(i64::from(ttl)).map(drop));
+                }
+                let paths: Vec<&str> = api.partition_key.iter().map(|p| p.as_ref()).collect();
+                push(check::partition_key_count(&paths));
+                for p in &paths {
+                    push(check::key_path_syntax(p, "partition_key", Code::PartitionKeySyntax));
+                }
+                push(check::resource_word(&api.container, "container"));
+                if let Some(t) = &api.throughput {
+                    if api.serverless {
+                        push(Err(Diagnostic::new(Code::ThroughputConflict, format!("`{}` is serverless and has dedicated throughput", api.type_name))));
+                    }
+                    let (values, manual) = match t {
+                        Throughput::Manual { rus } => (rus, true),
+                        Throughput::Autoscale { max_rus } => (max_rus, false),
+                    };
+                    for v in values.default.iter().chain(values.values.iter().map(|(_, v)| v)) {
+                        push(if manual { check::throughput(i64::from(*v)).map(drop) } else { check::autoscale_max(i64::from(*v), "autoscale", Code::AutoscaleRange).map(drop) });
+                    }
+                    for (env, _) in values.values.iter() {
+                        if !spec.environments.contains(env) {
+                            push(Err(Diagnostic::new(
+                                Code::PerEnvironment,
+                                format!("throughput of `{}` names environment `{env}`, which backend `{}` does not declare", api.type_name, spec.type_name),
+                            )
+                            .help_opt(closest(env, spec.environments.iter().map(|e| e.as_ref())).map(|s| format!("did you mean `{s}`?")))));
+                        }
+                    }
+                }
+                if api.operations.0 == 0 {
+                    push(Err(Diagnostic::new(Code::Operations, format!("`{}` serves no operations", api.type_name))));
+                }
+            }
+            ComponentSpec::FunctionsApp { app, .. } => {
+                push(check::memory_mb(i64::from(app.memory_mb)).map(drop));
+                push(check::max_instances(i64::from(app.max_instances)).map(drop));
+                push(check::always_ready(i64::from(app.always_ready), app.max_instances).map(drop));
+            }
+        }
+    }
+}
+
+/// Rule: two resources of one type and scope never share a name.
+fn collisions(plan: &Plan) -> Vec<Diagnostic> {
+    let mut seen: Vec<(String, String, String)> = Vec::new();
+    let mut out = Vec::new();
+    let mut add = |kind: &str, scope: &str, name: String, out: &mut Vec<Diagnostic>| {
+        if seen.iter().any(|(k, s, n)| k == kind && s == scope && n.eq_ignore_ascii_case(&name)) {
+            out.push(Diagnostic::new(Code::NameCollision, format!("two {kind} resources in {scope} are both named `{name}`")));
+        } else {
+            seen.push((kind.to_string(), scope.to_string(), name));
+        }
+    };
+    for (i, a) in plan.function_apps.iter().enumerate() {
+        add("Function App", "the backend", a.name.to_string(), &mut out);
+        // Apps sharing a storage account are told apart by their host id: the name's first
+        // 32 characters.
+        if let Some(b) = plan.function_apps[..i].iter().find(|b| b.name.base.len() >= 32 && a.name.base.len() >= 32 && b.name.base[..32] == a.name.base[..32]) {
+            out.push(Diagnostic::new(Code::NameCollision, format!("Function Apps `{}` and `{}` share their first 32 characters (the Functions host id) and one storage account", b.name, a.name)).help("shorten `app` or the environment name"));
+        }
+        add("plan", "the backend", a.plan_name.to_string(), &mut out);
+    }
+    for acc in &plan.cosmos_accounts {
+        add("Cosmos DB account", "the backend", acc.name.to_string(), &mut out);
+        for db in &acc.databases {
+            for c in &db.containers {
+                add("container", &format!("database `{}` of account `{}`", db.name, acc.name), c.name.clone(), &mut out);
+            }
+        }
+    }
+    out
+}

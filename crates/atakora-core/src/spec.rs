@@ -1,0 +1,400 @@
+//! Specs: what the three attributes say, as plain data.
+//!
+//! Every type here can be built in a `const` (the macros emit them as `const` items and
+//! `inventory` registrations) and as owned values (the build helper parses sources at build
+//! time). `Cow<'static, _>` serves both: `Cow::Borrowed` in generated code, `Cow::Owned` in the
+//! build helper. Defaults live here, next to the fields they fill.
+
+use serde::Serialize;
+use std::borrow::Cow;
+
+/// A string that is `'static` in generated code and owned when parsed at build time.
+pub type Str = Cow<'static, str>;
+/// A list with the same two lives as [`Str`].
+pub type List<T> = Cow<'static, [T]>;
+
+/// `#[crud_api(...)]` on an entity struct.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrudApiSpec {
+    /// The Rust name of the entity struct (`User`).
+    pub type_name: Str,
+    /// `entity_name`: the name in routes; default: the struct's name.
+    pub entity_name: Str,
+    /// `container`: the Cosmos container; default: the struct's name, plural, kebab-case.
+    pub container: Str,
+    /// `partition_key`: 1 path (`Hash`) or 2–3 paths (hierarchical, `MultiHash`).
+    pub partition_key: List<Str>,
+    /// `ttl`: container `defaultTtl` in seconds, `-1` = on without default expiry; `None` = off.
+    pub ttl: Option<i32>,
+    /// `throughput` / `autoscale`: dedicated throughput; `None` = shares its database's.
+    pub throughput: Option<Throughput>,
+    /// `serverless`: lives in a serverless account.
+    pub serverless: bool,
+    /// `operations`: the routes the API serves.
+    pub operations: Operations,
+    /// `cache`: read cache.
+    pub cache: Option<CacheSpec>,
+    /// `health_check`: health probe and availability test.
+    pub health_check: Option<HealthCheckSpec>,
+    /// `unique_keys`: each entry is one unique key made of one or more paths.
+    pub unique_keys: List<List<Str>>,
+}
+
+/// Dedicated throughput of a container.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Throughput {
+    /// Manual RU/s.
+    Manual { rus: PerEnv },
+    /// Autoscale with this maximum RU/s.
+    Autoscale { max_rus: PerEnv },
+}
+
+/// A value given once (`throughput = 400`) or per environment
+/// (`throughput(dev = 400, prod = 4000, default = 1000)`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PerEnv {
+    /// The value for environments not listed (`default = n`, or the single value).
+    pub default: Option<u32>,
+    /// `(environment, value)` in the order written.
+    pub values: List<(Str, u32)>,
+}
+
+impl PerEnv {
+    /// The value for `env`: its own, else the default.
+    pub fn get(&self, env: &str) -> Option<u32> {
+        self.values
+            .iter()
+            .find(|(e, _)| e == env)
+            .map(|(_, v)| *v)
+            .or(self.default)
+    }
+}
+
+/// The CRUD operations an API serves, as a bit set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operations(pub u8);
+
+impl Operations {
+    pub const CREATE: u8 = 1;
+    pub const READ: u8 = 2;
+    pub const UPDATE: u8 = 4;
+    pub const DELETE: u8 = 8;
+    pub const LIST: u8 = 16;
+    /// The default: all five.
+    pub const ALL: Operations = Operations(31);
+    /// Names in canonical order, as written in `operations(...)`.
+    pub const NAMES: [(&'static str, u8); 5] = [
+        ("create", Self::CREATE),
+        ("read", Self::READ),
+        ("update", Self::UPDATE),
+        ("delete", Self::DELETE),
+        ("list", Self::LIST),
+    ];
+
+    pub fn contains(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+
+    /// Only `read` and/or `list`: the API needs no write access to its data.
+    pub fn is_read_only(self) -> bool {
+        self.0 & !(Self::READ | Self::LIST) == 0
+    }
+
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES
+            .into_iter()
+            .filter(move |(_, b)| self.contains(*b))
+            .map(|(n, _)| n)
+    }
+}
+
+impl Serialize for Operations {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.names())
+    }
+}
+
+/// `cache` / `cache(ttl = n)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CacheSpec {
+    /// Seconds an entry stays cached.
+    pub ttl: u32,
+}
+
+impl CacheSpec {
+    /// `cache` without arguments: five minutes, the seed's example value.
+    pub const DEFAULT_TTL: u32 = 300;
+}
+
+/// `health_check(path = "/health", interval = 30, timeout = 10, unhealthy_threshold = 3)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HealthCheckSpec {
+    pub path: Str,
+    /// Seconds between probes.
+    pub interval: u32,
+    /// Seconds before a probe counts as failed.
+    pub timeout: u32,
+    /// Failed probes (locations) before the API counts as unhealthy.
+    pub unhealthy_threshold: u32,
+}
+
+impl HealthCheckSpec {
+    pub const DEFAULT_PATH: &'static str = "/health";
+    pub const DEFAULT_INTERVAL: u32 = 30;
+    pub const DEFAULT_TIMEOUT: u32 = 10;
+    pub const DEFAULT_UNHEALTHY_THRESHOLD: u32 = 3;
+}
+
+/// `#[functions_app(...)]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionsAppSpec {
+    pub type_name: Str,
+    /// Instance memory: 512, 2048 or 4096 MB.
+    pub memory_mb: u32,
+    /// 40..=1000.
+    pub max_instances: u32,
+    /// Instances kept warm (Flex always-ready, `http` group).
+    pub always_ready: u32,
+}
+
+impl FunctionsAppSpec {
+    pub const DEFAULT_MEMORY_MB: u32 = 2048;
+    pub const DEFAULT_MAX_INSTANCES: u32 = 100;
+    pub const DEFAULT_ALWAYS_READY: u32 = 0;
+}
+
+/// `#[backend(...)]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BackendSpec {
+    /// The Rust name of the backend struct (`ShopBackend`).
+    pub type_name: Str,
+    /// `app`: the application name in resource names; default: the crate's name.
+    pub app: Str,
+    /// `location`: the default of the template's `location` parameter.
+    pub location: Str,
+    /// `environments`: one template each; default `dev`.
+    pub environments: List<Str>,
+    pub networking: Networking,
+    pub enforce_https: bool,
+    pub managed_identity: bool,
+    pub limits: Limits,
+    pub naming: NamingSpec,
+    /// `None` = `monitoring = false`.
+    pub monitoring: Option<MonitoringSpec>,
+    pub auto_scale: Option<AutoScaleSpec>,
+    pub consistency: Consistency,
+    /// `tags(key = "value")`, in the order written.
+    pub tags: List<(Str, Str)>,
+    /// The struct's fields, in declaration order.
+    pub components: List<ComponentSpec>,
+}
+
+impl BackendSpec {
+    pub const DEFAULT_LOCATION: &'static str = "eastus";
+    pub const DEFAULT_ENVIRONMENT: &'static str = "dev";
+}
+
+/// One field of a backend struct.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ComponentSpec {
+    /// `field: CrudApi<T>`.
+    CrudApi { field: Str, api: Cow<'static, CrudApiSpec> },
+    /// `field: FunctionsApp<T>`.
+    FunctionsApp { field: Str, app: Cow<'static, FunctionsAppSpec> },
+}
+
+impl ComponentSpec {
+    pub fn field(&self) -> &str {
+        match self {
+            ComponentSpec::CrudApi { field, .. } | ComponentSpec::FunctionsApp { field, .. } => field,
+        }
+    }
+}
+
+/// `networking = "public"` or `networking(isolated(...))`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Networking {
+    Public,
+    Isolated(IsolatedNetwork),
+}
+
+/// `isolated(vnet_name = "...", subnet_name = "...", address_space = "10.0.0.0/16", private_endpoints = true)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IsolatedNetwork {
+    pub vnet_name: Option<Str>,
+    pub subnet_name: Option<Str>,
+    pub address_space: Str,
+    pub private_endpoints: bool,
+}
+
+impl IsolatedNetwork {
+    pub const DEFAULT_ADDRESS_SPACE: &'static str = "10.0.0.0/16";
+}
+
+/// `limits(...)`: `None` = no limit.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Limits {
+    pub max_cosmos_accounts: Option<u32>,
+    pub max_function_apps: Option<u32>,
+    pub max_storage_accounts: Option<u32>,
+    pub max_throughput_per_database: Option<u32>,
+}
+
+/// `naming(pattern = "...", unique_suffix = true, strict = false)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NamingSpec {
+    pub pattern: Str,
+    pub unique_suffix: bool,
+    pub strict: bool,
+}
+
+impl NamingSpec {
+    pub const DEFAULT_PATTERN: &'static str = "{type}-{app}-{env}-{purpose}";
+}
+
+/// `monitoring(retention_days = 90, sampling_percentage = 100, alerting(...))`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonitoringSpec {
+    pub retention_days: u32,
+    pub sampling_percentage: f64,
+    pub alerting: Option<AlertingSpec>,
+}
+
+impl MonitoringSpec {
+    pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+    pub const DEFAULT_SAMPLING_PERCENTAGE: f64 = 100.0;
+}
+
+/// `alerting(error_threshold = 5, latency_threshold_ms = 1000, email = "ops@example.com")`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertingSpec {
+    pub error_threshold: u32,
+    pub latency_threshold_ms: u32,
+    pub email: Option<Str>,
+}
+
+impl AlertingSpec {
+    pub const DEFAULT_ERROR_THRESHOLD: u32 = 5;
+    pub const DEFAULT_LATENCY_THRESHOLD_MS: u32 = 1000;
+}
+
+/// `auto_scale(max_throughput = 10000, target_utilization = 70)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AutoScaleSpec {
+    pub max_throughput: u32,
+    pub target_utilization: u32,
+}
+
+impl AutoScaleSpec {
+    pub const DEFAULT_TARGET_UTILIZATION: u32 = 70;
+}
+
+/// Cosmos DB default consistency level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Consistency {
+    Eventual,
+    ConsistentPrefix,
+    Session,
+    BoundedStaleness,
+    Strong,
+}
+
+impl Consistency {
+    pub const ALL: [Consistency; 5] = [
+        Consistency::Eventual,
+        Consistency::ConsistentPrefix,
+        Consistency::Session,
+        Consistency::BoundedStaleness,
+        Consistency::Strong,
+    ];
+
+    /// The spelling in the attribute and in ARM.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consistency::Eventual => "Eventual",
+            Consistency::ConsistentPrefix => "ConsistentPrefix",
+            Consistency::Session => "Session",
+            Consistency::BoundedStaleness => "BoundedStaleness",
+            Consistency::Strong => "Strong",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// `UserProfile` → `user-profile`: the case used for backend ids and default names.
+pub fn kebab_case(ident: &str) -> String {
+    let mut out = String::with_capacity(ident.len() + 4);
+    let chars: Vec<char> = ident.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '_' || c == '-' {
+            if !out.ends_with('-') && !out.is_empty() {
+                out.push('-');
+            }
+            continue;
+        }
+        if c.is_uppercase() {
+            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            let prev_upper = i > 0 && chars[i - 1].is_uppercase();
+            if !out.is_empty() && !out.ends_with('-') && (prev_lower || (prev_upper && next_lower)) {
+                out.push('-');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// The default container name: the struct's name in kebab-case, plural (`OrderItem` → `order-items`).
+pub fn default_container_name(type_name: &str) -> String {
+    let k = kebab_case(type_name);
+    if k.ends_with('s') || k.ends_with('x') || k.ends_with("ch") || k.ends_with("sh") {
+        format!("{k}es")
+    } else if k.ends_with('y') && !k.ends_with("ay") && !k.ends_with("ey") && !k.ends_with("oy") && !k.ends_with("uy") {
+        format!("{}ies", &k[..k.len() - 1])
+    } else {
+        format!("{k}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kebab_and_plural() {
+        assert_eq!(kebab_case("ShopBackend"), "shop-backend");
+        assert_eq!(kebab_case("HTTPServer"), "http-server");
+        assert_eq!(kebab_case("User2Api"), "user2-api");
+        assert_eq!(kebab_case("order_processor"), "order-processor");
+        assert_eq!(default_container_name("User"), "users");
+        assert_eq!(default_container_name("Category"), "categories");
+        assert_eq!(default_container_name("Address"), "addresses");
+        assert_eq!(default_container_name("OrderItem"), "order-items");
+        assert_eq!(default_container_name("Day"), "days");
+    }
+
+    #[test]
+    fn per_env_prefers_own_value() {
+        let p = PerEnv { default: Some(1000), values: Cow::Owned(vec![(Cow::Borrowed("dev"), 400)]) };
+        assert_eq!(p.get("dev"), Some(400));
+        assert_eq!(p.get("prod"), Some(1000));
+        let q = PerEnv { default: None, values: Cow::Owned(vec![]) };
+        assert_eq!(q.get("dev"), None);
+    }
+
+    #[test]
+    fn operations_read_only() {
+        assert!(Operations(Operations::READ | Operations::LIST).is_read_only());
+        assert!(!Operations::ALL.is_read_only());
+        assert_eq!(Operations::ALL.names().collect::<Vec<_>>(), ["create", "read", "update", "delete", "list"]);
+    }
+}

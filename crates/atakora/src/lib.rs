@@ -1,0 +1,157 @@
+//! # atakora
+//!
+//! Infrastructure-from-code for Azure. Annotate the domain structs of your crate and
+//! `cargo build` writes deployable ARM templates for a backend whose components share one
+//! Cosmos DB account, one Function App and one storage account.
+//!
+//! ```ignore
+//! use atakora::{backend, crud_api, CrudApi};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[crud_api(partition_key = "/tenantId", ttl = 86400)]
+//! #[derive(Serialize, Deserialize)]
+//! #[serde(rename_all = "camelCase")]
+//! pub struct User { pub id: String, pub tenant_id: String }
+//!
+//! #[backend(app = "shop", environments(dev, prod))]
+//! pub struct ShopBackend { pub users: CrudApi<User> }
+//!
+//! let plan = ShopBackend::plan("prod")?;
+//! assert!(plan.validate().is_ok());
+//! let template = plan.to_arm();
+//! ```
+//!
+//! In `build.rs` (with `atakora` as a build-dependency with the `build` feature):
+//! `fn main() { atakora::build::emit().expect("atakora: templates"); }` writes
+//! `target/atakora/<backend>/<env>/{azuredeploy.json, azuredeploy.parameters.json, manifest.json}`.
+
+pub use atakora_macros::{backend, crud_api, functions_app};
+
+pub use atakora_core::diag::{Code, Diagnostic, Severity};
+pub use atakora_core::plan::Report;
+pub use atakora_core::spec;
+pub use atakora_core::ResolveError as PlanError;
+
+#[cfg(feature = "build")]
+pub mod build;
+pub mod registry;
+
+use std::marker::PhantomData;
+
+/// A backend field serving `T` (a `#[crud_api]` entity) as a CRUD API.
+///
+/// `T` is not bounded here: `#[backend]` requires `T: CrudEntity` where it reads the spec, so
+/// a missing attribute is reported once, at the type.
+pub struct CrudApi<T>(PhantomData<T>);
+
+/// A backend field deploying `T` (a `#[functions_app]` struct) as its own Function App.
+pub struct FunctionsApp<T>(PhantomData<T>);
+
+/// Implemented by `#[backend]` for its struct.
+pub trait Backend {
+    /// The backend's spec, as the attribute describes it.
+    fn spec() -> &'static spec::BackendSpec;
+
+    /// The resolved plan of this backend for `environment`: the shared resources with their
+    /// final names, and the diagnostics found while resolving.
+    fn plan(environment: &str) -> Result<Plan, PlanError> {
+        Plan::resolve(Self::spec(), environment)
+    }
+}
+
+/// One backend in one environment, resolved: what `cargo build` deploys.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    inner: atakora_core::Plan,
+}
+
+impl Plan {
+    /// Resolve `spec` for `environment`.
+    pub fn resolve(spec: &spec::BackendSpec, environment: &str) -> Result<Plan, PlanError> {
+        atakora_core::resolve(spec, environment).map(|inner| Plan { inner })
+    }
+
+    /// The errors and warnings of this plan (and of its template's ARM limits), with codes.
+    pub fn validate(&self) -> Report {
+        let mut report = self.inner.validate();
+        let template = self.to_arm();
+        let text = atakora_azure::to_text(&template);
+        report.errors.extend(atakora_azure::limits::check(&template, &text));
+        report
+    }
+
+    /// The ARM template (resource-group scope).
+    pub fn to_arm(&self) -> serde_json::Value {
+        atakora_azure::template(&self.inner)
+    }
+
+    /// The parameters file for this environment.
+    pub fn parameters(&self) -> serde_json::Value {
+        atakora_azure::parameters(&self.inner)
+    }
+
+    /// The manifest: resources with final names, and diagnostics.
+    pub fn manifest(&self) -> serde_json::Value {
+        atakora_azure::manifest::manifest(&self.inner, &self.to_arm())
+    }
+
+    /// The three files of `target/atakora/<backend>/<env>/`, as text.
+    pub fn render(&self) -> atakora_azure::Rendered {
+        atakora_azure::render(&self.inner)
+    }
+
+    /// The resolved model: accounts, databases, containers, apps, names.
+    pub fn model(&self) -> &atakora_core::Plan {
+        &self.inner
+    }
+
+    /// The backend's id (`shop-backend`): the folder its templates go to.
+    pub fn backend_id(&self) -> &str {
+        &self.inner.backend
+    }
+
+    pub fn environment(&self) -> &str {
+        &self.inner.environment
+    }
+}
+
+/// Not public API: what the macros' expansions reach through `::atakora::__private`.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::registry::Registration;
+    pub use atakora_core::spec;
+    pub use inventory;
+    pub use serde;
+    pub use std::borrow::Cow;
+
+    /// Implemented by `#[crud_api]` for its entity.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a CRUD entity",
+        label = "`CrudApi<{Self}>` needs `#[crud_api(...)]` on `{Self}`",
+        note = "add `#[atakora::crud_api(partition_key = \"/...\")]` above the struct `{Self}`"
+    )]
+    pub trait CrudEntity {
+        const SPEC: spec::CrudApiSpec;
+    }
+
+    /// Implemented by `#[functions_app]` for its struct.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a functions app",
+        label = "`FunctionsApp<{Self}>` needs `#[functions_app]` on `{Self}`",
+        note = "add `#[atakora::functions_app]` above the struct `{Self}`"
+    )]
+    pub trait FunctionsAppDef {
+        const SPEC: spec::FunctionsAppSpec;
+    }
+
+    /// What a CRUD entity must be for the API to store it: serializable both ways.
+    #[diagnostic::on_unimplemented(
+        message = "the CRUD entity `{Self}` must derive `Serialize` and `Deserialize`",
+        label = "`{Self}` is stored as JSON documents",
+        note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`"
+    )]
+    pub trait SerdeEntity {}
+    impl<T: serde::Serialize + serde::de::DeserializeOwned> SerdeEntity for T {}
+
+    pub fn assert_serde_entity<T: SerdeEntity>() {}
+}

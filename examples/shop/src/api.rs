@@ -1,0 +1,53 @@
+//! The API backend: the CRUD APIs.
+
+use atakora::{backend, crud_api, CrudApi};
+use serde::{Deserialize, Serialize};
+
+/// Multi-tenant users: every query is scoped to one tenant. Sessions-like data: a user
+/// document expires one day after its last write.
+#[crud_api(partition_key = "/tenantId", ttl = 86400)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub tenant_id: String,
+    pub email: String,
+    pub display_name: String,
+}
+
+/// The catalogue: read far more than written, partitioned by category, with dedicated
+/// throughput sized per environment.
+#[crud_api(partition_key = "/category", throughput(dev = 400, staging = 1000, prod = 4000))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Product {
+    pub id: String,
+    pub category: String,
+    pub name: String,
+    pub price: f64,
+}
+
+/// Orders, partitioned by the user who placed them: "all my orders" is one partition.
+#[crud_api(partition_key = "/userId")]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub id: String,
+    pub user_id: String,
+    pub product_ids: Vec<String>,
+    pub total: f64,
+}
+
+/// The public API: one Cosmos DB account, one database, one Function App for all three.
+#[backend(
+    app = "shop",
+    location = "eastus",
+    environments(dev, staging, prod),
+    limits(max_cosmos_accounts = 1, max_throughput_per_database = 10000),
+    monitoring(retention_days = 90),
+    tags(cost_center = "engineering"),
+)]
+pub struct ApiBackend {
+    pub users: CrudApi<User>,
+    pub products: CrudApi<Product>,
+    pub orders: CrudApi<Order>,
+}
