@@ -242,3 +242,19 @@ mod tests {
         assert_eq!(d.severity, Severity::Error);
     }
 }
+
+#[cfg(test)]
+mod catalogue {
+    use super::Code;
+
+    /// Every code has its section in docs/errors.md, and the docs name no code that is gone.
+    #[test]
+    fn docs_list_every_code() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md")).unwrap();
+        for c in Code::ALL {
+            assert!(docs.contains(&format!("## {} — ", c.as_str())), "docs/errors.md has no section for {c}");
+        }
+        let documented = docs.lines().filter(|l| l.starts_with("## ATK")).count();
+        assert_eq!(documented, Code::ALL.len(), "docs/errors.md documents codes that do not exist");
+    }
+}

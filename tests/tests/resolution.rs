@@ -1,0 +1,266 @@
+//! Resolution rules on small backends declared here with the real macros: sharing, splits,
+//! roles, hierarchical keys, autoscale, limits, and the warnings for options whose Azure side
+//! is not built yet. Every template is also checked against the ARM schemas.
+
+use atakora::{backend, crud_api, functions_app, Backend, CrudApi, FunctionsApp};
+use atakora_tests::ArmSchemas;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+fn schemas() -> &'static ArmSchemas {
+    static S: OnceLock<ArmSchemas> = OnceLock::new();
+    S.get_or_init(ArmSchemas::load)
+}
+
+fn valid(t: &Value) -> &Value {
+    let f = schemas().check_template(t);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    t
+}
+
+fn containers(t: &Value) -> Vec<&Value> {
+    t["resources"].as_array().unwrap().iter().filter(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers").collect()
+}
+
+fn codes(plan: &atakora::Plan) -> (Vec<&'static str>, Vec<&'static str>) {
+    let r = plan.validate();
+    (r.errors.iter().map(|d| d.code.as_str()).collect(), r.warnings.iter().map(|d| d.code.as_str()).collect())
+}
+
+#[crud_api(partition_key = "/category", operations(read, list))]
+#[derive(Serialize, Deserialize)]
+pub struct CatalogItem {
+    pub id: String,
+    pub category: String,
+}
+
+#[crud_api(partition_key = "/category", container = "catalog-admin-items")]
+#[derive(Serialize, Deserialize)]
+pub struct CatalogAdminItem {
+    pub id: String,
+    pub category: String,
+}
+
+#[crud_api(partition_key = ["/tenantId", "/userId", "/sessionId"], ttl = -1, unique_keys(["/tenantId", "/email"]))]
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    pub id: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub session_id: String,
+    pub email: String,
+}
+
+#[crud_api(partition_key = "/userId", serverless, ttl = 7776000)]
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditLog {
+    pub id: String,
+    pub user_id: String,
+}
+
+#[crud_api(partition_key = "/region", autoscale(dev = 1000, prod = 20000))]
+#[derive(Serialize, Deserialize)]
+pub struct Telemetry {
+    pub id: String,
+    pub region: String,
+}
+
+#[crud_api(partition_key = "/id", throughput(dev = 400))]
+#[derive(Serialize, Deserialize)]
+pub struct Partial {
+    pub id: String,
+}
+
+#[functions_app(always_ready = 2)]
+pub struct Indexer;
+
+#[backend(app = "catalog", environments(dev, prod))]
+pub struct CatalogBackend {
+    pub items: CrudApi<CatalogItem>,
+    pub admin: CrudApi<CatalogAdminItem>,
+    pub activity: CrudApi<Activity>,
+}
+
+#[test]
+fn read_only_apis_get_the_reader_role_on_their_container_only() {
+    let t = CatalogBackend::plan("prod").unwrap().to_arm();
+    valid(&t);
+    let roles: Vec<(&str, &str)> = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+        .map(|r| (r["properties"]["scope"].as_str().unwrap(), r["properties"]["roleDefinitionId"].as_str().unwrap()))
+        .collect();
+    assert_eq!(roles.len(), 3);
+    let role_of = |c: &str| roles.iter().find(|(s, _)| s.ends_with(&format!("'{c}')]"))).unwrap().1;
+    assert!(role_of("catalog-items").contains("-000000000001'"), "reader: {}", role_of("catalog-items"));
+    assert!(role_of("catalog-admin-items").contains("-000000000002'"));
+    assert!(role_of("activities").contains("-000000000002'"));
+}
+
+#[test]
+fn hierarchical_keys_ttl_minus_one_and_unique_keys() {
+    let t = CatalogBackend::plan("dev").unwrap().to_arm();
+    let activity = containers(&t).into_iter().find(|c| c["properties"]["resource"]["id"] == "activities").unwrap();
+    let r = &activity["properties"]["resource"];
+    assert_eq!(r["partitionKey"], json!({ "paths": ["/tenantId", "/userId", "/sessionId"], "kind": "MultiHash", "version": 2 }));
+    assert_eq!(r["defaultTtl"], json!(-1));
+    assert_eq!(r["uniqueKeyPolicy"], json!({ "uniqueKeys": [{ "paths": ["/tenantId", "/email"] }] }));
+}
+
+#[backend(app = "audit", environments(dev, prod))]
+pub struct MixedBackend {
+    pub telemetry: CrudApi<Telemetry>,
+    pub audit: CrudApi<AuditLog>,
+}
+
+#[test]
+fn serverless_next_to_provisioned_splits_the_account_and_says_so() {
+    let plan = MixedBackend::plan("prod").unwrap();
+    let t = valid(&plan.to_arm()).clone();
+    let accounts: Vec<&Value> = t["resources"].as_array().unwrap().iter().filter(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts").collect();
+    assert_eq!(accounts.len(), 2);
+    assert!(accounts[0]["properties"].get("capabilities").is_none());
+    assert_eq!(accounts[1]["properties"]["capabilities"], json!([{ "name": "EnableServerless" }]));
+    assert_eq!(t["variables"]["cosmosServerlessAccountName"], "[format('cosno-audit-prod-serverless-{0}', parameters('nameSuffix'))]");
+    let (errors, warnings) = codes(&plan);
+    assert!(errors.is_empty());
+    assert_eq!(warnings, ["ATK0902"]);
+    // Serverless containers and databases carry no throughput at all.
+    let audit = containers(&t).into_iter().find(|c| c["properties"]["resource"]["id"] == "audit-logs").unwrap();
+    assert!(audit["properties"].get("options").is_none());
+    assert_eq!(audit["properties"]["resource"]["defaultTtl"], json!(7776000));
+    // Autoscale per environment.
+    let telemetry = containers(&t).into_iter().find(|c| c["properties"]["resource"]["id"] == "telemetries").unwrap();
+    assert_eq!(telemetry["properties"]["options"], json!({ "autoscaleSettings": { "maxThroughput": 20000 } }));
+    let dev = MixedBackend::plan("dev").unwrap().to_arm();
+    let telemetry = containers(&dev).into_iter().find(|c| c["properties"]["resource"]["id"] == "telemetries").unwrap();
+    assert_eq!(telemetry["properties"]["options"], json!({ "autoscaleSettings": { "maxThroughput": 1000 } }));
+    // The API app gets both endpoints.
+    let site = t["resources"].as_array().unwrap().iter().find(|r| r["type"] == "Microsoft.Web/sites").unwrap();
+    let names: Vec<&str> = site["properties"]["siteConfig"]["appSettings"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"COSMOS__accountEndpoint") && names.contains(&"COSMOS_SERVERLESS__accountEndpoint"), "{names:?}");
+}
+
+#[backend(app = "audit", environments(dev, prod), limits(max_cosmos_accounts = 1, max_throughput_per_database = 10000, max_function_apps = 1))]
+pub struct LimitedBackend {
+    pub telemetry: CrudApi<Telemetry>,
+    pub audit: CrudApi<AuditLog>,
+    pub indexer: FunctionsApp<Indexer>,
+}
+
+#[test]
+fn limits_that_forbid_the_plan_are_errors_naming_the_components() {
+    let plan = LimitedBackend::plan("prod").unwrap();
+    let report = plan.validate();
+    let by_code = |c: &str| report.errors.iter().find(|d| d.code.as_str() == c).unwrap_or_else(|| panic!("no {c} in {:?}", report.errors));
+    let accounts = by_code("ATK0402");
+    assert!(accounts.message.contains("`audit`") && accounts.message.contains("`telemetry`"), "{}", accounts.message);
+    let rus = by_code("ATK0403");
+    assert!(rus.message.contains("20000") && rus.message.contains("`telemetry`"), "{}", rus.message);
+    let apps = by_code("ATK0404");
+    assert!(apps.message.contains("`indexer`"), "{}", apps.message);
+    // In dev the throughput fits: only the structural limits remain.
+    let (dev_errors, _) = codes(&LimitedBackend::plan("dev").unwrap());
+    assert_eq!(dev_errors, ["ATK0402", "ATK0404"]);
+}
+
+#[backend(app = "partial", environments(dev, prod))]
+pub struct PartialBackend {
+    pub partial: CrudApi<Partial>,
+}
+
+#[test]
+fn per_environment_values_must_cover_every_environment() {
+    assert!(codes(&PartialBackend::plan("dev").unwrap()).0.is_empty());
+    let (errors, _) = codes(&PartialBackend::plan("prod").unwrap());
+    assert_eq!(errors, ["ATK0120"]);
+}
+
+#[backend(app = "scale", auto_scale(max_throughput = 4000, target_utilization = 60))]
+pub struct AutoscaledBackend {
+    pub items: CrudApi<CatalogItem>,
+    pub indexer: FunctionsApp<Indexer>,
+}
+
+#[test]
+fn backend_auto_scale_makes_the_shared_database_autoscale() {
+    let plan = AutoscaledBackend::plan("dev").unwrap();
+    let t = valid(&plan.to_arm()).clone();
+    let db = t["resources"].as_array().unwrap().iter().find(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts/sqlDatabases").unwrap();
+    assert_eq!(db["properties"]["options"], json!({ "autoscaleSettings": { "maxThroughput": 4000 } }));
+    // The alert half of auto_scale is not emitted yet: reported, not dropped.
+    let (_, warnings) = codes(&plan);
+    assert_eq!(warnings, ["ATK0901"]);
+    let indexer = t["resources"].as_array().unwrap().iter().filter(|r| r["type"] == "Microsoft.Web/sites").nth(1).unwrap();
+    assert_eq!(indexer["properties"]["functionAppConfig"]["scaleAndConcurrency"]["alwaysReady"], json!([{ "name": "http", "instanceCount": 2 }]));
+}
+
+#[crud_api(partition_key = "/category", cache(ttl = 300), health_check(path = "/healthz"))]
+#[derive(Serialize, Deserialize)]
+pub struct Cached {
+    pub id: String,
+    pub category: String,
+}
+
+#[backend(
+    app = "pending",
+    networking(isolated(address_space = "10.1.0.0/16")),
+    managed_identity = false,
+    enforce_https = false,
+    monitoring(sampling_percentage = 50, alerting(email = "ops@example.com")),
+)]
+pub struct PendingBackend {
+    pub cached: CrudApi<Cached>,
+}
+
+#[test]
+fn accepted_options_without_azure_effect_yet_are_reported_never_dropped() {
+    let plan = PendingBackend::plan("dev").unwrap();
+    let report = plan.validate();
+    assert!(report.errors.is_empty());
+    let pending: Vec<&str> = report.warnings.iter().filter(|d| d.code.as_str() == "ATK0901").map(|d| d.message.as_str()).collect();
+    for option in ["`cache(ttl = 300)`", "`health_check`", "`networking(isolated(...))`", "`monitoring(alerting(...))`", "`managed_identity = false`"] {
+        assert!(pending.iter().any(|m| m.contains(option)), "no pending warning for {option}: {pending:?}");
+    }
+    assert!(report.warnings.iter().any(|d| d.code.as_str() == "ATK0904"), "HTTPS off is warned");
+    let t = valid(&plan.to_arm()).clone();
+    let site = t["resources"].as_array().unwrap().iter().find(|r| r["type"] == "Microsoft.Web/sites").unwrap();
+    assert_eq!(site["properties"]["httpsOnly"], json!(false), "enforce_https = false is honoured");
+    let appi = t["resources"].as_array().unwrap().iter().find(|r| r["type"] == "Microsoft.Insights/components").unwrap();
+    assert_eq!(appi["properties"]["SamplingPercentage"], json!(50.0));
+    // The manifest carries the same diagnostics.
+    let manifest = plan.manifest();
+    let manifest_codes: Vec<&str> = manifest["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(manifest_codes.len(), report.warnings.len());
+}
+
+#[test]
+fn more_than_25_shared_containers_add_a_database() {
+    use atakora::spec::*;
+    use std::borrow::Cow;
+    let entity = |i: usize| CrudApiSpec {
+        type_name: Cow::Owned(format!("E{i}")),
+        entity_name: Cow::Owned(format!("E{i}")),
+        container: Cow::Owned(format!("e{i}s")),
+        partition_key: Cow::Borrowed(&[Cow::Borrowed("/id")]),
+        ttl: None,
+        throughput: None,
+        serverless: false,
+        operations: Operations::ALL,
+        cache: None,
+        health_check: None,
+        unique_keys: Cow::Borrowed(&[]),
+    };
+    let mut spec = CatalogBackend::spec().clone();
+    spec.components = Cow::Owned((0..30).map(|i| ComponentSpec::CrudApi { field: Cow::Owned(format!("e{i}")), api: Cow::Owned(entity(i)) }).collect());
+    let plan = atakora::Plan::resolve(&spec, "dev").unwrap();
+    let dbs: Vec<(String, usize)> = plan.model().cosmos_accounts[0].databases.iter().map(|d| (d.name.clone(), d.containers.len())).collect();
+    assert_eq!(dbs, [("catalog".to_string(), 25), ("catalog-2".to_string(), 5)]);
+    assert_eq!(codes(&plan).1, ["ATK0905"]);
+    valid(&plan.to_arm());
+}
