@@ -2,10 +2,10 @@
 //! roles, hierarchical keys, autoscale, limits, and the warnings for options whose Azure side
 //! is not built yet. Every template is also checked against the ARM schemas.
 
-use atakora::{backend, crud_api, functions_app, Backend, CrudApi, FunctionsApp};
+use atakora::{Backend, CrudApi, FunctionsApp, backend, crud_api, functions_app};
 use atakora_tests::ArmSchemas;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::sync::OnceLock;
 
 fn schemas() -> &'static ArmSchemas {
@@ -20,12 +20,20 @@ fn valid(t: &Value) -> &Value {
 }
 
 fn containers(t: &Value) -> Vec<&Value> {
-    t["resources"].as_array().unwrap().iter().filter(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers").collect()
+    t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
+        .collect()
 }
 
 fn codes(plan: &atakora::Plan) -> (Vec<&'static str>, Vec<&'static str>) {
     let r = plan.validate();
-    (r.errors.iter().map(|d| d.code.as_str()).collect(), r.warnings.iter().map(|d| d.code.as_str()).collect())
+    (
+        r.errors.iter().map(|d| d.code.as_str()).collect(),
+        r.warnings.iter().map(|d| d.code.as_str()).collect(),
+    )
 }
 
 #[crud_api(partition_key = "/category", operations(read, list))]
@@ -93,11 +101,26 @@ fn read_only_apis_get_the_reader_role_on_their_container_only() {
         .unwrap()
         .iter()
         .filter(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
-        .map(|r| (r["properties"]["scope"].as_str().unwrap(), r["properties"]["roleDefinitionId"].as_str().unwrap()))
+        .map(|r| {
+            (
+                r["properties"]["scope"].as_str().unwrap(),
+                r["properties"]["roleDefinitionId"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(roles.len(), 3);
-    let role_of = |c: &str| roles.iter().find(|(s, _)| s.ends_with(&format!("'{c}')]"))).unwrap().1;
-    assert!(role_of("catalog-items").contains("-000000000001'"), "reader: {}", role_of("catalog-items"));
+    let role_of = |c: &str| {
+        roles
+            .iter()
+            .find(|(s, _)| s.ends_with(&format!("'{c}')]")))
+            .unwrap()
+            .1
+    };
+    assert!(
+        role_of("catalog-items").contains("-000000000001'"),
+        "reader: {}",
+        role_of("catalog-items")
+    );
     assert!(role_of("catalog-admin-items").contains("-000000000002'"));
     assert!(role_of("activities").contains("-000000000002'"));
 }
@@ -105,11 +128,20 @@ fn read_only_apis_get_the_reader_role_on_their_container_only() {
 #[test]
 fn hierarchical_keys_ttl_minus_one_and_unique_keys() {
     let t = CatalogBackend::plan("dev").unwrap().to_arm();
-    let activity = containers(&t).into_iter().find(|c| c["properties"]["resource"]["id"] == "activities").unwrap();
+    let activity = containers(&t)
+        .into_iter()
+        .find(|c| c["properties"]["resource"]["id"] == "activities")
+        .unwrap();
     let r = &activity["properties"]["resource"];
-    assert_eq!(r["partitionKey"], json!({ "paths": ["/tenantId", "/userId", "/sessionId"], "kind": "MultiHash", "version": 2 }));
+    assert_eq!(
+        r["partitionKey"],
+        json!({ "paths": ["/tenantId", "/userId", "/sessionId"], "kind": "MultiHash", "version": 2 })
+    );
     assert_eq!(r["defaultTtl"], json!(-1));
-    assert_eq!(r["uniqueKeyPolicy"], json!({ "uniqueKeys": [{ "paths": ["/tenantId", "/email"] }] }));
+    assert_eq!(
+        r["uniqueKeyPolicy"],
+        json!({ "uniqueKeys": [{ "paths": ["/tenantId", "/email"] }] })
+    );
 }
 
 #[backend(app = "audit", environments(dev, prod))]
@@ -122,31 +154,82 @@ pub struct MixedBackend {
 fn serverless_next_to_provisioned_splits_the_account_and_says_so() {
     let plan = MixedBackend::plan("prod").unwrap();
     let t = valid(&plan.to_arm()).clone();
-    let accounts: Vec<&Value> = t["resources"].as_array().unwrap().iter().filter(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts").collect();
+    let accounts: Vec<&Value> = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts")
+        .collect();
     assert_eq!(accounts.len(), 2);
     assert!(accounts[0]["properties"].get("capabilities").is_none());
-    assert_eq!(accounts[1]["properties"]["capabilities"], json!([{ "name": "EnableServerless" }]));
-    assert_eq!(t["variables"]["cosmosServerlessAccountName"], "[format('cosno-audit-prod-serverless-{0}', parameters('nameSuffix'))]");
+    assert_eq!(
+        accounts[1]["properties"]["capabilities"],
+        json!([{ "name": "EnableServerless" }])
+    );
+    assert_eq!(
+        t["variables"]["cosmosServerlessAccountName"],
+        "[format('cosno-audit-prod-serverless-{0}', parameters('nameSuffix'))]"
+    );
     let (errors, warnings) = codes(&plan);
     assert!(errors.is_empty());
     assert_eq!(warnings, ["ATK0902"]);
     // Serverless containers and databases carry no throughput at all.
-    let audit = containers(&t).into_iter().find(|c| c["properties"]["resource"]["id"] == "audit-logs").unwrap();
+    let audit = containers(&t)
+        .into_iter()
+        .find(|c| c["properties"]["resource"]["id"] == "audit-logs")
+        .unwrap();
     assert!(audit["properties"].get("options").is_none());
-    assert_eq!(audit["properties"]["resource"]["defaultTtl"], json!(7776000));
+    assert_eq!(
+        audit["properties"]["resource"]["defaultTtl"],
+        json!(7776000)
+    );
     // Autoscale per environment.
-    let telemetry = containers(&t).into_iter().find(|c| c["properties"]["resource"]["id"] == "telemetries").unwrap();
-    assert_eq!(telemetry["properties"]["options"], json!({ "autoscaleSettings": { "maxThroughput": 20000 } }));
+    let telemetry = containers(&t)
+        .into_iter()
+        .find(|c| c["properties"]["resource"]["id"] == "telemetries")
+        .unwrap();
+    assert_eq!(
+        telemetry["properties"]["options"],
+        json!({ "autoscaleSettings": { "maxThroughput": 20000 } })
+    );
     let dev = MixedBackend::plan("dev").unwrap().to_arm();
-    let telemetry = containers(&dev).into_iter().find(|c| c["properties"]["resource"]["id"] == "telemetries").unwrap();
-    assert_eq!(telemetry["properties"]["options"], json!({ "autoscaleSettings": { "maxThroughput": 1000 } }));
+    let telemetry = containers(&dev)
+        .into_iter()
+        .find(|c| c["properties"]["resource"]["id"] == "telemetries")
+        .unwrap();
+    assert_eq!(
+        telemetry["properties"]["options"],
+        json!({ "autoscaleSettings": { "maxThroughput": 1000 } })
+    );
     // The API app gets both endpoints.
-    let site = t["resources"].as_array().unwrap().iter().find(|r| r["type"] == "Microsoft.Web/sites").unwrap();
-    let names: Vec<&str> = site["properties"]["siteConfig"]["appSettings"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"COSMOS__accountEndpoint") && names.contains(&"COSMOS_SERVERLESS__accountEndpoint"), "{names:?}");
+    let site = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Web/sites")
+        .unwrap();
+    let names: Vec<&str> = site["properties"]["siteConfig"]["appSettings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"COSMOS__accountEndpoint")
+            && names.contains(&"COSMOS_SERVERLESS__accountEndpoint"),
+        "{names:?}"
+    );
 }
 
-#[backend(app = "audit", environments(dev, prod), limits(max_cosmos_accounts = 1, max_throughput_per_database = 10000, max_function_apps = 1))]
+#[backend(
+    app = "audit",
+    environments(dev, prod),
+    limits(
+        max_cosmos_accounts = 1,
+        max_throughput_per_database = 10000,
+        max_function_apps = 1
+    )
+)]
 pub struct LimitedBackend {
     pub telemetry: CrudApi<Telemetry>,
     pub audit: CrudApi<AuditLog>,
@@ -157,11 +240,25 @@ pub struct LimitedBackend {
 fn limits_that_forbid_the_plan_are_errors_naming_the_components() {
     let plan = LimitedBackend::plan("prod").unwrap();
     let report = plan.validate();
-    let by_code = |c: &str| report.errors.iter().find(|d| d.code.as_str() == c).unwrap_or_else(|| panic!("no {c} in {:?}", report.errors));
+    let by_code = |c: &str| {
+        report
+            .errors
+            .iter()
+            .find(|d| d.code.as_str() == c)
+            .unwrap_or_else(|| panic!("no {c} in {:?}", report.errors))
+    };
     let accounts = by_code("ATK0402");
-    assert!(accounts.message.contains("`audit`") && accounts.message.contains("`telemetry`"), "{}", accounts.message);
+    assert!(
+        accounts.message.contains("`audit`") && accounts.message.contains("`telemetry`"),
+        "{}",
+        accounts.message
+    );
     let rus = by_code("ATK0403");
-    assert!(rus.message.contains("20000") && rus.message.contains("`telemetry`"), "{}", rus.message);
+    assert!(
+        rus.message.contains("20000") && rus.message.contains("`telemetry`"),
+        "{}",
+        rus.message
+    );
     let apps = by_code("ATK0404");
     assert!(apps.message.contains("`indexer`"), "{}", apps.message);
     // In dev the throughput fits: only the structural limits remain.
@@ -181,7 +278,10 @@ fn per_environment_values_must_cover_every_environment() {
     assert_eq!(errors, ["ATK0120"]);
 }
 
-#[backend(app = "scale", auto_scale(max_throughput = 4000, target_utilization = 60))]
+#[backend(
+    app = "scale",
+    auto_scale(max_throughput = 4000, target_utilization = 60)
+)]
 pub struct AutoscaledBackend {
     pub items: CrudApi<CatalogItem>,
     pub indexer: FunctionsApp<Indexer>,
@@ -191,16 +291,37 @@ pub struct AutoscaledBackend {
 fn backend_auto_scale_makes_the_shared_database_autoscale() {
     let plan = AutoscaledBackend::plan("dev").unwrap();
     let t = valid(&plan.to_arm()).clone();
-    let db = t["resources"].as_array().unwrap().iter().find(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts/sqlDatabases").unwrap();
-    assert_eq!(db["properties"]["options"], json!({ "autoscaleSettings": { "maxThroughput": 4000 } }));
+    let db = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts/sqlDatabases")
+        .unwrap();
+    assert_eq!(
+        db["properties"]["options"],
+        json!({ "autoscaleSettings": { "maxThroughput": 4000 } })
+    );
     // The alert half of auto_scale is not emitted yet: reported, not dropped.
     let (_, warnings) = codes(&plan);
     assert_eq!(warnings, ["ATK0901"]);
-    let indexer = t["resources"].as_array().unwrap().iter().filter(|r| r["type"] == "Microsoft.Web/sites").nth(1).unwrap();
-    assert_eq!(indexer["properties"]["functionAppConfig"]["scaleAndConcurrency"]["alwaysReady"], json!([{ "name": "http", "instanceCount": 2 }]));
+    let indexer = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "Microsoft.Web/sites")
+        .nth(1)
+        .unwrap();
+    assert_eq!(
+        indexer["properties"]["functionAppConfig"]["scaleAndConcurrency"]["alwaysReady"],
+        json!([{ "name": "http", "instanceCount": 2 }])
+    );
 }
 
-#[crud_api(partition_key = "/category", cache(ttl = 300), health_check(path = "/healthz"))]
+#[crud_api(
+    partition_key = "/category",
+    cache(ttl = 300),
+    health_check(path = "/healthz")
+)]
 #[derive(Serialize, Deserialize)]
 pub struct Cached {
     pub id: String,
@@ -212,7 +333,7 @@ pub struct Cached {
     networking(isolated(address_space = "10.1.0.0/16")),
     managed_identity = false,
     enforce_https = false,
-    monitoring(sampling_percentage = 50, alerting(email = "ops@example.com")),
+    monitoring(sampling_percentage = 50, alerting(email = "ops@example.com"))
 )]
 pub struct PendingBackend {
     pub cached: CrudApi<Cached>,
@@ -223,19 +344,55 @@ fn accepted_options_without_azure_effect_yet_are_reported_never_dropped() {
     let plan = PendingBackend::plan("dev").unwrap();
     let report = plan.validate();
     assert!(report.errors.is_empty());
-    let pending: Vec<&str> = report.warnings.iter().filter(|d| d.code.as_str() == "ATK0901").map(|d| d.message.as_str()).collect();
-    for option in ["`cache(ttl = 300)`", "`health_check`", "`networking(isolated(...))`", "`monitoring(alerting(...))`", "`managed_identity = false`"] {
-        assert!(pending.iter().any(|m| m.contains(option)), "no pending warning for {option}: {pending:?}");
+    let pending: Vec<&str> = report
+        .warnings
+        .iter()
+        .filter(|d| d.code.as_str() == "ATK0901")
+        .map(|d| d.message.as_str())
+        .collect();
+    for option in [
+        "`cache(ttl = 300)`",
+        "`health_check`",
+        "`networking(isolated(...))`",
+        "`monitoring(alerting(...))`",
+        "`managed_identity = false`",
+    ] {
+        assert!(
+            pending.iter().any(|m| m.contains(option)),
+            "no pending warning for {option}: {pending:?}"
+        );
     }
-    assert!(report.warnings.iter().any(|d| d.code.as_str() == "ATK0904"), "HTTPS off is warned");
+    assert!(
+        report.warnings.iter().any(|d| d.code.as_str() == "ATK0904"),
+        "HTTPS off is warned"
+    );
     let t = valid(&plan.to_arm()).clone();
-    let site = t["resources"].as_array().unwrap().iter().find(|r| r["type"] == "Microsoft.Web/sites").unwrap();
-    assert_eq!(site["properties"]["httpsOnly"], json!(false), "enforce_https = false is honoured");
-    let appi = t["resources"].as_array().unwrap().iter().find(|r| r["type"] == "Microsoft.Insights/components").unwrap();
+    let site = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Web/sites")
+        .unwrap();
+    assert_eq!(
+        site["properties"]["httpsOnly"],
+        json!(false),
+        "enforce_https = false is honoured"
+    );
+    let appi = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Insights/components")
+        .unwrap();
     assert_eq!(appi["properties"]["SamplingPercentage"], json!(50.0));
     // The manifest carries the same diagnostics.
     let manifest = plan.manifest();
-    let manifest_codes: Vec<&str> = manifest["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    let manifest_codes: Vec<&str> = manifest["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
     assert_eq!(manifest_codes.len(), report.warnings.len());
 }
 
@@ -244,23 +401,28 @@ fn more_than_25_shared_containers_add_a_database() {
     use atakora::spec::*;
     use std::borrow::Cow;
     let entity = |i: usize| CrudApiSpec {
-        type_name: Cow::Owned(format!("E{i}")),
-        entity_name: Cow::Owned(format!("E{i}")),
         container: Cow::Owned(format!("e{i}s")),
-        partition_key: Cow::Borrowed(&[Cow::Borrowed("/id")]),
-        ttl: None,
-        throughput: None,
-        serverless: false,
-        operations: Operations::ALL,
-        cache: None,
-        health_check: None,
-        unique_keys: Cow::Borrowed(&[]),
+        ..CrudApiSpec::with_defaults(&format!("E{i}"))
     };
     let mut spec = CatalogBackend::spec().clone();
-    spec.components = Cow::Owned((0..30).map(|i| ComponentSpec::CrudApi { field: Cow::Owned(format!("e{i}")), api: Cow::Owned(entity(i)) }).collect());
+    spec.components = Cow::Owned(
+        (0..30)
+            .map(|i| ComponentSpec::CrudApi {
+                field: Cow::Owned(format!("e{i}")),
+                api: Cow::Owned(entity(i)),
+            })
+            .collect(),
+    );
     let plan = atakora::Plan::resolve(&spec, "dev").unwrap();
-    let dbs: Vec<(String, usize)> = plan.model().cosmos_accounts[0].databases.iter().map(|d| (d.name.clone(), d.containers.len())).collect();
-    assert_eq!(dbs, [("catalog".to_string(), 25), ("catalog-2".to_string(), 5)]);
+    let dbs: Vec<(String, usize)> = plan.model().cosmos_accounts[0]
+        .databases
+        .iter()
+        .map(|d| (d.name.clone(), d.containers.len()))
+        .collect();
+    assert_eq!(
+        dbs,
+        [("catalog".to_string(), 25), ("catalog-2".to_string(), 5)]
+    );
     assert_eq!(codes(&plan).1, ["ATK0905"]);
     valid(&plan.to_arm());
 }

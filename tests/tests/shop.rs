@@ -3,14 +3,19 @@
 
 use atakora::Backend;
 use atakora_example_shop::{ApiBackend, ProcessingBackend};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn template(env: &str) -> Value {
     ApiBackend::plan(env).unwrap().to_arm()
 }
 
 fn of_type<'a>(t: &'a Value, ty: &str) -> Vec<&'a Value> {
-    t["resources"].as_array().unwrap().iter().filter(|r| r["type"] == ty).collect()
+    t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == ty)
+        .collect()
 }
 
 fn one<'a>(t: &'a Value, ty: &str) -> &'a Value {
@@ -21,10 +26,13 @@ fn one<'a>(t: &'a Value, ty: &str) -> &'a Value {
 
 /// The container whose resource id is `name`.
 fn container<'a>(t: &'a Value, name: &str) -> &'a Value {
-    of_type(t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
-        .into_iter()
-        .find(|c| c["properties"]["resource"]["id"] == name)
-        .unwrap_or_else(|| panic!("no container {name}"))
+    of_type(
+        t,
+        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+    )
+    .into_iter()
+    .find(|c| c["properties"]["resource"]["id"] == name)
+    .unwrap_or_else(|| panic!("no container {name}"))
 }
 
 #[test]
@@ -36,10 +44,32 @@ fn one_shared_account_database_app_and_storage() {
         one(&t, "Microsoft.Web/sites");
         one(&t, "Microsoft.Web/serverfarms");
         one(&t, "Microsoft.Storage/storageAccounts");
-        assert_eq!(of_type(&t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers").len(), 3);
-        assert_eq!(t["variables"]["cosmosAccountName"], json!(format!("[format('cosno-shop-{env}-{{0}}', parameters('nameSuffix'))]")));
-        assert_eq!(t["variables"]["storageAccountName"], json!(format!("[format('stshop{env}{{0}}', parameters('nameSuffix'))]")));
-        assert_eq!(t["variables"]["apiAppName"], json!(format!("[format('func-shop-{env}-api-{{0}}', parameters('nameSuffix'))]")));
+        assert_eq!(
+            of_type(
+                &t,
+                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers"
+            )
+            .len(),
+            3
+        );
+        assert_eq!(
+            t["variables"]["cosmosAccountName"],
+            json!(format!(
+                "[format('cosno-shop-{env}-{{0}}', parameters('nameSuffix'))]"
+            ))
+        );
+        assert_eq!(
+            t["variables"]["storageAccountName"],
+            json!(format!(
+                "[format('stshop{env}{{0}}', parameters('nameSuffix'))]"
+            ))
+        );
+        assert_eq!(
+            t["variables"]["apiAppName"],
+            json!(format!(
+                "[format('func-shop-{env}-api-{{0}}', parameters('nameSuffix'))]"
+            ))
+        );
     }
 }
 
@@ -47,11 +77,17 @@ fn one_shared_account_database_app_and_storage() {
 fn partition_keys_and_ttl() {
     let t = template("prod");
     let users = &container(&t, "users")["properties"]["resource"];
-    assert_eq!(users["partitionKey"], json!({ "paths": ["/tenantId"], "kind": "Hash", "version": 2 }));
+    assert_eq!(
+        users["partitionKey"],
+        json!({ "paths": ["/tenantId"], "kind": "Hash", "version": 2 })
+    );
     assert_eq!(users["defaultTtl"], json!(86400));
     let products = &container(&t, "products")["properties"]["resource"];
     assert_eq!(products["partitionKey"]["paths"], json!(["/category"]));
-    assert!(products.get("defaultTtl").is_none(), "no ttl declared: TTL stays off");
+    assert!(
+        products.get("defaultTtl").is_none(),
+        "no ttl declared: TTL stays off"
+    );
     let orders = &container(&t, "orders")["properties"]["resource"];
     assert_eq!(orders["partitionKey"]["paths"], json!(["/userId"]));
 }
@@ -60,10 +96,22 @@ fn partition_keys_and_ttl() {
 fn throughput_per_environment() {
     for (env, rus) in [("dev", 400), ("staging", 1000), ("prod", 4000)] {
         let t = template(env);
-        assert_eq!(container(&t, "products")["properties"]["options"], json!({ "throughput": rus }), "{env}");
+        assert_eq!(
+            container(&t, "products")["properties"]["options"],
+            json!({ "throughput": rus }),
+            "{env}"
+        );
         // Users and orders share the database's throughput: no options of their own.
-        assert!(container(&t, "users")["properties"].get("options").is_none());
-        assert!(container(&t, "orders")["properties"].get("options").is_none());
+        assert!(
+            container(&t, "users")["properties"]
+                .get("options")
+                .is_none()
+        );
+        assert!(
+            container(&t, "orders")["properties"]
+                .get("options")
+                .is_none()
+        );
         let db = one(&t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases");
         assert_eq!(db["properties"]["options"], json!({ "throughput": 400 }));
         assert_eq!(db["properties"]["resource"]["id"], "shop");
@@ -78,20 +126,46 @@ fn identity_and_no_secrets() {
     assert_eq!(site["kind"], "functionapp,linux");
     assert_eq!(site["properties"]["httpsOnly"], json!(true));
     assert_eq!(site["properties"]["siteConfig"]["minTlsVersion"], "1.2");
-    assert_eq!(site["properties"]["functionAppConfig"]["runtime"], json!({ "name": "custom", "version": "1.0" }));
-    assert_eq!(site["properties"]["functionAppConfig"]["deployment"]["storage"]["authentication"], json!({ "type": "SystemAssignedIdentity" }));
-    let settings: Vec<&str> = site["properties"]["siteConfig"]["appSettings"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        site["properties"]["functionAppConfig"]["runtime"],
+        json!({ "name": "custom", "version": "1.0" })
+    );
+    assert_eq!(
+        site["properties"]["functionAppConfig"]["deployment"]["storage"]["authentication"],
+        json!({ "type": "SystemAssignedIdentity" })
+    );
+    let settings: Vec<&str> = site["properties"]["siteConfig"]["appSettings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert!(settings.contains(&"AzureWebJobsStorage__accountName"));
     assert!(settings.contains(&"COSMOS__accountEndpoint"));
     let plan = one(&t, "Microsoft.Web/serverfarms");
-    assert_eq!(plan["sku"], json!({ "name": "FC1", "tier": "FlexConsumption" }));
+    assert_eq!(
+        plan["sku"],
+        json!({ "name": "FC1", "tier": "FlexConsumption" })
+    );
     assert_eq!(plan["properties"]["reserved"], json!(true));
     let account = one(&t, "Microsoft.DocumentDB/databaseAccounts");
     assert_eq!(account["properties"]["disableLocalAuth"], json!(true));
-    assert_eq!(account["properties"]["disableKeyBasedMetadataWriteAccess"], json!(true));
-    assert_eq!(one(&t, "Microsoft.Storage/storageAccounts")["properties"]["allowSharedKeyAccess"], json!(false));
+    assert_eq!(
+        account["properties"]["disableKeyBasedMetadataWriteAccess"],
+        json!(true)
+    );
+    assert_eq!(
+        one(&t, "Microsoft.Storage/storageAccounts")["properties"]["allowSharedKeyAccess"],
+        json!(false)
+    );
     let text = t.to_string();
-    for secret in ["listKeys(", "listConnectionStrings(", "AccountKey=", "SharedAccessKey=", "AzureWebJobsStorage\""] {
+    for secret in [
+        "listKeys(",
+        "listConnectionStrings(",
+        "AccountKey=",
+        "SharedAccessKey=",
+        "AzureWebJobsStorage\"",
+    ] {
         assert!(!text.contains(secret), "template contains {secret}");
     }
 }
@@ -99,54 +173,134 @@ fn identity_and_no_secrets() {
 #[test]
 fn role_assignments_follow_operations() {
     let t = template("prod");
-    let roles: Vec<(String, String)> = of_type(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
-        .iter()
-        .map(|r| (r["properties"]["scope"].as_str().unwrap().to_string(), r["properties"]["roleDefinitionId"].as_str().unwrap().to_string()))
-        .collect();
+    let roles: Vec<(String, String)> = of_type(
+        &t,
+        "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+    )
+    .iter()
+    .map(|r| {
+        (
+            r["properties"]["scope"].as_str().unwrap().to_string(),
+            r["properties"]["roleDefinitionId"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        )
+    })
+    .collect();
     assert_eq!(roles.len(), 3, "one data-plane assignment per container");
     for (container, _) in [("users", ()), ("products", ()), ("orders", ())] {
-        let (_, role) = roles.iter().find(|(scope, _)| scope.contains(&format!("'{container}')"))).unwrap_or_else(|| panic!("no assignment scoped to {container}: {roles:?}"));
+        let (_, role) = roles
+            .iter()
+            .find(|(scope, _)| scope.contains(&format!("'{container}')")))
+            .unwrap_or_else(|| panic!("no assignment scoped to {container}: {roles:?}"));
         // All three APIs serve every operation: Data Contributor.
-        assert!(role.ends_with("'00000000-0000-0000-0000-000000000002')]"), "{container}: {role}");
+        assert!(
+            role.ends_with("'00000000-0000-0000-0000-000000000002')]"),
+            "{container}: {role}"
+        );
     }
-    let rbac: Vec<&str> = of_type(&t, "Microsoft.Authorization/roleAssignments").iter().map(|r| r["properties"]["roleDefinitionId"].as_str().unwrap()).collect();
-    assert!(rbac.iter().any(|r| r.contains("b7e6dc6d-f1e8-4753-8033-0f276bb0955b")), "Storage Blob Data Owner");
-    assert!(rbac.iter().any(|r| r.contains("3913510d-42f4-4e42-8a64-420c390055eb")), "Monitoring Metrics Publisher");
+    let rbac: Vec<&str> = of_type(&t, "Microsoft.Authorization/roleAssignments")
+        .iter()
+        .map(|r| r["properties"]["roleDefinitionId"].as_str().unwrap())
+        .collect();
+    assert!(
+        rbac.iter()
+            .any(|r| r.contains("b7e6dc6d-f1e8-4753-8033-0f276bb0955b")),
+        "Storage Blob Data Owner"
+    );
+    assert!(
+        rbac.iter()
+            .any(|r| r.contains("3913510d-42f4-4e42-8a64-420c390055eb")),
+        "Monitoring Metrics Publisher"
+    );
 }
 
 #[test]
 fn monitoring_tags_location_outputs() {
     let t = template("staging");
-    assert_eq!(one(&t, "Microsoft.OperationalInsights/workspaces")["properties"]["retentionInDays"], json!(90));
+    assert_eq!(
+        one(&t, "Microsoft.OperationalInsights/workspaces")["properties"]["retentionInDays"],
+        json!(90)
+    );
     let appi = one(&t, "Microsoft.Insights/components");
     assert_eq!(appi["properties"]["SamplingPercentage"], json!(100.0));
     assert_eq!(appi["properties"]["DisableLocalAuth"], json!(true));
-    for r in t["resources"].as_array().unwrap().iter().filter(|r| r.get("location").is_some()) {
+    for r in t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("location").is_some())
+    {
         assert_eq!(r["location"], "[parameters('location')]");
-        assert_eq!(r["tags"], json!({ "app": "shop", "environment": "staging", "backend": "api-backend", "cost_center": "engineering" }), "{}", r["type"]);
+        assert_eq!(
+            r["tags"],
+            json!({ "app": "shop", "environment": "staging", "backend": "api-backend", "cost_center": "engineering" }),
+            "{}",
+            r["type"]
+        );
     }
     assert_eq!(t["parameters"]["location"]["defaultValue"], "eastus");
-    assert!(t["outputs"]["apiBaseUrl"]["value"].as_str().unwrap().contains("defaultHostName"));
-    assert!(t["outputs"]["cosmosEndpoint"]["value"].as_str().unwrap().contains("documentEndpoint"));
+    assert!(
+        t["outputs"]["apiBaseUrl"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("defaultHostName")
+    );
+    assert!(
+        t["outputs"]["cosmosEndpoint"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("documentEndpoint")
+    );
 }
 
 #[test]
 fn processing_backend_has_one_app_and_plan_per_functions_app() {
     let t = ProcessingBackend::plan("prod").unwrap().to_arm();
-    assert!(of_type(&t, "Microsoft.DocumentDB/databaseAccounts").is_empty(), "no CRUD API: no Cosmos DB");
+    assert!(
+        of_type(&t, "Microsoft.DocumentDB/databaseAccounts").is_empty(),
+        "no CRUD API: no Cosmos DB"
+    );
     let sites = of_type(&t, "Microsoft.Web/sites");
     assert_eq!(sites.len(), 2);
     assert_eq!(of_type(&t, "Microsoft.Web/serverfarms").len(), 2);
     one(&t, "Microsoft.Storage/storageAccounts");
-    let scale: Vec<&Value> = sites.iter().map(|s| &s["properties"]["functionAppConfig"]["scaleAndConcurrency"]).collect();
-    assert_eq!(*scale[0], json!({ "maximumInstanceCount": 100, "instanceMemoryMB": 2048 }));
-    assert_eq!(*scale[1], json!({ "maximumInstanceCount": 40, "instanceMemoryMB": 512 }));
-    assert_eq!(t["variables"]["orderProcessorAppName"], "[format('func-shop-jobs-prod-order-processor-{0}', parameters('nameSuffix'))]");
-    assert_eq!(t["variables"]["notificationServicePlanName"], "asp-shop-jobs-prod-notification-service");
+    let scale: Vec<&Value> = sites
+        .iter()
+        .map(|s| &s["properties"]["functionAppConfig"]["scaleAndConcurrency"])
+        .collect();
+    assert_eq!(
+        *scale[0],
+        json!({ "maximumInstanceCount": 100, "instanceMemoryMB": 2048 })
+    );
+    assert_eq!(
+        *scale[1],
+        json!({ "maximumInstanceCount": 40, "instanceMemoryMB": 512 })
+    );
+    assert_eq!(
+        t["variables"]["orderProcessorAppName"],
+        "[format('func-shop-jobs-prod-order-processor-{0}', parameters('nameSuffix'))]"
+    );
+    assert_eq!(
+        t["variables"]["notificationServicePlanName"],
+        "asp-shop-jobs-prod-notification-service"
+    );
     // Both deployment containers exist in the one storage account.
     let blob = one(&t, "Microsoft.Storage/storageAccounts/blobServices");
-    let containers: Vec<&str> = blob["resources"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(containers, ["app-package-order-processor", "app-package-notification-service"]);
+    let containers: Vec<&str> = blob["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        containers,
+        [
+            "app-package-order-processor",
+            "app-package-notification-service"
+        ]
+    );
 }
 
 #[test]
@@ -158,17 +312,32 @@ fn plans_validate_clean_and_unknown_environments_are_refused() {
     }
     let err = ApiBackend::plan("production").unwrap_err();
     assert_eq!(err.diagnostics[0].code.as_str(), "ATK0401");
-    assert_eq!(err.diagnostics[0].help.as_deref(), Some("did you mean `prod`?"));
+    assert_eq!(
+        err.diagnostics[0].help.as_deref(),
+        Some("did you mean `prod`?")
+    );
 }
 
 #[test]
 fn registry_lists_everything_linked() {
     let _ = (ApiBackend::spec(), ProcessingBackend::spec());
-    let backends: Vec<&str> = atakora::registry::backends().iter().map(|b| b.type_name.as_ref()).collect();
+    let backends: Vec<&str> = atakora::registry::backends()
+        .iter()
+        .map(|b| b.type_name.as_ref())
+        .collect();
     assert_eq!(backends, ["ApiBackend", "ProcessingBackend"]);
-    let crud: Vec<&str> = atakora::registry::crud_apis().iter().map(|c| c.type_name.as_ref()).collect();
+    let crud: Vec<&str> = atakora::registry::crud_apis()
+        .iter()
+        .map(|c| c.type_name.as_ref())
+        .collect();
     assert_eq!(crud, ["Order", "Product", "User"]);
-    let apps: Vec<&str> = atakora::registry::functions_apps().iter().map(|c| c.type_name.as_ref()).collect();
+    let apps: Vec<&str> = atakora::registry::functions_apps()
+        .iter()
+        .map(|c| c.type_name.as_ref())
+        .collect();
     assert_eq!(apps, ["NotificationService", "OrderProcessor"]);
-    assert_eq!(atakora::registry::backend("api-backend").unwrap().app, "shop");
+    assert_eq!(
+        atakora::registry::backend("api-backend").unwrap().app,
+        "shop"
+    );
 }

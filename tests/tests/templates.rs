@@ -2,8 +2,8 @@
 //! whole template, and each resource against its own type and apiVersion. A broken template
 //! fails the same check.
 
-use atakora_tests::{example_plans, ArmSchemas};
-use serde_json::{json, Value};
+use atakora_tests::{ArmSchemas, example_plans};
+use serde_json::{Value, json};
 use std::sync::OnceLock;
 
 fn schemas() -> &'static ArmSchemas {
@@ -14,18 +14,35 @@ fn schemas() -> &'static ArmSchemas {
 #[test]
 fn every_example_template_is_schema_valid() {
     let plans = example_plans();
-    assert!(plans.len() >= 5, "expected the shop's 3 + 2 deployments, got {}", plans.len());
+    assert!(
+        plans.len() >= 5,
+        "expected the shop's 3 + 2 deployments, got {}",
+        plans.len()
+    );
     let (mut templates, mut resources, mut errors) = (0, 0, Vec::new());
     for plan in &plans {
         let template = plan.to_arm();
         let f = schemas().check_template(&template);
         templates += 1;
         resources += f.resources;
-        errors.extend(f.errors.into_iter().map(|e| format!("{}/{}: {e}", plan.backend_id(), plan.environment())));
+        errors.extend(
+            f.errors
+                .into_iter()
+                .map(|e| format!("{}/{}: {e}", plan.backend_id(), plan.environment())),
+        );
         let p = schemas().check_parameters(&plan.parameters());
-        errors.extend(p.into_iter().map(|e| format!("{}/{} parameters: {e}", plan.backend_id(), plan.environment())));
+        errors.extend(p.into_iter().map(|e| {
+            format!(
+                "{}/{} parameters: {e}",
+                plan.backend_id(),
+                plan.environment()
+            )
+        }));
     }
-    eprintln!("schema validation: {templates} templates, {resources} resources checked, {} errors", errors.len());
+    eprintln!(
+        "schema validation: {templates} templates, {resources} resources checked, {} errors",
+        errors.len()
+    );
     assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
 }
 
@@ -36,43 +53,123 @@ fn the_written_files_are_schema_valid_too() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/atakora");
     let mut checked = 0;
     for plan in example_plans() {
-        let path = dir.join(plan.backend_id()).join(plan.environment()).join("azuredeploy.json");
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let path = dir
+            .join(plan.backend_id())
+            .join(plan.environment())
+            .join("azuredeploy.json");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
         let template: Value = serde_json::from_str(&text).unwrap();
         let f = schemas().check_template(&template);
         assert!(f.errors.is_empty(), "{}: {:?}", path.display(), f.errors);
         checked += 1;
     }
-    assert!(checked >= 5, "expected the shop example's templates under {}, found {checked}", dir.display());
+    assert!(
+        checked >= 5,
+        "expected the shop example's templates under {}, found {checked}",
+        dir.display()
+    );
 }
 
 fn first_of_type<'a>(t: &'a mut Value, ty: &str) -> &'a mut Value {
-    t["resources"].as_array_mut().unwrap().iter_mut().find(|r| r["type"] == ty).unwrap_or_else(|| panic!("no {ty}"))
+    t["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["type"] == ty)
+        .unwrap_or_else(|| panic!("no {ty}"))
 }
 
 /// Each breakage must be caught: the validation is real, not a formality.
 #[test]
 fn broken_templates_fail_validation() {
-    let plan = example_plans().into_iter().find(|p| p.backend_id() == "api-backend" && p.environment() == "prod").unwrap();
+    let plan = example_plans()
+        .into_iter()
+        .find(|p| p.backend_id() == "api-backend" && p.environment() == "prod")
+        .unwrap();
     let good = plan.to_arm();
     assert!(schemas().check_template(&good).errors.is_empty());
 
-    let breakages: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        ("storage TLS enum", Box::new(|t| first_of_type(t, "Microsoft.Storage/storageAccounts")["properties"]["minimumTlsVersion"] = json!("TLS9_9"))),
-        ("storage sku enum", Box::new(|t| first_of_type(t, "Microsoft.Storage/storageAccounts")["sku"]["name"] = json!("Cheapest_LRS"))),
-        ("unknown apiVersion", Box::new(|t| first_of_type(t, "Microsoft.Web/sites")["apiVersion"] = json!("2099-01-01"))),
-        ("partition key kind", Box::new(|t| first_of_type(t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")["properties"]["resource"]["partitionKey"]["kind"] = json!("Modulo"))),
-        ("consistency level", Box::new(|t| first_of_type(t, "Microsoft.DocumentDB/databaseAccounts")["properties"]["consistencyPolicy"]["defaultConsistencyLevel"] = json!("Sometimes"))),
-        ("nested child enum", Box::new(|t| first_of_type(t, "Microsoft.Storage/storageAccounts/blobServices")["resources"][0]["properties"]["publicAccess"] = json!("Everyone"))),
-        ("resources as an object", Box::new(|t| t["resources"] = json!({ "a": {} }))),
-        ("missing contentVersion", Box::new(|t| { t.as_object_mut().unwrap().remove("contentVersion"); })),
-        ("storage without location", Box::new(|t| { first_of_type(t, "Microsoft.Storage/storageAccounts").as_object_mut().unwrap().remove("location"); })),
-        ("throughput as text", Box::new(|t| first_of_type(t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases")["properties"]["options"]["throughput"] = json!("lots"))),
+    type Breakage = Box<dyn Fn(&mut Value)>;
+    let breakages: Vec<(&str, Breakage)> = vec![
+        (
+            "storage TLS enum",
+            Box::new(|t| {
+                first_of_type(t, "Microsoft.Storage/storageAccounts")["properties"]["minimumTlsVersion"] =
+                    json!("TLS9_9")
+            }),
+        ),
+        (
+            "storage sku enum",
+            Box::new(|t| {
+                first_of_type(t, "Microsoft.Storage/storageAccounts")["sku"]["name"] =
+                    json!("Cheapest_LRS")
+            }),
+        ),
+        (
+            "unknown apiVersion",
+            Box::new(|t| {
+                first_of_type(t, "Microsoft.Web/sites")["apiVersion"] = json!("2099-01-01")
+            }),
+        ),
+        (
+            "partition key kind",
+            Box::new(|t| {
+                first_of_type(
+                    t,
+                    "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+                )["properties"]["resource"]["partitionKey"]["kind"] = json!("Modulo")
+            }),
+        ),
+        (
+            "consistency level",
+            Box::new(|t| {
+                first_of_type(t, "Microsoft.DocumentDB/databaseAccounts")["properties"]["consistencyPolicy"]
+                    ["defaultConsistencyLevel"] = json!("Sometimes")
+            }),
+        ),
+        (
+            "nested child enum",
+            Box::new(|t| {
+                first_of_type(t, "Microsoft.Storage/storageAccounts/blobServices")["resources"][0]
+                    ["properties"]["publicAccess"] = json!("Everyone")
+            }),
+        ),
+        (
+            "resources as an object",
+            Box::new(|t| t["resources"] = json!({ "a": {} })),
+        ),
+        (
+            "missing contentVersion",
+            Box::new(|t| {
+                t.as_object_mut().unwrap().remove("contentVersion");
+            }),
+        ),
+        (
+            "storage without location",
+            Box::new(|t| {
+                first_of_type(t, "Microsoft.Storage/storageAccounts")
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("location");
+            }),
+        ),
+        (
+            "throughput as text",
+            Box::new(|t| {
+                first_of_type(t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases")["properties"]
+                    ["options"]["throughput"] = json!("lots")
+            }),
+        ),
     ];
     for (what, breakage) in breakages {
         let mut t = good.clone();
         breakage(&mut t);
         let f = schemas().check_template(&t);
-        assert!(!f.errors.is_empty(), "validation missed a broken template: {what}");
+        assert!(
+            !f.errors.is_empty(),
+            "validation missed a broken template: {what}"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Small helpers for ARM expressions and the names the template refers to.
 
-use atakora_core::naming::ResourceName;
 use atakora_core::Plan;
+use atakora_core::naming::ResourceName;
 use serde_json::{Map, Value};
 
 /// `order-processor` → `orderProcessor`: variable and output keys.
@@ -26,7 +26,10 @@ pub(crate) fn camel(key: &str) -> String {
 pub(crate) fn name_variable(name: &ResourceName) -> Value {
     match name.suffix {
         None => Value::String(name.base.clone()),
-        Some(sep) => Value::String(format!("[format('{}{sep}{{0}}', parameters('nameSuffix'))]", name.base)),
+        Some(sep) => Value::String(format!(
+            "[format('{}{sep}{{0}}', parameters('nameSuffix'))]",
+            name.base
+        )),
     }
 }
 

@@ -2,15 +2,19 @@
 
 use crate::api_versions::COSMOS;
 use crate::arm::{expr, lit, resource_id, tags, var, var_value};
+use atakora_core::Plan;
 use atakora_core::plan::{CosmosAccount, Database, ThroughputSetting};
 use atakora_core::spec::Consistency;
-use atakora_core::Plan;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// The variable holding account `index`'s name.
 pub(crate) fn name_key(plan: &Plan, index: usize) -> String {
     let acc = &plan.cosmos_accounts[index];
-    if acc.serverless && plan.cosmos_accounts.len() > 1 { "cosmosServerlessAccountName".into() } else { "cosmosAccountName".into() }
+    if acc.serverless && plan.cosmos_accounts.len() > 1 {
+        "cosmosServerlessAccountName".into()
+    } else {
+        "cosmosAccountName".into()
+    }
 }
 
 pub(crate) fn account_id(key: &str) -> String {
@@ -18,17 +22,25 @@ pub(crate) fn account_id(key: &str) -> String {
 }
 
 pub(crate) fn database_id(key: &str, db: &str) -> String {
-    resource_id("Microsoft.DocumentDB/databaseAccounts/sqlDatabases", &[var(key), lit(db)])
+    resource_id(
+        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
+        &[var(key), lit(db)],
+    )
 }
 
 pub(crate) fn container_id(key: &str, db: &str, container: &str) -> String {
-    resource_id("Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers", &[var(key), lit(db), lit(container)])
+    resource_id(
+        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+        &[var(key), lit(db), lit(container)],
+    )
 }
 
 fn options(t: Option<ThroughputSetting>) -> Option<Value> {
     t.map(|t| match t {
         ThroughputSetting::Manual(rus) => json!({ "throughput": rus }),
-        ThroughputSetting::Autoscale(max) => json!({ "autoscaleSettings": { "maxThroughput": max } }),
+        ThroughputSetting::Autoscale(max) => {
+            json!({ "autoscaleSettings": { "maxThroughput": max } })
+        }
     })
 }
 
@@ -55,7 +67,11 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
                     resource.insert("defaultTtl".into(), json!(ttl));
                 }
                 if !c.unique_keys.is_empty() {
-                    let keys: Vec<Value> = c.unique_keys.iter().map(|k| json!({ "paths": k })).collect();
+                    let keys: Vec<Value> = c
+                        .unique_keys
+                        .iter()
+                        .map(|k| json!({ "paths": k }))
+                        .collect();
                     resource.insert("uniqueKeyPolicy".into(), json!({ "uniqueKeys": keys }));
                 }
                 let mut properties = Map::new();

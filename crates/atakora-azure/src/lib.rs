@@ -31,7 +31,11 @@ pub struct Rendered {
 pub fn render(plan: &Plan) -> Rendered {
     let template = template(plan);
     let manifest = manifest::manifest(plan, &template);
-    Rendered { template: to_text(&template), parameters: to_text(&parameters(plan)), manifest: to_text(&manifest) }
+    Rendered {
+        template: to_text(&template),
+        parameters: to_text(&parameters(plan)),
+        manifest: to_text(&manifest),
+    }
 }
 
 /// The one JSON text form: two-space indentation, keys in emission order, a final newline.

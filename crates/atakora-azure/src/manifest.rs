@@ -2,9 +2,9 @@
 //! its final name, the components it serves, and the plan's diagnostics.
 
 use crate::limits;
-use atakora_core::plan::{AppRole, DataAccess, ThroughputSetting};
 use atakora_core::Plan;
-use serde_json::{json, Value};
+use atakora_core::plan::{AppRole, DataAccess, ThroughputSetting};
+use serde_json::{Value, json};
 
 /// The manifest of `plan`, whose rendered template is `template`.
 pub fn manifest(plan: &Plan, template: &Value) -> Value {
@@ -20,14 +20,39 @@ pub fn manifest(plan: &Plan, template: &Value) -> Value {
         resources.push(r);
     };
     if let Some(m) = &plan.monitoring {
-        add("Microsoft.OperationalInsights/workspaces", m.workspace.to_string(), None, json!({ "retentionInDays": m.retention_days }));
-        add("Microsoft.Insights/components", m.insights.to_string(), None, json!({ "samplingPercentage": m.sampling_percentage }));
+        add(
+            "Microsoft.OperationalInsights/workspaces",
+            m.workspace.to_string(),
+            None,
+            json!({ "retentionInDays": m.retention_days }),
+        );
+        add(
+            "Microsoft.Insights/components",
+            m.insights.to_string(),
+            None,
+            json!({ "samplingPercentage": m.sampling_percentage }),
+        );
     }
-    add("Microsoft.Storage/storageAccounts", plan.storage.name.to_string(), None, Value::Null);
+    add(
+        "Microsoft.Storage/storageAccounts",
+        plan.storage.name.to_string(),
+        None,
+        Value::Null,
+    );
     for acc in &plan.cosmos_accounts {
-        add("Microsoft.DocumentDB/databaseAccounts", acc.name.to_string(), None, json!({ "serverless": acc.serverless, "consistency": acc.consistency.as_str() }));
+        add(
+            "Microsoft.DocumentDB/databaseAccounts",
+            acc.name.to_string(),
+            None,
+            json!({ "serverless": acc.serverless, "consistency": acc.consistency.as_str() }),
+        );
         for db in &acc.databases {
-            add("Microsoft.DocumentDB/databaseAccounts/sqlDatabases", db.name.clone(), None, json!({ "sharedThroughput": throughput(db.shared_throughput) }));
+            add(
+                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
+                db.name.clone(),
+                None,
+                json!({ "sharedThroughput": throughput(db.shared_throughput) }),
+            );
             for c in &db.containers {
                 add(
                     "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
@@ -48,7 +73,12 @@ pub fn manifest(plan: &Plan, template: &Value) -> Value {
             AppRole::CrudApis { components } => components.join(", "),
             AppRole::FunctionsApp { component, .. } => component.clone(),
         };
-        add("Microsoft.Web/serverfarms", app.plan_name.to_string(), Some(component.clone()), json!({ "sku": "FC1" }));
+        add(
+            "Microsoft.Web/serverfarms",
+            app.plan_name.to_string(),
+            Some(component.clone()),
+            json!({ "sku": "FC1" }),
+        );
         add(
             "Microsoft.Web/sites",
             app.name.to_string(),

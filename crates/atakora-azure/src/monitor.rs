@@ -3,7 +3,7 @@
 use crate::api_versions::{APP_INSIGHTS, LOG_ANALYTICS};
 use crate::arm::{expr, resource_id, tags, var, var_value};
 use atakora_core::Plan;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub(crate) const WORKSPACE: &str = "logAnalyticsName";
 pub(crate) const INSIGHTS: &str = "appInsightsName";
@@ -13,8 +13,13 @@ pub(crate) fn insights_id() -> String {
 }
 
 pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
-    let Some(m) = &plan.monitoring else { return Vec::new() };
-    let workspace_id = resource_id("Microsoft.OperationalInsights/workspaces", &[var(WORKSPACE)]);
+    let Some(m) = &plan.monitoring else {
+        return Vec::new();
+    };
+    let workspace_id = resource_id(
+        "Microsoft.OperationalInsights/workspaces",
+        &[var(WORKSPACE)],
+    );
     vec![
         json!({
             "type": "Microsoft.OperationalInsights/workspaces",

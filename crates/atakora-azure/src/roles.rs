@@ -9,9 +9,9 @@
 use crate::api_versions::{COSMOS, ROLE_ASSIGNMENTS, WEB};
 use crate::arm::{expr, lit, resource_id, var};
 use crate::{cosmos, monitor, storage, web};
-use atakora_core::plan::{AppRole, DataAccess};
 use atakora_core::Plan;
-use serde_json::{json, Value};
+use atakora_core::plan::{AppRole, DataAccess};
+use serde_json::{Value, json};
 
 pub const STORAGE_BLOB_DATA_OWNER: &str = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
 pub const MONITORING_METRICS_PUBLISHER: &str = "3913510d-42f4-4e42-8a64-420c390055eb";
@@ -19,10 +19,18 @@ pub const COSMOS_DATA_READER: &str = "00000000-0000-0000-0000-000000000001";
 pub const COSMOS_DATA_CONTRIBUTOR: &str = "00000000-0000-0000-0000-000000000002";
 
 fn principal(app_id: &str) -> Value {
-    expr(format!("reference({app_id}, '{WEB}', 'full').identity.principalId"))
+    expr(format!(
+        "reference({app_id}, '{WEB}', 'full').identity.principalId"
+    ))
 }
 
-fn rbac(scope_type: &str, scope_name_var: &str, scope_id: String, app_id: &str, role: &str) -> Value {
+fn rbac(
+    scope_type: &str,
+    scope_name_var: &str,
+    scope_id: String,
+    app_id: &str,
+    role: &str,
+) -> Value {
     json!({
         "type": "Microsoft.Authorization/roleAssignments",
         "apiVersion": ROLE_ASSIGNMENTS,
@@ -44,12 +52,30 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
     let mut out = Vec::new();
     for app in &plan.function_apps {
         let app_id = web::app_id(app);
-        out.push(rbac("Microsoft.Storage/storageAccounts", storage::NAME, storage::id(), &app_id, STORAGE_BLOB_DATA_OWNER));
+        out.push(rbac(
+            "Microsoft.Storage/storageAccounts",
+            storage::NAME,
+            storage::id(),
+            &app_id,
+            STORAGE_BLOB_DATA_OWNER,
+        ));
         if plan.monitoring.is_some() {
-            out.push(rbac("Microsoft.Insights/components", monitor::INSIGHTS, monitor::insights_id(), &app_id, MONITORING_METRICS_PUBLISHER));
+            out.push(rbac(
+                "Microsoft.Insights/components",
+                monitor::INSIGHTS,
+                monitor::insights_id(),
+                &app_id,
+                MONITORING_METRICS_PUBLISHER,
+            ));
         }
     }
-    let Some(api) = plan.function_apps.iter().find(|a| matches!(a.role, AppRole::CrudApis { .. })) else { return out };
+    let Some(api) = plan
+        .function_apps
+        .iter()
+        .find(|a| matches!(a.role, AppRole::CrudApis { .. }))
+    else {
+        return out;
+    };
     let app_id = web::app_id(api);
     for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
         let key = cosmos::name_key(plan, i);
@@ -60,7 +86,11 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
         let mut previous: Vec<Value> = acc
             .databases
             .iter()
-            .flat_map(|db| db.containers.iter().map(move |c| expr(cosmos::container_id(key_ref, &db.name, &c.name))))
+            .flat_map(|db| {
+                db.containers
+                    .iter()
+                    .map(move |c| expr(cosmos::container_id(key_ref, &db.name, &c.name)))
+            })
             .collect();
         previous.push(expr(&app_id));
         for db in &acc.databases {
@@ -69,9 +99,16 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
                     DataAccess::Reader => COSMOS_DATA_READER,
                     DataAccess::Contributor => COSMOS_DATA_CONTRIBUTOR,
                 };
-                let scope = format!("format('{{0}}/dbs/{{1}}/colls/{{2}}', {account_id}, {}, {})", lit(&db.name), lit(&c.name));
+                let scope = format!(
+                    "format('{{0}}/dbs/{{1}}/colls/{{2}}', {account_id}, {}, {})",
+                    lit(&db.name),
+                    lit(&c.name)
+                );
                 let guid = format!("guid({scope}, {app_id}, {})", lit(role));
-                let assignment_id = resource_id("Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments", &[var(&key), guid.clone()]);
+                let assignment_id = resource_id(
+                    "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+                    &[var(&key), guid.clone()],
+                );
                 out.push(json!({
                     "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
                     "apiVersion": COSMOS,

@@ -4,7 +4,7 @@
 use crate::api_versions::STORAGE;
 use crate::arm::{expr, lit, resource_id, tags, var, var_value};
 use atakora_core::Plan;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub(crate) const NAME: &str = "storageAccountName";
 
@@ -14,11 +14,17 @@ pub(crate) fn id() -> String {
 
 /// The deployment container `name`'s resource id.
 pub(crate) fn container_id(name: &str) -> String {
-    resource_id("Microsoft.Storage/storageAccounts/blobServices/containers", &[var(NAME), lit("default"), lit(name)])
+    resource_id(
+        "Microsoft.Storage/storageAccounts/blobServices/containers",
+        &[var(NAME), lit("default"), lit(name)],
+    )
 }
 
 pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
-    let blob_service_id = resource_id("Microsoft.Storage/storageAccounts/blobServices", &[var(NAME), lit("default")]);
+    let blob_service_id = resource_id(
+        "Microsoft.Storage/storageAccounts/blobServices",
+        &[var(NAME), lit("default")],
+    );
     // Nested under the blob service: a top-level container would need a `format()` name, which
     // the schema checks (maxLength 63) against the unevaluated expression text.
     let containers: Vec<Value> = plan

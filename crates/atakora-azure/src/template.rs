@@ -4,13 +4,15 @@
 use crate::api_versions::{COSMOS, WEB};
 use crate::arm::{camel, expr, name_variable};
 use crate::{cosmos, monitor, roles, storage, web};
+use atakora_core::Plan;
 use atakora_core::naming::SUFFIX_LEN;
 use atakora_core::plan::AppRole;
-use atakora_core::Plan;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
-pub const TEMPLATE_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
-pub const PARAMETERS_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
+pub const TEMPLATE_SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+pub const PARAMETERS_SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
 
 /// The ARM template of `plan` (resource-group scope, resources as an array).
 pub fn template(plan: &Plan) -> Value {
@@ -65,13 +67,20 @@ pub fn template(plan: &Plan) -> Value {
                 outputs.insert("apiBaseUrl".into(), json!({ "type": "string", "value": expr(format!("format('https://{{0}}/api', {host})")) }));
             }
             AppRole::FunctionsApp { .. } => {
-                outputs.insert(format!("{}HostName", camel(&app.key)), json!({ "type": "string", "value": expr(&host) }));
+                outputs.insert(
+                    format!("{}HostName", camel(&app.key)),
+                    json!({ "type": "string", "value": expr(&host) }),
+                );
             }
         }
     }
     for (i, _) in plan.cosmos_accounts.iter().enumerate() {
         let key = cosmos::name_key(plan, i);
-        let output = if key == "cosmosAccountName" { "cosmosEndpoint" } else { "cosmosServerlessEndpoint" };
+        let output = if key == "cosmosAccountName" {
+            "cosmosEndpoint"
+        } else {
+            "cosmosServerlessEndpoint"
+        };
         outputs.insert(output.into(), json!({ "type": "string", "value": expr(format!("reference({}, '{COSMOS}').documentEndpoint", cosmos::account_id(&key))) }));
     }
 

@@ -4,9 +4,9 @@
 use crate::api_versions::{APP_INSIGHTS, COSMOS, STORAGE, WEB};
 use crate::arm::{camel, expr, resource_id, tags, var, var_value};
 use crate::{cosmos, monitor, storage};
-use atakora_core::plan::{AppRole, FunctionApp};
 use atakora_core::Plan;
-use serde_json::{json, Value};
+use atakora_core::plan::{AppRole, FunctionApp};
+use serde_json::{Value, json};
 
 pub(crate) fn app_key(app: &FunctionApp) -> String {
     format!("{}AppName", camel(&app.key))
@@ -47,27 +47,49 @@ fn setting(name: &str, value: impl Into<Value>) -> Value {
 }
 
 fn site(plan: &Plan, app: &FunctionApp) -> Value {
-    let mut settings = vec![setting("AzureWebJobsStorage__accountName", var_value(storage::NAME))];
-    let mut depends = vec![expr(plan_id(app)), expr(storage::container_id(&app.deployment_container))];
+    let mut settings = vec![setting(
+        "AzureWebJobsStorage__accountName",
+        var_value(storage::NAME),
+    )];
+    let mut depends = vec![
+        expr(plan_id(app)),
+        expr(storage::container_id(&app.deployment_container)),
+    ];
     if plan.monitoring.is_some() {
         settings.push(setting(
             "APPLICATIONINSIGHTS_CONNECTION_STRING",
-            expr(format!("reference({}, '{APP_INSIGHTS}').ConnectionString", monitor::insights_id())),
+            expr(format!(
+                "reference({}, '{APP_INSIGHTS}').ConnectionString",
+                monitor::insights_id()
+            )),
         ));
         // The component refuses unauthenticated telemetry: the host signs in with its identity.
-        settings.push(setting("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "Authorization=AAD"));
+        settings.push(setting(
+            "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+            "Authorization=AAD",
+        ));
         depends.push(expr(monitor::insights_id()));
     }
     if let AppRole::CrudApis { .. } = app.role {
         for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
             let key = cosmos::name_key(plan, i);
             // Identity-based connection `COSMOS` (`COSMOS_SERVERLESS` for a split account).
-            let prefix = if key == "cosmosAccountName" { "COSMOS" } else { "COSMOS_SERVERLESS" };
+            let prefix = if key == "cosmosAccountName" {
+                "COSMOS"
+            } else {
+                "COSMOS_SERVERLESS"
+            };
             settings.push(setting(
                 &format!("{prefix}__accountEndpoint"),
-                expr(format!("reference({}, '{COSMOS}').documentEndpoint", cosmos::account_id(&key))),
+                expr(format!(
+                    "reference({}, '{COSMOS}').documentEndpoint",
+                    cosmos::account_id(&key)
+                )),
             ));
-            settings.push(setting(&format!("{prefix}__database"), acc.databases[0].name.clone()));
+            settings.push(setting(
+                &format!("{prefix}__database"),
+                acc.databases[0].name.clone(),
+            ));
             depends.push(expr(cosmos::account_id(&key)));
         }
         for (_, db, c) in plan.containers() {
@@ -75,7 +97,8 @@ fn site(plan: &Plan, app: &FunctionApp) -> Value {
             settings.push(setting(&var_name, format!("{}/{}", db.name, c.name)));
         }
     }
-    let mut scale = json!({ "maximumInstanceCount": app.max_instances, "instanceMemoryMB": app.memory_mb });
+    let mut scale =
+        json!({ "maximumInstanceCount": app.max_instances, "instanceMemoryMB": app.memory_mb });
     if app.always_ready > 0 {
         scale["alwaysReady"] = json!([{ "name": "http", "instanceCount": app.always_ready }]);
     }

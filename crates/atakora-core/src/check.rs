@@ -4,7 +4,7 @@
 //! parser calls them with the token's span at hand; [`crate::resolve`] calls the same functions
 //! on specs built by hand, so `validate()` reports the same codes as the compiler.
 
-use crate::diag::{closest, Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, closest};
 
 type Check<T = ()> = Result<T, Diagnostic>;
 
@@ -27,11 +27,18 @@ pub fn throughput(value: i64) -> Check<u32> {
         return Ok(value as u32);
     }
     let help = if (400..=1_000_000).contains(&value) {
-        format!("round to a multiple of 100, e.g. {}", (value + 50) / 100 * 100)
+        format!(
+            "round to a multiple of 100, e.g. {}",
+            (value + 50) / 100 * 100
+        )
     } else {
         "manual throughput is 400..=1000000 RU/s in steps of 100".to_string()
     };
-    Err(Diagnostic::new(Code::ThroughputRange, format!("`throughput` of {value} RU/s is not valid manual throughput")).help(help))
+    Err(Diagnostic::new(
+        Code::ThroughputRange,
+        format!("`throughput` of {value} RU/s is not valid manual throughput"),
+    )
+    .help(help))
 }
 
 /// Rule: autoscale maximum throughput is 1000..=1,000,000 RU/s in steps of 1000.
@@ -40,21 +47,32 @@ pub fn autoscale_max(value: i64, option: &str, code: Code) -> Check<u32> {
         return Ok(value as u32);
     }
     let help = if (1000..=1_000_000).contains(&value) {
-        format!("round to a multiple of 1000, e.g. {}", (value + 500) / 1000 * 1000)
+        format!(
+            "round to a multiple of 1000, e.g. {}",
+            (value + 500) / 1000 * 1000
+        )
     } else {
         "autoscale maximum throughput is 1000..=1000000 RU/s in steps of 1000".to_string()
     };
-    Err(Diagnostic::new(code, format!("`{option}` of {value} RU/s is not a valid autoscale maximum")).help(help))
+    Err(Diagnostic::new(
+        code,
+        format!("`{option}` of {value} RU/s is not a valid autoscale maximum"),
+    )
+    .help(help))
 }
 
 /// Rule: a partition key (or unique key) path starts with `/`, has no empty, wildcard or
 /// trailing segment, and uses letters, digits and `_` in each segment.
 pub fn key_path_syntax(path: &str, option: &str, code: Code) -> Check {
     let bad = |why: &str| {
-        Err(Diagnostic::new(code, format!("`{option}` path `{path}` {why}")))
+        Err(Diagnostic::new(
+            code,
+            format!("`{option}` path `{path}` {why}"),
+        ))
     };
     let Some(rest) = path.strip_prefix('/') else {
-        return bad("must start with `/`").map_err(|d: Diagnostic| d.help(format!("write `/{path}`")));
+        return bad("must start with `/`")
+            .map_err(|d: Diagnostic| d.help(format!("write `/{path}`")));
     };
     if rest.is_empty() {
         return bad("names no field");
@@ -63,8 +81,13 @@ pub fn key_path_syntax(path: &str, option: &str, code: Code) -> Check {
         if segment.is_empty() {
             return bad("has an empty segment");
         }
-        if !segment.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '$') {
-            return bad("has a character Cosmos DB does not accept in a path (use letters, digits and `_`)");
+        if !segment
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '$')
+        {
+            return bad(
+                "has a character Cosmos DB does not accept in a path (use letters, digits and `_`)",
+            );
         }
     }
     Ok(())
@@ -73,17 +96,26 @@ pub fn key_path_syntax(path: &str, option: &str, code: Code) -> Check {
 /// Rule: a hierarchical partition key has 1 to 3 distinct paths.
 pub fn partition_key_count(paths: &[&str]) -> Check {
     if paths.is_empty() {
-        return Err(Diagnostic::new(Code::PartitionKeyCount, "`partition_key` needs at least one path"));
+        return Err(Diagnostic::new(
+            Code::PartitionKeyCount,
+            "`partition_key` needs at least one path",
+        ));
     }
     if paths.len() > 3 {
         return Err(Diagnostic::new(
             Code::PartitionKeyCount,
-            format!("`partition_key` has {} paths; a hierarchical partition key has at most 3", paths.len()),
+            format!(
+                "`partition_key` has {} paths; a hierarchical partition key has at most 3",
+                paths.len()
+            ),
         ));
     }
     for (i, p) in paths.iter().enumerate() {
         if paths[..i].contains(p) {
-            return Err(Diagnostic::new(Code::PartitionKeyCount, format!("`partition_key` lists `{p}` twice")));
+            return Err(Diagnostic::new(
+                Code::PartitionKeyCount,
+                format!("`partition_key` lists `{p}` twice"),
+            ));
         }
     }
     Ok(())
@@ -94,8 +126,11 @@ pub fn cache_ttl(value: i64) -> Check<u32> {
     if (1..=i64::from(u32::MAX)).contains(&value) {
         Ok(value as u32)
     } else {
-        Err(Diagnostic::new(Code::CacheTtl, format!("`cache(ttl)` must be a positive number of seconds, not {value}"))
-            .help("e.g. `cache(ttl = 300)` for five minutes"))
+        Err(Diagnostic::new(
+            Code::CacheTtl,
+            format!("`cache(ttl)` must be a positive number of seconds, not {value}"),
+        )
+        .help("e.g. `cache(ttl = 300)` for five minutes"))
     }
 }
 
@@ -108,16 +143,24 @@ pub fn health_check(path: &str, interval: i64, timeout: i64, threshold: i64) -> 
         return err(format!("`health_check(path)` `{path}` must start with `/`"));
     }
     if !(1..=900).contains(&interval) {
-        return err(format!("`health_check(interval)` must be 1..=900 seconds, not {interval}"));
+        return err(format!(
+            "`health_check(interval)` must be 1..=900 seconds, not {interval}"
+        ));
     }
     if !(1..=120).contains(&timeout) {
-        return err(format!("`health_check(timeout)` must be 1..=120 seconds, not {timeout}"));
+        return err(format!(
+            "`health_check(timeout)` must be 1..=120 seconds, not {timeout}"
+        ));
     }
     if timeout >= interval {
-        return err(format!("`health_check(timeout)` ({timeout} s) must be shorter than `interval` ({interval} s)"));
+        return err(format!(
+            "`health_check(timeout)` ({timeout} s) must be shorter than `interval` ({interval} s)"
+        ));
     }
     if !(1..=16).contains(&threshold) {
-        return err(format!("`health_check(unhealthy_threshold)` must be 1..=16, not {threshold}"));
+        return err(format!(
+            "`health_check(unhealthy_threshold)` must be 1..=16, not {threshold}"
+        ));
     }
     Ok(())
 }
@@ -127,13 +170,18 @@ pub fn health_check(path: &str, interval: i64, timeout: i64, threshold: i64) -> 
 pub fn resource_word(value: &str, option: &str) -> Check {
     let ok = !value.is_empty()
         && value.len() <= 255
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && value.starts_with(|c: char| c.is_ascii_alphanumeric());
     if ok {
         Ok(())
     } else {
-        Err(Diagnostic::new(Code::EntityName, format!("`{option}` `{value}` is not a legal name"))
-            .help("use letters, digits, `-` and `_`, starting with a letter or digit"))
+        Err(Diagnostic::new(
+            Code::EntityName,
+            format!("`{option}` `{value}` is not a legal name"),
+        )
+        .help("use letters, digits, `-` and `_`, starting with a letter or digit"))
     }
 }
 
@@ -141,8 +189,16 @@ pub fn resource_word(value: &str, option: &str) -> Check {
 pub fn memory_mb(value: i64) -> Check<u32> {
     match value {
         512 | 2048 | 4096 => Ok(value as u32),
-        _ => Err(Diagnostic::new(Code::MemoryMb, format!("`memory_mb` must be 512, 2048 or 4096, not {value}"))
-            .help_opt([512i64, 2048, 4096].into_iter().min_by_key(|m| (m - value).abs()).map(|m| format!("the nearest size is {m}")))),
+        _ => Err(Diagnostic::new(
+            Code::MemoryMb,
+            format!("`memory_mb` must be 512, 2048 or 4096, not {value}"),
+        )
+        .help_opt(
+            [512i64, 2048, 4096]
+                .into_iter()
+                .min_by_key(|m| (m - value).abs())
+                .map(|m| format!("the nearest size is {m}")),
+        )),
     }
 }
 
@@ -151,7 +207,10 @@ pub fn max_instances(value: i64) -> Check<u32> {
     if (40..=1000).contains(&value) {
         Ok(value as u32)
     } else {
-        Err(Diagnostic::new(Code::MaxInstances, format!("`max_instances` must be 40..=1000, not {value}")))
+        Err(Diagnostic::new(
+            Code::MaxInstances,
+            format!("`max_instances` must be 40..=1000, not {value}"),
+        ))
     }
 }
 
@@ -162,7 +221,9 @@ pub fn always_ready(value: i64, max_instances: u32) -> Check<u32> {
     } else {
         Err(Diagnostic::new(
             Code::AlwaysReady,
-            format!("`always_ready` ({value}) must be between 0 and `max_instances` ({max_instances})"),
+            format!(
+                "`always_ready` ({value}) must be between 0 and `max_instances` ({max_instances})"
+            ),
         ))
     }
 }
@@ -183,8 +244,11 @@ pub fn app_name(value: &str) -> Check {
     if value.len() >= 2 && is_lower_word(value, 24) {
         Ok(())
     } else {
-        Err(Diagnostic::new(Code::AppName, format!("`app` name `{value}` cannot be used in resource names"))
-            .help("use 2 to 24 lowercase letters, digits and single `-`, starting with a letter"))
+        Err(Diagnostic::new(
+            Code::AppName,
+            format!("`app` name `{value}` cannot be used in resource names"),
+        )
+        .help("use 2 to 24 lowercase letters, digits and single `-`, starting with a letter"))
     }
 }
 
@@ -194,21 +258,71 @@ fn is_lower_word(value: &str, max: usize) -> bool {
         && value.starts_with(|c: char| c.is_ascii_lowercase())
         && !value.ends_with('-')
         && !value.contains("--")
-        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Azure public-cloud regions (programmatic names) that host Cosmos DB and Functions.
 pub const REGIONS: &[&str] = &[
-    "australiacentral", "australiacentral2", "australiaeast", "australiasoutheast", "austriaeast",
-    "belgiumcentral", "brazilsouth", "brazilsoutheast", "canadacentral", "canadaeast", "centralindia",
-    "centralus", "chilecentral", "eastasia", "eastus", "eastus2", "francecentral", "francesouth",
-    "germanynorth", "germanywestcentral", "indonesiacentral", "israelcentral", "italynorth",
-    "japaneast", "japanwest", "jioindiacentral", "jioindiawest", "koreacentral", "koreasouth",
-    "malaysiawest", "mexicocentral", "newzealandnorth", "northcentralus", "northeurope", "norwayeast",
-    "norwaywest", "polandcentral", "qatarcentral", "southafricanorth", "southafricawest",
-    "southcentralus", "southeastasia", "southindia", "spaincentral", "swedencentral", "swedensouth",
-    "switzerlandnorth", "switzerlandwest", "uaecentral", "uaenorth", "uksouth", "ukwest",
-    "westcentralus", "westeurope", "westindia", "westus", "westus2", "westus3",
+    "australiacentral",
+    "australiacentral2",
+    "australiaeast",
+    "australiasoutheast",
+    "austriaeast",
+    "belgiumcentral",
+    "brazilsouth",
+    "brazilsoutheast",
+    "canadacentral",
+    "canadaeast",
+    "centralindia",
+    "centralus",
+    "chilecentral",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "francecentral",
+    "francesouth",
+    "germanynorth",
+    "germanywestcentral",
+    "indonesiacentral",
+    "israelcentral",
+    "italynorth",
+    "japaneast",
+    "japanwest",
+    "jioindiacentral",
+    "jioindiawest",
+    "koreacentral",
+    "koreasouth",
+    "malaysiawest",
+    "mexicocentral",
+    "newzealandnorth",
+    "northcentralus",
+    "northeurope",
+    "norwayeast",
+    "norwaywest",
+    "polandcentral",
+    "qatarcentral",
+    "southafricanorth",
+    "southafricawest",
+    "southcentralus",
+    "southeastasia",
+    "southindia",
+    "spaincentral",
+    "swedencentral",
+    "swedensouth",
+    "switzerlandnorth",
+    "switzerlandwest",
+    "uaecentral",
+    "uaenorth",
+    "uksouth",
+    "ukwest",
+    "westcentralus",
+    "westeurope",
+    "westindia",
+    "westus",
+    "westus2",
+    "westus3",
 ];
 
 /// Rule: `location` is an Azure region's programmatic name (`eastus`, not `East US`).
@@ -216,14 +330,21 @@ pub fn location(value: &str) -> Check {
     if REGIONS.contains(&value) {
         return Ok(());
     }
-    let squashed: String = value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+    let squashed: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
     let suggestion = if REGIONS.contains(&squashed.as_str()) {
         REGIONS.iter().copied().find(|r| *r == squashed)
     } else {
         closest(&squashed, REGIONS.iter().copied())
     };
-    Err(Diagnostic::new(Code::Location, format!("`location` `{value}` is not an Azure region"))
-        .help_opt(suggestion.map(|s| format!("did you mean `{s}`?"))))
+    Err(Diagnostic::new(
+        Code::Location,
+        format!("`location` `{value}` is not an Azure region"),
+    )
+    .help_opt(suggestion.map(|s| format!("did you mean `{s}`?"))))
 }
 
 /// Rule: Log Analytics keeps data 30..=730 days.
@@ -231,7 +352,10 @@ pub fn retention_days(value: i64) -> Check<u32> {
     if (30..=730).contains(&value) {
         Ok(value as u32)
     } else {
-        Err(Diagnostic::new(Code::Monitoring, format!("`retention_days` must be 30..=730, not {value}")))
+        Err(Diagnostic::new(
+            Code::Monitoring,
+            format!("`retention_days` must be 30..=730, not {value}"),
+        ))
     }
 }
 
@@ -240,7 +364,10 @@ pub fn sampling_percentage(value: f64) -> Check<f64> {
     if value > 0.0 && value <= 100.0 {
         Ok(value)
     } else {
-        Err(Diagnostic::new(Code::Monitoring, format!("`sampling_percentage` must be above 0 and at most 100, not {value}")))
+        Err(Diagnostic::new(
+            Code::Monitoring,
+            format!("`sampling_percentage` must be above 0 and at most 100, not {value}"),
+        ))
     }
 }
 
@@ -249,7 +376,10 @@ pub fn positive(value: i64, option: &str, code: Code) -> Check<u32> {
     if (1..=i64::from(u32::MAX)).contains(&value) {
         Ok(value as u32)
     } else {
-        Err(Diagnostic::new(code, format!("`{option}` must be positive, not {value}")))
+        Err(Diagnostic::new(
+            code,
+            format!("`{option}` must be positive, not {value}"),
+        ))
     }
 }
 
@@ -262,14 +392,19 @@ pub fn email(value: &str) -> Check {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && !value.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+                && !value
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == ',' || c == ';')
         }
         None => false,
     };
     if ok {
         Ok(())
     } else {
-        Err(Diagnostic::new(Code::Email, format!("`email` `{value}` is not an e-mail address")))
+        Err(Diagnostic::new(
+            Code::Email,
+            format!("`email` `{value}` is not an e-mail address"),
+        ))
     }
 }
 
@@ -283,22 +418,37 @@ pub fn naming_pattern(pattern: &str) -> Check {
     let mut has_type = false;
     while let Some(open) = rest.find('{') {
         let Some(close) = rest[open..].find('}') else {
-            return Err(Diagnostic::new(Code::NamingPattern, format!("naming pattern `{pattern}` has an unclosed `{{`")));
+            return Err(Diagnostic::new(
+                Code::NamingPattern,
+                format!("naming pattern `{pattern}` has an unclosed `{{`"),
+            ));
         };
         let name = &rest[open + 1..open + close];
         if !NAMING_PLACEHOLDERS.contains(&name) {
-            return Err(Diagnostic::new(Code::NamingPattern, format!("naming pattern placeholder `{{{name}}}` is unknown"))
-                .help_opt(closest(name, NAMING_PLACEHOLDERS.iter().copied()).map(|s| format!("did you mean `{{{s}}}`?"))));
+            return Err(Diagnostic::new(
+                Code::NamingPattern,
+                format!("naming pattern placeholder `{{{name}}}` is unknown"),
+            )
+            .help_opt(
+                closest(name, NAMING_PLACEHOLDERS.iter().copied())
+                    .map(|s| format!("did you mean `{{{s}}}`?")),
+            ));
         }
         has_type |= name == "type";
         rest = &rest[open + close + 1..];
     }
     if rest.contains('}') {
-        return Err(Diagnostic::new(Code::NamingPattern, format!("naming pattern `{pattern}` has a `}}` without `{{`")));
+        return Err(Diagnostic::new(
+            Code::NamingPattern,
+            format!("naming pattern `{pattern}` has a `}}` without `{{`"),
+        ));
     }
     if !has_type {
-        return Err(Diagnostic::new(Code::NamingPattern, format!("naming pattern `{pattern}` has no `{{type}}`"))
-            .help("add `{type}`: it keeps names of different resource types apart"));
+        return Err(Diagnostic::new(
+            Code::NamingPattern,
+            format!("naming pattern `{pattern}` has no `{{type}}`"),
+        )
+        .help("add `{type}`: it keeps names of different resource types apart"));
     }
     Ok(())
 }
@@ -306,15 +456,24 @@ pub fn naming_pattern(pattern: &str) -> Check {
 /// Rule: Azure tag names are 1..=512 characters without `< > % & \ ? /`; values at most 256.
 pub fn tag(key: &str, value: &str) -> Check {
     if key.is_empty() || key.len() > 512 || key.chars().any(|c| "<>%&\\?/".contains(c)) {
-        return Err(Diagnostic::new(Code::Tag, format!("tag name `{key}` is not allowed by Azure"))
-            .help("tag names are 1..=512 characters without `<`, `>`, `%`, `&`, `\\`, `?` or `/`"));
+        return Err(Diagnostic::new(
+            Code::Tag,
+            format!("tag name `{key}` is not allowed by Azure"),
+        )
+        .help("tag names are 1..=512 characters without `<`, `>`, `%`, `&`, `\\`, `?` or `/`"));
     }
     if value.len() > 256 {
-        return Err(Diagnostic::new(Code::Tag, format!("the value of tag `{key}` is longer than 256 characters")));
+        return Err(Diagnostic::new(
+            Code::Tag,
+            format!("the value of tag `{key}` is longer than 256 characters"),
+        ));
     }
     if ["app", "environment", "backend"].contains(&key) {
-        return Err(Diagnostic::new(Code::Tag, format!("tag `{key}` is set by atakora on every resource"))
-            .help("choose another tag name"));
+        return Err(Diagnostic::new(
+            Code::Tag,
+            format!("tag `{key}` is set by atakora on every resource"),
+        )
+        .help("choose another tag name"));
     }
     Ok(())
 }
@@ -322,13 +481,19 @@ pub fn tag(key: &str, value: &str) -> Check {
 /// Rule: an address space is an IPv4 CIDR block between /8 and /26 (room for two subnets).
 pub fn address_space(value: &str) -> Check {
     let parsed = value.split_once('/').and_then(|(ip, bits)| {
-        let octets: Vec<u8> = ip.split('.').map(|o| o.parse().ok()).collect::<Option<_>>()?;
+        let octets: Vec<u8> = ip
+            .split('.')
+            .map(|o| o.parse().ok())
+            .collect::<Option<_>>()?;
         let bits: u8 = bits.parse().ok()?;
         (octets.len() == 4 && (8..=26).contains(&bits)).then_some(())
     });
     parsed.ok_or_else(|| {
-        Diagnostic::new(Code::Networking, format!("`address_space` `{value}` is not an IPv4 CIDR block from /8 to /26"))
-            .help("e.g. `address_space = \"10.0.0.0/16\"`")
+        Diagnostic::new(
+            Code::Networking,
+            format!("`address_space` `{value}` is not an IPv4 CIDR block from /8 to /26"),
+        )
+        .help("e.g. `address_space = \"10.0.0.0/16\"`")
     })
 }
 
@@ -337,7 +502,10 @@ pub fn target_utilization(value: i64) -> Check<u32> {
     if (1..=100).contains(&value) {
         Ok(value as u32)
     } else {
-        Err(Diagnostic::new(Code::AutoScale, format!("`target_utilization` must be 1..=100 percent, not {value}")))
+        Err(Diagnostic::new(
+            Code::AutoScale,
+            format!("`target_utilization` must be 1..=100 percent, not {value}"),
+        ))
     }
 }
 
@@ -360,7 +528,10 @@ mod tests {
         assert_eq!(throughput(400).unwrap(), 400);
         assert_eq!(throughput(1_000_000).unwrap(), 1_000_000);
         let e = throughput(450).unwrap_err();
-        assert_eq!(e.help.as_deref(), Some("round to a multiple of 100, e.g. 500"));
+        assert_eq!(
+            e.help.as_deref(),
+            Some("round to a multiple of 100, e.g. 500")
+        );
         assert!(throughput(300).is_err());
         assert!(autoscale_max(4000, "autoscale", Code::AutoscaleRange).is_ok());
         assert!(autoscale_max(4500, "autoscale", Code::AutoscaleRange).is_err());
@@ -386,13 +557,22 @@ mod tests {
         assert!(environment_name("Prod").is_err());
         assert!(environment_name("a--b").is_err());
         assert!(location("eastus").is_ok());
-        assert_eq!(location("East US").unwrap_err().help.as_deref(), Some("did you mean `eastus`?"));
-        assert_eq!(location("westeurop").unwrap_err().help.as_deref(), Some("did you mean `westeurope`?"));
+        assert_eq!(
+            location("East US").unwrap_err().help.as_deref(),
+            Some("did you mean `eastus`?")
+        );
+        assert_eq!(
+            location("westeurop").unwrap_err().help.as_deref(),
+            Some("did you mean `westeurope`?")
+        );
         assert!(email("ops@example.com").is_ok());
         assert!(email("ops@example").is_err());
         assert!(email("a b@example.com").is_err());
         assert!(naming_pattern("{type}-{app}-{env}-{purpose}").is_ok());
-        assert_eq!(naming_pattern("{type}-{ap}").unwrap_err().help.as_deref(), Some("did you mean `{app}`?"));
+        assert_eq!(
+            naming_pattern("{type}-{ap}").unwrap_err().help.as_deref(),
+            Some("did you mean `{app}`?")
+        );
         assert!(naming_pattern("{app}-{env}").is_err());
         assert!(address_space("10.0.0.0/16").is_ok());
         assert!(address_space("10.0.0/16").is_err());
@@ -403,7 +583,10 @@ mod tests {
     #[test]
     fn functions_app_rules() {
         assert!(memory_mb(2048).is_ok());
-        assert_eq!(memory_mb(1024).unwrap_err().help.as_deref(), Some("the nearest size is 512"));
+        assert_eq!(
+            memory_mb(1024).unwrap_err().help.as_deref(),
+            Some("the nearest size is 512")
+        );
         assert!(max_instances(39).is_err());
         assert!(always_ready(101, 100).is_err());
         assert!(always_ready(100, 100).is_ok());

@@ -164,7 +164,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Diagnostic { code, severity: code.severity(), message: message.into(), help: None }
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            help: None,
+        }
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -195,7 +200,7 @@ impl fmt::Display for Diagnostic {
 
 /// The closest candidate to `input`, when it is close enough to be a likely typo: at most
 /// one edit per three characters (transpositions count once), or a Jaro-Winkler similarity
-/// of 0.9 for longer words with a shared prefix. Case is ignored.
+/// of 0.9, or one word a prefix of the other (`production` → `prod`). Case is ignored.
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = input.to_ascii_lowercase();
     candidates
@@ -204,7 +209,14 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
             let cl = c.to_ascii_lowercase();
             let distance = strsim::osa_distance(&lower, &cl);
             let similarity = strsim::jaro_winkler(&lower, &cl);
-            let close = distance <= (lower.len().max(cl.len()) / 3).max(1) || similarity >= 0.9;
+            let (short, long) = if lower.len() <= cl.len() {
+                (&lower, &cl)
+            } else {
+                (&cl, &lower)
+            };
+            let prefix = short.len() >= 3 && long.starts_with(short.as_str());
+            let close =
+                distance <= (lower.len().max(cl.len()) / 3).max(1) || similarity >= 0.9 || prefix;
             close.then_some((distance, std::cmp::Reverse((similarity * 1e6) as u64), c))
         })
         .min()
@@ -220,7 +232,10 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for c in Code::ALL {
             let s = c.as_str();
-            assert!(s.len() == 7 && s.starts_with("ATK") && s[3..].bytes().all(|b| b.is_ascii_digit()), "{s}");
+            assert!(
+                s.len() == 7 && s.starts_with("ATK") && s[3..].bytes().all(|b| b.is_ascii_digit()),
+                "{s}"
+            );
             assert!(seen.insert(s), "duplicate code {s}");
         }
     }
@@ -228,17 +243,37 @@ mod tests {
     #[test]
     fn suggestions() {
         assert_eq!(closest("tll", ["ttl", "throughput", "cache"]), Some("ttl"));
-        assert_eq!(closest("partition_kye", ["partition_key", "ttl"]), Some("partition_key"));
+        assert_eq!(
+            closest("partition_kye", ["partition_key", "ttl"]),
+            Some("partition_key")
+        );
         assert_eq!(closest("zzzz", ["ttl", "cache"]), None);
-        assert_eq!(closest("lst", ["create", "read", "update", "delete", "list"]), Some("list"));
-        assert_eq!(closest("Sesion", ["Eventual", "Session", "Strong"]), Some("Session"));
-        assert_eq!(closest("autoscal", ["autoscale", "auto_scale"]), Some("autoscale"));
+        assert_eq!(
+            closest("lst", ["create", "read", "update", "delete", "list"]),
+            Some("list")
+        );
+        assert_eq!(
+            closest("Sesion", ["Eventual", "Session", "Strong"]),
+            Some("Session")
+        );
+        assert_eq!(
+            closest("autoscal", ["autoscale", "auto_scale"]),
+            Some("autoscale")
+        );
+        assert_eq!(
+            closest("production", ["dev", "staging", "prod"]),
+            Some("prod")
+        );
     }
 
     #[test]
     fn display_has_code_and_help() {
-        let d = Diagnostic::new(Code::TtlRange, "`ttl` must be -1 or 1..=2147483647, not 0").help("use -1");
-        assert_eq!(d.to_string(), "ATK0110: `ttl` must be -1 or 1..=2147483647, not 0\n\n= help: use -1");
+        let d = Diagnostic::new(Code::TtlRange, "`ttl` must be -1 or 1..=2147483647, not 0")
+            .help("use -1");
+        assert_eq!(
+            d.to_string(),
+            "ATK0110: `ttl` must be -1 or 1..=2147483647, not 0\n\n= help: use -1"
+        );
         assert_eq!(d.severity, Severity::Error);
     }
 }
@@ -250,11 +285,20 @@ mod catalogue {
     /// Every code has its section in docs/errors.md, and the docs name no code that is gone.
     #[test]
     fn docs_list_every_code() {
-        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md")).unwrap();
+        let docs =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md"))
+                .unwrap();
         for c in Code::ALL {
-            assert!(docs.contains(&format!("## {} — ", c.as_str())), "docs/errors.md has no section for {c}");
+            assert!(
+                docs.contains(&format!("## {} — ", c.as_str())),
+                "docs/errors.md has no section for {c}"
+            );
         }
         let documented = docs.lines().filter(|l| l.starts_with("## ATK")).count();
-        assert_eq!(documented, Code::ALL.len(), "docs/errors.md documents codes that do not exist");
+        assert_eq!(
+            documented,
+            Code::ALL.len(),
+            "docs/errors.md documents codes that do not exist"
+        );
     }
 }

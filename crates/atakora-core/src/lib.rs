@@ -24,4 +24,4 @@ pub mod parse;
 
 pub use diag::{Code, Diagnostic, Severity};
 pub use plan::Plan;
-pub use resolve::{resolve, ResolveError};
+pub use resolve::{ResolveError, resolve};

@@ -54,7 +54,13 @@ pub enum ResourceKind {
 impl ResourceKind {
     pub fn rule(self) -> NameRule {
         use Charset::*;
-        let r = |abbr, min, max, charset, global| NameRule { abbr, min, max, charset, global };
+        let r = |abbr, min, max, charset, global| NameRule {
+            abbr,
+            min,
+            max,
+            charset,
+            global,
+        };
         match self {
             ResourceKind::CosmosAccount => r("cosno", 3, 44, LowerAlnumHyphen, true),
             ResourceKind::CosmosDatabase => r("cosmos", 1, 255, AlnumHyphenUnderscore, false),
@@ -83,7 +89,10 @@ pub struct ResourceName {
 
 impl ResourceName {
     pub fn literal(base: impl Into<String>) -> Self {
-        ResourceName { base: base.into(), suffix: None }
+        ResourceName {
+            base: base.into(),
+            suffix: None,
+        }
     }
 }
 
@@ -118,7 +127,12 @@ pub struct Namer<'a> {
 impl Namer<'_> {
     /// The name of a resource of `kind` serving `purpose` (may be empty). Warnings about
     /// shortened names go to `diagnostics`; a name that cannot be made legal is an error.
-    pub fn name(&self, kind: ResourceKind, purpose: &str, diagnostics: &mut Vec<Diagnostic>) -> Result<ResourceName, Diagnostic> {
+    pub fn name(
+        &self,
+        kind: ResourceKind,
+        purpose: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Result<ResourceName, Diagnostic> {
         let rule = kind.rule();
         let raw = self
             .pattern
@@ -152,7 +166,13 @@ impl Namer<'_> {
             clean
         };
         if base.len() + suffix.map_or(0, |_| SUFFIX_LEN) < rule.min || base.is_empty() {
-            return Err(Diagnostic::new(Code::IllegalName, format!("the {kind:?} name `{base}` (from `{raw}`) is shorter than {} characters", rule.min)));
+            return Err(Diagnostic::new(
+                Code::IllegalName,
+                format!(
+                    "the {kind:?} name `{base}` (from `{raw}`) is shorter than {} characters",
+                    rule.min
+                ),
+            ));
         }
         Ok(ResourceName { base, suffix })
     }
@@ -167,7 +187,8 @@ pub fn sanitize(raw: &str, charset: Charset) -> String {
             Charset::LowerAlnum | Charset::LowerAlnumHyphen => c.to_ascii_lowercase(),
             _ => c,
         };
-        let keep = c.is_ascii_alphanumeric() || (charset == Charset::AlnumHyphenUnderscore && c == '_');
+        let keep =
+            c.is_ascii_alphanumeric() || (charset == Charset::AlnumHyphenUnderscore && c == '_');
         if keep {
             out.push(c);
         } else if charset != Charset::LowerAlnum && !out.is_empty() && !out.ends_with('-') {
@@ -181,7 +202,11 @@ pub fn sanitize(raw: &str, charset: Charset) -> String {
 /// that two names sharing a long prefix stay distinct.
 fn shorten(name: &str, budget: usize, charset: Charset) -> String {
     let hash = &unique_string(&[name])[..4];
-    let sep = if charset == Charset::LowerAlnum { "" } else { "-" };
+    let sep = if charset == Charset::LowerAlnum {
+        ""
+    } else {
+        "-"
+    };
     let keep = budget.saturating_sub(hash.len() + sep.len());
     let head = name[..keep].trim_end_matches(['-', '_']);
     format!("{head}{sep}{hash}")
@@ -195,23 +220,44 @@ pub fn unique_string(args: &[&str]) -> String {
     let data = args.join("-");
     let bytes = data.as_bytes();
     let (mut h1, mut h2) = (0u32, 0u32);
-    let le = |b: &[u8]| b.iter().rev().fold(0u32, |acc, &x| (acc << 8) | u32::from(x));
+    let le = |b: &[u8]| {
+        b.iter()
+            .rev()
+            .fold(0u32, |acc, &x| (acc << 8) | u32::from(x))
+    };
     let blocks = bytes.len() / 8;
     for i in 0..blocks {
         let b = &bytes[i * 8..i * 8 + 8];
-        let k1 = le(&b[..4]).wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        let k1 = le(&b[..4])
+            .wrapping_mul(C1)
+            .rotate_left(15)
+            .wrapping_mul(C2);
         h1 ^= k1;
-        h1 = h1.rotate_left(19).wrapping_add(h2).wrapping_mul(5).wrapping_add(0x561C_CD1B);
-        let k2 = le(&b[4..]).wrapping_mul(C2).rotate_left(17).wrapping_mul(C1);
+        h1 = h1
+            .rotate_left(19)
+            .wrapping_add(h2)
+            .wrapping_mul(5)
+            .wrapping_add(0x561C_CD1B);
+        let k2 = le(&b[4..])
+            .wrapping_mul(C2)
+            .rotate_left(17)
+            .wrapping_mul(C1);
         h2 ^= k2;
-        h2 = h2.rotate_left(13).wrapping_add(h1).wrapping_mul(5).wrapping_add(0x0BCA_A747);
+        h2 = h2
+            .rotate_left(13)
+            .wrapping_add(h1)
+            .wrapping_mul(5)
+            .wrapping_add(0x0BCA_A747);
     }
     let tail = &bytes[blocks * 8..];
     if !tail.is_empty() {
         let first = &tail[..tail.len().min(4)];
         h1 ^= le(first).wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
         if tail.len() > 4 {
-            h2 ^= le(&tail[4..]).wrapping_mul(C2).rotate_left(17).wrapping_mul(C1);
+            h2 ^= le(&tail[4..])
+                .wrapping_mul(C2)
+                .rotate_left(17)
+                .wrapping_mul(C1);
         }
     }
     let len = bytes.len() as u32;
@@ -257,9 +303,18 @@ mod tests {
             (&["test"], "rbgf3xv4ufgzg"),
             (&["hello", "world"], "a7wkljktk6wne"),
             (&["abc"], "cgtzqvhu4i23s"),
-            (&["/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/my-rg"], "bmg7c6xu4tw46"),
+            (
+                &["/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/my-rg"],
+                "bmg7c6xu4tw46",
+            ),
             (&["foo", "bar", "baz"], "xzi4ioaxtmth4"),
-            (&["/subscriptions/00000000-0000-0000-0000-000000000000", "resource-id"], "cwvxuqg24sifi"),
+            (
+                &[
+                    "/subscriptions/00000000-0000-0000-0000-000000000000",
+                    "resource-id",
+                ],
+                "cwvxuqg24sifi",
+            ),
         ];
         for (args, want) in vectors {
             assert_eq!(unique_string(args), *want, "uniqueString({args:?})");
@@ -267,38 +322,70 @@ mod tests {
     }
 
     fn namer<'a>(app: &'a str, env: &'a str) -> Namer<'a> {
-        Namer { pattern: "{type}-{app}-{env}-{purpose}", app, env, backend: "b", region: "eastus", unique_suffix: true, strict: false }
+        Namer {
+            pattern: "{type}-{app}-{env}-{purpose}",
+            app,
+            env,
+            backend: "b",
+            region: "eastus",
+            unique_suffix: true,
+            strict: false,
+        }
     }
 
     #[test]
     fn storage_names_are_lowercase_alnum_with_room_for_suffix() {
         let mut d = vec![];
-        let n = namer("shop", "prod").name(ResourceKind::StorageAccount, "", &mut d).unwrap();
+        let n = namer("shop", "prod")
+            .name(ResourceKind::StorageAccount, "", &mut d)
+            .unwrap();
         assert_eq!(n.to_string(), "stshopprod{suffix}");
         assert!(d.is_empty());
-        let n = namer("shop", "production-eastus-blue").name(ResourceKind::StorageAccount, "", &mut d).unwrap();
+        let n = namer("shop", "production-eastus-blue")
+            .name(ResourceKind::StorageAccount, "", &mut d)
+            .unwrap();
         assert_eq!(n.base.len(), 24 - SUFFIX_LEN);
-        assert!(n.base.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{}", n.base);
+        assert!(
+            n.base
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+            "{}",
+            n.base
+        );
         assert_eq!(d[0].code, Code::NameShortened);
     }
 
     #[test]
     fn shortening_keeps_distinct_inputs_distinct() {
         let mut d = vec![];
-        let a = namer("averyveryverylongapp", "staging-one").name(ResourceKind::StorageAccount, "", &mut d).unwrap();
-        let b = namer("averyveryverylongapp", "staging-two").name(ResourceKind::StorageAccount, "", &mut d).unwrap();
+        let a = namer("averyveryverylongapp", "staging-one")
+            .name(ResourceKind::StorageAccount, "", &mut d)
+            .unwrap();
+        let b = namer("averyveryverylongapp", "staging-two")
+            .name(ResourceKind::StorageAccount, "", &mut d)
+            .unwrap();
         assert_ne!(a, b);
         let mut strict = namer("averyveryverylongapp", "staging-one");
         strict.strict = true;
-        assert_eq!(strict.name(ResourceKind::StorageAccount, "", &mut d).unwrap_err().code, Code::IllegalName);
+        assert_eq!(
+            strict
+                .name(ResourceKind::StorageAccount, "", &mut d)
+                .unwrap_err()
+                .code,
+            Code::IllegalName
+        );
     }
 
     #[test]
     fn empty_purpose_collapses() {
         let mut d = vec![];
-        let n = namer("shop", "dev").name(ResourceKind::CosmosAccount, "", &mut d).unwrap();
+        let n = namer("shop", "dev")
+            .name(ResourceKind::CosmosAccount, "", &mut d)
+            .unwrap();
         assert_eq!(n.to_string(), "cosno-shop-dev-{suffix}");
-        let n = namer("shop", "dev").name(ResourceKind::AppServicePlan, "order_processor", &mut d).unwrap();
+        let n = namer("shop", "dev")
+            .name(ResourceKind::AppServicePlan, "order_processor", &mut d)
+            .unwrap();
         assert_eq!(n.to_string(), "asp-shop-dev-order-processor");
     }
 }

@@ -58,7 +58,12 @@ impl Database {
     /// Shared plus dedicated RU/s (autoscale counted at its maximum).
     pub fn total_throughput(&self) -> u32 {
         self.shared_throughput.map_or(0, |t| t.rus())
-            + self.containers.iter().filter_map(|c| c.throughput).map(|t| t.rus()).sum::<u32>()
+            + self
+                .containers
+                .iter()
+                .filter_map(|c| c.throughput)
+                .map(|t| t.rus())
+                .sum::<u32>()
     }
 }
 
@@ -124,7 +129,10 @@ pub enum AppRole {
     /// The one app serving every CRUD API of the backend (fields listed).
     CrudApis { components: Vec<String> },
     /// A `#[functions_app]` component.
-    FunctionsApp { component: String, type_name: String },
+    FunctionsApp {
+        component: String,
+        type_name: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,19 +159,27 @@ impl Report {
 impl Plan {
     /// Errors and warnings found while resolving, split by severity.
     pub fn validate(&self) -> Report {
-        let (errors, warnings) = self.diagnostics.iter().cloned().partition(|d| d.severity == Severity::Error);
+        let (errors, warnings) = self
+            .diagnostics
+            .iter()
+            .cloned()
+            .partition(|d| d.severity == Severity::Error);
         Report { errors, warnings }
     }
 
     /// Every container of every account, with its account and database.
     pub fn containers(&self) -> impl Iterator<Item = (&CosmosAccount, &Database, &Container)> {
-        self.cosmos_accounts
-            .iter()
-            .flat_map(|a| a.databases.iter().flat_map(move |d| d.containers.iter().map(move |c| (a, d, c))))
+        self.cosmos_accounts.iter().flat_map(|a| {
+            a.databases
+                .iter()
+                .flat_map(move |d| d.containers.iter().map(move |c| (a, d, c)))
+        })
     }
 
     /// The app serving the CRUD APIs, when the backend has any.
     pub fn api_app(&self) -> Option<&FunctionApp> {
-        self.function_apps.iter().find(|a| matches!(a.role, AppRole::CrudApis { .. }))
+        self.function_apps
+            .iter()
+            .find(|a| matches!(a.role, AppRole::CrudApis { .. }))
     }
 }

@@ -11,10 +11,13 @@
 //! split is an error naming the components involved.
 
 use crate::check;
-use crate::diag::{closest, Code, Diagnostic};
-use crate::naming::{sanitize, Charset, Namer, ResourceKind};
+use crate::diag::{Code, Diagnostic, closest};
+use crate::naming::{Charset, Namer, ResourceKind, sanitize};
 use crate::plan::*;
-use crate::spec::{kebab_case, BackendSpec, ComponentSpec, CrudApiSpec, FunctionsAppSpec, Networking, PerEnv, Throughput};
+use crate::spec::{
+    BackendSpec, ComponentSpec, CrudApiSpec, FunctionsAppSpec, Networking, PerEnv, Throughput,
+    kebab_case,
+};
 use std::fmt;
 
 /// Containers that may share one database's throughput (Cosmos DB limit).
@@ -48,13 +51,20 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     if !spec.environments.iter().any(|e| e == environment) {
         let d = Diagnostic::new(
             Code::UnknownEnvironment,
-            format!("backend `{}` has no environment `{environment}`", spec.type_name),
+            format!(
+                "backend `{}` has no environment `{environment}`",
+                spec.type_name
+            ),
         )
-        .help(match closest(environment, spec.environments.iter().map(|e| e.as_ref())) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!("declared environments: {}", spec.environments.join(", ")),
+        .help(
+            match closest(environment, spec.environments.iter().map(|e| e.as_ref())) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("declared environments: {}", spec.environments.join(", ")),
+            },
+        );
+        return Err(ResolveError {
+            diagnostics: vec![d],
         });
-        return Err(ResolveError { diagnostics: vec![d] });
     }
 
     let mut diags = Vec::new();
@@ -95,7 +105,9 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         .collect();
 
     // Cosmos DB: one account per throughput kind present.
-    let (serverless, provisioned): (Vec<&(&str, &CrudApiSpec)>, Vec<&(&str, &CrudApiSpec)>) = crud.iter().partition(|(_, api)| api.serverless);
+    type Crud<'a> = &'a (&'a str, &'a CrudApiSpec);
+    let (serverless, provisioned): (Vec<Crud>, Vec<Crud>) =
+        crud.iter().partition(|(_, api)| api.serverless);
     let split = !serverless.is_empty() && !provisioned.is_empty();
     if split {
         diags.push(
@@ -113,13 +125,22 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     let db_name = sanitize(&spec.app, Charset::AlnumHyphenUnderscore);
     let mut cosmos_accounts = Vec::new();
     if !provisioned.is_empty() {
-        let shared = spec.auto_scale.as_ref().map_or(ThroughputSetting::Manual(DEFAULT_SHARED_RUS), |a| ThroughputSetting::Autoscale(a.max_throughput));
+        let shared = spec
+            .auto_scale
+            .as_ref()
+            .map_or(ThroughputSetting::Manual(DEFAULT_SHARED_RUS), |a| {
+                ThroughputSetting::Autoscale(a.max_throughput)
+            });
         let mut databases: Vec<Database> = Vec::new();
         let mut dedicated = Vec::new();
         let mut sharing = Vec::new();
         for (field, api) in &provisioned {
             let c = container(field, api, environment, &mut diags);
-            if c.throughput.is_some() { dedicated.push(c) } else { sharing.push(c) }
+            if c.throughput.is_some() {
+                dedicated.push(c)
+            } else {
+                sharing.push(c)
+            }
         }
         if sharing.len() > MAX_SHARED_CONTAINERS {
             diags.push(Diagnostic::new(
@@ -131,19 +152,33 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
                 ),
             ));
         }
-        let mut chunks: Vec<Vec<Container>> = sharing.chunks(MAX_SHARED_CONTAINERS).map(|c| c.to_vec()).collect();
+        let mut chunks: Vec<Vec<Container>> = sharing
+            .chunks(MAX_SHARED_CONTAINERS)
+            .map(|c| c.to_vec())
+            .collect();
         if chunks.is_empty() {
             chunks.push(Vec::new());
         }
         for (i, mut containers) in chunks.into_iter().enumerate() {
             if i == 0 {
-                containers.extend(dedicated.drain(..));
+                containers.append(&mut dedicated);
             }
             // Declaration order, whatever the throughput kind.
             containers.sort_by_key(|c| crud.iter().position(|(f, _)| *f == c.component));
-            let shared_throughput = containers.iter().any(|c| c.throughput.is_none()).then_some(shared);
-            let name = if i == 0 { db_name.clone() } else { format!("{db_name}-{}", i + 1) };
-            databases.push(Database { name, shared_throughput, containers });
+            let shared_throughput = containers
+                .iter()
+                .any(|c| c.throughput.is_none())
+                .then_some(shared);
+            let name = if i == 0 {
+                db_name.clone()
+            } else {
+                format!("{db_name}-{}", i + 1)
+            };
+            databases.push(Database {
+                name,
+                shared_throughput,
+                containers,
+            });
         }
         if let Some(max) = spec.limits.max_throughput_per_database {
             for db in &databases {
@@ -172,16 +207,28 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
             }
         }
         let purpose = "";
-        cosmos_accounts.push(CosmosAccount { name: name(ResourceKind::CosmosAccount, purpose, &mut diags), serverless: false, consistency: spec.consistency, databases });
+        cosmos_accounts.push(CosmosAccount {
+            name: name(ResourceKind::CosmosAccount, purpose, &mut diags),
+            serverless: false,
+            consistency: spec.consistency,
+            databases,
+        });
     }
     if !serverless.is_empty() {
-        let containers = serverless.iter().map(|(f, api)| container(f, api, environment, &mut diags)).collect();
+        let containers = serverless
+            .iter()
+            .map(|(f, api)| container(f, api, environment, &mut diags))
+            .collect();
         let purpose = if split { "serverless" } else { "" };
         cosmos_accounts.push(CosmosAccount {
             name: name(ResourceKind::CosmosAccount, purpose, &mut diags),
             serverless: true,
             consistency: spec.consistency,
-            databases: vec![Database { name: db_name.clone(), shared_throughput: None, containers }],
+            databases: vec![Database {
+                name: db_name.clone(),
+                shared_throughput: None,
+                containers,
+            }],
         });
     }
     if let Some(max) = spec.limits.max_cosmos_accounts
@@ -205,7 +252,9 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     let mut function_apps = Vec::new();
     if !crud.is_empty() {
         function_apps.push(app(
-            AppRole::CrudApis { components: crud.iter().map(|c| c.0.to_string()).collect() },
+            AppRole::CrudApis {
+                components: crud.iter().map(|c| c.0.to_string()).collect(),
+            },
             "api",
             FunctionsAppSpec::DEFAULT_MEMORY_MB,
             FunctionsAppSpec::DEFAULT_MAX_INSTANCES,
@@ -217,7 +266,10 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     for (field, f) in &functions {
         let key = kebab_case(&f.type_name);
         function_apps.push(app(
-            AppRole::FunctionsApp { component: field.to_string(), type_name: f.type_name.to_string() },
+            AppRole::FunctionsApp {
+                component: field.to_string(),
+                type_name: f.type_name.to_string(),
+            },
             &key,
             f.memory_mb,
             f.max_instances,
@@ -246,9 +298,14 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     }
     // One storage account always; a limit below one cannot be met.
     if let Some(0) = spec.limits.max_storage_accounts {
-        diags.push(Diagnostic::new(Code::StorageAccountLimit, "the backend needs 1 storage account, above `max_storage_accounts = 0`"));
+        diags.push(Diagnostic::new(
+            Code::StorageAccountLimit,
+            "the backend needs 1 storage account, above `max_storage_accounts = 0`",
+        ));
     }
-    let storage = StorageAccount { name: name(ResourceKind::StorageAccount, "", &mut diags) };
+    let storage = StorageAccount {
+        name: name(ResourceKind::StorageAccount, "", &mut diags),
+    };
     let monitoring = spec.monitoring.as_ref().map(|m| Monitoring {
         workspace: name(ResourceKind::LogAnalytics, "", &mut diags),
         insights: name(ResourceKind::AppInsights, "", &mut diags),
@@ -259,8 +316,11 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     pending_options(spec, &mut diags);
     if !spec.enforce_https {
         diags.push(
-            Diagnostic::new(Code::HttpsOff, "`enforce_https = false`: the Function Apps accept plain HTTP")
-                .help("remove `enforce_https = false` unless a gateway in front terminates TLS"),
+            Diagnostic::new(
+                Code::HttpsOff,
+                "`enforce_https = false`: the Function Apps accept plain HTTP",
+            )
+            .help("remove `enforce_https = false` unless a gateway in front terminates TLS"),
         );
     }
 
@@ -269,7 +329,11 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         ("environment".to_string(), environment.to_string()),
         ("backend".to_string(), backend.clone()),
     ];
-    tags.extend(spec.tags.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    tags.extend(
+        spec.tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
 
     let plan = Plan {
         backend,
@@ -294,14 +358,21 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
 }
 
 fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    items.map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn container(field: &str, api: &CrudApiSpec, env: &str, diags: &mut Vec<Diagnostic>) -> Container {
     let throughput = match &api.throughput {
         None => None,
-        Some(Throughput::Manual { rus }) => per_env(field, "throughput", rus, env, diags).map(ThroughputSetting::Manual),
-        Some(Throughput::Autoscale { max_rus }) => per_env(field, "autoscale", max_rus, env, diags).map(ThroughputSetting::Autoscale),
+        Some(Throughput::Manual { rus }) => {
+            per_env(field, "throughput", rus, env, diags).map(ThroughputSetting::Manual)
+        }
+        Some(Throughput::Autoscale { max_rus }) => {
+            per_env(field, "autoscale", max_rus, env, diags).map(ThroughputSetting::Autoscale)
+        }
     };
     Container {
         component: field.to_string(),
@@ -310,18 +381,37 @@ fn container(field: &str, api: &CrudApiSpec, env: &str, diags: &mut Vec<Diagnost
         partition_key: api.partition_key.iter().map(|p| p.to_string()).collect(),
         default_ttl: api.ttl,
         throughput,
-        unique_keys: api.unique_keys.iter().map(|k| k.iter().map(|p| p.to_string()).collect()).collect(),
-        access: if api.operations.is_read_only() { DataAccess::Reader } else { DataAccess::Contributor },
+        unique_keys: api
+            .unique_keys
+            .iter()
+            .map(|k| k.iter().map(|p| p.to_string()).collect())
+            .collect(),
+        access: if api.operations.is_read_only() {
+            DataAccess::Reader
+        } else {
+            DataAccess::Contributor
+        },
     }
 }
 
 /// Rule: a per-environment value covers the environment being planned, by name or `default`.
-fn per_env(field: &str, option: &str, values: &PerEnv, env: &str, diags: &mut Vec<Diagnostic>) -> Option<u32> {
+fn per_env(
+    field: &str,
+    option: &str,
+    values: &PerEnv,
+    env: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<u32> {
     let v = values.get(env);
     if v.is_none() {
         diags.push(
-            Diagnostic::new(Code::PerEnvironment, format!("`{option}` of `{field}` has no value for environment `{env}`"))
-                .help(format!("add `{env} = ...` or `default = ...` to `{option}(...)`")),
+            Diagnostic::new(
+                Code::PerEnvironment,
+                format!("`{option}` of `{field}` has no value for environment `{env}`"),
+            )
+            .help(format!(
+                "add `{env} = ...` or `default = ...` to `{option}(...)`"
+            )),
         );
     }
     v
@@ -342,7 +432,10 @@ fn app(
         key: key.to_string(),
         name: name(ResourceKind::FunctionApp, key, diags),
         plan_name: name(ResourceKind::AppServicePlan, key, diags),
-        deployment_container: sanitize(&format!("app-package-{key}"), Charset::LowerAlnumHyphen).chars().take(63).collect(),
+        deployment_container: sanitize(&format!("app-package-{key}"), Charset::LowerAlnumHyphen)
+            .chars()
+            .take(63)
+            .collect(),
         memory_mb,
         max_instances,
         always_ready,
@@ -353,29 +446,57 @@ fn app(
 /// emitted yet: each one is reported, never silently dropped.
 fn pending_options(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
     let mut pending = |what: String, effect: &str| {
-        diags.push(Diagnostic::new(Code::NotYetEmitted, format!("{what} is accepted but not emitted yet: {effect}")));
+        diags.push(Diagnostic::new(
+            Code::NotYetEmitted,
+            format!("{what} is accepted but not emitted yet: {effect}"),
+        ));
     };
     for c in spec.components.iter() {
         if let ComponentSpec::CrudApi { field, api } = c {
             if let Some(cache) = &api.cache {
-                pending(format!("`cache(ttl = {})` on `{field}`", cache.ttl), "no Azure Managed Redis is deployed");
+                pending(
+                    format!("`cache(ttl = {})` on `{field}`", cache.ttl),
+                    "no Azure Managed Redis is deployed",
+                );
             }
             if api.health_check.is_some() {
-                pending(format!("`health_check` on `{field}`"), "no availability test or alert is deployed");
+                pending(
+                    format!("`health_check` on `{field}`"),
+                    "no availability test or alert is deployed",
+                );
             }
         }
     }
     if let Networking::Isolated(_) = spec.networking {
-        pending("`networking(isolated(...))`".into(), "the template has no VNet or private endpoints and keeps public endpoints");
+        pending(
+            "`networking(isolated(...))`".into(),
+            "the template has no VNet or private endpoints and keeps public endpoints",
+        );
     }
-    if spec.monitoring.as_ref().is_some_and(|m| m.alerting.is_some()) {
-        pending("`monitoring(alerting(...))`".into(), "no action group or metric alerts are deployed");
+    if spec
+        .monitoring
+        .as_ref()
+        .is_some_and(|m| m.alerting.is_some())
+    {
+        pending(
+            "`monitoring(alerting(...))`".into(),
+            "no action group or metric alerts are deployed",
+        );
     }
     if let Some(a) = &spec.auto_scale {
-        pending(format!("`auto_scale(target_utilization = {})`", a.target_utilization), "no RU-consumption alert is deployed (autoscale throughput itself is)");
+        pending(
+            format!(
+                "`auto_scale(target_utilization = {})`",
+                a.target_utilization
+            ),
+            "no RU-consumption alert is deployed (autoscale throughput itself is)",
+        );
     }
     if !spec.managed_identity {
-        pending("`managed_identity = false`".into(), "the apps still use system-assigned identities (no Key Vault secrets are emitted)");
+        pending(
+            "`managed_identity = false`".into(),
+            "the apps still use system-assigned identities (no Key Vault secrets are emitted)",
+        );
     }
 }
 
@@ -393,25 +514,40 @@ fn check_spec(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
     for (i, e) in spec.environments.iter().enumerate() {
         push(check::environment_name(e));
         if spec.environments[..i].contains(e) {
-            push(Err(Diagnostic::new(Code::EnvironmentName, format!("environment `{e}` is declared twice"))));
+            push(Err(Diagnostic::new(
+                Code::EnvironmentName,
+                format!("environment `{e}` is declared twice"),
+            )));
         }
     }
     for (k, v) in spec.tags.iter() {
         push(check::tag(k, v));
     }
     if spec.components.is_empty() {
-        push(Err(Diagnostic::new(Code::EmptyBackend, format!("backend `{}` has no components", spec.type_name))));
+        push(Err(Diagnostic::new(
+            Code::EmptyBackend,
+            format!("backend `{}` has no components", spec.type_name),
+        )));
     }
     for (i, c) in spec.components.iter().enumerate() {
         let same = spec.components[..i].iter().find(|o| match (o, c) {
-            (ComponentSpec::CrudApi { api: a, .. }, ComponentSpec::CrudApi { api: b, .. }) => a.type_name == b.type_name,
-            (ComponentSpec::FunctionsApp { app: a, .. }, ComponentSpec::FunctionsApp { app: b, .. }) => a.type_name == b.type_name,
+            (ComponentSpec::CrudApi { api: a, .. }, ComponentSpec::CrudApi { api: b, .. }) => {
+                a.type_name == b.type_name
+            }
+            (
+                ComponentSpec::FunctionsApp { app: a, .. },
+                ComponentSpec::FunctionsApp { app: b, .. },
+            ) => a.type_name == b.type_name,
             _ => false,
         });
         if let Some(first) = same {
             push(Err(Diagnostic::new(
                 Code::DuplicateComponent,
-                format!("`{}` and `{}` declare the same component", first.field(), c.field()),
+                format!(
+                    "`{}` and `{}` declare the same component",
+                    first.field(),
+                    c.field()
+                ),
             )));
         }
         match c {
@@ -422,19 +558,38 @@ fn check_spec(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
                 let paths: Vec<&str> = api.partition_key.iter().map(|p| p.as_ref()).collect();
                 push(check::partition_key_count(&paths));
                 for p in &paths {
-                    push(check::key_path_syntax(p, "partition_key", Code::PartitionKeySyntax));
+                    push(check::key_path_syntax(
+                        p,
+                        "partition_key",
+                        Code::PartitionKeySyntax,
+                    ));
                 }
                 push(check::resource_word(&api.container, "container"));
                 if let Some(t) = &api.throughput {
                     if api.serverless {
-                        push(Err(Diagnostic::new(Code::ThroughputConflict, format!("`{}` is serverless and has dedicated throughput", api.type_name))));
+                        push(Err(Diagnostic::new(
+                            Code::ThroughputConflict,
+                            format!(
+                                "`{}` is serverless and has dedicated throughput",
+                                api.type_name
+                            ),
+                        )));
                     }
                     let (values, manual) = match t {
                         Throughput::Manual { rus } => (rus, true),
                         Throughput::Autoscale { max_rus } => (max_rus, false),
                     };
-                    for v in values.default.iter().chain(values.values.iter().map(|(_, v)| v)) {
-                        push(if manual { check::throughput(i64::from(*v)).map(drop) } else { check::autoscale_max(i64::from(*v), "autoscale", Code::AutoscaleRange).map(drop) });
+                    for v in values
+                        .default
+                        .iter()
+                        .chain(values.values.iter().map(|(_, v)| v))
+                    {
+                        push(if manual {
+                            check::throughput(i64::from(*v)).map(drop)
+                        } else {
+                            check::autoscale_max(i64::from(*v), "autoscale", Code::AutoscaleRange)
+                                .map(drop)
+                        });
                     }
                     for (env, _) in values.values.iter() {
                         if !spec.environments.contains(env) {
@@ -447,7 +602,10 @@ fn check_spec(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
                     }
                 }
                 if api.operations.0 == 0 {
-                    push(Err(Diagnostic::new(Code::Operations, format!("`{}` serves no operations", api.type_name))));
+                    push(Err(Diagnostic::new(
+                        Code::Operations,
+                        format!("`{}` serves no operations", api.type_name),
+                    )));
                 }
             }
             ComponentSpec::FunctionsApp { app, .. } => {
@@ -464,8 +622,14 @@ fn collisions(plan: &Plan) -> Vec<Diagnostic> {
     let mut seen: Vec<(String, String, String)> = Vec::new();
     let mut out = Vec::new();
     let mut add = |kind: &str, scope: &str, name: String, out: &mut Vec<Diagnostic>| {
-        if seen.iter().any(|(k, s, n)| k == kind && s == scope && n.eq_ignore_ascii_case(&name)) {
-            out.push(Diagnostic::new(Code::NameCollision, format!("two {kind} resources in {scope} are both named `{name}`")));
+        if seen
+            .iter()
+            .any(|(k, s, n)| k == kind && s == scope && n.eq_ignore_ascii_case(&name))
+        {
+            out.push(Diagnostic::new(
+                Code::NameCollision,
+                format!("two {kind} resources in {scope} are both named `{name}`"),
+            ));
         } else {
             seen.push((kind.to_string(), scope.to_string(), name));
         }
@@ -474,16 +638,30 @@ fn collisions(plan: &Plan) -> Vec<Diagnostic> {
         add("Function App", "the backend", a.name.to_string(), &mut out);
         // Apps sharing a storage account are told apart by their host id: the name's first
         // 32 characters.
-        if let Some(b) = plan.function_apps[..i].iter().find(|b| b.name.base.len() >= 32 && a.name.base.len() >= 32 && b.name.base[..32] == a.name.base[..32]) {
+        if let Some(b) = plan.function_apps[..i].iter().find(|b| {
+            b.name.base.len() >= 32
+                && a.name.base.len() >= 32
+                && b.name.base[..32] == a.name.base[..32]
+        }) {
             out.push(Diagnostic::new(Code::NameCollision, format!("Function Apps `{}` and `{}` share their first 32 characters (the Functions host id) and one storage account", b.name, a.name)).help("shorten `app` or the environment name"));
         }
         add("plan", "the backend", a.plan_name.to_string(), &mut out);
     }
     for acc in &plan.cosmos_accounts {
-        add("Cosmos DB account", "the backend", acc.name.to_string(), &mut out);
+        add(
+            "Cosmos DB account",
+            "the backend",
+            acc.name.to_string(),
+            &mut out,
+        );
         for db in &acc.databases {
             for c in &db.containers {
-                add("container", &format!("database `{}` of account `{}`", db.name, acc.name), c.name.clone(), &mut out);
+                add(
+                    "container",
+                    &format!("database `{}` of account `{}`", db.name, acc.name),
+                    c.name.clone(),
+                    &mut out,
+                );
             }
         }
     }

@@ -40,6 +40,26 @@ pub struct CrudApiSpec {
     pub unique_keys: List<List<Str>>,
 }
 
+impl CrudApiSpec {
+    /// The spec of `#[crud_api]` without options on `type_name`: partition key `/id`, no TTL,
+    /// shared throughput, all operations, default names.
+    pub fn with_defaults(type_name: &str) -> Self {
+        CrudApiSpec {
+            type_name: Cow::Owned(type_name.to_string()),
+            entity_name: Cow::Owned(type_name.to_string()),
+            container: Cow::Owned(default_container_name(type_name)),
+            partition_key: Cow::Borrowed(&[Cow::Borrowed("/id")]),
+            ttl: None,
+            throughput: None,
+            serverless: false,
+            operations: Operations::ALL,
+            cache: None,
+            health_check: None,
+            unique_keys: Cow::Borrowed(&[]),
+        }
+    }
+}
+
 /// Dedicated throughput of a container.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
@@ -200,15 +220,23 @@ impl BackendSpec {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ComponentSpec {
     /// `field: CrudApi<T>`.
-    CrudApi { field: Str, api: Cow<'static, CrudApiSpec> },
+    CrudApi {
+        field: Str,
+        api: Cow<'static, CrudApiSpec>,
+    },
     /// `field: FunctionsApp<T>`.
-    FunctionsApp { field: Str, app: Cow<'static, FunctionsAppSpec> },
+    FunctionsApp {
+        field: Str,
+        app: Cow<'static, FunctionsAppSpec>,
+    },
 }
 
 impl ComponentSpec {
     pub fn field(&self) -> &str {
         match self {
-            ComponentSpec::CrudApi { field, .. } | ComponentSpec::FunctionsApp { field, .. } => field,
+            ComponentSpec::CrudApi { field, .. } | ComponentSpec::FunctionsApp { field, .. } => {
+                field
+            }
         }
     }
 }
@@ -339,10 +367,12 @@ pub fn kebab_case(ident: &str) -> String {
             continue;
         }
         if c.is_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             let prev_upper = i > 0 && chars[i - 1].is_uppercase();
-            if !out.is_empty() && !out.ends_with('-') && (prev_lower || (prev_upper && next_lower)) {
+            if !out.is_empty() && !out.ends_with('-') && (prev_lower || (prev_upper && next_lower))
+            {
                 out.push('-');
             }
             out.extend(c.to_lowercase());
@@ -358,7 +388,12 @@ pub fn default_container_name(type_name: &str) -> String {
     let k = kebab_case(type_name);
     if k.ends_with('s') || k.ends_with('x') || k.ends_with("ch") || k.ends_with("sh") {
         format!("{k}es")
-    } else if k.ends_with('y') && !k.ends_with("ay") && !k.ends_with("ey") && !k.ends_with("oy") && !k.ends_with("uy") {
+    } else if k.ends_with('y')
+        && !k.ends_with("ay")
+        && !k.ends_with("ey")
+        && !k.ends_with("oy")
+        && !k.ends_with("uy")
+    {
         format!("{}ies", &k[..k.len() - 1])
     } else {
         format!("{k}s")
@@ -384,10 +419,16 @@ mod tests {
 
     #[test]
     fn per_env_prefers_own_value() {
-        let p = PerEnv { default: Some(1000), values: Cow::Owned(vec![(Cow::Borrowed("dev"), 400)]) };
+        let p = PerEnv {
+            default: Some(1000),
+            values: Cow::Owned(vec![(Cow::Borrowed("dev"), 400)]),
+        };
         assert_eq!(p.get("dev"), Some(400));
         assert_eq!(p.get("prod"), Some(1000));
-        let q = PerEnv { default: None, values: Cow::Owned(vec![]) };
+        let q = PerEnv {
+            default: None,
+            values: Cow::Owned(vec![]),
+        };
         assert_eq!(q.get("dev"), None);
     }
 
@@ -395,6 +436,9 @@ mod tests {
     fn operations_read_only() {
         assert!(Operations(Operations::READ | Operations::LIST).is_read_only());
         assert!(!Operations::ALL.is_read_only());
-        assert_eq!(Operations::ALL.names().collect::<Vec<_>>(), ["create", "read", "update", "delete", "list"]);
+        assert_eq!(
+            Operations::ALL.names().collect::<Vec<_>>(),
+            ["create", "read", "update", "delete", "list"]
+        );
     }
 }

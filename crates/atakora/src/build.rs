@@ -31,9 +31,16 @@ pub struct Emitted {
 #[derive(Debug)]
 pub enum BuildError {
     /// A source file or the output folder could not be read or written.
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     /// A plan has errors the attributes alone do not show (limits, names).
-    Plan { backend: String, environment: String, diagnostics: Vec<atakora_core::Diagnostic> },
+    Plan {
+        backend: String,
+        environment: String,
+        diagnostics: Vec<atakora_core::Diagnostic>,
+    },
     /// A required environment variable (set by cargo for build scripts) is missing.
     Env(&'static str),
 }
@@ -42,14 +49,21 @@ impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BuildError::Io { path, error } => write!(f, "{}: {error}", path.display()),
-            BuildError::Plan { backend, environment, diagnostics } => {
+            BuildError::Plan {
+                backend,
+                environment,
+                diagnostics,
+            } => {
                 write!(f, "backend `{backend}`, environment `{environment}`:")?;
                 for d in diagnostics {
                     write!(f, "\n  {}", d.to_string().replace('\n', "\n  "))?;
                 }
                 Ok(())
             }
-            BuildError::Env(var) => write!(f, "`{var}` is not set: call atakora::build::emit() from build.rs"),
+            BuildError::Env(var) => write!(
+                f,
+                "`{var}` is not set: call atakora::build::emit() from build.rs"
+            ),
         }
     }
 }
@@ -58,15 +72,21 @@ impl std::error::Error for BuildError {}
 
 /// Write the templates of every backend of the crate being built (call from `build.rs`).
 pub fn emit() -> Result<Emitted, BuildError> {
-    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").ok_or(BuildError::Env("CARGO_MANIFEST_DIR"))?);
-    let crate_name = std::env::var("CARGO_PKG_NAME").map_err(|_| BuildError::Env("CARGO_PKG_NAME"))?;
+    let manifest_dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").ok_or(BuildError::Env("CARGO_MANIFEST_DIR"))?,
+    );
+    let crate_name =
+        std::env::var("CARGO_PKG_NAME").map_err(|_| BuildError::Env("CARGO_PKG_NAME"))?;
     let out_dir = output_dir()?;
     println!("cargo:rerun-if-env-changed=ATAKORA_OUT_DIR");
     let emitted = emit_to(&manifest_dir, &crate_name, &out_dir)?;
     for s in &emitted.sources {
         println!("cargo:rerun-if-changed={}", s.display());
     }
-    println!("cargo:rustc-env=ATAKORA_TEMPLATES_DIR={}", out_dir.display());
+    println!(
+        "cargo:rustc-env=ATAKORA_TEMPLATES_DIR={}",
+        out_dir.display()
+    );
     Ok(emitted)
 }
 
@@ -100,17 +120,35 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
     for root in ["src/lib.rs", "src/main.rs"] {
         let path = manifest_dir.join(root);
         if path.is_file() {
-            walk_file(&path, path.parent().unwrap_or(manifest_dir), crate_name, &mut found)?;
+            walk_file(
+                &path,
+                path.parent().unwrap_or(manifest_dir),
+                crate_name,
+                &mut found,
+            )?;
         }
     }
-    let mut sources = Sources { files: found.files, errors: found.errors, backends: Vec::new() };
+    let mut sources = Sources {
+        files: found.files,
+        errors: found.errors,
+        backends: Vec::new(),
+    };
     for b in found.backends {
         let mut components = Vec::new();
         for c in &b.components {
             let name = c.type_name().unwrap_or_default();
             let component = match c.kind {
-                ComponentKind::CrudApi => unique(&found.crud, |s| s.type_name == name).map(|api| ComponentSpec::CrudApi { field: field_name(&c.field), api: Cow::Owned(api.clone()) }),
-                ComponentKind::FunctionsApp => unique(&found.functions, |s| s.type_name == name).map(|app| ComponentSpec::FunctionsApp { field: field_name(&c.field), app: Cow::Owned(app.clone()) }),
+                ComponentKind::CrudApi => {
+                    unique(&found.crud, |s| s.type_name == name).map(|api| ComponentSpec::CrudApi {
+                        field: field_name(&c.field),
+                        api: Cow::Owned(api.clone()),
+                    })
+                }
+                ComponentKind::FunctionsApp => unique(&found.functions, |s| s.type_name == name)
+                    .map(|app| ComponentSpec::FunctionsApp {
+                        field: field_name(&c.field),
+                        app: Cow::Owned(app.clone()),
+                    }),
             };
             match component {
                 Some(c) => components.push(c),
@@ -136,12 +174,23 @@ fn unique<T>(items: &[T], pred: impl Fn(&T) -> bool) -> Option<&T> {
 }
 
 /// Like [`emit`], with every input explicit (tests call this).
-pub fn emit_to(manifest_dir: &Path, crate_name: &str, out_dir: &Path) -> Result<Emitted, BuildError> {
+pub fn emit_to(
+    manifest_dir: &Path,
+    crate_name: &str,
+    out_dir: &Path,
+) -> Result<Emitted, BuildError> {
     let sources = read_sources(manifest_dir, crate_name)?;
-    let mut emitted = Emitted { out_dir: out_dir.to_path_buf(), sources: sources.files.clone(), ..Default::default() };
+    let mut emitted = Emitted {
+        out_dir: out_dir.to_path_buf(),
+        sources: sources.files.clone(),
+        ..Default::default()
+    };
     if !sources.errors.is_empty() {
         for e in &sources.errors {
-            eprintln!("atakora: not writing templates: {}", e.lines().next().unwrap_or_default());
+            eprintln!(
+                "atakora: not writing templates: {}",
+                e.lines().next().unwrap_or_default()
+            );
         }
         emitted.skipped_for_compile_errors = true;
         return Ok(emitted);
@@ -152,13 +201,26 @@ pub fn emit_to(manifest_dir: &Path, crate_name: &str, out_dir: &Path) -> Result<
     let mut plans = Vec::new();
     for spec in &backends {
         for env in spec.environments.iter() {
-            let plan = Plan::resolve(spec, env).map_err(|e| BuildError::Plan { backend: spec.type_name.to_string(), environment: env.to_string(), diagnostics: e.diagnostics })?;
+            let plan = Plan::resolve(spec, env).map_err(|e| BuildError::Plan {
+                backend: spec.type_name.to_string(),
+                environment: env.to_string(),
+                diagnostics: e.diagnostics,
+            })?;
             let report = plan.validate();
             if !report.is_ok() {
-                return Err(BuildError::Plan { backend: spec.type_name.to_string(), environment: env.to_string(), diagnostics: report.errors });
+                return Err(BuildError::Plan {
+                    backend: spec.type_name.to_string(),
+                    environment: env.to_string(),
+                    diagnostics: report.errors,
+                });
             }
             for w in &report.warnings {
-                println!("cargo:warning=atakora: {}/{}: {}", plan.backend_id(), env, w.to_string().replace('\n', " "));
+                println!(
+                    "cargo:warning=atakora: {}/{}: {}",
+                    plan.backend_id(),
+                    env,
+                    w.to_string().replace('\n', " ")
+                );
             }
             plans.push(plan);
         }
@@ -178,13 +240,20 @@ pub fn emit_to(manifest_dir: &Path, crate_name: &str, out_dir: &Path) -> Result<
 /// Write `contents` to `path` through a temporary file in the same folder and a rename, so a
 /// reader never sees half a file. Unchanged files are left alone (their mtime too).
 pub fn write_atomic(path: &Path, contents: &str) -> Result<(), BuildError> {
-    let io = |error| BuildError::Io { path: path.to_path_buf(), error };
+    let io = |error| BuildError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
     if fs::read(path).is_ok_and(|old| old == contents.as_bytes()) {
         return Ok(());
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io)?;
-    let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out"), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
     fs::write(&tmp, contents).map_err(io)?;
     fs::rename(&tmp, path).map_err(io)
 }
@@ -199,11 +268,25 @@ struct Found {
 }
 
 /// Read one file; `dir` is where its child modules' files are.
-fn walk_file(path: &Path, dir: &Path, crate_name: &str, found: &mut Found) -> Result<(), BuildError> {
-    let text = fs::read_to_string(path).map_err(|error| BuildError::Io { path: path.to_path_buf(), error })?;
+fn walk_file(
+    path: &Path,
+    dir: &Path,
+    crate_name: &str,
+    found: &mut Found,
+) -> Result<(), BuildError> {
+    let text = fs::read_to_string(path).map_err(|error| BuildError::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
     found.files.push(path.to_path_buf());
     match syn::parse_file(&text) {
-        Ok(file) => walk_items(&file.items, dir, crate_name, found),
+        Ok(file) => walk_items(
+            &file.items,
+            dir,
+            path.parent().unwrap_or(dir),
+            crate_name,
+            found,
+        ),
         Err(e) => {
             // Not Rust the compiler accepts: it will say so.
             found.errors.push(format!("{}: {e}", path.display()));
@@ -212,7 +295,15 @@ fn walk_file(path: &Path, dir: &Path, crate_name: &str, found: &mut Found) -> Re
     }
 }
 
-fn walk_items(items: &[syn::Item], dir: &Path, crate_name: &str, found: &mut Found) -> Result<(), BuildError> {
+/// `dir` is where child modules' files are; `path_base` is what `#[path]` is relative to (the
+/// file's own folder, or the inline module's folder).
+fn walk_items(
+    items: &[syn::Item],
+    dir: &Path,
+    path_base: &Path,
+    crate_name: &str,
+    found: &mut Found,
+) -> Result<(), BuildError> {
     for item in items {
         match item {
             syn::Item::Struct(s) => visit_struct(s, crate_name, found),
@@ -224,21 +315,35 @@ fn walk_items(items: &[syn::Item], dir: &Path, crate_name: &str, found: &mut Fou
                 let name = m.ident.to_string().trim_start_matches("r#").to_string();
                 let path_attr = m.attrs.iter().find_map(|a| match &a.meta {
                     syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
-                        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(s),
+                            ..
+                        }) => Some(s.value()),
                         _ => None,
                     },
                     _ => None,
                 });
                 match &m.content {
-                    Some((_, inner)) => walk_items(inner, &dir.join(&name), crate_name, found)?,
+                    Some((_, inner)) => {
+                        let inner_dir = dir.join(&name);
+                        walk_items(inner, &inner_dir, &inner_dir, crate_name, found)?
+                    }
                     None => {
                         let candidates = match &path_attr {
-                            Some(p) => vec![dir.join(p)],
-                            None => vec![dir.join(format!("{name}.rs")), dir.join(&name).join("mod.rs")],
+                            Some(p) => vec![path_base.join(p)],
+                            None => vec![
+                                dir.join(format!("{name}.rs")),
+                                dir.join(&name).join("mod.rs"),
+                            ],
                         };
                         if let Some(file) = candidates.into_iter().find(|c| c.is_file()) {
-                            let is_mod_rs = file.file_name().is_some_and(|f| f == "mod.rs") || path_attr.is_some();
-                            let child_dir = if is_mod_rs { file.parent().unwrap_or(dir).to_path_buf() } else { dir.join(&name) };
+                            let is_mod_rs = file.file_name().is_some_and(|f| f == "mod.rs")
+                                || path_attr.is_some();
+                            let child_dir = if is_mod_rs {
+                                file.parent().unwrap_or(dir).to_path_buf()
+                            } else {
+                                dir.join(&name)
+                            };
                             walk_file(&file, &child_dir, crate_name, found)?;
                         }
                     }
@@ -251,22 +356,34 @@ fn walk_items(items: &[syn::Item], dir: &Path, crate_name: &str, found: &mut Fou
 }
 
 fn is_cfg_test(attr: &syn::Attribute) -> bool {
-    attr.path().is_ident("cfg") && matches!(&attr.meta, syn::Meta::List(l) if l.tokens.to_string() == "test")
+    attr.path().is_ident("cfg")
+        && matches!(&attr.meta, syn::Meta::List(l) if l.tokens.to_string() == "test")
 }
 
 /// The atakora attribute on `attr`, by its last path segment (`crud_api`, `atakora::crud_api`).
 fn atakora_attr(attr: &syn::Attribute) -> Option<&'static str> {
     let last = attr.path().segments.last()?.ident.to_string();
-    ["crud_api", "functions_app", "backend"].into_iter().find(|n| *n == last)
+    ["crud_api", "functions_app", "backend"]
+        .into_iter()
+        .find(|n| *n == last)
 }
 
 fn visit_struct(s: &syn::ItemStruct, crate_name: &str, found: &mut Found) {
-    let Some((index, kind)) = s.attrs.iter().enumerate().find_map(|(i, a)| atakora_attr(a).map(|k| (i, k))) else { return };
+    let Some((index, kind)) = s
+        .attrs
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| atakora_attr(a).map(|k| (i, k)))
+    else {
+        return;
+    };
     let args = match &s.attrs[index].meta {
         syn::Meta::Path(_) => proc_macro2::TokenStream::new(),
         syn::Meta::List(l) => l.tokens.clone(),
         syn::Meta::NameValue(_) => {
-            found.errors.push(format!("`#[{kind} = ...]` is not an atakora attribute form"));
+            found.errors.push(format!(
+                "`#[{kind} = ...]` is not an atakora attribute form"
+            ));
             return;
         }
     };

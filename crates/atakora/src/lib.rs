@@ -27,10 +27,10 @@
 
 pub use atakora_macros::{backend, crud_api, functions_app};
 
+pub use atakora_core::ResolveError as PlanError;
 pub use atakora_core::diag::{Code, Diagnostic, Severity};
 pub use atakora_core::plan::Report;
 pub use atakora_core::spec;
-pub use atakora_core::ResolveError as PlanError;
 
 #[cfg(feature = "build")]
 pub mod build;
@@ -76,7 +76,9 @@ impl Plan {
         let mut report = self.inner.validate();
         let template = self.to_arm();
         let text = atakora_azure::to_text(&template);
-        report.errors.extend(atakora_azure::limits::check(&template, &text));
+        report
+            .errors
+            .extend(atakora_azure::limits::check(&template, &text));
         report
     }
 

@@ -12,46 +12,55 @@ pub enum Registration {
 
 inventory::collect!(Registration);
 
-/// Every `#[backend]`, ordered by type name (link order is not stable).
-pub fn backends() -> Vec<&'static BackendSpec> {
-    let mut v: Vec<_> = inventory::iter::<Registration>
+/// The registrations `pick` selects, ordered by `key` (link order is not stable).
+fn collect<T: ?Sized>(
+    pick: impl Fn(&Registration) -> Option<&'static T>,
+    key: impl Fn(&T) -> &str,
+) -> Vec<&'static T> {
+    let mut v: Vec<&'static T> = inventory::iter::<Registration>
         .into_iter()
-        .filter_map(|r| match r {
+        .filter_map(pick)
+        .collect();
+    v.sort_by(|a, b| key(a).cmp(key(b)));
+    v
+}
+
+/// Every `#[backend]`, ordered by type name.
+pub fn backends() -> Vec<&'static BackendSpec> {
+    collect(
+        |r| match r {
             Registration::Backend(b) => Some(*b),
             _ => None,
-        })
-        .collect();
-    v.sort_by(|a, b| a.type_name.cmp(&b.type_name));
-    v
+        },
+        |b| &b.type_name,
+    )
 }
 
 /// The backend whose Rust name or id (`ShopBackend` / `shop-backend`) is `name`.
 pub fn backend(name: &str) -> Option<&'static BackendSpec> {
-    backends().into_iter().find(|b| b.type_name == name || atakora_core::spec::kebab_case(&b.type_name) == name)
+    backends()
+        .into_iter()
+        .find(|b| b.type_name == name || atakora_core::spec::kebab_case(&b.type_name) == name)
 }
 
 /// Every `#[crud_api]` entity, ordered by type name.
 pub fn crud_apis() -> Vec<&'static CrudApiSpec> {
-    let mut v: Vec<_> = inventory::iter::<Registration>
-        .into_iter()
-        .filter_map(|r| match r {
+    collect(
+        |r| match r {
             Registration::CrudApi(c) => Some(*c),
             _ => None,
-        })
-        .collect();
-    v.sort_by(|a, b| a.type_name.cmp(&b.type_name));
-    v
+        },
+        |c| &c.type_name,
+    )
 }
 
 /// Every `#[functions_app]`, ordered by type name.
 pub fn functions_apps() -> Vec<&'static FunctionsAppSpec> {
-    let mut v: Vec<_> = inventory::iter::<Registration>
-        .into_iter()
-        .filter_map(|r| match r {
+    collect(
+        |r| match r {
             Registration::FunctionsApp(f) => Some(*f),
             _ => None,
-        })
-        .collect();
-    v.sort_by(|a, b| a.type_name.cmp(&b.type_name));
-    v
+        },
+        |f| &f.type_name,
+    )
 }

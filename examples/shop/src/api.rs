@@ -1,6 +1,6 @@
 //! The API backend: the CRUD APIs.
 
-use atakora::{backend, crud_api, CrudApi};
+use atakora::{CrudApi, backend, crud_api};
 use serde::{Deserialize, Serialize};
 
 /// Multi-tenant users: every query is scoped to one tenant. Sessions-like data: a user
@@ -17,7 +17,10 @@ pub struct User {
 
 /// The catalogue: read far more than written, partitioned by category, with dedicated
 /// throughput sized per environment.
-#[crud_api(partition_key = "/category", throughput(dev = 400, staging = 1000, prod = 4000))]
+#[crud_api(
+    partition_key = "/category",
+    throughput(dev = 400, staging = 1000, prod = 4000)
+)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Product {
     pub id: String,
@@ -44,7 +47,7 @@ pub struct Order {
     environments(dev, staging, prod),
     limits(max_cosmos_accounts = 1, max_throughput_per_database = 10000),
     monitoring(retention_days = 90),
-    tags(cost_center = "engineering"),
+    tags(cost_center = "engineering")
 )]
 pub struct ApiBackend {
     pub users: CrudApi<User>,

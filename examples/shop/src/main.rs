@@ -8,7 +8,10 @@ use std::path::Path;
 fn main() {
     let _ = (ApiBackend::spec(), ProcessingBackend::spec());
     let dir = Path::new(env!("ATAKORA_TEMPLATES_DIR"));
-    eprintln!("atakora: templates written by build.rs under {}", dir.display());
+    eprintln!(
+        "atakora: templates written by build.rs under {}",
+        dir.display()
+    );
     for spec in atakora::registry::backends() {
         for env in spec.environments.iter() {
             let plan = match atakora::Plan::resolve(spec, env) {
@@ -29,7 +32,11 @@ fn main() {
                 report.warnings.len()
             );
             for r in manifest["resources"].as_array().into_iter().flatten() {
-                println!("    {:<62} {}", r["type"].as_str().unwrap_or_default(), r["name"].as_str().unwrap_or_default());
+                println!(
+                    "    {:<62} {}",
+                    r["type"].as_str().unwrap_or_default(),
+                    r["name"].as_str().unwrap_or_default()
+                );
             }
         }
     }

@@ -2,7 +2,7 @@
 //! their second occurrence, and typed values with a clear error when the kind is wrong.
 
 use super::Ctxt;
-use crate::diag::{closest, Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, closest};
 use crate::spec::PerEnv;
 use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
@@ -12,7 +12,10 @@ use syn::{Expr, ExprLit, Lit, Meta, UnOp};
 /// Parse an option list (`a = 1, b(...)`); a syntax error is reported and yields no options.
 pub(crate) fn nested(cx: &mut Ctxt, tokens: TokenStream) -> Vec<NestedMeta> {
     NestedMeta::parse_meta_list(tokens).unwrap_or_else(|e| {
-        cx.error(&e.span(), Diagnostic::new(Code::Syntax, format!("invalid attribute syntax: {e}")));
+        cx.error(
+            &e.span(),
+            Diagnostic::new(Code::Syntax, format!("invalid attribute syntax: {e}")),
+        );
         Vec::new()
     })
 }
@@ -32,21 +35,45 @@ pub(crate) fn each_option(
         let meta = match m {
             NestedMeta::Meta(meta) => meta,
             other => {
-                cx.error(other, Diagnostic::new(Code::Syntax, format!("expected an option of {what} (`name = value` or `name(...)`)")));
+                cx.error(
+                    other,
+                    Diagnostic::new(
+                        Code::Syntax,
+                        format!("expected an option of {what} (`name = value` or `name(...)`)"),
+                    ),
+                );
                 continue;
             }
         };
-        let key = meta.path().get_ident().map(|i| i.to_string()).unwrap_or_else(|| path_text(meta.path()));
+        let key = meta
+            .path()
+            .get_ident()
+            .map(|i| i.to_string())
+            .unwrap_or_else(|| path_text(meta.path()));
         if !known.contains(&key.as_str()) {
             let help = match closest(&key, known.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("{what} accepts: {}", known.join(", ")),
             };
-            cx.error(meta.path(), Diagnostic::new(Code::UnknownOption, format!("unknown option `{key}` in {what}")).help(help));
+            cx.error(
+                meta.path(),
+                Diagnostic::new(
+                    Code::UnknownOption,
+                    format!("unknown option `{key}` in {what}"),
+                )
+                .help(help),
+            );
             continue;
         }
         if seen.contains(&key) {
-            cx.error(meta.path(), Diagnostic::new(Code::DuplicateOption, format!("option `{key}` is given twice in {what}")).help("remove one of them"));
+            cx.error(
+                meta.path(),
+                Diagnostic::new(
+                    Code::DuplicateOption,
+                    format!("option `{key}` is given twice in {what}"),
+                )
+                .help("remove one of them"),
+            );
             continue;
         }
         seen.push(key.clone());
@@ -55,15 +82,29 @@ pub(crate) fn each_option(
 }
 
 fn path_text(p: &syn::Path) -> String {
-    p.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+    p.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
 fn wrong(cx: &mut Ctxt, at: &impl syn::spanned::Spanned, key: &str, expected: &str, example: &str) {
-    cx.error(at, Diagnostic::new(Code::WrongValueType, format!("`{key}` expects {expected}")).help(format!("e.g. `{example}`")));
+    cx.error(
+        at,
+        Diagnostic::new(Code::WrongValueType, format!("`{key}` expects {expected}"))
+            .help(format!("e.g. `{example}`")),
+    );
 }
 
 /// The value of `key = value`, or an error naming the expected form.
-pub(crate) fn value<'m>(cx: &mut Ctxt, meta: &'m Meta, key: &str, expected: &str, example: &str) -> Option<&'m Expr> {
+pub(crate) fn value<'m>(
+    cx: &mut Ctxt,
+    meta: &'m Meta,
+    key: &str,
+    expected: &str,
+    example: &str,
+) -> Option<&'m Expr> {
     match meta {
         Meta::NameValue(nv) => Some(&nv.value),
         _ => {
@@ -76,7 +117,9 @@ pub(crate) fn value<'m>(cx: &mut Ctxt, meta: &'m Meta, key: &str, expected: &str
 /// An integer literal, possibly negative.
 pub(crate) fn int_expr(expr: &Expr) -> Option<i64> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse::<i64>().ok(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<i64>().ok(),
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => int_expr(&u.expr).map(|v| -v),
         Expr::Group(g) => int_expr(&g.expr),
         _ => None,
@@ -97,7 +140,9 @@ pub(crate) fn int(cx: &mut Ctxt, meta: &Meta, key: &str, example: &str) -> Optio
 pub(crate) fn float(cx: &mut Ctxt, meta: &Meta, key: &str, example: &str) -> Option<(f64, Expr)> {
     let e = value(cx, meta, key, "a number", example)?;
     let v = match e {
-        Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>().ok(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => f.base10_parse::<f64>().ok(),
         other => int_expr(other).map(|i| i as f64),
     };
     match v {
@@ -109,10 +154,17 @@ pub(crate) fn float(cx: &mut Ctxt, meta: &Meta, key: &str, example: &str) -> Opt
     }
 }
 
-pub(crate) fn string(cx: &mut Ctxt, meta: &Meta, key: &str, example: &str) -> Option<(String, Expr)> {
+pub(crate) fn string(
+    cx: &mut Ctxt,
+    meta: &Meta,
+    key: &str,
+    example: &str,
+) -> Option<(String, Expr)> {
     let e = value(cx, meta, key, "a string", example)?;
     match e {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some((s.value(), e.clone())),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some((s.value(), e.clone())),
         _ => {
             wrong(cx, e, key, "a string literal", example);
             None
@@ -125,9 +177,17 @@ pub(crate) fn flag(cx: &mut Ctxt, meta: &Meta, key: &str) -> Option<bool> {
     match meta {
         Meta::Path(_) => Some(true),
         Meta::NameValue(nv) => match &nv.value {
-            Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => Some(b.value),
+            Expr::Lit(ExprLit {
+                lit: Lit::Bool(b), ..
+            }) => Some(b.value),
             other => {
-                wrong(cx, other, key, "`true` or `false`", &format!("{key} = true"));
+                wrong(
+                    cx,
+                    other,
+                    key,
+                    "`true` or `false`",
+                    &format!("{key} = true"),
+                );
                 None
             }
         },
@@ -139,7 +199,12 @@ pub(crate) fn flag(cx: &mut Ctxt, meta: &Meta, key: &str) -> Option<bool> {
 }
 
 /// `key(...)`: the nested options.
-pub(crate) fn list(cx: &mut Ctxt, meta: &Meta, key: &str, example: &str) -> Option<Vec<NestedMeta>> {
+pub(crate) fn list(
+    cx: &mut Ctxt,
+    meta: &Meta,
+    key: &str,
+    example: &str,
+) -> Option<Vec<NestedMeta>> {
     match meta {
         Meta::List(l) => Some(nested(cx, l.tokens.clone())),
         _ => {
@@ -163,7 +228,10 @@ pub(crate) fn per_env(
         Meta::NameValue(_) => {
             let (v, e) = int(cx, meta, key, &example)?;
             let v = cx.check(&e, rule(v))?;
-            Some(PerEnv { default: Some(v), values: Cow::Owned(Vec::new()) })
+            Some(PerEnv {
+                default: Some(v),
+                values: Cow::Owned(Vec::new()),
+            })
         }
         Meta::List(_) => {
             let items = list(cx, meta, key, &example)?;
@@ -172,23 +240,51 @@ pub(crate) fn per_env(
             let mut seen: Vec<String> = Vec::new();
             for item in &items {
                 let NestedMeta::Meta(m) = item else {
-                    cx.error(item, Diagnostic::new(Code::Syntax, format!("expected `environment = value` in `{key}(...)`")));
+                    cx.error(
+                        item,
+                        Diagnostic::new(
+                            Code::Syntax,
+                            format!("expected `environment = value` in `{key}(...)`"),
+                        ),
+                    );
                     continue;
                 };
                 let Some(name) = m.path().get_ident().map(|i| i.to_string()) else {
-                    cx.error(m.path(), Diagnostic::new(Code::Syntax, format!("expected an environment name in `{key}(...)`")));
+                    cx.error(
+                        m.path(),
+                        Diagnostic::new(
+                            Code::Syntax,
+                            format!("expected an environment name in `{key}(...)`"),
+                        ),
+                    );
                     continue;
                 };
                 if seen.contains(&name) {
-                    cx.error(m.path(), Diagnostic::new(Code::DuplicateOption, format!("`{name}` is given twice in `{key}(...)`")));
+                    cx.error(
+                        m.path(),
+                        Diagnostic::new(
+                            Code::DuplicateOption,
+                            format!("`{name}` is given twice in `{key}(...)`"),
+                        ),
+                    );
                     continue;
                 }
                 seen.push(name.clone());
-                let Some((v, e)) = int(cx, m, &name, &example) else { continue };
-                let Some(v) = cx.check(&e, rule(v)) else { continue };
+                let Some((v, e)) = int(cx, m, &name, &example) else {
+                    continue;
+                };
+                let Some(v) = cx.check(&e, rule(v)) else {
+                    continue;
+                };
                 if name == "default" || alias_default == Some(name.as_str()) {
                     if default.is_some() {
-                        cx.error(m.path(), Diagnostic::new(Code::DuplicateOption, format!("`{key}(...)` has two defaults")));
+                        cx.error(
+                            m.path(),
+                            Diagnostic::new(
+                                Code::DuplicateOption,
+                                format!("`{key}(...)` has two defaults"),
+                            ),
+                        );
                     }
                     default = Some(v);
                 } else {
@@ -196,13 +292,26 @@ pub(crate) fn per_env(
                 }
             }
             if default.is_none() && values.is_empty() {
-                cx.error(meta, Diagnostic::new(Code::WrongValueType, format!("`{key}(...)` gives no value")).help(format!("e.g. `{example}`")));
+                cx.error(
+                    meta,
+                    Diagnostic::new(Code::WrongValueType, format!("`{key}(...)` gives no value"))
+                        .help(format!("e.g. `{example}`")),
+                );
                 return None;
             }
-            Some(PerEnv { default, values: Cow::Owned(values) })
+            Some(PerEnv {
+                default,
+                values: Cow::Owned(values),
+            })
         }
         Meta::Path(_) => {
-            wrong(cx, meta, key, "a number or per-environment values", &example);
+            wrong(
+                cx,
+                meta,
+                key,
+                "a number or per-environment values",
+                &example,
+            );
             None
         }
     }

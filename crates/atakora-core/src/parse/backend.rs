@@ -3,16 +3,28 @@
 use super::attrs::{self, each_option};
 use super::{Ctxt, Parsed};
 use crate::check;
-use crate::diag::{closest, Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, closest};
 use crate::spec::*;
 use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
 use std::borrow::Cow;
-use syn::{Data, DeriveInput, Expr, ExprLit, Fields, GenericArgument, Lit, Meta, PathArguments, Type};
+use syn::{
+    Data, DeriveInput, Expr, ExprLit, Fields, GenericArgument, Lit, Meta, PathArguments, Type,
+};
 
 const OPTIONS: &[&str] = &[
-    "app", "location", "environments", "networking", "enforce_https", "managed_identity", "limits", "naming",
-    "monitoring", "auto_scale", "consistency", "tags",
+    "app",
+    "location",
+    "environments",
+    "networking",
+    "enforce_https",
+    "managed_identity",
+    "limits",
+    "naming",
+    "monitoring",
+    "auto_scale",
+    "consistency",
+    "tags",
 ];
 const WHAT: &str = "`#[backend]`";
 
@@ -62,7 +74,11 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
         enforce_https: true,
         managed_identity: true,
         limits: Limits::default(),
-        naming: NamingSpec { pattern: Cow::Borrowed(NamingSpec::DEFAULT_PATTERN), unique_suffix: true, strict: false },
+        naming: NamingSpec {
+            pattern: Cow::Borrowed(NamingSpec::DEFAULT_PATTERN),
+            unique_suffix: true,
+            strict: false,
+        },
         monitoring: Some(MonitoringSpec {
             retention_days: MonitoringSpec::DEFAULT_RETENTION_DAYS,
             sampling_percentage: MonitoringSpec::DEFAULT_SAMPLING_PERCENTAGE,
@@ -107,32 +123,62 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
         "limits" => {
             if let Some(items) = attrs::list(cx, meta, key, "limits(max_cosmos_accounts = 1)") {
                 let l = &mut spec.limits;
-                each_option(cx, "`limits(...)`", &["max_cosmos_accounts", "max_function_apps", "max_storage_accounts", "max_throughput_per_database"], &items, |cx, key, m| {
-                    let Some((v, e)) = attrs::int(cx, m, key, &format!("{key} = 1")) else { return };
-                    let v = cx.check(&e, check::positive(v, key, Code::LimitValue));
-                    match key {
-                        "max_cosmos_accounts" => l.max_cosmos_accounts = v,
-                        "max_function_apps" => l.max_function_apps = v,
-                        "max_storage_accounts" => l.max_storage_accounts = v,
-                        _ => l.max_throughput_per_database = v,
-                    }
-                });
+                each_option(
+                    cx,
+                    "`limits(...)`",
+                    &[
+                        "max_cosmos_accounts",
+                        "max_function_apps",
+                        "max_storage_accounts",
+                        "max_throughput_per_database",
+                    ],
+                    &items,
+                    |cx, key, m| {
+                        let Some((v, e)) = attrs::int(cx, m, key, &format!("{key} = 1")) else {
+                            return;
+                        };
+                        let v = cx.check(&e, check::positive(v, key, Code::LimitValue));
+                        match key {
+                            "max_cosmos_accounts" => l.max_cosmos_accounts = v,
+                            "max_function_apps" => l.max_function_apps = v,
+                            "max_storage_accounts" => l.max_storage_accounts = v,
+                            _ => l.max_throughput_per_database = v,
+                        }
+                    },
+                );
             }
         }
         "naming" => {
-            if let Some(items) = attrs::list(cx, meta, key, "naming(pattern = \"{type}-{app}-{env}-{purpose}\")") {
+            if let Some(items) = attrs::list(
+                cx,
+                meta,
+                key,
+                "naming(pattern = \"{type}-{app}-{env}-{purpose}\")",
+            ) {
                 let n = &mut spec.naming;
-                each_option(cx, "`naming(...)`", &["pattern", "unique_suffix", "strict"], &items, |cx, key, m| match key {
-                    "pattern" => {
-                        if let Some((v, e)) = attrs::string(cx, m, key, "pattern = \"{type}-{app}-{env}-{purpose}\"")
-                            && cx.check(&e, check::naming_pattern(&v)).is_some()
-                        {
-                            n.pattern = Cow::Owned(v);
+                each_option(
+                    cx,
+                    "`naming(...)`",
+                    &["pattern", "unique_suffix", "strict"],
+                    &items,
+                    |cx, key, m| match key {
+                        "pattern" => {
+                            if let Some((v, e)) = attrs::string(
+                                cx,
+                                m,
+                                key,
+                                "pattern = \"{type}-{app}-{env}-{purpose}\"",
+                            ) && cx.check(&e, check::naming_pattern(&v)).is_some()
+                            {
+                                n.pattern = Cow::Owned(v);
+                            }
                         }
-                    }
-                    "unique_suffix" => n.unique_suffix = attrs::flag(cx, m, key).unwrap_or(true),
-                    _ => n.strict = attrs::flag(cx, m, key).unwrap_or(false),
-                });
+                        "unique_suffix" => {
+                            n.unique_suffix = attrs::flag(cx, m, key).unwrap_or(true)
+                        }
+                        _ => n.strict = attrs::flag(cx, m, key).unwrap_or(false),
+                    },
+                );
             }
         }
         "monitoring" => spec.monitoring = monitoring(cx, meta, spec.monitoring.take()),
@@ -142,10 +188,17 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
             if let Some((v, e)) = attrs::string(cx, meta, key, "consistency = \"Session\"") {
                 match Consistency::from_name(&v) {
                     Some(c) => spec.consistency = c,
-                    None => cx.error(&e, Diagnostic::new(Code::UnknownValue, format!("`consistency` `{v}` is not a Cosmos DB consistency level")).help(match closest(&v, names.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("levels: {}", names.join(", ")),
-                    })),
+                    None => cx.error(
+                        &e,
+                        Diagnostic::new(
+                            Code::UnknownValue,
+                            format!("`consistency` `{v}` is not a Cosmos DB consistency level"),
+                        )
+                        .help(match closest(&v, names.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!("levels: {}", names.join(", ")),
+                        }),
+                    ),
                 }
             }
         }
@@ -154,15 +207,33 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
                 let mut tags: Vec<(Str, Str)> = Vec::new();
                 for item in &items {
                     let NestedMeta::Meta(m @ Meta::NameValue(_)) = item else {
-                        cx.error(item, Diagnostic::new(Code::Syntax, "`tags(...)` takes `name = \"value\"` pairs").help("e.g. `tags(cost_center = \"engineering\")`"));
+                        cx.error(
+                            item,
+                            Diagnostic::new(
+                                Code::Syntax,
+                                "`tags(...)` takes `name = \"value\"` pairs",
+                            )
+                            .help("e.g. `tags(cost_center = \"engineering\")`"),
+                        );
                         continue;
                     };
-                    let name = m.path().get_ident().map(|i| i.to_string()).unwrap_or_default();
+                    let name = m
+                        .path()
+                        .get_ident()
+                        .map(|i| i.to_string())
+                        .unwrap_or_default();
                     if tags.iter().any(|(k, _)| k == &name) {
-                        cx.error(m.path(), Diagnostic::new(Code::DuplicateOption, format!("tag `{name}` is given twice")));
+                        cx.error(
+                            m.path(),
+                            Diagnostic::new(
+                                Code::DuplicateOption,
+                                format!("tag `{name}` is given twice"),
+                            ),
+                        );
                         continue;
                     }
-                    if let Some((v, e)) = attrs::string(cx, m, &name, "cost_center = \"engineering\"")
+                    if let Some((v, e)) =
+                        attrs::string(cx, m, &name, "cost_center = \"engineering\"")
                         && cx.check(&e, check::tag(&name, &v)).is_some()
                     {
                         tags.push((Cow::Owned(name), Cow::Owned(v)));
@@ -176,7 +247,10 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
     if !app_given {
         // The crate name is the default: it must be usable in names too.
         if let Err(d) = check::app_name(&spec.app) {
-            cx.error(&item.ident, d.help("set `app = \"...\"` in `#[backend(...)]`"));
+            cx.error(
+                &item.ident,
+                d.help("set `app = \"...\"` in `#[backend(...)]`"),
+            );
         }
     }
 
@@ -186,38 +260,77 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
 
 fn components(cx: &mut Ctxt, item: &DeriveInput, type_name: &str) -> Vec<ComponentRef> {
     if !item.generics.params.is_empty() {
-        cx.error(&item.generics, Diagnostic::new(Code::GenericItem, format!("{WHAT} `{type_name}` cannot be generic")));
+        cx.error(
+            &item.generics,
+            Diagnostic::new(
+                Code::GenericItem,
+                format!("{WHAT} `{type_name}` cannot be generic"),
+            ),
+        );
     }
     let fields = match &item.data {
         Data::Struct(s) => match &s.fields {
             Fields::Named(f) => &f.named,
             _ => {
-                cx.error(&item.ident, Diagnostic::new(Code::WrongItem, format!("{WHAT} `{type_name}` must have named fields, one per component")).help("e.g. `pub struct ShopBackend { pub users: CrudApi<User> }`"));
+                cx.error(
+                    &item.ident,
+                    Diagnostic::new(
+                        Code::WrongItem,
+                        format!("{WHAT} `{type_name}` must have named fields, one per component"),
+                    )
+                    .help("e.g. `pub struct ShopBackend { pub users: CrudApi<User> }`"),
+                );
                 return Vec::new();
             }
         },
         _ => {
-            cx.error(&item.ident, Diagnostic::new(Code::WrongItem, format!("{WHAT} must be on a struct, and `{type_name}` is not one")));
+            cx.error(
+                &item.ident,
+                Diagnostic::new(
+                    Code::WrongItem,
+                    format!("{WHAT} must be on a struct, and `{type_name}` is not one"),
+                ),
+            );
             return Vec::new();
         }
     };
     let mut out: Vec<ComponentRef> = Vec::new();
     for f in fields {
-        let Some(field) = f.ident.clone() else { continue };
+        let Some(field) = f.ident.clone() else {
+            continue;
+        };
         let Some((kind, ty)) = wrapper(&f.ty) else {
             cx.error(&f.ty, Diagnostic::new(Code::BackendField, format!("backend field `{field}` must be `CrudApi<T>` or `FunctionsApp<T>`")).help("wrap an entity with `#[crud_api]` in `CrudApi<...>`, or a `#[functions_app]` struct in `FunctionsApp<...>`"));
             continue;
         };
         // Rule: a component appears once per backend (reported at the second field).
-        let same = out.iter().find(|c| c.kind == kind && quote::ToTokens::to_token_stream(&c.ty).to_string() == quote::ToTokens::to_token_stream(&ty).to_string());
+        let same = out.iter().find(|c| {
+            c.kind == kind
+                && quote::ToTokens::to_token_stream(&c.ty).to_string()
+                    == quote::ToTokens::to_token_stream(&ty).to_string()
+        });
         if let Some(first) = same {
-            cx.error(&f.ty, Diagnostic::new(Code::DuplicateComponent, format!("`{field}` declares the same component as `{}`", first.field)).help("a backend serves each entity or functions app once"));
+            cx.error(
+                &f.ty,
+                Diagnostic::new(
+                    Code::DuplicateComponent,
+                    format!("`{field}` declares the same component as `{}`", first.field),
+                )
+                .help("a backend serves each entity or functions app once"),
+            );
             continue;
         }
         out.push(ComponentRef { field, kind, ty });
     }
     if out.is_empty() && cx.errors.is_empty() {
-        cx.error(&item.ident, Diagnostic::new(Code::EmptyBackend, format!("backend `{type_name}` has no components")).help("add a field such as `pub users: CrudApi<User>`"));
+        cx.error(
+            &item.ident,
+            Diagnostic::new(
+                Code::EmptyBackend,
+                format!("backend `{type_name}` has no components"),
+            )
+            .help("add a field such as `pub users: CrudApi<User>`"),
+        );
     }
     out
 }
@@ -231,7 +344,9 @@ fn wrapper(ty: &Type) -> Option<(ComponentKind, Type)> {
         "FunctionsApp" => ComponentKind::FunctionsApp,
         _ => return None,
     };
-    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     match args.args.iter().collect::<Vec<_>>().as_slice() {
         [GenericArgument::Type(t)] => Some((kind, t.clone())),
         _ => None,
@@ -244,17 +359,30 @@ fn environments(cx: &mut Ctxt, meta: &Meta) -> Option<Vec<String>> {
     let mut ok = true;
     for item in &items {
         let name = match item {
-            NestedMeta::Meta(Meta::Path(p)) if p.get_ident().is_some() => p.get_ident().map(|i| i.to_string()),
+            NestedMeta::Meta(Meta::Path(p)) if p.get_ident().is_some() => {
+                p.get_ident().map(|i| i.to_string())
+            }
             NestedMeta::Lit(Lit::Str(s)) => Some(s.value()),
             _ => None,
         };
         let Some(name) = name else {
-            cx.error(item, Diagnostic::new(Code::EnvironmentName, "`environments(...)` lists names").help("e.g. `environments(dev, prod)` or `environments(\"production-eastus-blue\")`"));
+            cx.error(
+                item,
+                Diagnostic::new(Code::EnvironmentName, "`environments(...)` lists names").help(
+                    "e.g. `environments(dev, prod)` or `environments(\"production-eastus-blue\")`",
+                ),
+            );
             ok = false;
             continue;
         };
         if envs.contains(&name) {
-            cx.error(item, Diagnostic::new(Code::EnvironmentName, format!("environment `{name}` is declared twice")));
+            cx.error(
+                item,
+                Diagnostic::new(
+                    Code::EnvironmentName,
+                    format!("environment `{name}` is declared twice"),
+                ),
+            );
             ok = false;
             continue;
         }
@@ -262,7 +390,11 @@ fn environments(cx: &mut Ctxt, meta: &Meta) -> Option<Vec<String>> {
         envs.push(name);
     }
     if items.is_empty() {
-        cx.error(meta, Diagnostic::new(Code::EnvironmentName, "`environments()` is empty").help("e.g. `environments(dev, prod)`"));
+        cx.error(
+            meta,
+            Diagnostic::new(Code::EnvironmentName, "`environments()` is empty")
+                .help("e.g. `environments(dev, prod)`"),
+        );
         return None;
     }
     ok.then_some(envs)
@@ -272,75 +404,138 @@ fn networking(cx: &mut Ctxt, meta: &Meta) -> Option<Networking> {
     let example = "networking(isolated(address_space = \"10.0.0.0/16\"))";
     match meta {
         Meta::NameValue(nv) => match &nv.value {
-            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) if s.value() == "public" => Some(Networking::Public),
-            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) if s.value() == "isolated" => Some(Networking::Isolated(IsolatedNetwork {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) if s.value() == "public" => Some(Networking::Public),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) if s.value() == "isolated" => Some(Networking::Isolated(IsolatedNetwork {
                 vnet_name: None,
                 subnet_name: None,
                 address_space: Cow::Borrowed(IsolatedNetwork::DEFAULT_ADDRESS_SPACE),
                 private_endpoints: true,
             })),
             other => {
-                cx.error(other, Diagnostic::new(Code::UnknownValue, "`networking` is `\"public\"`, `\"isolated\"` or `isolated(...)`").help(format!("e.g. `{example}`")));
+                cx.error(
+                    other,
+                    Diagnostic::new(
+                        Code::UnknownValue,
+                        "`networking` is `\"public\"`, `\"isolated\"` or `isolated(...)`",
+                    )
+                    .help(format!("e.g. `{example}`")),
+                );
                 None
             }
         },
         _ => {
             let items = attrs::list(cx, meta, "networking", example)?;
             let mut out = None;
-            each_option(cx, "`networking(...)`", &["public", "isolated"], &items, |cx, key, m| {
-                if out.is_some() {
-                    cx.error(m.path(), Diagnostic::new(Code::Networking, "`networking(...)` takes one mode"));
-                    return;
-                }
-                out = Some(if key == "public" {
-                    Networking::Public
-                } else {
-                    let mut iso = IsolatedNetwork { vnet_name: None, subnet_name: None, address_space: Cow::Borrowed(IsolatedNetwork::DEFAULT_ADDRESS_SPACE), private_endpoints: true };
-                    if let Meta::List(_) = m {
-                        let items = attrs::list(cx, m, key, example).unwrap_or_default();
-                        each_option(cx, "`isolated(...)`", &["vnet_name", "subnet_name", "address_space", "private_endpoints"], &items, |cx, key, m| match key {
-                            "private_endpoints" => iso.private_endpoints = attrs::flag(cx, m, key).unwrap_or(true),
-                            _ => {
-                                let Some((v, e)) = attrs::string(cx, m, key, &format!("{key} = \"...\"")) else { return };
-                                match key {
-                                    "address_space" => {
-                                        if cx.check(&e, check::address_space(&v)).is_some() {
-                                            iso.address_space = Cow::Owned(v);
+            each_option(
+                cx,
+                "`networking(...)`",
+                &["public", "isolated"],
+                &items,
+                |cx, key, m| {
+                    if out.is_some() {
+                        cx.error(
+                            m.path(),
+                            Diagnostic::new(Code::Networking, "`networking(...)` takes one mode"),
+                        );
+                        return;
+                    }
+                    out = Some(if key == "public" {
+                        Networking::Public
+                    } else {
+                        let mut iso = IsolatedNetwork {
+                            vnet_name: None,
+                            subnet_name: None,
+                            address_space: Cow::Borrowed(IsolatedNetwork::DEFAULT_ADDRESS_SPACE),
+                            private_endpoints: true,
+                        };
+                        if let Meta::List(_) = m {
+                            let items = attrs::list(cx, m, key, example).unwrap_or_default();
+                            each_option(
+                                cx,
+                                "`isolated(...)`",
+                                &[
+                                    "vnet_name",
+                                    "subnet_name",
+                                    "address_space",
+                                    "private_endpoints",
+                                ],
+                                &items,
+                                |cx, key, m| match key {
+                                    "private_endpoints" => {
+                                        iso.private_endpoints =
+                                            attrs::flag(cx, m, key).unwrap_or(true)
+                                    }
+                                    _ => {
+                                        let Some((v, e)) =
+                                            attrs::string(cx, m, key, &format!("{key} = \"...\""))
+                                        else {
+                                            return;
+                                        };
+                                        match key {
+                                            "address_space" => {
+                                                if cx.check(&e, check::address_space(&v)).is_some()
+                                                {
+                                                    iso.address_space = Cow::Owned(v);
+                                                }
+                                            }
+                                            "vnet_name" => iso.vnet_name = Some(Cow::Owned(v)),
+                                            _ => iso.subnet_name = Some(Cow::Owned(v)),
                                         }
                                     }
-                                    "vnet_name" => iso.vnet_name = Some(Cow::Owned(v)),
-                                    _ => iso.subnet_name = Some(Cow::Owned(v)),
-                                }
-                            }
-                        });
-                    }
-                    Networking::Isolated(iso)
-                });
-            });
+                                },
+                            );
+                        }
+                        Networking::Isolated(iso)
+                    });
+                },
+            );
             out
         }
     }
 }
 
-fn monitoring(cx: &mut Ctxt, meta: &Meta, default: Option<MonitoringSpec>) -> Option<MonitoringSpec> {
-    let default = default.unwrap_or(MonitoringSpec { retention_days: MonitoringSpec::DEFAULT_RETENTION_DAYS, sampling_percentage: MonitoringSpec::DEFAULT_SAMPLING_PERCENTAGE, alerting: None });
+fn monitoring(
+    cx: &mut Ctxt,
+    meta: &Meta,
+    default: Option<MonitoringSpec>,
+) -> Option<MonitoringSpec> {
+    let default = default.unwrap_or(MonitoringSpec {
+        retention_days: MonitoringSpec::DEFAULT_RETENTION_DAYS,
+        sampling_percentage: MonitoringSpec::DEFAULT_SAMPLING_PERCENTAGE,
+        alerting: None,
+    });
     match meta {
         Meta::List(_) => {
             let mut m = default;
             let items = attrs::list(cx, meta, "monitoring", "monitoring(retention_days = 90)")?;
-            each_option(cx, "`monitoring(...)`", &["retention_days", "sampling_percentage", "alerting"], &items, |cx, key, o| match key {
-                "retention_days" => {
-                    if let Some((v, e)) = attrs::int(cx, o, key, "retention_days = 90") {
-                        m.retention_days = cx.check(&e, check::retention_days(v)).unwrap_or(m.retention_days);
+            each_option(
+                cx,
+                "`monitoring(...)`",
+                &["retention_days", "sampling_percentage", "alerting"],
+                &items,
+                |cx, key, o| match key {
+                    "retention_days" => {
+                        if let Some((v, e)) = attrs::int(cx, o, key, "retention_days = 90") {
+                            m.retention_days = cx
+                                .check(&e, check::retention_days(v))
+                                .unwrap_or(m.retention_days);
+                        }
                     }
-                }
-                "sampling_percentage" => {
-                    if let Some((v, e)) = attrs::float(cx, o, key, "sampling_percentage = 100") {
-                        m.sampling_percentage = cx.check(&e, check::sampling_percentage(v)).unwrap_or(m.sampling_percentage);
+                    "sampling_percentage" => {
+                        if let Some((v, e)) = attrs::float(cx, o, key, "sampling_percentage = 100")
+                        {
+                            m.sampling_percentage = cx
+                                .check(&e, check::sampling_percentage(v))
+                                .unwrap_or(m.sampling_percentage);
+                        }
                     }
-                }
-                _ => m.alerting = alerting(cx, o),
-            });
+                    _ => m.alerting = alerting(cx, o),
+                },
+            );
             Some(m)
         }
         _ => match attrs::flag(cx, meta, "monitoring") {
@@ -351,27 +546,41 @@ fn monitoring(cx: &mut Ctxt, meta: &Meta, default: Option<MonitoringSpec>) -> Op
 }
 
 fn alerting(cx: &mut Ctxt, meta: &Meta) -> Option<AlertingSpec> {
-    let mut a = AlertingSpec { error_threshold: AlertingSpec::DEFAULT_ERROR_THRESHOLD, latency_threshold_ms: AlertingSpec::DEFAULT_LATENCY_THRESHOLD_MS, email: None };
+    let mut a = AlertingSpec {
+        error_threshold: AlertingSpec::DEFAULT_ERROR_THRESHOLD,
+        latency_threshold_ms: AlertingSpec::DEFAULT_LATENCY_THRESHOLD_MS,
+        email: None,
+    };
     if let Meta::Path(_) = meta {
         return Some(a);
     }
     let items = attrs::list(cx, meta, "alerting", "alerting(error_threshold = 5)")?;
-    each_option(cx, "`alerting(...)`", &["error_threshold", "latency_threshold_ms", "email"], &items, |cx, key, o| match key {
-        "email" => {
-            if let Some((v, e)) = attrs::string(cx, o, key, "email = \"ops@example.com\"")
-                && cx.check(&e, check::email(&v)).is_some()
-            {
-                a.email = Some(Cow::Owned(v));
+    each_option(
+        cx,
+        "`alerting(...)`",
+        &["error_threshold", "latency_threshold_ms", "email"],
+        &items,
+        |cx, key, o| match key {
+            "email" => {
+                if let Some((v, e)) = attrs::string(cx, o, key, "email = \"ops@example.com\"")
+                    && cx.check(&e, check::email(&v)).is_some()
+                {
+                    a.email = Some(Cow::Owned(v));
+                }
             }
-        }
-        _ => {
-            if let Some((v, e)) = attrs::int(cx, o, key, &format!("{key} = 5"))
-                && let Some(v) = cx.check(&e, check::positive(v, key, Code::Monitoring))
-            {
-                if key == "error_threshold" { a.error_threshold = v } else { a.latency_threshold_ms = v }
+            _ => {
+                if let Some((v, e)) = attrs::int(cx, o, key, &format!("{key} = 5"))
+                    && let Some(v) = cx.check(&e, check::positive(v, key, Code::Monitoring))
+                {
+                    if key == "error_threshold" {
+                        a.error_threshold = v
+                    } else {
+                        a.latency_threshold_ms = v
+                    }
+                }
             }
-        }
-    });
+        },
+    );
     Some(a)
 }
 
@@ -379,19 +588,34 @@ fn auto_scale(cx: &mut Ctxt, meta: &Meta) -> Option<AutoScaleSpec> {
     let items = attrs::list(cx, meta, "auto_scale", "auto_scale(max_throughput = 10000)")?;
     let mut max = None;
     let mut target = AutoScaleSpec::DEFAULT_TARGET_UTILIZATION;
-    each_option(cx, "`auto_scale(...)`", &["max_throughput", "target_utilization"], &items, |cx, key, o| {
-        let Some((v, e)) = attrs::int(cx, o, key, &format!("{key} = 10000")) else { return };
-        if key == "max_throughput" {
-            max = cx.check(&e, check::autoscale_max(v, key, Code::AutoScale));
-        } else {
-            target = cx.check(&e, check::target_utilization(v)).unwrap_or(target);
-        }
-    });
+    each_option(
+        cx,
+        "`auto_scale(...)`",
+        &["max_throughput", "target_utilization"],
+        &items,
+        |cx, key, o| {
+            let Some((v, e)) = attrs::int(cx, o, key, &format!("{key} = 10000")) else {
+                return;
+            };
+            if key == "max_throughput" {
+                max = cx.check(&e, check::autoscale_max(v, key, Code::AutoScale));
+            } else {
+                target = cx.check(&e, check::target_utilization(v)).unwrap_or(target);
+            }
+        },
+    );
     match max {
-        Some(max_throughput) => Some(AutoScaleSpec { max_throughput, target_utilization: target }),
+        Some(max_throughput) => Some(AutoScaleSpec {
+            max_throughput,
+            target_utilization: target,
+        }),
         None => {
             if cx.errors.is_empty() {
-                cx.error(meta, Diagnostic::new(Code::AutoScale, "`auto_scale(...)` needs `max_throughput`").help("e.g. `auto_scale(max_throughput = 10000)`"));
+                cx.error(
+                    meta,
+                    Diagnostic::new(Code::AutoScale, "`auto_scale(...)` needs `max_throughput`")
+                        .help("e.g. `auto_scale(max_throughput = 10000)`"),
+                );
             }
             None
         }

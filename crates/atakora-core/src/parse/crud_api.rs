@@ -1,11 +1,11 @@
 //! `#[crud_api(...)]`: options, the entity's shape, and its serialized fields.
 
 use super::attrs::{self, each_option};
-use super::serde_names::{serialized_fields, SerializedFields};
+use super::serde_names::{SerializedFields, serialized_fields};
 use super::{Ctxt, Parsed};
 use crate::check;
-use crate::diag::{closest, Code, Diagnostic};
-use crate::spec::{default_container_name, CacheSpec, CrudApiSpec, HealthCheckSpec, Operations, Throughput};
+use crate::diag::{Code, Diagnostic, closest};
+use crate::spec::{CacheSpec, CrudApiSpec, HealthCheckSpec, Operations, Throughput};
 use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
 use std::borrow::Cow;
@@ -14,8 +14,18 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Expr, ExprLit, Fields, Lit, Meta, Token};
 
 const OPTIONS: &[&str] = &[
-    "partition_key", "ttl", "throughput", "autoscale", "auto_scale", "serverless", "operations", "cache",
-    "health_check", "entity_name", "container", "unique_keys",
+    "partition_key",
+    "ttl",
+    "throughput",
+    "autoscale",
+    "auto_scale",
+    "serverless",
+    "operations",
+    "cache",
+    "health_check",
+    "entity_name",
+    "container",
+    "unique_keys",
 ];
 const WHAT: &str = "`#[crud_api]`";
 
@@ -23,38 +33,58 @@ const WHAT: &str = "`#[crud_api]`";
 pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
     let mut cx = Ctxt::default();
     let type_name = item.ident.to_string();
-    let mut spec = CrudApiSpec {
-        type_name: Cow::Owned(type_name.clone()),
-        entity_name: Cow::Owned(type_name.clone()),
-        container: Cow::Owned(default_container_name(&type_name)),
-        partition_key: Cow::Borrowed(&[Cow::Borrowed("/id")]),
-        ttl: None,
-        throughput: None,
-        serverless: false,
-        operations: Operations::ALL,
-        cache: None,
-        health_check: None,
-        unique_keys: Cow::Borrowed(&[]),
-    };
+    let mut spec = CrudApiSpec::with_defaults(&type_name);
 
     // Rule: the entity is a struct with named fields and no generics (its spec is one const).
     let fields = match &item.data {
         Data::Struct(s) if matches!(s.fields, Fields::Named(_)) => Some(&s.fields),
         Data::Struct(_) => {
-            cx.error(&item.ident, Diagnostic::new(Code::WrongItem, format!("{WHAT} entity `{type_name}` must have named fields")).help("Cosmos DB items are JSON objects: declare `struct Name { id: String, ... }`"));
+            cx.error(
+                &item.ident,
+                Diagnostic::new(
+                    Code::WrongItem,
+                    format!("{WHAT} entity `{type_name}` must have named fields"),
+                )
+                .help(
+                    "Cosmos DB items are JSON objects: declare `struct Name { id: String, ... }`",
+                ),
+            );
             None
         }
         Data::Enum(e) => {
-            cx.error(&e.enum_token, Diagnostic::new(Code::WrongItem, format!("{WHAT} must be on a struct with named fields, not on enum `{type_name}`")));
+            cx.error(
+                &e.enum_token,
+                Diagnostic::new(
+                    Code::WrongItem,
+                    format!(
+                        "{WHAT} must be on a struct with named fields, not on enum `{type_name}`"
+                    ),
+                ),
+            );
             None
         }
         Data::Union(u) => {
-            cx.error(&u.union_token, Diagnostic::new(Code::WrongItem, format!("{WHAT} must be on a struct with named fields, not on union `{type_name}`")));
+            cx.error(
+                &u.union_token,
+                Diagnostic::new(
+                    Code::WrongItem,
+                    format!(
+                        "{WHAT} must be on a struct with named fields, not on union `{type_name}`"
+                    ),
+                ),
+            );
             None
         }
     };
     if !item.generics.params.is_empty() {
-        cx.error(&item.generics, Diagnostic::new(Code::GenericItem, format!("{WHAT} entity `{type_name}` cannot be generic")).help("declare one concrete struct per entity"));
+        cx.error(
+            &item.generics,
+            Diagnostic::new(
+                Code::GenericItem,
+                format!("{WHAT} entity `{type_name}` cannot be generic"),
+            )
+            .help("declare one concrete struct per entity"),
+        );
     }
     let serialized = fields.map(|f| serialized_fields(&item.attrs, f));
 
@@ -64,10 +94,20 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
         && s.get("id").is_none()
     {
         let help = match s.fields.iter().find(|f| f.rust == "id") {
-            Some(f) => format!("field `id` is serialized as `{}`; remove its rename", f.json),
+            Some(f) => format!(
+                "field `id` is serialized as `{}`; remove its rename",
+                f.json
+            ),
             None => "add `pub id: String`".to_string(),
         };
-        cx.error(&item.ident, Diagnostic::new(Code::MissingId, format!("{WHAT} entity `{type_name}` has no field serialized as `id`")).help(help));
+        cx.error(
+            &item.ident,
+            Diagnostic::new(
+                Code::MissingId,
+                format!("{WHAT} entity `{type_name}` has no field serialized as `id`"),
+            )
+            .help(help),
+        );
     }
 
     let metas = attrs::nested(&mut cx, args);
@@ -86,16 +126,29 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
         "throughput" | "autoscale" | "auto_scale" => {
             // Rule: at most one kind of dedicated throughput.
             if let Some(first) = &throughput_meta {
-                let first = first.path().get_ident().map(|i| i.to_string()).unwrap_or_default();
-                cx.error(meta.path(), Diagnostic::new(Code::ThroughputConflict, format!("`{key}` and `{first}` cannot both be set")).help("choose manual `throughput` or `autoscale`"));
+                let first = first
+                    .path()
+                    .get_ident()
+                    .map(|i| i.to_string())
+                    .unwrap_or_default();
+                cx.error(
+                    meta.path(),
+                    Diagnostic::new(
+                        Code::ThroughputConflict,
+                        format!("`{key}` and `{first}` cannot both be set"),
+                    )
+                    .help("choose manual `throughput` or `autoscale`"),
+                );
                 return;
             }
             throughput_meta = Some(meta.clone());
             spec.throughput = if key == "throughput" {
-                attrs::per_env(cx, meta, key, None, &check::throughput).map(|rus| Throughput::Manual { rus })
+                attrs::per_env(cx, meta, key, None, &check::throughput)
+                    .map(|rus| Throughput::Manual { rus })
             } else {
                 let rule = |v| check::autoscale_max(v, key, Code::AutoscaleRange);
-                attrs::per_env(cx, meta, key, Some("max_throughput"), &rule).map(|max_rus| Throughput::Autoscale { max_rus })
+                attrs::per_env(cx, meta, key, Some("max_throughput"), &rule)
+                    .map(|max_rus| Throughput::Autoscale { max_rus })
             };
         }
         "serverless" => spec.serverless = attrs::flag(cx, meta, key).unwrap_or(false),
@@ -107,15 +160,23 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
         "cache" => spec.cache = cache(cx, meta),
         "health_check" => spec.health_check = health_check(cx, meta),
         "entity_name" | "container" => {
-            if let Some((v, e)) = attrs::string(cx, meta, key, &format!("{key} = \"orders\"")) {
-                if cx.check(&e, check::resource_word(&v, key)).is_some() {
-                    if key == "entity_name" { spec.entity_name = Cow::Owned(v) } else { spec.container = Cow::Owned(v) }
+            if let Some((v, e)) = attrs::string(cx, meta, key, &format!("{key} = \"orders\""))
+                && cx.check(&e, check::resource_word(&v, key)).is_some()
+            {
+                if key == "entity_name" {
+                    spec.entity_name = Cow::Owned(v)
+                } else {
+                    spec.container = Cow::Owned(v)
                 }
             }
         }
         "unique_keys" => {
             if let Some(keys) = unique_keys(cx, meta, serialized.as_ref(), &type_name) {
-                spec.unique_keys = Cow::Owned(keys.into_iter().map(|k| Cow::Owned(k.into_iter().map(Cow::Owned).collect())).collect());
+                spec.unique_keys = Cow::Owned(
+                    keys.into_iter()
+                        .map(|k| Cow::Owned(k.into_iter().map(Cow::Owned).collect()))
+                        .collect(),
+                );
             }
         }
         _ => unreachable!("each_option passes only known options"),
@@ -125,7 +186,20 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
     if spec.serverless
         && let Some(meta) = &throughput_meta
     {
-        cx.error(meta.path(), Diagnostic::new(Code::ThroughputConflict, format!("`{}` cannot be combined with `serverless`", meta.path().get_ident().map(|i| i.to_string()).unwrap_or_default())).help("serverless accounts bill per request; remove one of the two"));
+        cx.error(
+            meta.path(),
+            Diagnostic::new(
+                Code::ThroughputConflict,
+                format!(
+                    "`{}` cannot be combined with `serverless`",
+                    meta.path()
+                        .get_ident()
+                        .map(|i| i.to_string())
+                        .unwrap_or_default()
+                ),
+            )
+            .help("serverless accounts bill per request; remove one of the two"),
+        );
         spec.throughput = None;
     }
     cx.finish(spec)
@@ -133,8 +207,19 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
 
 /// Rule: a key path's first segment is a serialized field of the entity (nested segments
 /// below it are not checked here: the nested type is another item).
-fn field_path(cx: &mut Ctxt, at: &Expr, path: &str, option: &str, (syntax, code): (Code, Code), fields: Option<&SerializedFields>, type_name: &str) -> bool {
-    if cx.check(at, check::key_path_syntax(path, option, syntax)).is_none() {
+fn field_path(
+    cx: &mut Ctxt,
+    at: &Expr,
+    path: &str,
+    option: &str,
+    (syntax, code): (Code, Code),
+    fields: Option<&SerializedFields>,
+    type_name: &str,
+) -> bool {
+    if cx
+        .check(at, check::key_path_syntax(path, option, syntax))
+        .is_none()
+    {
         return false;
     }
     let Some(fields) = fields else { return true };
@@ -144,26 +229,57 @@ fn field_path(cx: &mut Ctxt, at: &Expr, path: &str, option: &str, (syntax, code)
     }
     let rest = &path[1 + first.len()..];
     let help = if let Some(f) = fields.fields.iter().find(|f| f.rust == first) {
-        format!("field `{}` is serialized as `{}`: write `/{}{rest}`", f.rust, f.json, f.json)
+        format!(
+            "field `{}` is serialized as `{}`: write `/{}{rest}`",
+            f.rust, f.json, f.json
+        )
     } else if let Some(s) = closest(first, fields.fields.iter().map(|f| f.json.as_str())) {
         format!("did you mean `/{s}{rest}`?")
     } else {
-        format!("serialized fields: {}", fields.fields.iter().map(|f| format!("`{}`", f.json)).collect::<Vec<_>>().join(", "))
+        format!(
+            "serialized fields: {}",
+            fields
+                .fields
+                .iter()
+                .map(|f| format!("`{}`", f.json))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
-    cx.error(at, Diagnostic::new(code, format!("`{option}` path `{path}` is not a serialized field of `{type_name}`")).help(help));
+    cx.error(
+        at,
+        Diagnostic::new(
+            code,
+            format!("`{option}` path `{path}` is not a serialized field of `{type_name}`"),
+        )
+        .help(help),
+    );
     false
 }
 
 fn str_of(e: &Expr) -> Option<String> {
     match e {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(s.value()),
         _ => None,
     }
 }
 
-fn partition_key(cx: &mut Ctxt, meta: &Meta, fields: Option<&SerializedFields>, type_name: &str) -> Option<Vec<String>> {
+fn partition_key(
+    cx: &mut Ctxt,
+    meta: &Meta,
+    fields: Option<&SerializedFields>,
+    type_name: &str,
+) -> Option<Vec<String>> {
     let example = "partition_key = \"/tenantId\"";
-    let e = attrs::value(cx, meta, "partition_key", "a path or a list of up to 3 paths", example)?;
+    let e = attrs::value(
+        cx,
+        meta,
+        "partition_key",
+        "a path or a list of up to 3 paths",
+        example,
+    )?;
     let items: Vec<&Expr> = match e {
         Expr::Array(a) => a.elems.iter().collect(),
         other => vec![other],
@@ -173,11 +289,25 @@ fn partition_key(cx: &mut Ctxt, meta: &Meta, fields: Option<&SerializedFields>, 
     for item in &items {
         match str_of(item) {
             Some(p) => {
-                ok &= field_path(cx, item, &p, "partition_key", (Code::PartitionKeySyntax, Code::PartitionKeyUnknownField), fields, type_name);
+                ok &= field_path(
+                    cx,
+                    item,
+                    &p,
+                    "partition_key",
+                    (Code::PartitionKeySyntax, Code::PartitionKeyUnknownField),
+                    fields,
+                    type_name,
+                );
                 paths.push(p);
             }
             None => {
-                cx.error(*item, Diagnostic::new(Code::WrongValueType, "`partition_key` expects string paths").help(format!("e.g. `{example}` or `partition_key = [\"/tenantId\", \"/userId\"]`")));
+                cx.error(
+                    *item,
+                    Diagnostic::new(Code::WrongValueType, "`partition_key` expects string paths")
+                        .help(format!(
+                            "e.g. `{example}` or `partition_key = [\"/tenantId\", \"/userId\"]`"
+                        )),
+                );
                 ok = false;
             }
         }
@@ -187,23 +317,42 @@ fn partition_key(cx: &mut Ctxt, meta: &Meta, fields: Option<&SerializedFields>, 
     ok.then_some(paths)
 }
 
-fn unique_keys(cx: &mut Ctxt, meta: &Meta, fields: Option<&SerializedFields>, type_name: &str) -> Option<Vec<Vec<String>>> {
+fn unique_keys(
+    cx: &mut Ctxt,
+    meta: &Meta,
+    fields: Option<&SerializedFields>,
+    type_name: &str,
+) -> Option<Vec<Vec<String>>> {
     let example = "unique_keys([\"/email\"])";
     let Meta::List(l) = meta else {
-        cx.error(meta, Diagnostic::new(Code::WrongValueType, "`unique_keys` expects a list of path lists").help(format!("e.g. `{example}`")));
+        cx.error(
+            meta,
+            Diagnostic::new(
+                Code::WrongValueType,
+                "`unique_keys` expects a list of path lists",
+            )
+            .help(format!("e.g. `{example}`")),
+        );
         return None;
     };
     let exprs = match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(l.tokens.clone()) {
         Ok(p) => p,
         Err(e) => {
-            cx.error(&e.span(), Diagnostic::new(Code::Syntax, format!("invalid `unique_keys`: {e}")));
+            cx.error(
+                &e.span(),
+                Diagnostic::new(Code::Syntax, format!("invalid `unique_keys`: {e}")),
+            );
             return None;
         }
     };
     let mut keys = Vec::new();
     let mut ok = !exprs.is_empty();
     if exprs.is_empty() {
-        cx.error(meta, Diagnostic::new(Code::UniqueKeys, "`unique_keys(...)` lists no key").help(format!("e.g. `{example}`")));
+        cx.error(
+            meta,
+            Diagnostic::new(Code::UniqueKeys, "`unique_keys(...)` lists no key")
+                .help(format!("e.g. `{example}`")),
+        );
     }
     for e in &exprs {
         let items: Vec<&Expr> = match e {
@@ -214,17 +363,32 @@ fn unique_keys(cx: &mut Ctxt, meta: &Meta, fields: Option<&SerializedFields>, ty
         for item in items {
             match str_of(item) {
                 Some(p) => {
-                    ok &= field_path(cx, item, &p, "unique_keys", (Code::UniqueKeys, Code::UniqueKeys), fields, type_name);
+                    ok &= field_path(
+                        cx,
+                        item,
+                        &p,
+                        "unique_keys",
+                        (Code::UniqueKeys, Code::UniqueKeys),
+                        fields,
+                        type_name,
+                    );
                     key.push(p);
                 }
                 None => {
-                    cx.error(item, Diagnostic::new(Code::WrongValueType, "`unique_keys` expects string paths").help(format!("e.g. `{example}`")));
+                    cx.error(
+                        item,
+                        Diagnostic::new(Code::WrongValueType, "`unique_keys` expects string paths")
+                            .help(format!("e.g. `{example}`")),
+                    );
                     ok = false;
                 }
             }
         }
         if key.is_empty() {
-            cx.error(e, Diagnostic::new(Code::UniqueKeys, "a unique key needs at least one path"));
+            cx.error(
+                e,
+                Diagnostic::new(Code::UniqueKeys, "a unique key needs at least one path"),
+            );
             ok = false;
         }
         keys.push(key);
@@ -245,14 +409,24 @@ fn operations(cx: &mut Ctxt, meta: &Meta) -> Option<Operations> {
             _ => None,
         };
         let Some(ident) = ident else {
-            cx.error(item, Diagnostic::new(Code::Operations, "`operations(...)` lists operation names").help("e.g. `operations(read, list)`"));
+            cx.error(
+                item,
+                Diagnostic::new(Code::Operations, "`operations(...)` lists operation names")
+                    .help("e.g. `operations(read, list)`"),
+            );
             ok = false;
             continue;
         };
         let name = ident.to_string();
         match Operations::NAMES.iter().find(|(n, _)| *n == name) {
             Some((_, bit)) if bits & bit != 0 => {
-                cx.error(ident, Diagnostic::new(Code::Operations, format!("operation `{name}` is listed twice")));
+                cx.error(
+                    ident,
+                    Diagnostic::new(
+                        Code::Operations,
+                        format!("operation `{name}` is listed twice"),
+                    ),
+                );
                 ok = false;
             }
             Some((_, bit)) => bits |= bit,
@@ -261,13 +435,24 @@ fn operations(cx: &mut Ctxt, meta: &Meta) -> Option<Operations> {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("operations are: {}", names.join(", ")),
                 };
-                cx.error(ident, Diagnostic::new(Code::Operations, format!("unknown operation `{name}`")).help(help));
+                cx.error(
+                    ident,
+                    Diagnostic::new(Code::Operations, format!("unknown operation `{name}`"))
+                        .help(help),
+                );
                 ok = false;
             }
         }
     }
     if items.is_empty() {
-        cx.error(meta, Diagnostic::new(Code::Operations, "`operations()` is empty: the API would serve nothing").help("list at least one of create, read, update, delete, list"));
+        cx.error(
+            meta,
+            Diagnostic::new(
+                Code::Operations,
+                "`operations()` is empty: the API would serve nothing",
+            )
+            .help("list at least one of create, read, update, delete, list"),
+        );
         return None;
     }
     ok.then_some(Operations(bits))
@@ -275,7 +460,9 @@ fn operations(cx: &mut Ctxt, meta: &Meta) -> Option<Operations> {
 
 fn cache(cx: &mut Ctxt, meta: &Meta) -> Option<CacheSpec> {
     match meta {
-        Meta::Path(_) => Some(CacheSpec { ttl: CacheSpec::DEFAULT_TTL }),
+        Meta::Path(_) => Some(CacheSpec {
+            ttl: CacheSpec::DEFAULT_TTL,
+        }),
         _ => {
             let items = attrs::list(cx, meta, "cache", "cache(ttl = 300)")?;
             let mut ttl = CacheSpec::DEFAULT_TTL;
@@ -301,21 +488,41 @@ fn health_check(cx: &mut Ctxt, meta: &Meta) -> Option<HealthCheckSpec> {
     }
     let items = attrs::list(cx, meta, "health_check", "health_check(path = \"/health\")")?;
     let mut ok = true;
-    let mut nums: [i64; 3] = [h.interval.into(), h.timeout.into(), h.unhealthy_threshold.into()];
-    each_option(cx, "`health_check(...)`", &["path", "interval", "timeout", "unhealthy_threshold"], &items, |cx, key, m| match key {
-        "path" => match attrs::string(cx, m, key, "path = \"/health\"") {
-            Some((p, _)) => h.path = Cow::Owned(p),
-            None => ok = false,
-        },
-        _ => {
-            let i = ["interval", "timeout", "unhealthy_threshold"].iter().position(|k| *k == key).unwrap_or(0);
-            match attrs::int(cx, m, key, &format!("{key} = 10")) {
-                Some((v, _)) => nums[i] = v,
+    let mut nums: [i64; 3] = [
+        h.interval.into(),
+        h.timeout.into(),
+        h.unhealthy_threshold.into(),
+    ];
+    each_option(
+        cx,
+        "`health_check(...)`",
+        &["path", "interval", "timeout", "unhealthy_threshold"],
+        &items,
+        |cx, key, m| match key {
+            "path" => match attrs::string(cx, m, key, "path = \"/health\"") {
+                Some((p, _)) => h.path = Cow::Owned(p),
                 None => ok = false,
+            },
+            _ => {
+                let i = ["interval", "timeout", "unhealthy_threshold"]
+                    .iter()
+                    .position(|k| *k == key)
+                    .unwrap_or(0);
+                match attrs::int(cx, m, key, &format!("{key} = 10")) {
+                    Some((v, _)) => nums[i] = v,
+                    None => ok = false,
+                }
             }
-        }
-    });
-    if ok && cx.check(meta, check::health_check(&h.path, nums[0], nums[1], nums[2])).is_some() {
+        },
+    );
+    if ok
+        && cx
+            .check(
+                meta,
+                check::health_check(&h.path, nums[0], nums[1], nums[2]),
+            )
+            .is_some()
+    {
         h.interval = nums[0] as u32;
         h.timeout = nums[1] as u32;
         h.unhealthy_threshold = nums[2] as u32;

@@ -22,29 +22,18 @@ impl Lower for Cow<'static, str> {
     }
 }
 
-impl Lower for u32 {
-    fn lower(&self) -> TokenStream {
-        quote!(#self)
-    }
+/// Scalars are their own literal.
+macro_rules! lower_literal {
+    ($($ty:ty),*) => {$(
+        impl Lower for $ty {
+            fn lower(&self) -> TokenStream {
+                quote!(#self)
+            }
+        }
+    )*};
 }
 
-impl Lower for i32 {
-    fn lower(&self) -> TokenStream {
-        quote!(#self)
-    }
-}
-
-impl Lower for bool {
-    fn lower(&self) -> TokenStream {
-        quote!(#self)
-    }
-}
-
-impl Lower for f64 {
-    fn lower(&self) -> TokenStream {
-        quote!(#self)
-    }
-}
+lower_literal!(u32, i32, bool, f64);
 
 impl<T: Lower> Lower for Option<T> {
     fn lower(&self) -> TokenStream {
@@ -84,17 +73,64 @@ macro_rules! lower_struct {
     };
 }
 
-lower_struct!(CrudApiSpec { type_name, entity_name, container, partition_key, ttl, throughput, serverless, operations, cache, health_check, unique_keys });
+lower_struct!(CrudApiSpec {
+    type_name,
+    entity_name,
+    container,
+    partition_key,
+    ttl,
+    throughput,
+    serverless,
+    operations,
+    cache,
+    health_check,
+    unique_keys
+});
 lower_struct!(PerEnv { default, values });
 lower_struct!(CacheSpec { ttl });
-lower_struct!(HealthCheckSpec { path, interval, timeout, unhealthy_threshold });
-lower_struct!(FunctionsAppSpec { type_name, memory_mb, max_instances, always_ready });
-lower_struct!(IsolatedNetwork { vnet_name, subnet_name, address_space, private_endpoints });
-lower_struct!(Limits { max_cosmos_accounts, max_function_apps, max_storage_accounts, max_throughput_per_database });
-lower_struct!(NamingSpec { pattern, unique_suffix, strict });
-lower_struct!(MonitoringSpec { retention_days, sampling_percentage, alerting });
-lower_struct!(AlertingSpec { error_threshold, latency_threshold_ms, email });
-lower_struct!(AutoScaleSpec { max_throughput, target_utilization });
+lower_struct!(HealthCheckSpec {
+    path,
+    interval,
+    timeout,
+    unhealthy_threshold
+});
+lower_struct!(FunctionsAppSpec {
+    type_name,
+    memory_mb,
+    max_instances,
+    always_ready
+});
+lower_struct!(IsolatedNetwork {
+    vnet_name,
+    subnet_name,
+    address_space,
+    private_endpoints
+});
+lower_struct!(Limits {
+    max_cosmos_accounts,
+    max_function_apps,
+    max_storage_accounts,
+    max_throughput_per_database
+});
+lower_struct!(NamingSpec {
+    pattern,
+    unique_suffix,
+    strict
+});
+lower_struct!(MonitoringSpec {
+    retention_days,
+    sampling_percentage,
+    alerting
+});
+lower_struct!(AlertingSpec {
+    error_threshold,
+    latency_threshold_ms,
+    email
+});
+lower_struct!(AutoScaleSpec {
+    max_throughput,
+    target_utilization
+});
 
 impl Lower for Operations {
     fn lower(&self) -> TokenStream {
@@ -139,10 +175,50 @@ impl Lower for Consistency {
 
 /// A backend spec whose `components` are given as already-lowered expressions.
 pub(crate) fn backend(spec: &BackendSpec, components: &[TokenStream]) -> TokenStream {
-    let BackendSpec { type_name, app, location, environments, networking, enforce_https, managed_identity, limits, naming, monitoring, auto_scale, consistency, tags, components: _ } = spec;
-    let (type_name, app, location, environments, networking, enforce_https, managed_identity, limits, naming, monitoring, auto_scale, consistency, tags) = (
-        type_name.lower(), app.lower(), location.lower(), environments.lower(), networking.lower(), enforce_https.lower(), managed_identity.lower(),
-        limits.lower(), naming.lower(), monitoring.lower(), auto_scale.lower(), consistency.lower(), tags.lower(),
+    let BackendSpec {
+        type_name,
+        app,
+        location,
+        environments,
+        networking,
+        enforce_https,
+        managed_identity,
+        limits,
+        naming,
+        monitoring,
+        auto_scale,
+        consistency,
+        tags,
+        components: _,
+    } = spec;
+    let (
+        type_name,
+        app,
+        location,
+        environments,
+        networking,
+        enforce_https,
+        managed_identity,
+        limits,
+        naming,
+        monitoring,
+        auto_scale,
+        consistency,
+        tags,
+    ) = (
+        type_name.lower(),
+        app.lower(),
+        location.lower(),
+        environments.lower(),
+        networking.lower(),
+        enforce_https.lower(),
+        managed_identity.lower(),
+        limits.lower(),
+        naming.lower(),
+        monitoring.lower(),
+        auto_scale.lower(),
+        consistency.lower(),
+        tags.lower(),
     );
     quote!(::atakora::__private::spec::BackendSpec {
         type_name: #type_name, app: #app, location: #location, environments: #environments, networking: #networking,

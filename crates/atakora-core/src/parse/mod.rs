@@ -14,7 +14,7 @@ mod functions_app;
 mod lower;
 mod serde_names;
 
-pub use backend::{backend, BackendAttr, ComponentKind, ComponentRef};
+pub use backend::{BackendAttr, ComponentKind, ComponentRef, backend};
 pub use crud_api::crud_api;
 pub use functions_app::functions_app;
 
@@ -36,12 +36,20 @@ impl<T> Parsed<T> {
 
     /// The errors as `compile_error!` invocations, each at its span.
     pub fn error_tokens(&self) -> proc_macro2::TokenStream {
-        self.errors.iter().cloned().map(darling::Error::write_errors).collect()
+        self.errors
+            .iter()
+            .cloned()
+            .map(darling::Error::write_errors)
+            .collect()
     }
 
     /// The errors as text (for the build helper's log and for tests).
     pub fn error_messages(&self) -> Vec<String> {
-        self.errors.iter().cloned().flat_map(|e| e.flatten().into_iter().map(|e| e.to_string())).collect()
+        self.errors
+            .iter()
+            .cloned()
+            .flat_map(|e| e.flatten().into_iter().map(|e| e.to_string()))
+            .collect()
     }
 }
 
@@ -62,6 +70,9 @@ impl Ctxt {
     }
 
     pub(crate) fn finish<T>(self, value: T) -> Parsed<T> {
-        Parsed { value, errors: self.errors }
+        Parsed {
+            value,
+            errors: self.errors,
+        }
     }
 }

@@ -26,9 +26,15 @@ impl SerializedFields {
 }
 
 /// Read the struct's `#[serde(...)]` attributes and its fields'.
-pub(crate) fn serialized_fields(container_attrs: &[Attribute], fields: &Fields) -> SerializedFields {
+pub(crate) fn serialized_fields(
+    container_attrs: &[Attribute],
+    fields: &Fields,
+) -> SerializedFields {
     let mut rename_all: Option<String> = None;
-    for attr in container_attrs.iter().filter(|a| a.path().is_ident("serde")) {
+    for attr in container_attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+    {
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename_all") {
                 rename_all = serialize_name(&meta)?.or(rename_all.take());
@@ -89,7 +95,9 @@ fn serialize_name(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Option<Strin
 
 fn str_lit(expr: &Expr) -> Option<String> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(s.value()),
         _ => None,
     }
 }
@@ -109,7 +117,9 @@ pub(crate) fn apply_case(field: &str, case: Option<&str>) -> String {
     let words = || field.split('_').filter(|w| !w.is_empty());
     let capitalize = |w: &str| {
         let mut c = w.chars();
-        c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect::<String>())
+            .unwrap_or_default()
     };
     match case {
         Some("lowercase") => field.to_lowercase(),
@@ -118,7 +128,9 @@ pub(crate) fn apply_case(field: &str, case: Option<&str>) -> String {
         Some("camelCase") => {
             let pascal: String = words().map(capitalize).collect();
             let mut c = pascal.chars();
-            c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_lowercase().chain(c).collect())
+                .unwrap_or_default()
         }
         Some("SCREAMING_SNAKE_CASE") => field.to_uppercase(),
         Some("kebab-case") => field.replace('_', "-"),
@@ -136,8 +148,14 @@ mod tests {
         assert_eq!(apply_case("tenant_id", Some("camelCase")), "tenantId");
         assert_eq!(apply_case("tenant_id", Some("PascalCase")), "TenantId");
         assert_eq!(apply_case("tenant_id", Some("kebab-case")), "tenant-id");
-        assert_eq!(apply_case("tenant_id", Some("SCREAMING-KEBAB-CASE")), "TENANT-ID");
-        assert_eq!(apply_case("tenant_id", Some("SCREAMING_SNAKE_CASE")), "TENANT_ID");
+        assert_eq!(
+            apply_case("tenant_id", Some("SCREAMING-KEBAB-CASE")),
+            "TENANT-ID"
+        );
+        assert_eq!(
+            apply_case("tenant_id", Some("SCREAMING_SNAKE_CASE")),
+            "TENANT_ID"
+        );
         assert_eq!(apply_case("tenant_id", Some("lowercase")), "tenant_id");
         assert_eq!(apply_case("tenant_id", None), "tenant_id");
     }
@@ -155,7 +173,9 @@ mod tests {
                 #[serde(default, with = "x")] r#type: String,
             }
         };
-        let syn::Data::Struct(d) = &s.data else { unreachable!() };
+        let syn::Data::Struct(d) = &s.data else {
+            unreachable!()
+        };
         let f = serialized_fields(&s.attrs, &d.fields);
         let names: Vec<_> = f.fields.iter().map(|f| f.json.as_str()).collect();
         assert_eq!(names, ["id", "tenantId", "mail", "zip_code", "type"]);

@@ -1,0 +1,144 @@
+//! The build helper on small crates written here: it follows every kind of `mod`
+//! declaration, skips test-only modules, writes nothing (and does not fail) when an attribute
+//! is invalid, and fails with codes when a plan breaks a limit.
+
+use atakora::build::{BuildError, emit_to, read_sources};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn krate(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let p = dir.join(path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+const ENTITY: &str = r#"
+use atakora::crud_api;
+#[crud_api(partition_key = "/category")]
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Product { pub id: String, pub category: String }
+"#;
+
+#[test]
+fn follows_mod_files_dirs_paths_and_inline_modules_but_not_test_modules() {
+    let dir = krate(
+        "helper-modules",
+        &[
+            (
+                "src/lib.rs",
+                "pub mod catalog;\npub mod jobs;\npub mod api { pub mod inner; }\n#[cfg(test)] mod tests;\n",
+            ),
+            ("src/catalog/mod.rs", "pub mod product;\n"),
+            // A non-mod.rs file: `#[path]` is relative to its own folder (src/), not src/jobs/.
+            (
+                "src/jobs.rs",
+                "#[path = \"elsewhere/jobs_impl.rs\"] mod imp;\npub use imp::Mailer;\n",
+            ),
+            ("src/catalog/product.rs", ENTITY),
+            (
+                "src/elsewhere/jobs_impl.rs",
+                "#[atakora::functions_app(memory_mb = 512)] pub struct Mailer;\n",
+            ),
+            (
+                "src/api/inner.rs",
+                "use atakora::{backend, CrudApi, FunctionsApp};\nuse crate::{catalog::product::Product, jobs::Mailer};\n#[backend(app = \"mods\")]\npub struct Mods { pub products: CrudApi<Product>, pub mailer: FunctionsApp<Mailer> }\n",
+            ),
+            (
+                "src/tests.rs",
+                "#[atakora::backend(app = \"ignored\")] pub struct NotBuilt { pub x: atakora::CrudApi<crate::catalog::product::Product> }\n",
+            ),
+        ],
+    );
+    let sources = read_sources(&dir, "mods").unwrap();
+    assert!(sources.errors.is_empty(), "{:?}", sources.errors);
+    assert_eq!(
+        sources.backends.len(),
+        1,
+        "the #[cfg(test)] module is not part of the crate"
+    );
+    let b = &sources.backends[0];
+    assert_eq!(b.type_name, "Mods");
+    let fields: Vec<&str> = b.components.iter().map(|c| c.field()).collect();
+    assert_eq!(fields, ["products", "mailer"]);
+    assert_eq!(sources.files.len(), 6);
+    let out = dir.join("out");
+    let emitted = emit_to(&dir, "mods", &out).unwrap();
+    assert_eq!(emitted.deployments, [out.join("mods/dev")]);
+    for f in [
+        "azuredeploy.json",
+        "azuredeploy.parameters.json",
+        "manifest.json",
+    ] {
+        assert!(out.join("mods/dev").join(f).is_file(), "{f}");
+    }
+}
+
+#[test]
+fn an_invalid_attribute_writes_nothing_and_leaves_the_error_to_the_compiler() {
+    let dir = krate(
+        "helper-invalid",
+        &[(
+            "src/lib.rs",
+            "#[atakora::crud_api(partition_key = \"/category\", ttl = 0)]\n#[derive(serde::Serialize, serde::Deserialize)]\npub struct P { pub id: String, pub category: String }\n#[atakora::backend(app = \"bad\")] pub struct B { pub p: atakora::CrudApi<P> }\n",
+        )],
+    );
+    let sources = read_sources(&dir, "bad").unwrap();
+    assert_eq!(sources.errors.len(), 1);
+    assert!(
+        sources.errors[0].starts_with("ATK0110: `ttl`"),
+        "{}",
+        sources.errors[0]
+    );
+    let out = dir.join("out");
+    let emitted = emit_to(&dir, "bad", &out).unwrap();
+    assert!(emitted.skipped_for_compile_errors);
+    assert!(!out.exists(), "nothing may be written");
+}
+
+#[test]
+fn a_component_that_is_not_annotated_writes_nothing() {
+    let dir = krate(
+        "helper-unannotated",
+        &[(
+            "src/lib.rs",
+            "pub struct P { pub id: String }\n#[atakora::backend(app = \"bad\")] pub struct B { pub p: atakora::CrudApi<P> }\n",
+        )],
+    );
+    let out = dir.join("out");
+    let emitted = emit_to(&dir, "bad", &out).unwrap();
+    assert!(emitted.skipped_for_compile_errors);
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_plan_breaking_a_limit_fails_the_build_with_its_code() {
+    let dir = krate(
+        "helper-limit",
+        &[(
+            "src/lib.rs",
+            "#[atakora::crud_api(partition_key = \"/category\", throughput = 20000)]\n#[derive(serde::Serialize, serde::Deserialize)]\npub struct P { pub id: String, pub category: String }\n#[atakora::backend(app = \"lim\", limits(max_throughput_per_database = 10000))] pub struct B { pub p: atakora::CrudApi<P> }\n",
+        )],
+    );
+    let out = dir.join("out");
+    match emit_to(&dir, "lim", &out) {
+        Err(e @ BuildError::Plan { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("ATK0403"), "{text}");
+            assert!(text.contains("`p` 20000"), "{text}");
+        }
+        other => panic!("expected a plan error, got {other:?}"),
+    }
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_source_file_that_is_not_rust_writes_nothing() {
+    let dir = krate("helper-syntax", &[("src/lib.rs", "pub struct {\n")]);
+    let emitted = emit_to(&dir, "syntax", &dir.join("out")).unwrap();
+    assert!(emitted.skipped_for_compile_errors);
+}
