@@ -69,11 +69,7 @@ fn follows_mod_files_dirs_paths_and_inline_modules_but_not_test_modules() {
     let out = dir.join("out");
     let emitted = emit_to(&dir, "mods", &out).unwrap();
     assert_eq!(emitted.deployments, [out.join("mods/dev")]);
-    for f in [
-        "azuredeploy.json",
-        "azuredeploy.parameters.json",
-        "manifest.json",
-    ] {
+    for f in ["azuredeploy.json", "azuredeploy.parameters.json", "manifest.json"] {
         assert!(out.join("mods/dev").join(f).is_file(), "{f}");
     }
 }
@@ -89,11 +85,7 @@ fn an_invalid_attribute_writes_nothing_and_leaves_the_error_to_the_compiler() {
     );
     let sources = read_sources(&dir, "bad").unwrap();
     assert_eq!(sources.errors.len(), 1);
-    assert!(
-        sources.errors[0].starts_with("ATK0110: `ttl`"),
-        "{}",
-        sources.errors[0]
-    );
+    assert!(sources.errors[0].starts_with("ATK0110: `ttl`"), "{}", sources.errors[0]);
     let out = dir.join("out");
     let emitted = emit_to(&dir, "bad", &out).unwrap();
     assert!(emitted.skipped_for_compile_errors);
@@ -141,4 +133,28 @@ fn a_source_file_that_is_not_rust_writes_nothing() {
     let dir = krate("helper-syntax", &[("src/lib.rs", "pub struct {\n")]);
     let emitted = emit_to(&dir, "syntax", &dir.join("out")).unwrap();
     assert!(emitted.skipped_for_compile_errors);
+}
+
+#[test]
+fn nested_key_paths_are_checked_against_the_nested_struct() {
+    let lib = |path: &str| {
+        format!(
+            "#[derive(serde::Serialize, serde::Deserialize)]\n#[serde(rename_all = \"camelCase\")]\npub struct Address {{ pub zip_code: String }}\n\
+             #[atakora::crud_api(partition_key = \"{path}\")]\n#[derive(serde::Serialize, serde::Deserialize)]\npub struct Customer {{ pub id: String, pub address: Option<Address> }}\n\
+             #[atakora::backend(app = \"nested\")] pub struct B {{ pub c: atakora::CrudApi<Customer> }}\n"
+        )
+    };
+    let good = krate("helper-nested-good", &[("src/lib.rs", &lib("/address/zipCode"))]);
+    emit_to(&good, "nested", &good.join("out")).unwrap();
+    let bad = krate("helper-nested-bad", &[("src/lib.rs", &lib("/address/zip_code"))]);
+    match emit_to(&bad, "nested", &bad.join("out")) {
+        Err(BuildError::Source { diagnostics }) => {
+            assert_eq!(diagnostics.len(), 1);
+            assert_eq!(diagnostics[0].code.as_str(), "ATK0102");
+            assert_eq!(diagnostics[0].message, "`partition_key` path `/address/zip_code` of `Customer`: `Address` has no serialized field `zip_code`");
+            assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `zipCode`?"));
+        }
+        other => panic!("expected a source error, got {other:?}"),
+    }
+    assert!(!bad.join("out").exists());
 }

@@ -27,10 +27,7 @@ fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.push((
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    fs::read(&p).unwrap(),
-                ));
+                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), fs::read(&p).unwrap()));
             }
         }
     }
@@ -42,8 +39,7 @@ fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 fn rendering_twice_is_byte_identical() {
     for plan in example_plans() {
         assert_eq!(plan.render(), plan.render());
-        let again =
-            atakora::Plan::resolve(plan.model().spec.clone().leak(), plan.environment()).unwrap();
+        let again = atakora::Plan::resolve(plan.model().spec.clone().leak(), plan.environment()).unwrap();
         assert_eq!(plan.render(), again.render());
     }
 }
@@ -67,11 +63,7 @@ fn sources_give_the_registry_specs() {
     let registry = atakora::registry::backends();
     assert_eq!(from_sources.len(), registry.len());
     for (a, b) in from_sources.iter().zip(registry) {
-        assert_eq!(
-            *a, b,
-            "the build helper and the macros disagree on {}",
-            b.type_name
-        );
+        assert_eq!(*a, b, "the build helper and the macros disagree on {}", b.type_name);
     }
 }
 
@@ -85,10 +77,7 @@ fn two_emissions_are_byte_identical() {
     assert_eq!(ta.len(), 15);
     assert!(ta == tb, "two emissions differ");
     // No temporary files are left behind by the atomic writes.
-    assert!(
-        ta.iter()
-            .all(|(p, _)| !p.to_string_lossy().contains(".tmp"))
-    );
+    assert!(ta.iter().all(|(p, _)| !p.to_string_lossy().contains(".tmp")));
 }
 
 #[test]
@@ -98,10 +87,7 @@ fn declaration_order_on_disk_does_not_change_the_output() {
     let krate = scratch("shop-reordered");
     fs::create_dir_all(krate.join("src")).unwrap();
     let lib = fs::read_to_string(shop_dir().join("src/lib.rs")).unwrap();
-    let lib = lib.replace(
-        "pub mod api;\npub mod processing;",
-        "pub mod processing;\npub mod api;",
-    );
+    let lib = lib.replace("pub mod api;\npub mod processing;", "pub mod processing;\npub mod api;");
     fs::write(krate.join("src/lib.rs"), lib).unwrap();
     for module in ["api.rs", "processing.rs"] {
         let text = fs::read_to_string(shop_dir().join("src").join(module)).unwrap();
@@ -109,18 +95,11 @@ fn declaration_order_on_disk_does_not_change_the_output() {
         let mut items = file.items.clone();
         items.reverse();
         let reordered = syn::File { items, ..file };
-        fs::write(
-            krate.join("src").join(module),
-            quote::quote!(#reordered).to_string(),
-        )
-        .unwrap();
+        fs::write(krate.join("src").join(module), quote::quote!(#reordered).to_string()).unwrap();
     }
     let a = scratch("emit-original");
     let b = scratch("emit-reordered");
     emit_to(&shop_dir(), "atakora-example-shop", &a).unwrap();
     emit_to(&krate, "atakora-example-shop", &b).unwrap();
-    assert!(
-        tree(&a) == tree(&b),
-        "reordering declarations changed the output"
-    );
+    assert!(tree(&a) == tree(&b), "reordering declarations changed the output");
 }

@@ -109,13 +109,7 @@ fn read_only_apis_get_the_reader_role_on_their_container_only() {
         })
         .collect();
     assert_eq!(roles.len(), 3);
-    let role_of = |c: &str| {
-        roles
-            .iter()
-            .find(|(s, _)| s.ends_with(&format!("'{c}')]")))
-            .unwrap()
-            .1
-    };
+    let role_of = |c: &str| roles.iter().find(|(s, _)| s.ends_with(&format!("'{c}')]"))).unwrap().1;
     assert!(
         role_of("catalog-items").contains("-000000000001'"),
         "reader: {}",
@@ -179,10 +173,7 @@ fn serverless_next_to_provisioned_splits_the_account_and_says_so() {
         .find(|c| c["properties"]["resource"]["id"] == "audit-logs")
         .unwrap();
     assert!(audit["properties"].get("options").is_none());
-    assert_eq!(
-        audit["properties"]["resource"]["defaultTtl"],
-        json!(7776000)
-    );
+    assert_eq!(audit["properties"]["resource"]["defaultTtl"], json!(7776000));
     // Autoscale per environment.
     let telemetry = containers(&t)
         .into_iter()
@@ -215,30 +206,29 @@ fn serverless_next_to_provisioned_splits_the_account_and_says_so() {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     assert!(
-        names.contains(&"COSMOS__accountEndpoint")
-            && names.contains(&"COSMOS_SERVERLESS__accountEndpoint"),
+        names.contains(&"COSMOS__accountEndpoint") && names.contains(&"COSMOS_SERVERLESS__accountEndpoint"),
         "{names:?}"
     );
 }
 
-#[backend(
-    app = "audit",
-    environments(dev, prod),
-    limits(
-        max_cosmos_accounts = 1,
-        max_throughput_per_database = 10000,
-        max_function_apps = 1
-    )
-)]
-pub struct LimitedBackend {
-    pub telemetry: CrudApi<Telemetry>,
-    pub audit: CrudApi<AuditLog>,
-    pub indexer: FunctionsApp<Indexer>,
+/// The mixed backend with limits it breaks. `#[backend]` refuses such a backend at compile
+/// time (ATK0402-0404, see the UI cases); a spec built at run time gets the same codes from
+/// `validate()`.
+fn limited_spec() -> &'static atakora::spec::BackendSpec {
+    use atakora::spec::*;
+    use std::borrow::Cow;
+    let mut spec = MixedBackend::spec().clone();
+    spec.type_name = Cow::Borrowed("LimitedBackend");
+    spec.limits = Limits { max_cosmos_accounts: Some(1), max_throughput_per_database: Some(10000), max_function_apps: Some(1), max_storage_accounts: None };
+    let mut components = spec.components.to_vec();
+    components.push(ComponentSpec::FunctionsApp { field: Cow::Borrowed("indexer"), app: Cow::Owned(<Indexer as atakora::__private::FunctionsAppDef>::SPEC) });
+    spec.components = Cow::Owned(components);
+    Box::leak(Box::new(spec))
 }
 
 #[test]
 fn limits_that_forbid_the_plan_are_errors_naming_the_components() {
-    let plan = LimitedBackend::plan("prod").unwrap();
+    let plan = atakora::Plan::resolve(limited_spec(), "prod").unwrap();
     let report = plan.validate();
     let by_code = |c: &str| {
         report
@@ -262,26 +252,28 @@ fn limits_that_forbid_the_plan_are_errors_naming_the_components() {
     let apps = by_code("ATK0404");
     assert!(apps.message.contains("`indexer`"), "{}", apps.message);
     // In dev the throughput fits: only the structural limits remain.
-    let (dev_errors, _) = codes(&LimitedBackend::plan("dev").unwrap());
+    let (dev_errors, _) = codes(&atakora::Plan::resolve(limited_spec(), "dev").unwrap());
     assert_eq!(dev_errors, ["ATK0402", "ATK0404"]);
 }
 
-#[backend(app = "partial", environments(dev, prod))]
-pub struct PartialBackend {
-    pub partial: CrudApi<Partial>,
+/// `Partial` has throughput for `dev` only: `#[backend]` with `environments(dev, prod)` is a
+/// compile error (ATK0120); a spec built at run time gets the code from `validate()`.
+fn partial_spec() -> &'static atakora::spec::BackendSpec {
+    use atakora::spec::*;
+    use std::borrow::Cow;
+    let mut spec = CatalogBackend::spec().clone();
+    spec.components = Cow::Owned(vec![ComponentSpec::CrudApi { field: Cow::Borrowed("partial"), api: Cow::Owned(<Partial as atakora::__private::CrudEntity>::SPEC) }]);
+    Box::leak(Box::new(spec))
 }
 
 #[test]
 fn per_environment_values_must_cover_every_environment() {
-    assert!(codes(&PartialBackend::plan("dev").unwrap()).0.is_empty());
-    let (errors, _) = codes(&PartialBackend::plan("prod").unwrap());
+    assert!(codes(&atakora::Plan::resolve(partial_spec(), "dev").unwrap()).0.is_empty());
+    let (errors, _) = codes(&atakora::Plan::resolve(partial_spec(), "prod").unwrap());
     assert_eq!(errors, ["ATK0120"]);
 }
 
-#[backend(
-    app = "scale",
-    auto_scale(max_throughput = 4000, target_utilization = 60)
-)]
+#[backend(app = "scale", auto_scale(max_throughput = 4000, target_utilization = 60))]
 pub struct AutoscaledBackend {
     pub items: CrudApi<CatalogItem>,
     pub indexer: FunctionsApp<Indexer>,
@@ -317,11 +309,7 @@ fn backend_auto_scale_makes_the_shared_database_autoscale() {
     );
 }
 
-#[crud_api(
-    partition_key = "/category",
-    cache(ttl = 300),
-    health_check(path = "/healthz")
-)]
+#[crud_api(partition_key = "/category", cache(ttl = 300), health_check(path = "/healthz"))]
 #[derive(Serialize, Deserialize)]
 pub struct Cached {
     pub id: String,
@@ -419,10 +407,7 @@ fn more_than_25_shared_containers_add_a_database() {
         .iter()
         .map(|d| (d.name.clone(), d.containers.len()))
         .collect();
-    assert_eq!(
-        dbs,
-        [("catalog".to_string(), 25), ("catalog-2".to_string(), 5)]
-    );
+    assert_eq!(dbs, [("catalog".to_string(), 25), ("catalog-2".to_string(), 5)]);
     assert_eq!(codes(&plan).1, ["ATK0905"]);
     valid(&plan.to_arm());
 }

@@ -26,13 +26,10 @@ fn one<'a>(t: &'a Value, ty: &str) -> &'a Value {
 
 /// The container whose resource id is `name`.
 fn container<'a>(t: &'a Value, name: &str) -> &'a Value {
-    of_type(
-        t,
-        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
-    )
-    .into_iter()
-    .find(|c| c["properties"]["resource"]["id"] == name)
-    .unwrap_or_else(|| panic!("no container {name}"))
+    of_type(t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
+        .into_iter()
+        .find(|c| c["properties"]["resource"]["id"] == name)
+        .unwrap_or_else(|| panic!("no container {name}"))
 }
 
 #[test]
@@ -45,24 +42,16 @@ fn one_shared_account_database_app_and_storage() {
         one(&t, "Microsoft.Web/serverfarms");
         one(&t, "Microsoft.Storage/storageAccounts");
         assert_eq!(
-            of_type(
-                &t,
-                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers"
-            )
-            .len(),
+            of_type(&t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers").len(),
             3
         );
         assert_eq!(
             t["variables"]["cosmosAccountName"],
-            json!(format!(
-                "[format('cosno-shop-{env}-{{0}}', parameters('nameSuffix'))]"
-            ))
+            json!(format!("[format('cosno-shop-{env}-{{0}}', parameters('nameSuffix'))]"))
         );
         assert_eq!(
             t["variables"]["storageAccountName"],
-            json!(format!(
-                "[format('stshop{env}{{0}}', parameters('nameSuffix'))]"
-            ))
+            json!(format!("[format('stshop{env}{{0}}', parameters('nameSuffix'))]"))
         );
         assert_eq!(
             t["variables"]["apiAppName"],
@@ -84,10 +73,7 @@ fn partition_keys_and_ttl() {
     assert_eq!(users["defaultTtl"], json!(86400));
     let products = &container(&t, "products")["properties"]["resource"];
     assert_eq!(products["partitionKey"]["paths"], json!(["/category"]));
-    assert!(
-        products.get("defaultTtl").is_none(),
-        "no ttl declared: TTL stays off"
-    );
+    assert!(products.get("defaultTtl").is_none(), "no ttl declared: TTL stays off");
     let orders = &container(&t, "orders")["properties"]["resource"];
     assert_eq!(orders["partitionKey"]["paths"], json!(["/userId"]));
 }
@@ -102,16 +88,8 @@ fn throughput_per_environment() {
             "{env}"
         );
         // Users and orders share the database's throughput: no options of their own.
-        assert!(
-            container(&t, "users")["properties"]
-                .get("options")
-                .is_none()
-        );
-        assert!(
-            container(&t, "orders")["properties"]
-                .get("options")
-                .is_none()
-        );
+        assert!(container(&t, "users")["properties"].get("options").is_none());
+        assert!(container(&t, "orders")["properties"].get("options").is_none());
         let db = one(&t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases");
         assert_eq!(db["properties"]["options"], json!({ "throughput": 400 }));
         assert_eq!(db["properties"]["resource"]["id"], "shop");
@@ -143,17 +121,11 @@ fn identity_and_no_secrets() {
     assert!(settings.contains(&"AzureWebJobsStorage__accountName"));
     assert!(settings.contains(&"COSMOS__accountEndpoint"));
     let plan = one(&t, "Microsoft.Web/serverfarms");
-    assert_eq!(
-        plan["sku"],
-        json!({ "name": "FC1", "tier": "FlexConsumption" })
-    );
+    assert_eq!(plan["sku"], json!({ "name": "FC1", "tier": "FlexConsumption" }));
     assert_eq!(plan["properties"]["reserved"], json!(true));
     let account = one(&t, "Microsoft.DocumentDB/databaseAccounts");
     assert_eq!(account["properties"]["disableLocalAuth"], json!(true));
-    assert_eq!(
-        account["properties"]["disableKeyBasedMetadataWriteAccess"],
-        json!(true)
-    );
+    assert_eq!(account["properties"]["disableKeyBasedMetadataWriteAccess"], json!(true));
     assert_eq!(
         one(&t, "Microsoft.Storage/storageAccounts")["properties"]["allowSharedKeyAccess"],
         json!(false)
@@ -173,21 +145,15 @@ fn identity_and_no_secrets() {
 #[test]
 fn role_assignments_follow_operations() {
     let t = template("prod");
-    let roles: Vec<(String, String)> = of_type(
-        &t,
-        "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
-    )
-    .iter()
-    .map(|r| {
-        (
-            r["properties"]["scope"].as_str().unwrap().to_string(),
-            r["properties"]["roleDefinitionId"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        )
-    })
-    .collect();
+    let roles: Vec<(String, String)> = of_type(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+        .iter()
+        .map(|r| {
+            (
+                r["properties"]["scope"].as_str().unwrap().to_string(),
+                r["properties"]["roleDefinitionId"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
     assert_eq!(roles.len(), 3, "one data-plane assignment per container");
     for (container, _) in [("users", ()), ("products", ()), ("orders", ())] {
         let (_, role) = roles
@@ -205,13 +171,11 @@ fn role_assignments_follow_operations() {
         .map(|r| r["properties"]["roleDefinitionId"].as_str().unwrap())
         .collect();
     assert!(
-        rbac.iter()
-            .any(|r| r.contains("b7e6dc6d-f1e8-4753-8033-0f276bb0955b")),
+        rbac.iter().any(|r| r.contains("b7e6dc6d-f1e8-4753-8033-0f276bb0955b")),
         "Storage Blob Data Owner"
     );
     assert!(
-        rbac.iter()
-            .any(|r| r.contains("3913510d-42f4-4e42-8a64-420c390055eb")),
+        rbac.iter().any(|r| r.contains("3913510d-42f4-4e42-8a64-420c390055eb")),
         "Monitoring Metrics Publisher"
     );
 }
@@ -296,10 +260,7 @@ fn processing_backend_has_one_app_and_plan_per_functions_app() {
         .collect();
     assert_eq!(
         containers,
-        [
-            "app-package-order-processor",
-            "app-package-notification-service"
-        ]
+        ["app-package-order-processor", "app-package-notification-service"]
     );
 }
 
@@ -312,10 +273,7 @@ fn plans_validate_clean_and_unknown_environments_are_refused() {
     }
     let err = ApiBackend::plan("production").unwrap_err();
     assert_eq!(err.diagnostics[0].code.as_str(), "ATK0401");
-    assert_eq!(
-        err.diagnostics[0].help.as_deref(),
-        Some("did you mean `prod`?")
-    );
+    assert_eq!(err.diagnostics[0].help.as_deref(), Some("did you mean `prod`?"));
 }
 
 #[test]
@@ -336,8 +294,5 @@ fn registry_lists_everything_linked() {
         .map(|c| c.type_name.as_ref())
         .collect();
     assert_eq!(apps, ["NotificationService", "OrderProcessor"]);
-    assert_eq!(
-        atakora::registry::backend("api-backend").unwrap().app,
-        "shop"
-    );
+    assert_eq!(atakora::registry::backend("api-backend").unwrap().app, "shop");
 }

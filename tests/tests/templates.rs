@@ -31,13 +31,10 @@ fn every_example_template_is_schema_valid() {
                 .map(|e| format!("{}/{}: {e}", plan.backend_id(), plan.environment())),
         );
         let p = schemas().check_parameters(&plan.parameters());
-        errors.extend(p.into_iter().map(|e| {
-            format!(
-                "{}/{} parameters: {e}",
-                plan.backend_id(),
-                plan.environment()
-            )
-        }));
+        errors.extend(
+            p.into_iter()
+                .map(|e| format!("{}/{} parameters: {e}", plan.backend_id(), plan.environment())),
+        );
     }
     eprintln!(
         "schema validation: {templates} templates, {resources} resources checked, {} errors",
@@ -102,38 +99,31 @@ fn broken_templates_fail_validation() {
         ),
         (
             "storage sku enum",
-            Box::new(|t| {
-                first_of_type(t, "Microsoft.Storage/storageAccounts")["sku"]["name"] =
-                    json!("Cheapest_LRS")
-            }),
+            Box::new(|t| first_of_type(t, "Microsoft.Storage/storageAccounts")["sku"]["name"] = json!("Cheapest_LRS")),
         ),
         (
             "unknown apiVersion",
-            Box::new(|t| {
-                first_of_type(t, "Microsoft.Web/sites")["apiVersion"] = json!("2099-01-01")
-            }),
+            Box::new(|t| first_of_type(t, "Microsoft.Web/sites")["apiVersion"] = json!("2099-01-01")),
         ),
         (
             "partition key kind",
             Box::new(|t| {
-                first_of_type(
-                    t,
-                    "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
-                )["properties"]["resource"]["partitionKey"]["kind"] = json!("Modulo")
+                first_of_type(t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")["properties"]["resource"]
+                    ["partitionKey"]["kind"] = json!("Modulo")
             }),
         ),
         (
             "consistency level",
             Box::new(|t| {
-                first_of_type(t, "Microsoft.DocumentDB/databaseAccounts")["properties"]["consistencyPolicy"]
-                    ["defaultConsistencyLevel"] = json!("Sometimes")
+                first_of_type(t, "Microsoft.DocumentDB/databaseAccounts")["properties"]["consistencyPolicy"]["defaultConsistencyLevel"] =
+                    json!("Sometimes")
             }),
         ),
         (
             "nested child enum",
             Box::new(|t| {
-                first_of_type(t, "Microsoft.Storage/storageAccounts/blobServices")["resources"][0]
-                    ["properties"]["publicAccess"] = json!("Everyone")
+                first_of_type(t, "Microsoft.Storage/storageAccounts/blobServices")["resources"][0]["properties"]["publicAccess"] =
+                    json!("Everyone")
             }),
         ),
         (
@@ -158,8 +148,8 @@ fn broken_templates_fail_validation() {
         (
             "throughput as text",
             Box::new(|t| {
-                first_of_type(t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases")["properties"]
-                    ["options"]["throughput"] = json!("lots")
+                first_of_type(t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases")["properties"]["options"]["throughput"] =
+                    json!("lots")
             }),
         ),
     ];
@@ -167,9 +157,6 @@ fn broken_templates_fail_validation() {
         let mut t = good.clone();
         breakage(&mut t);
         let f = schemas().check_template(&t);
-        assert!(
-            !f.errors.is_empty(),
-            "validation missed a broken template: {what}"
-        );
+        assert!(!f.errors.is_empty(), "validation missed a broken template: {what}");
     }
 }

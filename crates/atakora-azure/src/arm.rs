@@ -26,10 +26,7 @@ pub(crate) fn camel(key: &str) -> String {
 pub(crate) fn name_variable(name: &ResourceName) -> Value {
     match name.suffix {
         None => Value::String(name.base.clone()),
-        Some(sep) => Value::String(format!(
-            "[format('{}{sep}{{0}}', parameters('nameSuffix'))]",
-            name.base
-        )),
+        Some(sep) => Value::String(format!("[format('{}{sep}{{0}}', parameters('nameSuffix'))]", name.base)),
     }
 }
 

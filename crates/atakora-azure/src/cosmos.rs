@@ -67,11 +67,7 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
                     resource.insert("defaultTtl".into(), json!(ttl));
                 }
                 if !c.unique_keys.is_empty() {
-                    let keys: Vec<Value> = c
-                        .unique_keys
-                        .iter()
-                        .map(|k| json!({ "paths": k }))
-                        .collect();
+                    let keys: Vec<Value> = c.unique_keys.iter().map(|k| json!({ "paths": k })).collect();
                     resource.insert("uniqueKeyPolicy".into(), json!({ "uniqueKeys": keys }));
                 }
                 let mut properties = Map::new();

@@ -13,9 +13,8 @@ pub const MAX_OUTPUTS: usize = 64;
 /// Resources in `template`, nested children included.
 pub fn resource_count(template: &Value) -> usize {
     fn count(list: Option<&Value>) -> usize {
-        list.and_then(Value::as_array).map_or(0, |rs| {
-            rs.iter().map(|r| 1 + count(r.get("resources"))).sum()
-        })
+        list.and_then(Value::as_array)
+            .map_or(0, |rs| rs.iter().map(|r| 1 + count(r.get("resources"))).sum())
     }
     count(template.get("resources"))
 }
@@ -23,12 +22,7 @@ pub fn resource_count(template: &Value) -> usize {
 /// Every ARM limit `template` (rendered as `text`) breaks.
 pub fn check(template: &Value, text: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let len = |k: &str| {
-        template
-            .get(k)
-            .and_then(Value::as_object)
-            .map_or(0, |o| o.len())
-    };
+    let len = |k: &str| template.get(k).and_then(Value::as_object).map_or(0, |o| o.len());
     let mut over = |what: &str, n: usize, max: usize| {
         if n > max {
             out.push(

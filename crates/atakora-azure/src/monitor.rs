@@ -16,10 +16,7 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
     let Some(m) = &plan.monitoring else {
         return Vec::new();
     };
-    let workspace_id = resource_id(
-        "Microsoft.OperationalInsights/workspaces",
-        &[var(WORKSPACE)],
-    );
+    let workspace_id = resource_id("Microsoft.OperationalInsights/workspaces", &[var(WORKSPACE)]);
     vec![
         json!({
             "type": "Microsoft.OperationalInsights/workspaces",

@@ -19,18 +19,10 @@ pub const COSMOS_DATA_READER: &str = "00000000-0000-0000-0000-000000000001";
 pub const COSMOS_DATA_CONTRIBUTOR: &str = "00000000-0000-0000-0000-000000000002";
 
 fn principal(app_id: &str) -> Value {
-    expr(format!(
-        "reference({app_id}, '{WEB}', 'full').identity.principalId"
-    ))
+    expr(format!("reference({app_id}, '{WEB}', 'full').identity.principalId"))
 }
 
-fn rbac(
-    scope_type: &str,
-    scope_name_var: &str,
-    scope_id: String,
-    app_id: &str,
-    role: &str,
-) -> Value {
+fn rbac(scope_type: &str, scope_name_var: &str, scope_id: String, app_id: &str, role: &str) -> Value {
     json!({
         "type": "Microsoft.Authorization/roleAssignments",
         "apiVersion": ROLE_ASSIGNMENTS,

@@ -9,10 +9,8 @@ use atakora_core::naming::SUFFIX_LEN;
 use atakora_core::plan::AppRole;
 use serde_json::{Map, Value, json};
 
-pub const TEMPLATE_SCHEMA: &str =
-    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
-pub const PARAMETERS_SCHEMA: &str =
-    "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
+pub const TEMPLATE_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+pub const PARAMETERS_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
 
 /// The ARM template of `plan` (resource-group scope, resources as an array).
 pub fn template(plan: &Plan) -> Value {
@@ -64,7 +62,10 @@ pub fn template(plan: &Plan) -> Value {
         let host = format!("reference({}, '{WEB}').defaultHostName", web::app_id(app));
         match &app.role {
             AppRole::CrudApis { .. } => {
-                outputs.insert("apiBaseUrl".into(), json!({ "type": "string", "value": expr(format!("format('https://{{0}}/api', {host})")) }));
+                outputs.insert(
+                    "apiBaseUrl".into(),
+                    json!({ "type": "string", "value": expr(format!("format('https://{{0}}/api', {host})")) }),
+                );
             }
             AppRole::FunctionsApp { .. } => {
                 outputs.insert(

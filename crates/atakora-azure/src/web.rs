@@ -47,10 +47,7 @@ fn setting(name: &str, value: impl Into<Value>) -> Value {
 }
 
 fn site(plan: &Plan, app: &FunctionApp) -> Value {
-    let mut settings = vec![setting(
-        "AzureWebJobsStorage__accountName",
-        var_value(storage::NAME),
-    )];
+    let mut settings = vec![setting("AzureWebJobsStorage__accountName", var_value(storage::NAME))];
     let mut depends = vec![
         expr(plan_id(app)),
         expr(storage::container_id(&app.deployment_container)),
@@ -86,10 +83,7 @@ fn site(plan: &Plan, app: &FunctionApp) -> Value {
                     cosmos::account_id(&key)
                 )),
             ));
-            settings.push(setting(
-                &format!("{prefix}__database"),
-                acc.databases[0].name.clone(),
-            ));
+            settings.push(setting(&format!("{prefix}__database"), acc.databases[0].name.clone()));
             depends.push(expr(cosmos::account_id(&key)));
         }
         for (_, db, c) in plan.containers() {
@@ -97,8 +91,7 @@ fn site(plan: &Plan, app: &FunctionApp) -> Value {
             settings.push(setting(&var_name, format!("{}/{}", db.name, c.name)));
         }
     }
-    let mut scale =
-        json!({ "maximumInstanceCount": app.max_instances, "instanceMemoryMB": app.memory_mb });
+    let mut scale = json!({ "maximumInstanceCount": app.max_instances, "instanceMemoryMB": app.memory_mb });
     if app.always_ready > 0 {
         scale["alwaysReady"] = json!([{ "name": "http", "instanceCount": app.always_ready }]);
     }

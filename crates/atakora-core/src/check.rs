@@ -12,12 +12,15 @@ type Check<T = ()> = Result<T, Diagnostic>;
 pub fn ttl(value: i64) -> Check<i32> {
     match value {
         -1 | 1..=2_147_483_647 => Ok(value as i32),
-        _ => Err(Diagnostic::new(Code::TtlRange, format!("`ttl` must be -1 or 1..=2147483647 seconds, not {value}"))
-            .help(if value == 0 {
-                "leave `ttl` out to keep items forever, or use `ttl = -1` to let items set their own expiry".to_string()
-            } else {
-                "use a number of seconds, e.g. `ttl = 86400` for one day".to_string()
-            })),
+        _ => Err(Diagnostic::new(
+            Code::TtlRange,
+            format!("`ttl` must be -1 or 1..=2147483647 seconds, not {value}"),
+        )
+        .help(if value == 0 {
+            "leave `ttl` out to keep items forever, or use `ttl = -1` to let items set their own expiry".to_string()
+        } else {
+            "use a number of seconds, e.g. `ttl = 86400` for one day".to_string()
+        })),
     }
 }
 
@@ -27,10 +30,7 @@ pub fn throughput(value: i64) -> Check<u32> {
         return Ok(value as u32);
     }
     let help = if (400..=1_000_000).contains(&value) {
-        format!(
-            "round to a multiple of 100, e.g. {}",
-            (value + 50) / 100 * 100
-        )
+        format!("round to a multiple of 100, e.g. {}", (value + 50) / 100 * 100)
     } else {
         "manual throughput is 400..=1000000 RU/s in steps of 100".to_string()
     };
@@ -47,10 +47,7 @@ pub fn autoscale_max(value: i64, option: &str, code: Code) -> Check<u32> {
         return Ok(value as u32);
     }
     let help = if (1000..=1_000_000).contains(&value) {
-        format!(
-            "round to a multiple of 1000, e.g. {}",
-            (value + 500) / 1000 * 1000
-        )
+        format!("round to a multiple of 1000, e.g. {}", (value + 500) / 1000 * 1000)
     } else {
         "autoscale maximum throughput is 1000..=1000000 RU/s in steps of 1000".to_string()
     };
@@ -64,15 +61,9 @@ pub fn autoscale_max(value: i64, option: &str, code: Code) -> Check<u32> {
 /// Rule: a partition key (or unique key) path starts with `/`, has no empty, wildcard or
 /// trailing segment, and uses letters, digits and `_` in each segment.
 pub fn key_path_syntax(path: &str, option: &str, code: Code) -> Check {
-    let bad = |why: &str| {
-        Err(Diagnostic::new(
-            code,
-            format!("`{option}` path `{path}` {why}"),
-        ))
-    };
+    let bad = |why: &str| Err(Diagnostic::new(code, format!("`{option}` path `{path}` {why}")));
     let Some(rest) = path.strip_prefix('/') else {
-        return bad("must start with `/`")
-            .map_err(|d: Diagnostic| d.help(format!("write `/{path}`")));
+        return bad("must start with `/`").map_err(|d: Diagnostic| d.help(format!("write `/{path}`")));
     };
     if rest.is_empty() {
         return bad("names no field");
@@ -85,9 +76,7 @@ pub fn key_path_syntax(path: &str, option: &str, code: Code) -> Check {
             .chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '$')
         {
-            return bad(
-                "has a character Cosmos DB does not accept in a path (use letters, digits and `_`)",
-            );
+            return bad("has a character Cosmos DB does not accept in a path (use letters, digits and `_`)");
         }
     }
     Ok(())
@@ -170,18 +159,15 @@ pub fn health_check(path: &str, interval: i64, timeout: i64, threshold: i64) -> 
 pub fn resource_word(value: &str, option: &str) -> Check {
     let ok = !value.is_empty()
         && value.len() <= 255
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && value.starts_with(|c: char| c.is_ascii_alphanumeric());
     if ok {
         Ok(())
     } else {
-        Err(Diagnostic::new(
-            Code::EntityName,
-            format!("`{option}` `{value}` is not a legal name"),
+        Err(
+            Diagnostic::new(Code::EntityName, format!("`{option}` `{value}` is not a legal name"))
+                .help("use letters, digits, `-` and `_`, starting with a letter or digit"),
         )
-        .help("use letters, digits, `-` and `_`, starting with a letter or digit"))
     }
 }
 
@@ -221,9 +207,7 @@ pub fn always_ready(value: i64, max_instances: u32) -> Check<u32> {
     } else {
         Err(Diagnostic::new(
             Code::AlwaysReady,
-            format!(
-                "`always_ready` ({value}) must be between 0 and `max_instances` ({max_instances})"
-            ),
+            format!("`always_ready` ({value}) must be between 0 and `max_instances` ({max_instances})"),
         ))
     }
 }
@@ -234,8 +218,11 @@ pub fn environment_name(value: &str) -> Check {
     if is_lower_word(value, 32) {
         Ok(())
     } else {
-        Err(Diagnostic::new(Code::EnvironmentName, format!("environment name `{value}` is not legal"))
-            .help("use lowercase letters, digits and single `-`, starting with a letter (at most 32 characters)"))
+        Err(Diagnostic::new(
+            Code::EnvironmentName,
+            format!("environment name `{value}` is not legal"),
+        )
+        .help("use lowercase letters, digits and single `-`, starting with a letter (at most 32 characters)"))
     }
 }
 
@@ -340,11 +327,10 @@ pub fn location(value: &str) -> Check {
     } else {
         closest(&squashed, REGIONS.iter().copied())
     };
-    Err(Diagnostic::new(
-        Code::Location,
-        format!("`location` `{value}` is not an Azure region"),
+    Err(
+        Diagnostic::new(Code::Location, format!("`location` `{value}` is not an Azure region"))
+            .help_opt(suggestion.map(|s| format!("did you mean `{s}`?"))),
     )
-    .help_opt(suggestion.map(|s| format!("did you mean `{s}`?"))))
 }
 
 /// Rule: Log Analytics keeps data 30..=730 days.
@@ -392,9 +378,7 @@ pub fn email(value: &str) -> Check {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && !value
-                    .chars()
-                    .any(|c| c.is_whitespace() || c == ',' || c == ';')
+                && !value.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
         }
         None => false,
     };
@@ -429,10 +413,7 @@ pub fn naming_pattern(pattern: &str) -> Check {
                 Code::NamingPattern,
                 format!("naming pattern placeholder `{{{name}}}` is unknown"),
             )
-            .help_opt(
-                closest(name, NAMING_PLACEHOLDERS.iter().copied())
-                    .map(|s| format!("did you mean `{{{s}}}`?")),
-            ));
+            .help_opt(closest(name, NAMING_PLACEHOLDERS.iter().copied()).map(|s| format!("did you mean `{{{s}}}`?"))));
         }
         has_type |= name == "type";
         rest = &rest[open + close + 1..];
@@ -456,11 +437,10 @@ pub fn naming_pattern(pattern: &str) -> Check {
 /// Rule: Azure tag names are 1..=512 characters without `< > % & \ ? /`; values at most 256.
 pub fn tag(key: &str, value: &str) -> Check {
     if key.is_empty() || key.len() > 512 || key.chars().any(|c| "<>%&\\?/".contains(c)) {
-        return Err(Diagnostic::new(
-            Code::Tag,
-            format!("tag name `{key}` is not allowed by Azure"),
-        )
-        .help("tag names are 1..=512 characters without `<`, `>`, `%`, `&`, `\\`, `?` or `/`"));
+        return Err(
+            Diagnostic::new(Code::Tag, format!("tag name `{key}` is not allowed by Azure"))
+                .help("tag names are 1..=512 characters without `<`, `>`, `%`, `&`, `\\`, `?` or `/`"),
+        );
     }
     if value.len() > 256 {
         return Err(Diagnostic::new(
@@ -469,11 +449,10 @@ pub fn tag(key: &str, value: &str) -> Check {
         ));
     }
     if ["app", "environment", "backend"].contains(&key) {
-        return Err(Diagnostic::new(
-            Code::Tag,
-            format!("tag `{key}` is set by atakora on every resource"),
-        )
-        .help("choose another tag name"));
+        return Err(
+            Diagnostic::new(Code::Tag, format!("tag `{key}` is set by atakora on every resource"))
+                .help("choose another tag name"),
+        );
     }
     Ok(())
 }
@@ -481,10 +460,7 @@ pub fn tag(key: &str, value: &str) -> Check {
 /// Rule: an address space is an IPv4 CIDR block between /8 and /26 (room for two subnets).
 pub fn address_space(value: &str) -> Check {
     let parsed = value.split_once('/').and_then(|(ip, bits)| {
-        let octets: Vec<u8> = ip
-            .split('.')
-            .map(|o| o.parse().ok())
-            .collect::<Option<_>>()?;
+        let octets: Vec<u8> = ip.split('.').map(|o| o.parse().ok()).collect::<Option<_>>()?;
         let bits: u8 = bits.parse().ok()?;
         (octets.len() == 4 && (8..=26).contains(&bits)).then_some(())
     });
@@ -528,10 +504,7 @@ mod tests {
         assert_eq!(throughput(400).unwrap(), 400);
         assert_eq!(throughput(1_000_000).unwrap(), 1_000_000);
         let e = throughput(450).unwrap_err();
-        assert_eq!(
-            e.help.as_deref(),
-            Some("round to a multiple of 100, e.g. 500")
-        );
+        assert_eq!(e.help.as_deref(), Some("round to a multiple of 100, e.g. 500"));
         assert!(throughput(300).is_err());
         assert!(autoscale_max(4000, "autoscale", Code::AutoscaleRange).is_ok());
         assert!(autoscale_max(4500, "autoscale", Code::AutoscaleRange).is_err());
@@ -597,5 +570,108 @@ mod tests {
         assert!(health_check("/health", 30, 10, 3).is_ok());
         assert!(health_check("health", 30, 10, 3).is_err());
         assert!(health_check("/health", 30, 30, 3).is_err());
+    }
+}
+
+/// The throughput facts of one CRUD entity as plain `const` data, so that `#[backend]` can
+/// check cross-item rules at compile time (`const` assertions over its components). The same
+/// rules run in [`crate::resolve`] for `validate()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThroughputFacts {
+    pub serverless: bool,
+    /// Dedicated throughput (`throughput` or `autoscale`).
+    pub dedicated: bool,
+    /// The value for environments not listed.
+    pub default: Option<u32>,
+    /// `(environment, RU/s)` as written; autoscale counts its maximum.
+    pub per_env: &'static [(&'static str, u32)],
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn contains(list: &[&str], s: &str) -> bool {
+    let mut i = 0;
+    while i < list.len() {
+        if str_eq(list[i], s) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+impl ThroughputFacts {
+    /// Dedicated RU/s in `env` (0 when shared, serverless or missing).
+    pub const fn dedicated_rus(&self, env: &str) -> u32 {
+        if !self.dedicated {
+            return 0;
+        }
+        let mut i = 0;
+        while i < self.per_env.len() {
+            if str_eq(self.per_env[i].0, env) {
+                return self.per_env[i].1;
+            }
+            i += 1;
+        }
+        match self.default {
+            Some(v) => v,
+            None => 0,
+        }
+    }
+
+    /// Rule (ATK0120): per-environment values name only declared environments.
+    pub const fn names_only(&self, environments: &[&str]) -> bool {
+        let mut i = 0;
+        while i < self.per_env.len() {
+            if !contains(environments, self.per_env[i].0) {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// Rule (ATK0120): dedicated throughput has a value for `env`, by name or default.
+    pub const fn covers(&self, env: &str) -> bool {
+        if !self.dedicated || self.default.is_some() {
+            return true;
+        }
+        let mut i = 0;
+        while i < self.per_env.len() {
+            if str_eq(self.per_env[i].0, env) {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
+    /// Draws on its database's shared throughput.
+    pub const fn shares(&self) -> bool {
+        !self.serverless && !self.dedicated
+    }
+}
+
+impl crate::spec::CrudApiSpec {
+    /// The `(default, per-environment)` values of dedicated throughput, if any.
+    pub fn throughput_values(&self) -> Option<&crate::spec::PerEnv> {
+        match &self.throughput {
+            Some(crate::spec::Throughput::Manual { rus }) => Some(rus),
+            Some(crate::spec::Throughput::Autoscale { max_rus }) => Some(max_rus),
+            None => None,
+        }
     }
 }

@@ -46,12 +46,23 @@ codes! {
     GenericItem = "ATK0011", Error;
     /// A CRUD entity without a field serialized as `id`.
     MissingId = "ATK0012", Error;
+    /// A backend field `CrudApi<T>` whose `T` has no `#[crud_api]` (trait bound).
+    NotCrudEntity = "ATK0013", Error;
+    /// A CRUD entity that does not derive `Serialize` and `Deserialize` (trait bound).
+    NotSerde = "ATK0014", Error;
+    /// The field serialized as `id` is not a string (trait bound).
+    IdType = "ATK0015", Error;
+    /// A backend field `FunctionsApp<T>` whose `T` has no `#[functions_app]` (trait bound).
+    NotFunctionsApp = "ATK0016", Error;
     /// A partition key path that does not start with `/`.
     PartitionKeySyntax = "ATK0101", Error;
     /// A partition key path that is not a serialized field of the entity.
     PartitionKeyUnknownField = "ATK0102", Error;
     /// Hierarchical partition key: more than 3 paths, none, or a path twice.
     PartitionKeyCount = "ATK0103", Error;
+    /// A partition key field whose type is not a string, number or bool (trait bound), or a
+    /// nested path into a field that has no fields.
+    PartitionKeyType = "ATK0104", Error;
     /// `ttl` outside `-1` and `1..=2147483647`.
     TtlRange = "ATK0110", Error;
     /// `throughput` outside 400..=1,000,000 or not a multiple of 100.
@@ -215,8 +226,7 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
                 (&cl, &lower)
             };
             let prefix = short.len() >= 3 && long.starts_with(short.as_str());
-            let close =
-                distance <= (lower.len().max(cl.len()) / 3).max(1) || similarity >= 0.9 || prefix;
+            let close = distance <= (lower.len().max(cl.len()) / 3).max(1) || similarity >= 0.9 || prefix;
             close.then_some((distance, std::cmp::Reverse((similarity * 1e6) as u64), c))
         })
         .min()
@@ -252,24 +262,14 @@ mod tests {
             closest("lst", ["create", "read", "update", "delete", "list"]),
             Some("list")
         );
-        assert_eq!(
-            closest("Sesion", ["Eventual", "Session", "Strong"]),
-            Some("Session")
-        );
-        assert_eq!(
-            closest("autoscal", ["autoscale", "auto_scale"]),
-            Some("autoscale")
-        );
-        assert_eq!(
-            closest("production", ["dev", "staging", "prod"]),
-            Some("prod")
-        );
+        assert_eq!(closest("Sesion", ["Eventual", "Session", "Strong"]), Some("Session"));
+        assert_eq!(closest("autoscal", ["autoscale", "auto_scale"]), Some("autoscale"));
+        assert_eq!(closest("production", ["dev", "staging", "prod"]), Some("prod"));
     }
 
     #[test]
     fn display_has_code_and_help() {
-        let d = Diagnostic::new(Code::TtlRange, "`ttl` must be -1 or 1..=2147483647, not 0")
-            .help("use -1");
+        let d = Diagnostic::new(Code::TtlRange, "`ttl` must be -1 or 1..=2147483647, not 0").help("use -1");
         assert_eq!(
             d.to_string(),
             "ATK0110: `ttl` must be -1 or 1..=2147483647, not 0\n\n= help: use -1"
@@ -285,9 +285,7 @@ mod catalogue {
     /// Every code has its section in docs/errors.md, and the docs name no code that is gone.
     #[test]
     fn docs_list_every_code() {
-        let docs =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md"))
-                .unwrap();
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md")).unwrap();
         for c in Code::ALL {
             assert!(
                 docs.contains(&format!("## {} — ", c.as_str())),

@@ -187,8 +187,7 @@ pub fn sanitize(raw: &str, charset: Charset) -> String {
             Charset::LowerAlnum | Charset::LowerAlnumHyphen => c.to_ascii_lowercase(),
             _ => c,
         };
-        let keep =
-            c.is_ascii_alphanumeric() || (charset == Charset::AlnumHyphenUnderscore && c == '_');
+        let keep = c.is_ascii_alphanumeric() || (charset == Charset::AlnumHyphenUnderscore && c == '_');
         if keep {
             out.push(c);
         } else if charset != Charset::LowerAlnum && !out.is_empty() && !out.ends_with('-') {
@@ -202,11 +201,7 @@ pub fn sanitize(raw: &str, charset: Charset) -> String {
 /// that two names sharing a long prefix stay distinct.
 fn shorten(name: &str, budget: usize, charset: Charset) -> String {
     let hash = &unique_string(&[name])[..4];
-    let sep = if charset == Charset::LowerAlnum {
-        ""
-    } else {
-        "-"
-    };
+    let sep = if charset == Charset::LowerAlnum { "" } else { "-" };
     let keep = budget.saturating_sub(hash.len() + sep.len());
     let head = name[..keep].trim_end_matches(['-', '_']);
     format!("{head}{sep}{hash}")
@@ -220,28 +215,18 @@ pub fn unique_string(args: &[&str]) -> String {
     let data = args.join("-");
     let bytes = data.as_bytes();
     let (mut h1, mut h2) = (0u32, 0u32);
-    let le = |b: &[u8]| {
-        b.iter()
-            .rev()
-            .fold(0u32, |acc, &x| (acc << 8) | u32::from(x))
-    };
+    let le = |b: &[u8]| b.iter().rev().fold(0u32, |acc, &x| (acc << 8) | u32::from(x));
     let blocks = bytes.len() / 8;
     for i in 0..blocks {
         let b = &bytes[i * 8..i * 8 + 8];
-        let k1 = le(&b[..4])
-            .wrapping_mul(C1)
-            .rotate_left(15)
-            .wrapping_mul(C2);
+        let k1 = le(&b[..4]).wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
         h1 ^= k1;
         h1 = h1
             .rotate_left(19)
             .wrapping_add(h2)
             .wrapping_mul(5)
             .wrapping_add(0x561C_CD1B);
-        let k2 = le(&b[4..])
-            .wrapping_mul(C2)
-            .rotate_left(17)
-            .wrapping_mul(C1);
+        let k2 = le(&b[4..]).wrapping_mul(C2).rotate_left(17).wrapping_mul(C1);
         h2 ^= k2;
         h2 = h2
             .rotate_left(13)
@@ -254,10 +239,7 @@ pub fn unique_string(args: &[&str]) -> String {
         let first = &tail[..tail.len().min(4)];
         h1 ^= le(first).wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
         if tail.len() > 4 {
-            h2 ^= le(&tail[4..])
-                .wrapping_mul(C2)
-                .rotate_left(17)
-                .wrapping_mul(C1);
+            h2 ^= le(&tail[4..]).wrapping_mul(C2).rotate_left(17).wrapping_mul(C1);
         }
     }
     let len = bytes.len() as u32;
@@ -309,10 +291,7 @@ mod tests {
             ),
             (&["foo", "bar", "baz"], "xzi4ioaxtmth4"),
             (
-                &[
-                    "/subscriptions/00000000-0000-0000-0000-000000000000",
-                    "resource-id",
-                ],
+                &["/subscriptions/00000000-0000-0000-0000-000000000000", "resource-id"],
                 "cwvxuqg24sifi",
             ),
         ];
@@ -346,9 +325,7 @@ mod tests {
             .unwrap();
         assert_eq!(n.base.len(), 24 - SUFFIX_LEN);
         assert!(
-            n.base
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+            n.base.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
             "{}",
             n.base
         );
@@ -368,10 +345,7 @@ mod tests {
         let mut strict = namer("averyveryverylongapp", "staging-one");
         strict.strict = true;
         assert_eq!(
-            strict
-                .name(ResourceKind::StorageAccount, "", &mut d)
-                .unwrap_err()
-                .code,
+            strict.name(ResourceKind::StorageAccount, "", &mut d).unwrap_err().code,
             Code::IllegalName
         );
     }

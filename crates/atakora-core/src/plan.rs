@@ -129,10 +129,7 @@ pub enum AppRole {
     /// The one app serving every CRUD API of the backend (fields listed).
     CrudApis { components: Vec<String> },
     /// A `#[functions_app]` component.
-    FunctionsApp {
-        component: String,
-        type_name: String,
-    },
+    FunctionsApp { component: String, type_name: String },
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -15,8 +15,7 @@ use crate::diag::{Code, Diagnostic, closest};
 use crate::naming::{Charset, Namer, ResourceKind, sanitize};
 use crate::plan::*;
 use crate::spec::{
-    BackendSpec, ComponentSpec, CrudApiSpec, FunctionsAppSpec, Networking, PerEnv, Throughput,
-    kebab_case,
+    BackendSpec, ComponentSpec, CrudApiSpec, FunctionsAppSpec, Networking, PerEnv, Throughput, kebab_case,
 };
 use std::fmt;
 
@@ -51,10 +50,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     if !spec.environments.iter().any(|e| e == environment) {
         let d = Diagnostic::new(
             Code::UnknownEnvironment,
-            format!(
-                "backend `{}` has no environment `{environment}`",
-                spec.type_name
-            ),
+            format!("backend `{}` has no environment `{environment}`", spec.type_name),
         )
         .help(
             match closest(environment, spec.environments.iter().map(|e| e.as_ref())) {
@@ -62,9 +58,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
                 None => format!("declared environments: {}", spec.environments.join(", ")),
             },
         );
-        return Err(ResolveError {
-            diagnostics: vec![d],
-        });
+        return Err(ResolveError { diagnostics: vec![d] });
     }
 
     let mut diags = Vec::new();
@@ -106,8 +100,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
 
     // Cosmos DB: one account per throughput kind present.
     type Crud<'a> = &'a (&'a str, &'a CrudApiSpec);
-    let (serverless, provisioned): (Vec<Crud>, Vec<Crud>) =
-        crud.iter().partition(|(_, api)| api.serverless);
+    let (serverless, provisioned): (Vec<Crud>, Vec<Crud>) = crud.iter().partition(|(_, api)| api.serverless);
     let split = !serverless.is_empty() && !provisioned.is_empty();
     if split {
         diags.push(
@@ -152,10 +145,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
                 ),
             ));
         }
-        let mut chunks: Vec<Vec<Container>> = sharing
-            .chunks(MAX_SHARED_CONTAINERS)
-            .map(|c| c.to_vec())
-            .collect();
+        let mut chunks: Vec<Vec<Container>> = sharing.chunks(MAX_SHARED_CONTAINERS).map(|c| c.to_vec()).collect();
         if chunks.is_empty() {
             chunks.push(Vec::new());
         }
@@ -165,10 +155,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
             }
             // Declaration order, whatever the throughput kind.
             containers.sort_by_key(|c| crud.iter().position(|(f, _)| *f == c.component));
-            let shared_throughput = containers
-                .iter()
-                .any(|c| c.throughput.is_none())
-                .then_some(shared);
+            let shared_throughput = containers.iter().any(|c| c.throughput.is_none()).then_some(shared);
             let name = if i == 0 {
                 db_name.clone()
             } else {
@@ -329,11 +316,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         ("environment".to_string(), environment.to_string()),
         ("backend".to_string(), backend.clone()),
     ];
-    tags.extend(
-        spec.tags
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
+    tags.extend(spec.tags.iter().map(|(k, v)| (k.to_string(), v.to_string())));
 
     let plan = Plan {
         backend,
@@ -358,10 +341,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
 }
 
 fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    items
-        .map(|i| format!("`{i}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn container(field: &str, api: &CrudApiSpec, env: &str, diags: &mut Vec<Diagnostic>) -> Container {
@@ -395,13 +375,7 @@ fn container(field: &str, api: &CrudApiSpec, env: &str, diags: &mut Vec<Diagnost
 }
 
 /// Rule: a per-environment value covers the environment being planned, by name or `default`.
-fn per_env(
-    field: &str,
-    option: &str,
-    values: &PerEnv,
-    env: &str,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<u32> {
+fn per_env(field: &str, option: &str, values: &PerEnv, env: &str, diags: &mut Vec<Diagnostic>) -> Option<u32> {
     let v = values.get(env);
     if v.is_none() {
         diags.push(
@@ -409,9 +383,7 @@ fn per_env(
                 Code::PerEnvironment,
                 format!("`{option}` of `{field}` has no value for environment `{env}`"),
             )
-            .help(format!(
-                "add `{env} = ...` or `default = ...` to `{option}(...)`"
-            )),
+            .help(format!("add `{env} = ...` or `default = ...` to `{option}(...)`")),
         );
     }
     v
@@ -473,11 +445,7 @@ fn pending_options(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
             "the template has no VNet or private endpoints and keeps public endpoints",
         );
     }
-    if spec
-        .monitoring
-        .as_ref()
-        .is_some_and(|m| m.alerting.is_some())
-    {
+    if spec.monitoring.as_ref().is_some_and(|m| m.alerting.is_some()) {
         pending(
             "`monitoring(alerting(...))`".into(),
             "no action group or metric alerts are deployed",
@@ -485,10 +453,7 @@ fn pending_options(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
     }
     if let Some(a) = &spec.auto_scale {
         pending(
-            format!(
-                "`auto_scale(target_utilization = {})`",
-                a.target_utilization
-            ),
+            format!("`auto_scale(target_utilization = {})`", a.target_utilization),
             "no RU-consumption alert is deployed (autoscale throughput itself is)",
         );
     }
@@ -534,20 +499,15 @@ fn check_spec(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
             (ComponentSpec::CrudApi { api: a, .. }, ComponentSpec::CrudApi { api: b, .. }) => {
                 a.type_name == b.type_name
             }
-            (
-                ComponentSpec::FunctionsApp { app: a, .. },
-                ComponentSpec::FunctionsApp { app: b, .. },
-            ) => a.type_name == b.type_name,
+            (ComponentSpec::FunctionsApp { app: a, .. }, ComponentSpec::FunctionsApp { app: b, .. }) => {
+                a.type_name == b.type_name
+            }
             _ => false,
         });
         if let Some(first) = same {
             push(Err(Diagnostic::new(
                 Code::DuplicateComponent,
-                format!(
-                    "`{}` and `{}` declare the same component",
-                    first.field(),
-                    c.field()
-                ),
+                format!("`{}` and `{}` declare the same component", first.field(), c.field()),
             )));
         }
         match c {
@@ -558,46 +518,40 @@ fn check_spec(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
                 let paths: Vec<&str> = api.partition_key.iter().map(|p| p.as_ref()).collect();
                 push(check::partition_key_count(&paths));
                 for p in &paths {
-                    push(check::key_path_syntax(
-                        p,
-                        "partition_key",
-                        Code::PartitionKeySyntax,
-                    ));
+                    push(check::key_path_syntax(p, "partition_key", Code::PartitionKeySyntax));
                 }
                 push(check::resource_word(&api.container, "container"));
                 if let Some(t) = &api.throughput {
                     if api.serverless {
                         push(Err(Diagnostic::new(
                             Code::ThroughputConflict,
-                            format!(
-                                "`{}` is serverless and has dedicated throughput",
-                                api.type_name
-                            ),
+                            format!("`{}` is serverless and has dedicated throughput", api.type_name),
                         )));
                     }
                     let (values, manual) = match t {
                         Throughput::Manual { rus } => (rus, true),
                         Throughput::Autoscale { max_rus } => (max_rus, false),
                     };
-                    for v in values
-                        .default
-                        .iter()
-                        .chain(values.values.iter().map(|(_, v)| v))
-                    {
+                    for v in values.default.iter().chain(values.values.iter().map(|(_, v)| v)) {
                         push(if manual {
                             check::throughput(i64::from(*v)).map(drop)
                         } else {
-                            check::autoscale_max(i64::from(*v), "autoscale", Code::AutoscaleRange)
-                                .map(drop)
+                            check::autoscale_max(i64::from(*v), "autoscale", Code::AutoscaleRange).map(drop)
                         });
                     }
                     for (env, _) in values.values.iter() {
                         if !spec.environments.contains(env) {
                             push(Err(Diagnostic::new(
                                 Code::PerEnvironment,
-                                format!("throughput of `{}` names environment `{env}`, which backend `{}` does not declare", api.type_name, spec.type_name),
+                                format!(
+                                    "throughput of `{}` names environment `{env}`, which backend `{}` does not declare",
+                                    api.type_name, spec.type_name
+                                ),
                             )
-                            .help_opt(closest(env, spec.environments.iter().map(|e| e.as_ref())).map(|s| format!("did you mean `{s}`?")))));
+                            .help_opt(
+                                closest(env, spec.environments.iter().map(|e| e.as_ref()))
+                                    .map(|s| format!("did you mean `{s}`?")),
+                            )));
                         }
                     }
                 }
@@ -638,22 +592,16 @@ fn collisions(plan: &Plan) -> Vec<Diagnostic> {
         add("Function App", "the backend", a.name.to_string(), &mut out);
         // Apps sharing a storage account are told apart by their host id: the name's first
         // 32 characters.
-        if let Some(b) = plan.function_apps[..i].iter().find(|b| {
-            b.name.base.len() >= 32
-                && a.name.base.len() >= 32
-                && b.name.base[..32] == a.name.base[..32]
-        }) {
+        if let Some(b) = plan.function_apps[..i]
+            .iter()
+            .find(|b| b.name.base.len() >= 32 && a.name.base.len() >= 32 && b.name.base[..32] == a.name.base[..32])
+        {
             out.push(Diagnostic::new(Code::NameCollision, format!("Function Apps `{}` and `{}` share their first 32 characters (the Functions host id) and one storage account", b.name, a.name)).help("shorten `app` or the environment name"));
         }
         add("plan", "the backend", a.plan_name.to_string(), &mut out);
     }
     for acc in &plan.cosmos_accounts {
-        add(
-            "Cosmos DB account",
-            "the backend",
-            acc.name.to_string(),
-            &mut out,
-        );
+        add("Cosmos DB account", "the backend", acc.name.to_string(), &mut out);
         for db in &acc.databases {
             for c in &db.containers {
                 add(

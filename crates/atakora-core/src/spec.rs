@@ -220,10 +220,7 @@ impl BackendSpec {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ComponentSpec {
     /// `field: CrudApi<T>`.
-    CrudApi {
-        field: Str,
-        api: Cow<'static, CrudApiSpec>,
-    },
+    CrudApi { field: Str, api: Cow<'static, CrudApiSpec> },
     /// `field: FunctionsApp<T>`.
     FunctionsApp {
         field: Str,
@@ -234,9 +231,7 @@ pub enum ComponentSpec {
 impl ComponentSpec {
     pub fn field(&self) -> &str {
         match self {
-            ComponentSpec::CrudApi { field, .. } | ComponentSpec::FunctionsApp { field, .. } => {
-                field
-            }
+            ComponentSpec::CrudApi { field, .. } | ComponentSpec::FunctionsApp { field, .. } => field,
         }
     }
 }
@@ -367,12 +362,10 @@ pub fn kebab_case(ident: &str) -> String {
             continue;
         }
         if c.is_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             let prev_upper = i > 0 && chars[i - 1].is_uppercase();
-            if !out.is_empty() && !out.ends_with('-') && (prev_lower || (prev_upper && next_lower))
-            {
+            if !out.is_empty() && !out.ends_with('-') && (prev_lower || (prev_upper && next_lower)) {
                 out.push('-');
             }
             out.extend(c.to_lowercase());
@@ -388,12 +381,7 @@ pub fn default_container_name(type_name: &str) -> String {
     let k = kebab_case(type_name);
     if k.ends_with('s') || k.ends_with('x') || k.ends_with("ch") || k.ends_with("sh") {
         format!("{k}es")
-    } else if k.ends_with('y')
-        && !k.ends_with("ay")
-        && !k.ends_with("ey")
-        && !k.ends_with("oy")
-        && !k.ends_with("uy")
-    {
+    } else if k.ends_with('y') && !k.ends_with("ay") && !k.ends_with("ey") && !k.ends_with("oy") && !k.ends_with("uy") {
         format!("{}ies", &k[..k.len() - 1])
     } else {
         format!("{k}s")

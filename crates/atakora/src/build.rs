@@ -31,10 +31,7 @@ pub struct Emitted {
 #[derive(Debug)]
 pub enum BuildError {
     /// A source file or the output folder could not be read or written.
-    Io {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    Io { path: PathBuf, error: std::io::Error },
     /// A plan has errors the attributes alone do not show (limits, names).
     Plan {
         backend: String,
@@ -43,6 +40,8 @@ pub enum BuildError {
     },
     /// A required environment variable (set by cargo for build scripts) is missing.
     Env(&'static str),
+    /// Mistakes only the whole crate shows (a nested key path into another struct).
+    Source { diagnostics: Vec<atakora_core::Diagnostic> },
 }
 
 impl fmt::Display for BuildError {
@@ -60,10 +59,16 @@ impl fmt::Display for BuildError {
                 }
                 Ok(())
             }
-            BuildError::Env(var) => write!(
-                f,
-                "`{var}` is not set: call atakora::build::emit() from build.rs"
-            ),
+            BuildError::Env(var) => write!(f, "`{var}` is not set: call atakora::build::emit() from build.rs"),
+            BuildError::Source { diagnostics } => {
+                for (i, d) in diagnostics.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{d}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -72,21 +77,16 @@ impl std::error::Error for BuildError {}
 
 /// Write the templates of every backend of the crate being built (call from `build.rs`).
 pub fn emit() -> Result<Emitted, BuildError> {
-    let manifest_dir = PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR").ok_or(BuildError::Env("CARGO_MANIFEST_DIR"))?,
-    );
-    let crate_name =
-        std::env::var("CARGO_PKG_NAME").map_err(|_| BuildError::Env("CARGO_PKG_NAME"))?;
+    let manifest_dir =
+        PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").ok_or(BuildError::Env("CARGO_MANIFEST_DIR"))?);
+    let crate_name = std::env::var("CARGO_PKG_NAME").map_err(|_| BuildError::Env("CARGO_PKG_NAME"))?;
     let out_dir = output_dir()?;
     println!("cargo:rerun-if-env-changed=ATAKORA_OUT_DIR");
     let emitted = emit_to(&manifest_dir, &crate_name, &out_dir)?;
     for s in &emitted.sources {
         println!("cargo:rerun-if-changed={}", s.display());
     }
-    println!(
-        "cargo:rustc-env=ATAKORA_TEMPLATES_DIR={}",
-        out_dir.display()
-    );
+    println!("cargo:rustc-env=ATAKORA_TEMPLATES_DIR={}", out_dir.display());
     Ok(emitted)
 }
 
@@ -112,6 +112,8 @@ pub struct Sources {
     pub files: Vec<PathBuf>,
     /// Error messages of invalid attributes (the compiler shows them with spans).
     pub errors: Vec<String>,
+    /// Mistakes the compiler cannot see, found by reading the whole crate: they fail the build.
+    pub crate_errors: Vec<atakora_core::Diagnostic>,
 }
 
 /// Parse the crate at `manifest_dir` (its `src/lib.rs` and `src/main.rs` and their modules).
@@ -120,18 +122,21 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
     for root in ["src/lib.rs", "src/main.rs"] {
         let path = manifest_dir.join(root);
         if path.is_file() {
-            walk_file(
-                &path,
-                path.parent().unwrap_or(manifest_dir),
-                crate_name,
-                &mut found,
-            )?;
+            walk_file(&path, path.parent().unwrap_or(manifest_dir), crate_name, &mut found)?;
         }
     }
+    let structs = &found.structs;
+    let lookup = |name: &str| unique(structs, |s| s.ident == name).cloned();
+    let crate_errors = found
+        .crud
+        .iter()
+        .flat_map(|(item, spec)| parse::nested_path_errors(item, spec, &lookup))
+        .collect();
     let mut sources = Sources {
         files: found.files,
         errors: found.errors,
         backends: Vec::new(),
+        crate_errors,
     };
     for b in found.backends {
         let mut components = Vec::new();
@@ -139,16 +144,17 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
             let name = c.type_name().unwrap_or_default();
             let component = match c.kind {
                 ComponentKind::CrudApi => {
-                    unique(&found.crud, |s| s.type_name == name).map(|api| ComponentSpec::CrudApi {
+                    unique(&found.crud, |(_, s)| s.type_name == name).map(|(_, api)| ComponentSpec::CrudApi {
                         field: field_name(&c.field),
                         api: Cow::Owned(api.clone()),
                     })
                 }
-                ComponentKind::FunctionsApp => unique(&found.functions, |s| s.type_name == name)
-                    .map(|app| ComponentSpec::FunctionsApp {
+                ComponentKind::FunctionsApp => {
+                    unique(&found.functions, |s| s.type_name == name).map(|app| ComponentSpec::FunctionsApp {
                         field: field_name(&c.field),
                         app: Cow::Owned(app.clone()),
-                    }),
+                    })
+                }
             };
             match component {
                 Some(c) => components.push(c),
@@ -174,11 +180,7 @@ fn unique<T>(items: &[T], pred: impl Fn(&T) -> bool) -> Option<&T> {
 }
 
 /// Like [`emit`], with every input explicit (tests call this).
-pub fn emit_to(
-    manifest_dir: &Path,
-    crate_name: &str,
-    out_dir: &Path,
-) -> Result<Emitted, BuildError> {
+pub fn emit_to(manifest_dir: &Path, crate_name: &str, out_dir: &Path) -> Result<Emitted, BuildError> {
     let sources = read_sources(manifest_dir, crate_name)?;
     let mut emitted = Emitted {
         out_dir: out_dir.to_path_buf(),
@@ -194,6 +196,11 @@ pub fn emit_to(
         }
         emitted.skipped_for_compile_errors = true;
         return Ok(emitted);
+    }
+    if !sources.crate_errors.is_empty() {
+        return Err(BuildError::Source {
+            diagnostics: sources.crate_errors,
+        });
     }
     let mut backends = sources.backends;
     backends.sort_by(|a, b| a.type_name.cmp(&b.type_name));
@@ -260,7 +267,9 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<(), BuildError> {
 
 #[derive(Default)]
 struct Found {
-    crud: Vec<CrudApiSpec>,
+    crud: Vec<(syn::DeriveInput, CrudApiSpec)>,
+    /// Every struct of the crate, for nested key paths.
+    structs: Vec<syn::DeriveInput>,
     functions: Vec<FunctionsAppSpec>,
     backends: Vec<BackendAttr>,
     files: Vec<PathBuf>,
@@ -268,25 +277,14 @@ struct Found {
 }
 
 /// Read one file; `dir` is where its child modules' files are.
-fn walk_file(
-    path: &Path,
-    dir: &Path,
-    crate_name: &str,
-    found: &mut Found,
-) -> Result<(), BuildError> {
+fn walk_file(path: &Path, dir: &Path, crate_name: &str, found: &mut Found) -> Result<(), BuildError> {
     let text = fs::read_to_string(path).map_err(|error| BuildError::Io {
         path: path.to_path_buf(),
         error,
     })?;
     found.files.push(path.to_path_buf());
     match syn::parse_file(&text) {
-        Ok(file) => walk_items(
-            &file.items,
-            dir,
-            path.parent().unwrap_or(dir),
-            crate_name,
-            found,
-        ),
+        Ok(file) => walk_items(&file.items, dir, path.parent().unwrap_or(dir), crate_name, found),
         Err(e) => {
             // Not Rust the compiler accepts: it will say so.
             found.errors.push(format!("{}: {e}", path.display()));
@@ -316,8 +314,7 @@ fn walk_items(
                 let path_attr = m.attrs.iter().find_map(|a| match &a.meta {
                     syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
                         syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(s),
-                            ..
+                            lit: syn::Lit::Str(s), ..
                         }) => Some(s.value()),
                         _ => None,
                     },
@@ -331,14 +328,10 @@ fn walk_items(
                     None => {
                         let candidates = match &path_attr {
                             Some(p) => vec![path_base.join(p)],
-                            None => vec![
-                                dir.join(format!("{name}.rs")),
-                                dir.join(&name).join("mod.rs"),
-                            ],
+                            None => vec![dir.join(format!("{name}.rs")), dir.join(&name).join("mod.rs")],
                         };
                         if let Some(file) = candidates.into_iter().find(|c| c.is_file()) {
-                            let is_mod_rs = file.file_name().is_some_and(|f| f == "mod.rs")
-                                || path_attr.is_some();
+                            let is_mod_rs = file.file_name().is_some_and(|f| f == "mod.rs") || path_attr.is_some();
                             let child_dir = if is_mod_rs {
                                 file.parent().unwrap_or(dir).to_path_buf()
                             } else {
@@ -356,8 +349,7 @@ fn walk_items(
 }
 
 fn is_cfg_test(attr: &syn::Attribute) -> bool {
-    attr.path().is_ident("cfg")
-        && matches!(&attr.meta, syn::Meta::List(l) if l.tokens.to_string() == "test")
+    attr.path().is_ident("cfg") && matches!(&attr.meta, syn::Meta::List(l) if l.tokens.to_string() == "test")
 }
 
 /// The atakora attribute on `attr`, by its last path segment (`crud_api`, `atakora::crud_api`).
@@ -369,6 +361,7 @@ fn atakora_attr(attr: &syn::Attribute) -> Option<&'static str> {
 }
 
 fn visit_struct(s: &syn::ItemStruct, crate_name: &str, found: &mut Found) {
+    found.structs.push(syn::DeriveInput::from(s.clone()));
     let Some((index, kind)) = s
         .attrs
         .iter()
@@ -381,9 +374,9 @@ fn visit_struct(s: &syn::ItemStruct, crate_name: &str, found: &mut Found) {
         syn::Meta::Path(_) => proc_macro2::TokenStream::new(),
         syn::Meta::List(l) => l.tokens.clone(),
         syn::Meta::NameValue(_) => {
-            found.errors.push(format!(
-                "`#[{kind} = ...]` is not an atakora attribute form"
-            ));
+            found
+                .errors
+                .push(format!("`#[{kind} = ...]` is not an atakora attribute form"));
             return;
         }
     };
@@ -395,7 +388,7 @@ fn visit_struct(s: &syn::ItemStruct, crate_name: &str, found: &mut Found) {
         "crud_api" => {
             let p = parse::crud_api(args, &input);
             found.errors.extend(p.error_messages());
-            found.crud.push(p.value);
+            found.crud.push((input, p.value));
         }
         "functions_app" => {
             let p = parse::functions_app(args, &input);

@@ -76,9 +76,7 @@ impl Plan {
         let mut report = self.inner.validate();
         let template = self.to_arm();
         let text = atakora_azure::to_text(&template);
-        report
-            .errors
-            .extend(atakora_azure::limits::check(&template, &text));
+        report.errors.extend(atakora_azure::limits::check(&template, &text));
         report
     }
 
@@ -121,6 +119,7 @@ impl Plan {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::registry::Registration;
+    pub use atakora_core::check::ThroughputFacts;
     pub use atakora_core::spec;
     pub use inventory;
     pub use serde;
@@ -128,17 +127,19 @@ pub mod __private {
 
     /// Implemented by `#[crud_api]` for its entity.
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is not a CRUD entity",
+        message = "ATK0013: `{Self}` is not a CRUD entity",
         label = "`CrudApi<{Self}>` needs `#[crud_api(...)]` on `{Self}`",
         note = "add `#[atakora::crud_api(partition_key = \"/...\")]` above the struct `{Self}`"
     )]
     pub trait CrudEntity {
         const SPEC: spec::CrudApiSpec;
+        /// Plain `const` facts for `#[backend]`'s compile-time cross-item checks.
+        const THROUGHPUT: ThroughputFacts;
     }
 
     /// Implemented by `#[functions_app]` for its struct.
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is not a functions app",
+        message = "ATK0016: `{Self}` is not a functions app",
         label = "`FunctionsApp<{Self}>` needs `#[functions_app]` on `{Self}`",
         note = "add `#[atakora::functions_app]` above the struct `{Self}`"
     )]
@@ -148,12 +149,47 @@ pub mod __private {
 
     /// What a CRUD entity must be for the API to store it: serializable both ways.
     #[diagnostic::on_unimplemented(
-        message = "the CRUD entity `{Self}` must derive `Serialize` and `Deserialize`",
+        message = "ATK0014: the CRUD entity `{Self}` must derive `Serialize` and `Deserialize`",
         label = "`{Self}` is stored as JSON documents",
         note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`"
     )]
     pub trait SerdeEntity {}
+    // Not recommended: the error names `SerdeEntity` (one error, our message) rather than each
+    // missing serde trait.
+    #[diagnostic::do_not_recommend]
     impl<T: serde::Serialize + serde::de::DeserializeOwned> SerdeEntity for T {}
 
+    /// Types a partition key field may have: Cosmos DB hashes strings, numbers and booleans.
+    #[diagnostic::on_unimplemented(
+        message = "ATK0104: a partition key field cannot be of type `{Self}`",
+        label = "this path names a `{Self}` field",
+        note = "partition key values are strings, numbers or booleans (or `Option` of those)"
+    )]
+    pub trait PartitionKeyValue {}
+
+    /// Types the `id` field may have: Cosmos DB ids are strings.
+    #[diagnostic::on_unimplemented(
+        message = "ATK0015: the `id` field must be a string, not `{Self}`",
+        label = "Cosmos DB item ids are strings",
+        note = "declare `pub id: String`"
+    )]
+    pub trait IdValue {}
+
+    macro_rules! mark {
+        ($tr:ident: $($ty:ty),*) => { $( impl $tr for $ty {} )* };
+    }
+    mark!(PartitionKeyValue: String, str, bool, char, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64);
+    mark!(IdValue: String, str);
+    impl<T: PartitionKeyValue + ?Sized> PartitionKeyValue for &T {}
+    impl<T: PartitionKeyValue> PartitionKeyValue for Option<T> {}
+    impl<T: PartitionKeyValue + ?Sized> PartitionKeyValue for Box<T> {}
+    impl PartitionKeyValue for Cow<'_, str> {}
+    impl<T: IdValue + ?Sized> IdValue for &T {}
+    impl<T: IdValue + ?Sized> IdValue for Box<T> {}
+    impl IdValue for Cow<'_, str> {}
+    impl IdValue for std::sync::Arc<str> {}
+
+    pub fn assert_partition_key_value<T: PartitionKeyValue + ?Sized>() {}
+    pub fn assert_id_value<T: IdValue + ?Sized>() {}
     pub fn assert_serde_entity<T: SerdeEntity>() {}
 }

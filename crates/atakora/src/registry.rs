@@ -13,14 +13,8 @@ pub enum Registration {
 inventory::collect!(Registration);
 
 /// The registrations `pick` selects, ordered by `key` (link order is not stable).
-fn collect<T: ?Sized>(
-    pick: impl Fn(&Registration) -> Option<&'static T>,
-    key: impl Fn(&T) -> &str,
-) -> Vec<&'static T> {
-    let mut v: Vec<&'static T> = inventory::iter::<Registration>
-        .into_iter()
-        .filter_map(pick)
-        .collect();
+fn collect<T: ?Sized>(pick: impl Fn(&Registration) -> Option<&'static T>, key: impl Fn(&T) -> &str) -> Vec<&'static T> {
+    let mut v: Vec<&'static T> = inventory::iter::<Registration>.into_iter().filter_map(pick).collect();
     v.sort_by(|a, b| key(a).cmp(key(b)));
     v
 }

@@ -17,10 +17,7 @@ pub struct User {
 
 /// The catalogue: read far more than written, partitioned by category, with dedicated
 /// throughput sized per environment.
-#[crud_api(
-    partition_key = "/category",
-    throughput(dev = 400, staging = 1000, prod = 4000)
-)]
+#[crud_api(partition_key = "/category", throughput(dev = 400, staging = 1000, prod = 4000))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Product {
     pub id: String,

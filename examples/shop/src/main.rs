@@ -8,10 +8,7 @@ use std::path::Path;
 fn main() {
     let _ = (ApiBackend::spec(), ProcessingBackend::spec());
     let dir = Path::new(env!("ATAKORA_TEMPLATES_DIR"));
-    eprintln!(
-        "atakora: templates written by build.rs under {}",
-        dir.display()
-    );
+    eprintln!("atakora: templates written by build.rs under {}", dir.display());
     for spec in atakora::registry::backends() {
         for env in spec.environments.iter() {
             let plan = match atakora::Plan::resolve(spec, env) {

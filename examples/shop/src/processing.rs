@@ -12,11 +12,7 @@ pub struct NotificationService;
 
 /// Background processing: each function app gets its own Flex Consumption app and plan,
 /// sharing the backend's storage account and monitoring.
-#[backend(
-    app = "shop-jobs",
-    environments(dev, prod),
-    tags(cost_center = "engineering")
-)]
+#[backend(app = "shop-jobs", environments(dev, prod), tags(cost_center = "engineering"))]
 pub struct ProcessingBackend {
     pub order_processor: FunctionsApp<OrderProcessor>,
     pub notification_service: FunctionsApp<NotificationService>,

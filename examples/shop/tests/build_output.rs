@@ -13,17 +13,14 @@ fn build_script_output_equals_registry_output() {
     for spec in atakora::registry::backends() {
         for env in spec.environments.iter() {
             let rendered = atakora::Plan::resolve(spec, env).unwrap().render();
-            let folder = dir
-                .join(atakora::spec::kebab_case(&spec.type_name))
-                .join(env.as_ref());
+            let folder = dir.join(atakora::spec::kebab_case(&spec.type_name)).join(env.as_ref());
             for (file, expected) in [
                 ("azuredeploy.json", &rendered.template),
                 ("azuredeploy.parameters.json", &rendered.parameters),
                 ("manifest.json", &rendered.manifest),
             ] {
                 let path = folder.join(file);
-                let on_disk = std::fs::read_to_string(&path)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 assert!(
                     on_disk == *expected,
                     "{} differs from the registry's rendering",

@@ -34,6 +34,15 @@ pub(crate) fn each_option(
     for m in metas {
         let meta = match m {
             NestedMeta::Meta(meta) => meta,
+            NestedMeta::NameValueInvalidExpr(nv) => {
+                let key = path_text(&nv.path);
+                cx.error(
+                    nv,
+                    Diagnostic::new(Code::Syntax, format!("option `{key}` in {what} has no valid value"))
+                        .help("write a literal after `=`, e.g. a string, a number or `true`"),
+                );
+                continue;
+            }
             other => {
                 cx.error(
                     other,
@@ -57,11 +66,7 @@ pub(crate) fn each_option(
             };
             cx.error(
                 meta.path(),
-                Diagnostic::new(
-                    Code::UnknownOption,
-                    format!("unknown option `{key}` in {what}"),
-                )
-                .help(help),
+                Diagnostic::new(Code::UnknownOption, format!("unknown option `{key}` in {what}")).help(help),
             );
             continue;
         }
@@ -92,19 +97,12 @@ fn path_text(p: &syn::Path) -> String {
 fn wrong(cx: &mut Ctxt, at: &impl syn::spanned::Spanned, key: &str, expected: &str, example: &str) {
     cx.error(
         at,
-        Diagnostic::new(Code::WrongValueType, format!("`{key}` expects {expected}"))
-            .help(format!("e.g. `{example}`")),
+        Diagnostic::new(Code::WrongValueType, format!("`{key}` expects {expected}")).help(format!("e.g. `{example}`")),
     );
 }
 
 /// The value of `key = value`, or an error naming the expected form.
-pub(crate) fn value<'m>(
-    cx: &mut Ctxt,
-    meta: &'m Meta,
-    key: &str,
-    expected: &str,
-    example: &str,
-) -> Option<&'m Expr> {
+pub(crate) fn value<'m>(cx: &mut Ctxt, meta: &'m Meta, key: &str, expected: &str, example: &str) -> Option<&'m Expr> {
     match meta {
         Meta::NameValue(nv) => Some(&nv.value),
         _ => {
@@ -117,9 +115,7 @@ pub(crate) fn value<'m>(
 /// An integer literal, possibly negative.
 pub(crate) fn int_expr(expr: &Expr) -> Option<i64> {
     match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(i), ..
-        }) => i.base10_parse::<i64>().ok(),
+        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse::<i64>().ok(),
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => int_expr(&u.expr).map(|v| -v),
         Expr::Group(g) => int_expr(&g.expr),
         _ => None,
@@ -140,9 +136,7 @@ pub(crate) fn int(cx: &mut Ctxt, meta: &Meta, key: &str, example: &str) -> Optio
 pub(crate) fn float(cx: &mut Ctxt, meta: &Meta, key: &str, example: &str) -> Option<(f64, Expr)> {
     let e = value(cx, meta, key, "a number", example)?;
     let v = match e {
-        Expr::Lit(ExprLit {
-            lit: Lit::Float(f), ..
-        }) => f.base10_parse::<f64>().ok(),
+        Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>().ok(),
         other => int_expr(other).map(|i| i as f64),
     };
     match v {
@@ -154,17 +148,10 @@ pub(crate) fn float(cx: &mut Ctxt, meta: &Meta, key: &str, example: &str) -> Opt
     }
 }
 
-pub(crate) fn string(
-    cx: &mut Ctxt,
-    meta: &Meta,
-    key: &str,
-    example: &str,
-) -> Option<(String, Expr)> {
+pub(crate) fn string(cx: &mut Ctxt, meta: &Meta, key: &str, example: &str) -> Option<(String, Expr)> {
     let e = value(cx, meta, key, "a string", example)?;
     match e {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) => Some((s.value(), e.clone())),
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some((s.value(), e.clone())),
         _ => {
             wrong(cx, e, key, "a string literal", example);
             None
@@ -177,17 +164,9 @@ pub(crate) fn flag(cx: &mut Ctxt, meta: &Meta, key: &str) -> Option<bool> {
     match meta {
         Meta::Path(_) => Some(true),
         Meta::NameValue(nv) => match &nv.value {
-            Expr::Lit(ExprLit {
-                lit: Lit::Bool(b), ..
-            }) => Some(b.value),
+            Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => Some(b.value),
             other => {
-                wrong(
-                    cx,
-                    other,
-                    key,
-                    "`true` or `false`",
-                    &format!("{key} = true"),
-                );
+                wrong(cx, other, key, "`true` or `false`", &format!("{key} = true"));
                 None
             }
         },
@@ -199,12 +178,7 @@ pub(crate) fn flag(cx: &mut Ctxt, meta: &Meta, key: &str) -> Option<bool> {
 }
 
 /// `key(...)`: the nested options.
-pub(crate) fn list(
-    cx: &mut Ctxt,
-    meta: &Meta,
-    key: &str,
-    example: &str,
-) -> Option<Vec<NestedMeta>> {
+pub(crate) fn list(cx: &mut Ctxt, meta: &Meta, key: &str, example: &str) -> Option<Vec<NestedMeta>> {
     match meta {
         Meta::List(l) => Some(nested(cx, l.tokens.clone())),
         _ => {
@@ -242,20 +216,14 @@ pub(crate) fn per_env(
                 let NestedMeta::Meta(m) = item else {
                     cx.error(
                         item,
-                        Diagnostic::new(
-                            Code::Syntax,
-                            format!("expected `environment = value` in `{key}(...)`"),
-                        ),
+                        Diagnostic::new(Code::Syntax, format!("expected `environment = value` in `{key}(...)`")),
                     );
                     continue;
                 };
                 let Some(name) = m.path().get_ident().map(|i| i.to_string()) else {
                     cx.error(
                         m.path(),
-                        Diagnostic::new(
-                            Code::Syntax,
-                            format!("expected an environment name in `{key}(...)`"),
-                        ),
+                        Diagnostic::new(Code::Syntax, format!("expected an environment name in `{key}(...)`")),
                     );
                     continue;
                 };
@@ -280,10 +248,7 @@ pub(crate) fn per_env(
                     if default.is_some() {
                         cx.error(
                             m.path(),
-                            Diagnostic::new(
-                                Code::DuplicateOption,
-                                format!("`{key}(...)` has two defaults"),
-                            ),
+                            Diagnostic::new(Code::DuplicateOption, format!("`{key}(...)` has two defaults")),
                         );
                     }
                     default = Some(v);
@@ -291,12 +256,16 @@ pub(crate) fn per_env(
                     values.push((Cow::Owned(name), v));
                 }
             }
-            if default.is_none() && values.is_empty() {
+            // Only when nothing was written: an invalid value has been reported already.
+            if items.is_empty() {
                 cx.error(
                     meta,
                     Diagnostic::new(Code::WrongValueType, format!("`{key}(...)` gives no value"))
                         .help(format!("e.g. `{example}`")),
                 );
+                return None;
+            }
+            if default.is_none() && values.is_empty() {
                 return None;
             }
             Some(PerEnv {
@@ -305,13 +274,7 @@ pub(crate) fn per_env(
             })
         }
         Meta::Path(_) => {
-            wrong(
-                cx,
-                meta,
-                key,
-                "a number or per-environment values",
-                &example,
-            );
+            wrong(cx, meta, key, "a number or per-environment values", &example);
             None
         }
     }

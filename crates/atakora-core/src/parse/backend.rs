@@ -8,9 +8,7 @@ use crate::spec::*;
 use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
 use std::borrow::Cow;
-use syn::{
-    Data, DeriveInput, Expr, ExprLit, Fields, GenericArgument, Lit, Meta, PathArguments, Type,
-};
+use syn::{Data, DeriveInput, Expr, ExprLit, Fields, GenericArgument, Lit, Meta, PathArguments, Type};
 
 const OPTIONS: &[&str] = &[
     "app",
@@ -90,6 +88,7 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
         components: Cow::Borrowed(&[]),
     };
     let mut app_given = false;
+    let mut function_apps_limit: Option<Expr> = None;
 
     let metas = attrs::nested(&mut cx, args);
     each_option(&mut cx, WHAT, OPTIONS, &metas, |cx, key, meta| match key {
@@ -140,7 +139,10 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
                         let v = cx.check(&e, check::positive(v, key, Code::LimitValue));
                         match key {
                             "max_cosmos_accounts" => l.max_cosmos_accounts = v,
-                            "max_function_apps" => l.max_function_apps = v,
+                            "max_function_apps" => {
+                                l.max_function_apps = v;
+                                function_apps_limit = Some(e.clone());
+                            }
                             "max_storage_accounts" => l.max_storage_accounts = v,
                             _ => l.max_throughput_per_database = v,
                         }
@@ -149,12 +151,7 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
             }
         }
         "naming" => {
-            if let Some(items) = attrs::list(
-                cx,
-                meta,
-                key,
-                "naming(pattern = \"{type}-{app}-{env}-{purpose}\")",
-            ) {
+            if let Some(items) = attrs::list(cx, meta, key, "naming(pattern = \"{type}-{app}-{env}-{purpose}\")") {
                 let n = &mut spec.naming;
                 each_option(
                     cx,
@@ -163,19 +160,14 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
                     &items,
                     |cx, key, m| match key {
                         "pattern" => {
-                            if let Some((v, e)) = attrs::string(
-                                cx,
-                                m,
-                                key,
-                                "pattern = \"{type}-{app}-{env}-{purpose}\"",
-                            ) && cx.check(&e, check::naming_pattern(&v)).is_some()
+                            if let Some((v, e)) =
+                                attrs::string(cx, m, key, "pattern = \"{type}-{app}-{env}-{purpose}\"")
+                                && cx.check(&e, check::naming_pattern(&v)).is_some()
                             {
                                 n.pattern = Cow::Owned(v);
                             }
                         }
-                        "unique_suffix" => {
-                            n.unique_suffix = attrs::flag(cx, m, key).unwrap_or(true)
-                        }
+                        "unique_suffix" => n.unique_suffix = attrs::flag(cx, m, key).unwrap_or(true),
                         _ => n.strict = attrs::flag(cx, m, key).unwrap_or(false),
                     },
                 );
@@ -209,31 +201,20 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
                     let NestedMeta::Meta(m @ Meta::NameValue(_)) = item else {
                         cx.error(
                             item,
-                            Diagnostic::new(
-                                Code::Syntax,
-                                "`tags(...)` takes `name = \"value\"` pairs",
-                            )
-                            .help("e.g. `tags(cost_center = \"engineering\")`"),
+                            Diagnostic::new(Code::Syntax, "`tags(...)` takes `name = \"value\"` pairs")
+                                .help("e.g. `tags(cost_center = \"engineering\")`"),
                         );
                         continue;
                     };
-                    let name = m
-                        .path()
-                        .get_ident()
-                        .map(|i| i.to_string())
-                        .unwrap_or_default();
+                    let name = m.path().get_ident().map(|i| i.to_string()).unwrap_or_default();
                     if tags.iter().any(|(k, _)| k == &name) {
                         cx.error(
                             m.path(),
-                            Diagnostic::new(
-                                Code::DuplicateOption,
-                                format!("tag `{name}` is given twice"),
-                            ),
+                            Diagnostic::new(Code::DuplicateOption, format!("tag `{name}` is given twice")),
                         );
                         continue;
                     }
-                    if let Some((v, e)) =
-                        attrs::string(cx, m, &name, "cost_center = \"engineering\"")
+                    if let Some((v, e)) = attrs::string(cx, m, &name, "cost_center = \"engineering\"")
                         && cx.check(&e, check::tag(&name, &v)).is_some()
                     {
                         tags.push((Cow::Owned(name), Cow::Owned(v)));
@@ -247,14 +228,32 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
     if !app_given {
         // The crate name is the default: it must be usable in names too.
         if let Err(d) = check::app_name(&spec.app) {
-            cx.error(
-                &item.ident,
-                d.help("set `app = \"...\"` in `#[backend(...)]`"),
-            );
+            cx.error(&item.ident, d.help("set `app = \"...\"` in `#[backend(...)]`"));
         }
     }
 
     let components = components(&mut cx, item, &type_name);
+    // Rule (ATK0404): one Function App serves all CRUD APIs, one more per functions app; the
+    // count is known from the fields alone.
+    if let (Some(max), Some(at)) = (spec.limits.max_function_apps, &function_apps_limit) {
+        let crud: Vec<String> = components.iter().filter(|c| c.kind == ComponentKind::CrudApi).map(|c| c.field.to_string()).collect();
+        let functions: Vec<String> = components.iter().filter(|c| c.kind == ComponentKind::FunctionsApp).map(|c| format!("`{}`", c.field)).collect();
+        let needed = functions.len() as u32 + u32::from(!crud.is_empty());
+        if needed > max {
+            let mut apps = functions;
+            if !crud.is_empty() {
+                apps.insert(0, "one for the CRUD APIs".to_string());
+            }
+            cx.error(
+                at,
+                Diagnostic::new(
+                    Code::FunctionAppLimit,
+                    format!("backend `{type_name}` needs {needed} Function Apps ({}), above `max_function_apps = {max}`", apps.join(", ")),
+                )
+                .help("move functions apps to another backend, or raise the limit"),
+            );
+        }
+    }
     cx.finish(BackendAttr { spec, components })
 }
 
@@ -262,10 +261,7 @@ fn components(cx: &mut Ctxt, item: &DeriveInput, type_name: &str) -> Vec<Compone
     if !item.generics.params.is_empty() {
         cx.error(
             &item.generics,
-            Diagnostic::new(
-                Code::GenericItem,
-                format!("{WHAT} `{type_name}` cannot be generic"),
-            ),
+            Diagnostic::new(Code::GenericItem, format!("{WHAT} `{type_name}` cannot be generic")),
         );
     }
     let fields = match &item.data {
@@ -325,11 +321,8 @@ fn components(cx: &mut Ctxt, item: &DeriveInput, type_name: &str) -> Vec<Compone
     if out.is_empty() && cx.errors.is_empty() {
         cx.error(
             &item.ident,
-            Diagnostic::new(
-                Code::EmptyBackend,
-                format!("backend `{type_name}` has no components"),
-            )
-            .help("add a field such as `pub users: CrudApi<User>`"),
+            Diagnostic::new(Code::EmptyBackend, format!("backend `{type_name}` has no components"))
+                .help("add a field such as `pub users: CrudApi<User>`"),
         );
     }
     out
@@ -359,18 +352,15 @@ fn environments(cx: &mut Ctxt, meta: &Meta) -> Option<Vec<String>> {
     let mut ok = true;
     for item in &items {
         let name = match item {
-            NestedMeta::Meta(Meta::Path(p)) if p.get_ident().is_some() => {
-                p.get_ident().map(|i| i.to_string())
-            }
+            NestedMeta::Meta(Meta::Path(p)) if p.get_ident().is_some() => p.get_ident().map(|i| i.to_string()),
             NestedMeta::Lit(Lit::Str(s)) => Some(s.value()),
             _ => None,
         };
         let Some(name) = name else {
             cx.error(
                 item,
-                Diagnostic::new(Code::EnvironmentName, "`environments(...)` lists names").help(
-                    "e.g. `environments(dev, prod)` or `environments(\"production-eastus-blue\")`",
-                ),
+                Diagnostic::new(Code::EnvironmentName, "`environments(...)` lists names")
+                    .help("e.g. `environments(dev, prod)` or `environments(\"production-eastus-blue\")`"),
             );
             ok = false;
             continue;
@@ -378,10 +368,7 @@ fn environments(cx: &mut Ctxt, meta: &Meta) -> Option<Vec<String>> {
         if envs.contains(&name) {
             cx.error(
                 item,
-                Diagnostic::new(
-                    Code::EnvironmentName,
-                    format!("environment `{name}` is declared twice"),
-                ),
+                Diagnostic::new(Code::EnvironmentName, format!("environment `{name}` is declared twice")),
             );
             ok = false;
             continue;
@@ -392,8 +379,7 @@ fn environments(cx: &mut Ctxt, meta: &Meta) -> Option<Vec<String>> {
     if items.is_empty() {
         cx.error(
             meta,
-            Diagnostic::new(Code::EnvironmentName, "`environments()` is empty")
-                .help("e.g. `environments(dev, prod)`"),
+            Diagnostic::new(Code::EnvironmentName, "`environments()` is empty").help("e.g. `environments(dev, prod)`"),
         );
         return None;
     }
@@ -404,17 +390,15 @@ fn networking(cx: &mut Ctxt, meta: &Meta) -> Option<Networking> {
     let example = "networking(isolated(address_space = \"10.0.0.0/16\"))";
     match meta {
         Meta::NameValue(nv) => match &nv.value {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(s), ..
-            }) if s.value() == "public" => Some(Networking::Public),
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(s), ..
-            }) if s.value() == "isolated" => Some(Networking::Isolated(IsolatedNetwork {
-                vnet_name: None,
-                subnet_name: None,
-                address_space: Cow::Borrowed(IsolatedNetwork::DEFAULT_ADDRESS_SPACE),
-                private_endpoints: true,
-            })),
+            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) if s.value() == "public" => Some(Networking::Public),
+            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) if s.value() == "isolated" => {
+                Some(Networking::Isolated(IsolatedNetwork {
+                    vnet_name: None,
+                    subnet_name: None,
+                    address_space: Cow::Borrowed(IsolatedNetwork::DEFAULT_ADDRESS_SPACE),
+                    private_endpoints: true,
+                }))
+            }
             other => {
                 cx.error(
                     other,
@@ -457,28 +441,20 @@ fn networking(cx: &mut Ctxt, meta: &Meta) -> Option<Networking> {
                             each_option(
                                 cx,
                                 "`isolated(...)`",
-                                &[
-                                    "vnet_name",
-                                    "subnet_name",
-                                    "address_space",
-                                    "private_endpoints",
-                                ],
+                                &["vnet_name", "subnet_name", "address_space", "private_endpoints"],
                                 &items,
                                 |cx, key, m| match key {
                                     "private_endpoints" => {
-                                        iso.private_endpoints =
-                                            attrs::flag(cx, m, key).unwrap_or(true)
+                                        iso.private_endpoints = attrs::flag(cx, m, key).unwrap_or(true)
                                     }
                                     _ => {
-                                        let Some((v, e)) =
-                                            attrs::string(cx, m, key, &format!("{key} = \"...\""))
+                                        let Some((v, e)) = attrs::string(cx, m, key, &format!("{key} = \"...\""))
                                         else {
                                             return;
                                         };
                                         match key {
                                             "address_space" => {
-                                                if cx.check(&e, check::address_space(&v)).is_some()
-                                                {
+                                                if cx.check(&e, check::address_space(&v)).is_some() {
                                                     iso.address_space = Cow::Owned(v);
                                                 }
                                             }
@@ -498,11 +474,7 @@ fn networking(cx: &mut Ctxt, meta: &Meta) -> Option<Networking> {
     }
 }
 
-fn monitoring(
-    cx: &mut Ctxt,
-    meta: &Meta,
-    default: Option<MonitoringSpec>,
-) -> Option<MonitoringSpec> {
+fn monitoring(cx: &mut Ctxt, meta: &Meta, default: Option<MonitoringSpec>) -> Option<MonitoringSpec> {
     let default = default.unwrap_or(MonitoringSpec {
         retention_days: MonitoringSpec::DEFAULT_RETENTION_DAYS,
         sampling_percentage: MonitoringSpec::DEFAULT_SAMPLING_PERCENTAGE,
@@ -520,14 +492,11 @@ fn monitoring(
                 |cx, key, o| match key {
                     "retention_days" => {
                         if let Some((v, e)) = attrs::int(cx, o, key, "retention_days = 90") {
-                            m.retention_days = cx
-                                .check(&e, check::retention_days(v))
-                                .unwrap_or(m.retention_days);
+                            m.retention_days = cx.check(&e, check::retention_days(v)).unwrap_or(m.retention_days);
                         }
                     }
                     "sampling_percentage" => {
-                        if let Some((v, e)) = attrs::float(cx, o, key, "sampling_percentage = 100")
-                        {
+                        if let Some((v, e)) = attrs::float(cx, o, key, "sampling_percentage = 100") {
                             m.sampling_percentage = cx
                                 .check(&e, check::sampling_percentage(v))
                                 .unwrap_or(m.sampling_percentage);

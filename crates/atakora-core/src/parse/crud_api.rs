@@ -2,7 +2,7 @@
 
 use super::attrs::{self, each_option};
 use super::serde_names::{SerializedFields, serialized_fields};
-use super::{Ctxt, Parsed};
+use super::{Bound, Ctxt, Parsed};
 use crate::check;
 use crate::diag::{Code, Diagnostic, closest};
 use crate::spec::{CacheSpec, CrudApiSpec, HealthCheckSpec, Operations, Throughput};
@@ -45,9 +45,7 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
                     Code::WrongItem,
                     format!("{WHAT} entity `{type_name}` must have named fields"),
                 )
-                .help(
-                    "Cosmos DB items are JSON objects: declare `struct Name { id: String, ... }`",
-                ),
+                .help("Cosmos DB items are JSON objects: declare `struct Name { id: String, ... }`"),
             );
             None
         }
@@ -56,9 +54,7 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
                 &e.enum_token,
                 Diagnostic::new(
                     Code::WrongItem,
-                    format!(
-                        "{WHAT} must be on a struct with named fields, not on enum `{type_name}`"
-                    ),
+                    format!("{WHAT} must be on a struct with named fields, not on enum `{type_name}`"),
                 ),
             );
             None
@@ -68,9 +64,7 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
                 &u.union_token,
                 Diagnostic::new(
                     Code::WrongItem,
-                    format!(
-                        "{WHAT} must be on a struct with named fields, not on union `{type_name}`"
-                    ),
+                    format!("{WHAT} must be on a struct with named fields, not on union `{type_name}`"),
                 ),
             );
             None
@@ -94,10 +88,7 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
         && s.get("id").is_none()
     {
         let help = match s.fields.iter().find(|f| f.rust == "id") {
-            Some(f) => format!(
-                "field `id` is serialized as `{}`; remove its rename",
-                f.json
-            ),
+            Some(f) => format!("field `id` is serialized as `{}`; remove its rename", f.json),
             None => "add `pub id: String`".to_string(),
         };
         cx.error(
@@ -108,6 +99,9 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
             )
             .help(help),
         );
+    }
+    if let Some(id) = serialized.as_ref().and_then(|s| s.get("id")) {
+        cx.require(Bound::IdValue, &id.ty, &id.ty);
     }
 
     let metas = attrs::nested(&mut cx, args);
@@ -126,11 +120,7 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
         "throughput" | "autoscale" | "auto_scale" => {
             // Rule: at most one kind of dedicated throughput.
             if let Some(first) = &throughput_meta {
-                let first = first
-                    .path()
-                    .get_ident()
-                    .map(|i| i.to_string())
-                    .unwrap_or_default();
+                let first = first.path().get_ident().map(|i| i.to_string()).unwrap_or_default();
                 cx.error(
                     meta.path(),
                     Diagnostic::new(
@@ -143,8 +133,7 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
             }
             throughput_meta = Some(meta.clone());
             spec.throughput = if key == "throughput" {
-                attrs::per_env(cx, meta, key, None, &check::throughput)
-                    .map(|rus| Throughput::Manual { rus })
+                attrs::per_env(cx, meta, key, None, &check::throughput).map(|rus| Throughput::Manual { rus })
             } else {
                 let rule = |v| check::autoscale_max(v, key, Code::AutoscaleRange);
                 attrs::per_env(cx, meta, key, Some("max_throughput"), &rule)
@@ -192,10 +181,7 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
                 Code::ThroughputConflict,
                 format!(
                     "`{}` cannot be combined with `serverless`",
-                    meta.path()
-                        .get_ident()
-                        .map(|i| i.to_string())
-                        .unwrap_or_default()
+                    meta.path().get_ident().map(|i| i.to_string()).unwrap_or_default()
                 ),
             )
             .help("serverless accounts bill per request; remove one of the two"),
@@ -215,16 +201,35 @@ fn field_path(
     (syntax, code): (Code, Code),
     fields: Option<&SerializedFields>,
     type_name: &str,
+    partition_key: bool,
 ) -> bool {
-    if cx
-        .check(at, check::key_path_syntax(path, option, syntax))
-        .is_none()
-    {
+    if cx.check(at, check::key_path_syntax(path, option, syntax)).is_none() {
         return false;
     }
     let Some(fields) = fields else { return true };
     let first = path[1..].split('/').next().unwrap_or_default();
-    if fields.get(first).is_some() || fields.has_flatten {
+    let nested = path[1..].contains('/');
+    if let Some(field) = fields.get(first) {
+        // Rule: a partition key value is a string, number or bool; a nested path goes into
+        // a field that has fields (deeper segments are checked by the build helper).
+        if nested {
+            if let Some(scalar) = scalar_name(&field.ty) {
+                cx.error(
+                    at,
+                    Diagnostic::new(
+                        Code::PartitionKeyType,
+                        format!("`{option}` path `{path}` goes into `{first}`, a `{scalar}`, which has no fields"),
+                    )
+                    .help(format!("write `/{first}`, or point into a struct field")),
+                );
+                return false;
+            }
+        } else if partition_key {
+            cx.require(Bound::PartitionKeyValue, &field.ty, at);
+        }
+        return true;
+    }
+    if fields.has_flatten {
         return true;
     }
     let rest = &path[1 + first.len()..];
@@ -259,9 +264,7 @@ fn field_path(
 
 fn str_of(e: &Expr) -> Option<String> {
     match e {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) => Some(s.value()),
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
         _ => None,
     }
 }
@@ -273,13 +276,7 @@ fn partition_key(
     type_name: &str,
 ) -> Option<Vec<String>> {
     let example = "partition_key = \"/tenantId\"";
-    let e = attrs::value(
-        cx,
-        meta,
-        "partition_key",
-        "a path or a list of up to 3 paths",
-        example,
-    )?;
+    let e = attrs::value(cx, meta, "partition_key", "a path or a list of up to 3 paths", example)?;
     let items: Vec<&Expr> = match e {
         Expr::Array(a) => a.elems.iter().collect(),
         other => vec![other],
@@ -297,16 +294,16 @@ fn partition_key(
                     (Code::PartitionKeySyntax, Code::PartitionKeyUnknownField),
                     fields,
                     type_name,
+                    true,
                 );
                 paths.push(p);
             }
             None => {
                 cx.error(
                     *item,
-                    Diagnostic::new(Code::WrongValueType, "`partition_key` expects string paths")
-                        .help(format!(
-                            "e.g. `{example}` or `partition_key = [\"/tenantId\", \"/userId\"]`"
-                        )),
+                    Diagnostic::new(Code::WrongValueType, "`partition_key` expects string paths").help(format!(
+                        "e.g. `{example}` or `partition_key = [\"/tenantId\", \"/userId\"]`"
+                    )),
                 );
                 ok = false;
             }
@@ -327,11 +324,8 @@ fn unique_keys(
     let Meta::List(l) = meta else {
         cx.error(
             meta,
-            Diagnostic::new(
-                Code::WrongValueType,
-                "`unique_keys` expects a list of path lists",
-            )
-            .help(format!("e.g. `{example}`")),
+            Diagnostic::new(Code::WrongValueType, "`unique_keys` expects a list of path lists")
+                .help(format!("e.g. `{example}`")),
         );
         return None;
     };
@@ -350,8 +344,7 @@ fn unique_keys(
     if exprs.is_empty() {
         cx.error(
             meta,
-            Diagnostic::new(Code::UniqueKeys, "`unique_keys(...)` lists no key")
-                .help(format!("e.g. `{example}`")),
+            Diagnostic::new(Code::UniqueKeys, "`unique_keys(...)` lists no key").help(format!("e.g. `{example}`")),
         );
     }
     for e in &exprs {
@@ -371,6 +364,7 @@ fn unique_keys(
                         (Code::UniqueKeys, Code::UniqueKeys),
                         fields,
                         type_name,
+                        false,
                     );
                     key.push(p);
                 }
@@ -422,10 +416,7 @@ fn operations(cx: &mut Ctxt, meta: &Meta) -> Option<Operations> {
             Some((_, bit)) if bits & bit != 0 => {
                 cx.error(
                     ident,
-                    Diagnostic::new(
-                        Code::Operations,
-                        format!("operation `{name}` is listed twice"),
-                    ),
+                    Diagnostic::new(Code::Operations, format!("operation `{name}` is listed twice")),
                 );
                 ok = false;
             }
@@ -437,8 +428,7 @@ fn operations(cx: &mut Ctxt, meta: &Meta) -> Option<Operations> {
                 };
                 cx.error(
                     ident,
-                    Diagnostic::new(Code::Operations, format!("unknown operation `{name}`"))
-                        .help(help),
+                    Diagnostic::new(Code::Operations, format!("unknown operation `{name}`")).help(help),
                 );
                 ok = false;
             }
@@ -447,11 +437,8 @@ fn operations(cx: &mut Ctxt, meta: &Meta) -> Option<Operations> {
     if items.is_empty() {
         cx.error(
             meta,
-            Diagnostic::new(
-                Code::Operations,
-                "`operations()` is empty: the API would serve nothing",
-            )
-            .help("list at least one of create, read, update, delete, list"),
+            Diagnostic::new(Code::Operations, "`operations()` is empty: the API would serve nothing")
+                .help("list at least one of create, read, update, delete, list"),
         );
         return None;
     }
@@ -488,11 +475,7 @@ fn health_check(cx: &mut Ctxt, meta: &Meta) -> Option<HealthCheckSpec> {
     }
     let items = attrs::list(cx, meta, "health_check", "health_check(path = \"/health\")")?;
     let mut ok = true;
-    let mut nums: [i64; 3] = [
-        h.interval.into(),
-        h.timeout.into(),
-        h.unhealthy_threshold.into(),
-    ];
+    let mut nums: [i64; 3] = [h.interval.into(), h.timeout.into(), h.unhealthy_threshold.into()];
     each_option(
         cx,
         "`health_check(...)`",
@@ -517,10 +500,7 @@ fn health_check(cx: &mut Ctxt, meta: &Meta) -> Option<HealthCheckSpec> {
     );
     if ok
         && cx
-            .check(
-                meta,
-                check::health_check(&h.path, nums[0], nums[1], nums[2]),
-            )
+            .check(meta, check::health_check(&h.path, nums[0], nums[1], nums[2]))
             .is_some()
     {
         h.interval = nums[0] as u32;
@@ -529,4 +509,118 @@ fn health_check(cx: &mut Ctxt, meta: &Meta) -> Option<HealthCheckSpec> {
     }
     let _ = meta.span();
     Some(h)
+}
+
+/// The scalar a type names (`String`, `u64`, `Option<bool>`...), if it is one: such fields have
+/// no fields of their own for a nested path to go into.
+fn scalar_name(ty: &syn::Type) -> Option<String> {
+    const SCALARS: &[&str] = &[
+        "String", "str", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+        "isize", "f32", "f64",
+    ];
+    match ty {
+        syn::Type::Reference(r) => scalar_name(&r.elem),
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            let name = last.ident.to_string();
+            if name == "Option" || name == "Box" {
+                if let syn::PathArguments::AngleBracketed(a) = &last.arguments
+                    && let Some(syn::GenericArgument::Type(inner)) = a.args.first()
+                {
+                    return scalar_name(inner);
+                }
+                return None;
+            }
+            SCALARS.contains(&name.as_str()).then_some(name)
+        }
+        _ => None,
+    }
+}
+
+/// The struct a field type names (`Address`, `Option<Address>`, `Box<Address>`), by its last
+/// path segment.
+fn struct_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Reference(r) => struct_name(&r.elem),
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            let name = last.ident.to_string();
+            if (name == "Option" || name == "Box")
+                && let syn::PathArguments::AngleBracketed(a) = &last.arguments
+                && let Some(syn::GenericArgument::Type(inner)) = a.args.first()
+            {
+                return struct_name(inner);
+            }
+            Some(name)
+        }
+        _ => None,
+    }
+}
+
+/// Rule: every segment of a nested key path (`/address/zip`) is a serialized field of the
+/// struct the previous segment's field holds. The macro sees only the entity; the build helper,
+/// which reads the whole crate, calls this with a lookup of the crate's structs. A struct that
+/// is not in the crate (or holds a `#[serde(flatten)]`) ends the check: nothing false is said.
+pub fn nested_path_errors(
+    entity: &DeriveInput,
+    spec: &CrudApiSpec,
+    lookup: &dyn Fn(&str) -> Option<DeriveInput>,
+) -> Vec<Diagnostic> {
+    let fields_of = |item: &DeriveInput| match &item.data {
+        Data::Struct(s) => Some(serialized_fields(&item.attrs, &s.fields)),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    let paths = spec
+        .partition_key
+        .iter()
+        .map(|p| ("partition_key", Code::PartitionKeyUnknownField, p.as_ref()))
+        .chain(
+            spec.unique_keys
+                .iter()
+                .flat_map(|k| k.iter().map(|p| ("unique_keys", Code::UniqueKeys, p.as_ref()))),
+        );
+    for (option, code, path) in paths {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        if segments.len() < 2 {
+            continue;
+        }
+        let Some(mut fields) = fields_of(entity) else {
+            continue;
+        };
+        let mut holder = entity.ident.to_string();
+        for (i, seg) in segments.iter().enumerate() {
+            if fields.has_flatten && fields.get(seg).is_none() {
+                break;
+            }
+            let Some(field) = fields.get(seg) else {
+                out.push(
+                    Diagnostic::new(
+                        code,
+                        format!(
+                            "`{option}` path `{path}` of `{}`: `{holder}` has no serialized field `{seg}`",
+                            spec.type_name
+                        ),
+                    )
+                    .help_opt(
+                        closest(seg, fields.fields.iter().map(|f| f.json.as_str()))
+                            .map(|s| format!("did you mean `{s}`?")),
+                    ),
+                );
+                break;
+            };
+            if i + 1 == segments.len() {
+                break;
+            }
+            let Some(next) = struct_name(&field.ty).and_then(|n| lookup(&n).map(|d| (n, d))) else {
+                break;
+            };
+            let Some(next_fields) = fields_of(&next.1) else {
+                break;
+            };
+            holder = next.0;
+            fields = next_fields;
+        }
+    }
+    out
 }

@@ -3,9 +3,10 @@
 //! compile errors found, if any. On error the item and its impls are still emitted (with
 //! defaults where a value was invalid), so one mistake gives one error.
 
+use super::Bound;
 use super::backend::ComponentKind;
 use super::lower::{self, Lower};
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::DeriveInput;
 
@@ -34,22 +35,55 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
         return quote!(#item #errors);
     }
     let spec = parsed.value.lower();
+    let facts = lower::throughput_facts(&parsed.value);
     let serde_check = quote_spanned! {ident.span()=>
         const _: fn() = || { ::atakora::__private::assert_serde_entity::<#ident>(); };
     };
+    let type_checks = parsed.obligations.iter().map(|o| {
+        let assert = match o.bound {
+            Bound::PartitionKeyValue => quote!(assert_partition_key_value),
+            Bound::IdValue => quote!(assert_id_value),
+        };
+        // Spanned at the literal or field that imposes the bound, so the error points there.
+        let ty = &o.ty;
+        let ty = respan(quote!(#ty), o.span);
+        quote_spanned! {o.span=>
+            const _: fn() = || { ::atakora::__private::#assert::<#ty>(); };
+        }
+    });
     quote! {
         #item
         #errors
         const _: () = {
             impl ::atakora::__private::CrudEntity for #ident {
                 const SPEC: ::atakora::__private::spec::CrudApiSpec = #spec;
+                const THROUGHPUT: ::atakora::__private::ThroughputFacts = #facts;
             }
             ::atakora::__private::inventory::submit! {
                 ::atakora::__private::Registration::CrudApi(&<#ident as ::atakora::__private::CrudEntity>::SPEC)
             }
             #serde_check
+            #(#type_checks)*
         };
     }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                TokenTree::Group(group)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
 }
 
 /// `#[functions_app(...)]`.
@@ -114,9 +148,11 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
         })
         .collect();
     let spec = lower::backend(&parsed.value.spec, &components);
+    let cross_item = cross_item_checks(&parsed.value, ident);
     quote! {
         #item
         #errors
+        #cross_item
         const _: () = {
             static SPEC: ::atakora::__private::spec::BackendSpec = #spec;
             ::atakora::__private::inventory::submit! {
@@ -135,4 +171,71 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
             }
         };
     }
+}
+
+/// Cross-item rules as `const` assertions over the components' [`ThroughputFacts`]: they run
+/// when the crate compiles, and fail it with the rule's code. Each mirrors a rule of
+/// `resolve` (which `validate()` runs): per-environment coverage (ATK0120), Cosmos DB account
+/// count (ATK0402), RU/s per database (ATK0403).
+///
+/// [`ThroughputFacts`]: crate::check::ThroughputFacts
+fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenStream {
+    let spec = &attr.spec;
+    let envs: Vec<&str> = spec.environments.iter().map(|e| e.as_ref()).collect();
+    let declared = envs.join(", ");
+    let crud: Vec<(String, TokenStream, Span)> = attr
+        .components
+        .iter()
+        .filter(|c| c.kind == ComponentKind::CrudApi)
+        .map(|c| {
+            let ty = &c.ty;
+            let span = syn::spanned::Spanned::span(ty);
+            (c.field.to_string(), quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>::THROUGHPUT), span)
+        })
+        .collect();
+    let mut checks = Vec::new();
+    for (field, facts, span) in &crud {
+        let msg = format!(
+            "ATK0120: a per-environment throughput of `{field}` names an environment that backend `{backend}` does not declare (declared: {declared})"
+        );
+        checks.push(quote_spanned! {*span=> const _: () = if !#facts.names_only(&[#(#envs),*]) { ::core::panic!(#msg) }; });
+        for env in &envs {
+            let msg = format!("ATK0120: the throughput of `{field}` has no value for environment `{env}`: add `{env} = ...` or `default = ...`");
+            checks.push(quote_spanned! {*span=> const _: () = if !#facts.covers(#env) { ::core::panic!(#msg) }; });
+        }
+    }
+    let names = crud.iter().map(|(f, _, _)| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+    let all_facts: Vec<&TokenStream> = crud.iter().map(|(_, f, _)| f).collect();
+    if let Some(max) = spec.limits.max_cosmos_accounts
+        && !crud.is_empty()
+    {
+        let msg = format!(
+            "ATK0402: backend `{backend}` mixes serverless and provisioned entities ({names}), which needs 2 Cosmos DB accounts, above `max_cosmos_accounts = {max}`"
+        );
+        checks.push(quote_spanned! {backend.span()=>
+            const _: () = {
+                let serverless = false #(|| #all_facts.serverless)*;
+                let provisioned = false #(|| !#all_facts.serverless)*;
+                if (serverless as u32) + (provisioned as u32) > #max { ::core::panic!(#msg) }
+            };
+        });
+    }
+    if let Some(max) = spec.limits.max_throughput_per_database
+        && !crud.is_empty()
+    {
+        let shared = spec.auto_scale.as_ref().map_or(crate::resolve::DEFAULT_SHARED_RUS, |a| a.max_throughput);
+        for env in &envs {
+            let msg = format!(
+                "ATK0403: in environment `{env}`, the database of backend `{backend}` needs more RU/s than `max_throughput_per_database = {max}` (components: {names})"
+            );
+            checks.push(quote_spanned! {backend.span()=>
+                const _: () = {
+                    let shares = false #(|| #all_facts.shares())*;
+                    let total: u64 = (if shares { #shared as u64 } else { 0 }) #(+ #all_facts.dedicated_rus(#env) as u64)*;
+                    if total > #max as u64 { ::core::panic!(#msg) }
+                };
+            });
+        }
+    }
+    quote!(#(#checks)*)
 }

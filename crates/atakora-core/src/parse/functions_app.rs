@@ -29,10 +29,7 @@ pub fn functions_app(args: TokenStream, item: &DeriveInput) -> Parsed<FunctionsA
     if !item.generics.params.is_empty() {
         cx.error(
             &item.generics,
-            Diagnostic::new(
-                Code::GenericItem,
-                format!("{WHAT} `{type_name}` cannot be generic"),
-            ),
+            Diagnostic::new(Code::GenericItem, format!("{WHAT} `{type_name}` cannot be generic")),
         );
     }
     let mut spec = FunctionsAppSpec {
@@ -48,22 +45,14 @@ pub fn functions_app(args: TokenStream, item: &DeriveInput) -> Parsed<FunctionsA
             return;
         };
         match key {
-            "memory_mb" => {
-                spec.memory_mb = cx.check(&e, check::memory_mb(v)).unwrap_or(spec.memory_mb)
-            }
-            "max_instances" => {
-                spec.max_instances = cx
-                    .check(&e, check::max_instances(v))
-                    .unwrap_or(spec.max_instances)
-            }
+            "memory_mb" => spec.memory_mb = cx.check(&e, check::memory_mb(v)).unwrap_or(spec.memory_mb),
+            "max_instances" => spec.max_instances = cx.check(&e, check::max_instances(v)).unwrap_or(spec.max_instances),
             _ => always_ready = Some((v, e)),
         }
     });
     // Checked after the loop: the bound is `max_instances`, wherever it is written.
     if let Some((v, e)) = always_ready {
-        spec.always_ready = cx
-            .check(&e, check::always_ready(v, spec.max_instances))
-            .unwrap_or(0);
+        spec.always_ready = cx.check(&e, check::always_ready(v, spec.max_instances)).unwrap_or(0);
     }
     cx.finish(spec)
 }

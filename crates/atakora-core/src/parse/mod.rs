@@ -15,7 +15,7 @@ mod lower;
 mod serde_names;
 
 pub use backend::{BackendAttr, ComponentKind, ComponentRef, backend};
-pub use crud_api::crud_api;
+pub use crud_api::{crud_api, nested_path_errors};
 pub use functions_app::functions_app;
 
 use crate::diag::Diagnostic;
@@ -27,6 +27,26 @@ use syn::spanned::Spanned;
 pub struct Parsed<T> {
     pub value: T,
     pub errors: Vec<darling::Error>,
+    /// Rules only the type checker can decide (a field's type): the expansion turns each into
+    /// a trait bound spanned at the token that asked for it.
+    pub obligations: Vec<Obligation>,
+}
+
+/// A trait bound the expansion must assert.
+#[derive(Debug, Clone)]
+pub struct Obligation {
+    pub bound: Bound,
+    pub ty: syn::Type,
+    /// Where the error points: the literal or field that imposes the bound.
+    pub span: proc_macro2::Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// A partition key field: string, number or bool, or `Option` of those.
+    PartitionKeyValue,
+    /// The `id` field: a string.
+    IdValue,
 }
 
 impl<T> Parsed<T> {
@@ -36,11 +56,7 @@ impl<T> Parsed<T> {
 
     /// The errors as `compile_error!` invocations, each at its span.
     pub fn error_tokens(&self) -> proc_macro2::TokenStream {
-        self.errors
-            .iter()
-            .cloned()
-            .map(darling::Error::write_errors)
-            .collect()
+        self.errors.iter().cloned().map(darling::Error::write_errors).collect()
     }
 
     /// The errors as text (for the build helper's log and for tests).
@@ -57,6 +73,7 @@ impl<T> Parsed<T> {
 #[derive(Default)]
 pub(crate) struct Ctxt {
     errors: Vec<darling::Error>,
+    obligations: Vec<Obligation>,
 }
 
 impl Ctxt {
@@ -69,10 +86,20 @@ impl Ctxt {
         r.map_err(|d| self.error(at, d)).ok()
     }
 
+    /// Ask the expansion to assert `bound` on `ty`, reported at `at`.
+    pub(crate) fn require(&mut self, bound: Bound, ty: &syn::Type, at: &impl Spanned) {
+        self.obligations.push(Obligation {
+            bound,
+            ty: ty.clone(),
+            span: at.span(),
+        });
+    }
+
     pub(crate) fn finish<T>(self, value: T) -> Parsed<T> {
         Parsed {
             value,
             errors: self.errors,
+            obligations: self.obligations,
         }
     }
 }

@@ -10,6 +10,7 @@ pub(crate) struct SerializedField {
     pub rust: String,
     /// The name in JSON.
     pub json: String,
+    pub ty: syn::Type,
 }
 
 #[derive(Debug, Default)]
@@ -26,15 +27,9 @@ impl SerializedFields {
 }
 
 /// Read the struct's `#[serde(...)]` attributes and its fields'.
-pub(crate) fn serialized_fields(
-    container_attrs: &[Attribute],
-    fields: &Fields,
-) -> SerializedFields {
+pub(crate) fn serialized_fields(container_attrs: &[Attribute], fields: &Fields) -> SerializedFields {
     let mut rename_all: Option<String> = None;
-    for attr in container_attrs
-        .iter()
-        .filter(|a| a.path().is_ident("serde"))
-    {
+    for attr in container_attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename_all") {
                 rename_all = serialize_name(&meta)?.or(rename_all.take());
@@ -71,7 +66,11 @@ pub(crate) fn serialized_fields(
             continue;
         }
         let json = rename.unwrap_or_else(|| apply_case(&rust, rename_all.as_deref()));
-        out.fields.push(SerializedField { rust, json });
+        out.fields.push(SerializedField {
+            rust,
+            json,
+            ty: field.ty.clone(),
+        });
     }
     out
 }
@@ -95,9 +94,7 @@ fn serialize_name(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Option<Strin
 
 fn str_lit(expr: &Expr) -> Option<String> {
     match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) => Some(s.value()),
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
         _ => None,
     }
 }
@@ -148,14 +145,8 @@ mod tests {
         assert_eq!(apply_case("tenant_id", Some("camelCase")), "tenantId");
         assert_eq!(apply_case("tenant_id", Some("PascalCase")), "TenantId");
         assert_eq!(apply_case("tenant_id", Some("kebab-case")), "tenant-id");
-        assert_eq!(
-            apply_case("tenant_id", Some("SCREAMING-KEBAB-CASE")),
-            "TENANT-ID"
-        );
-        assert_eq!(
-            apply_case("tenant_id", Some("SCREAMING_SNAKE_CASE")),
-            "TENANT_ID"
-        );
+        assert_eq!(apply_case("tenant_id", Some("SCREAMING-KEBAB-CASE")), "TENANT-ID");
+        assert_eq!(apply_case("tenant_id", Some("SCREAMING_SNAKE_CASE")), "TENANT_ID");
         assert_eq!(apply_case("tenant_id", Some("lowercase")), "tenant_id");
         assert_eq!(apply_case("tenant_id", None), "tenant_id");
     }
@@ -173,9 +164,7 @@ mod tests {
                 #[serde(default, with = "x")] r#type: String,
             }
         };
-        let syn::Data::Struct(d) = &s.data else {
-            unreachable!()
-        };
+        let syn::Data::Struct(d) = &s.data else { unreachable!() };
         let f = serialized_fields(&s.attrs, &d.fields);
         let names: Vec<_> = f.fields.iter().map(|f| f.json.as_str()).collect();
         assert_eq!(names, ["id", "tenantId", "mail", "zip_code", "type"]);

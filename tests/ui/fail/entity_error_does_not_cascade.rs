@@ -1,0 +1,17 @@
+#![allow(unused_imports)]
+use atakora::{backend, crud_api, functions_app, CrudApi, FunctionsApp};
+use serde::{Deserialize, Serialize};
+
+#[crud_api(partition_key = "/category", ttl = 0)]
+#[derive(Serialize, Deserialize)]
+pub struct Product {
+    pub id: String,
+    pub category: String,
+}
+
+#[backend(app = "shop")]
+pub struct Shop {
+    pub products: CrudApi<Product>,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+#![allow(unused_imports)]
+use atakora::{backend, crud_api, functions_app, CrudApi, FunctionsApp};
+use serde::{Deserialize, Serialize};
+
+pub struct Worker;
+
+#[backend(app = "shop")]
+pub struct Shop {
+    pub worker: FunctionsApp<Worker>,
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+#![allow(unused_imports)]
+use atakora::{backend, crud_api, functions_app, CrudApi, FunctionsApp};
+use serde::{Deserialize, Serialize};
+
+#[crud_api(partition_key = "/category")]
+#[derive(Serialize, Deserialize)]
+pub struct Product {
+    pub id: String,
+    #[serde(skip)]
+    pub category: String,
+}
+
+fn main() {}

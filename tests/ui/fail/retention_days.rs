@@ -1,0 +1,12 @@
+#![allow(unused_imports)]
+use atakora::{backend, crud_api, functions_app, CrudApi, FunctionsApp};
+use serde::{Deserialize, Serialize};
+
+#[functions_app]
+pub struct Worker;
+#[backend(app = "shop", monitoring(retention_days = 7))]
+pub struct Shop {
+    pub worker: FunctionsApp<Worker>,
+}
+
+fn main() {}

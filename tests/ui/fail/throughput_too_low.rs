@@ -1,0 +1,12 @@
+#![allow(unused_imports)]
+use atakora::{backend, crud_api, functions_app, CrudApi, FunctionsApp};
+use serde::{Deserialize, Serialize};
+
+#[crud_api(partition_key = "/category", throughput = 300)]
+#[derive(Serialize, Deserialize)]
+pub struct Product {
+    pub id: String,
+    pub category: String,
+}
+
+fn main() {}
