@@ -151,7 +151,10 @@ fn nested_key_paths_are_checked_against_the_nested_struct() {
         Err(BuildError::Source { diagnostics }) => {
             assert_eq!(diagnostics.len(), 1);
             assert_eq!(diagnostics[0].code.as_str(), "ATK0102");
-            assert_eq!(diagnostics[0].message, "`partition_key` path `/address/zip_code` of `Customer`: `Address` has no serialized field `zip_code`");
+            assert_eq!(
+                diagnostics[0].message,
+                "`partition_key` path `/address/zip_code` of `Customer`: `Address` has no serialized field `zip_code`"
+            );
             assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `zipCode`?"));
         }
         other => panic!("expected a source error, got {other:?}"),

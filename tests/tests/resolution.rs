@@ -219,9 +219,17 @@ fn limited_spec() -> &'static atakora::spec::BackendSpec {
     use std::borrow::Cow;
     let mut spec = MixedBackend::spec().clone();
     spec.type_name = Cow::Borrowed("LimitedBackend");
-    spec.limits = Limits { max_cosmos_accounts: Some(1), max_throughput_per_database: Some(10000), max_function_apps: Some(1), max_storage_accounts: None };
+    spec.limits = Limits {
+        max_cosmos_accounts: Some(1),
+        max_throughput_per_database: Some(10000),
+        max_function_apps: Some(1),
+        max_storage_accounts: None,
+    };
     let mut components = spec.components.to_vec();
-    components.push(ComponentSpec::FunctionsApp { field: Cow::Borrowed("indexer"), app: Cow::Owned(<Indexer as atakora::__private::FunctionsAppDef>::SPEC) });
+    components.push(ComponentSpec::FunctionsApp {
+        field: Cow::Borrowed("indexer"),
+        app: Cow::Owned(<Indexer as atakora::__private::FunctionsAppDef>::SPEC),
+    });
     spec.components = Cow::Owned(components);
     Box::leak(Box::new(spec))
 }
@@ -262,13 +270,20 @@ fn partial_spec() -> &'static atakora::spec::BackendSpec {
     use atakora::spec::*;
     use std::borrow::Cow;
     let mut spec = CatalogBackend::spec().clone();
-    spec.components = Cow::Owned(vec![ComponentSpec::CrudApi { field: Cow::Borrowed("partial"), api: Cow::Owned(<Partial as atakora::__private::CrudEntity>::SPEC) }]);
+    spec.components = Cow::Owned(vec![ComponentSpec::CrudApi {
+        field: Cow::Borrowed("partial"),
+        api: Cow::Owned(<Partial as atakora::__private::CrudEntity>::SPEC),
+    }]);
     Box::leak(Box::new(spec))
 }
 
 #[test]
 fn per_environment_values_must_cover_every_environment() {
-    assert!(codes(&atakora::Plan::resolve(partial_spec(), "dev").unwrap()).0.is_empty());
+    assert!(
+        codes(&atakora::Plan::resolve(partial_spec(), "dev").unwrap())
+            .0
+            .is_empty()
+    );
     let (errors, _) = codes(&atakora::Plan::resolve(partial_spec(), "prod").unwrap());
     assert_eq!(errors, ["ATK0120"]);
 }

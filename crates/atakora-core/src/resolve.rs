@@ -488,6 +488,45 @@ fn check_spec(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
     for (k, v) in spec.tags.iter() {
         push(check::tag(k, v));
     }
+    if let Some(m) = &spec.monitoring {
+        push(check::retention_days(i64::from(m.retention_days)).map(drop));
+        push(check::sampling_percentage(m.sampling_percentage).map(drop));
+        if let Some(a) = &m.alerting {
+            push(check::positive(i64::from(a.error_threshold), "error_threshold", Code::Monitoring).map(drop));
+            push(
+                check::positive(
+                    i64::from(a.latency_threshold_ms),
+                    "latency_threshold_ms",
+                    Code::Monitoring,
+                )
+                .map(drop),
+            );
+            if let Some(email) = &a.email {
+                push(check::email(email));
+            }
+        }
+    }
+    if let Networking::Isolated(n) = &spec.networking {
+        push(check::address_space(&n.address_space));
+    }
+    if let Some(a) = &spec.auto_scale {
+        push(check::autoscale_max(i64::from(a.max_throughput), "max_throughput", Code::AutoScale).map(drop));
+        push(check::target_utilization(i64::from(a.target_utilization)).map(drop));
+    }
+    let limits = &spec.limits;
+    for (name, value) in [
+        ("max_cosmos_accounts", limits.max_cosmos_accounts),
+        ("max_function_apps", limits.max_function_apps),
+        ("max_storage_accounts", limits.max_storage_accounts),
+        ("max_throughput_per_database", limits.max_throughput_per_database),
+    ] {
+        // 0 for storage is reported as the unmeetable limit it is (ATK0405).
+        if let Some(v) = value
+            && name != "max_storage_accounts"
+        {
+            push(check::positive(i64::from(v), name, Code::LimitValue).map(drop));
+        }
+    }
     if spec.components.is_empty() {
         push(Err(Diagnostic::new(
             Code::EmptyBackend,
@@ -521,6 +560,29 @@ fn check_spec(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
                     push(check::key_path_syntax(p, "partition_key", Code::PartitionKeySyntax));
                 }
                 push(check::resource_word(&api.container, "container"));
+                push(check::resource_word(&api.entity_name, "entity_name"));
+                if let Some(c) = &api.cache {
+                    push(check::cache_ttl(i64::from(c.ttl)).map(drop));
+                }
+                if let Some(h) = &api.health_check {
+                    push(check::health_check(
+                        &h.path,
+                        h.interval.into(),
+                        h.timeout.into(),
+                        h.unhealthy_threshold.into(),
+                    ));
+                }
+                for key in api.unique_keys.iter() {
+                    if key.is_empty() {
+                        push(Err(Diagnostic::new(
+                            Code::UniqueKeys,
+                            "a unique key needs at least one path",
+                        )));
+                    }
+                    for p in key.iter() {
+                        push(check::key_path_syntax(p, "unique_keys", Code::UniqueKeys));
+                    }
+                }
                 if let Some(t) = &api.throughput {
                     if api.serverless {
                         push(Err(Diagnostic::new(

@@ -7,7 +7,7 @@
 
 use atakora_core::parse::{self, expand};
 use proc_macro2::TokenStream;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::str::FromStr;
 
 /// SplitMix64: small, deterministic, good enough to drive a generator.
@@ -30,18 +30,90 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "partition_key", "ttl", "throughput", "autoscale", "auto_scale", "serverless", "operations", "cache", "health_check",
-    "entity_name", "container", "unique_keys", "memory_mb", "max_instances", "always_ready", "app", "location",
-    "environments", "networking", "isolated", "public", "enforce_https", "managed_identity", "limits", "naming", "pattern",
-    "monitoring", "alerting", "email", "consistency", "tags", "dev", "prod", "default", "max_throughput", "read", "list",
-    "create", "path", "interval", "timeout", "retention_days", "sampling_percentage", "x", "r#type", "_", "self", "crate",
+    "partition_key",
+    "ttl",
+    "throughput",
+    "autoscale",
+    "auto_scale",
+    "serverless",
+    "operations",
+    "cache",
+    "health_check",
+    "entity_name",
+    "container",
+    "unique_keys",
+    "memory_mb",
+    "max_instances",
+    "always_ready",
+    "app",
+    "location",
+    "environments",
+    "networking",
+    "isolated",
+    "public",
+    "enforce_https",
+    "managed_identity",
+    "limits",
+    "naming",
+    "pattern",
+    "monitoring",
+    "alerting",
+    "email",
+    "consistency",
+    "tags",
+    "dev",
+    "prod",
+    "default",
+    "max_throughput",
+    "read",
+    "list",
+    "create",
+    "path",
+    "interval",
+    "timeout",
+    "retention_days",
+    "sampling_percentage",
+    "x",
+    "r#type",
+    "_",
+    "self",
+    "crate",
 ];
 const LITERALS: &[&str] = &[
-    "0", "-1", "1", "400", "4050", "-2147483649", "2147483648", "99999999999999999999999999", "1e3", "0.5", "-0.0", "100.0",
-    "true", "false", "\"\"", "\"/\"", "\"/tenantId\"", "\"/a/b/c\"", "\"tenantId\"", "\"{type}-{app}\"", "\"{\"", "\"}\"",
-    "\"ops@example.com\"", "\"10.0.0.0/16\"", "\"eastus\"", "\"Session\"", "'c'", "b\"bytes\"", "\"é\"", "\"/a//b\"",
+    "0",
+    "-1",
+    "1",
+    "400",
+    "4050",
+    "-2147483649",
+    "2147483648",
+    "99999999999999999999999999",
+    "1e3",
+    "0.5",
+    "-0.0",
+    "100.0",
+    "true",
+    "false",
+    "\"\"",
+    "\"/\"",
+    "\"/tenantId\"",
+    "\"/a/b/c\"",
+    "\"tenantId\"",
+    "\"{type}-{app}\"",
+    "\"{\"",
+    "\"}\"",
+    "\"ops@example.com\"",
+    "\"10.0.0.0/16\"",
+    "\"eastus\"",
+    "\"Session\"",
+    "'c'",
+    "b\"bytes\"",
+    "\"é\"",
+    "\"/a//b\"",
 ];
-const PUNCT: &[&str] = &["=", ",", "/", "-", "::", "#", "!", ";", ":", ".", "..=", "&", "*", "+", "<", ">"];
+const PUNCT: &[&str] = &[
+    "=", ",", "/", "-", "::", "#", "!", ";", ":", ".", "..=", "&", "*", "+", "<", ">",
+];
 
 fn soup(rng: &mut Rng, depth: usize) -> String {
     let mut out = String::new();
@@ -75,7 +147,10 @@ const VALID: &[&str] = &[
 /// A valid attribute with tokens deleted, duplicated or replaced.
 fn mutate(rng: &mut Rng) -> String {
     let base = VALID[rng.below(VALID.len())];
-    let mut tokens: Vec<String> = base.split_inclusive(|c: char| c == ',' || c == '(' || c == ')' || c == '=' || c == ' ').map(str::to_string).collect();
+    let mut tokens: Vec<String> = base
+        .split_inclusive([',', '(', ')', '=', ' '])
+        .map(str::to_string)
+        .collect();
     for _ in 0..1 + rng.below(4) {
         if tokens.is_empty() {
             break;
@@ -89,7 +164,12 @@ fn mutate(rng: &mut Rng) -> String {
                 let t = tokens[i].clone();
                 tokens.insert(i, t);
             }
-            _ => tokens[i] = format!("{} ", [rng.pick(WORDS), rng.pick(LITERALS), rng.pick(PUNCT)][rng.below(3)]),
+            _ => {
+                tokens[i] = format!(
+                    "{} ",
+                    [rng.pick(WORDS), rng.pick(LITERALS), rng.pick(PUNCT)][rng.below(3)]
+                )
+            }
         }
     }
     tokens.concat()
@@ -107,15 +187,27 @@ const ITEMS: &[&str] = &[
 
 #[test]
 fn parser_and_expansions_never_panic() {
-    let cases: usize = std::env::var("ATAKORA_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
-    let seed: u64 = std::env::var("ATAKORA_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x00A7_A40A);
+    let cases: usize = std::env::var("ATAKORA_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let seed: u64 = std::env::var("ATAKORA_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x00A7_A40A);
     let mut rng = Rng(seed);
     let items: Vec<TokenStream> = ITEMS.iter().map(|i| TokenStream::from_str(i).unwrap()).collect();
     let (mut tokenized, mut rejected, mut accepted) = (0usize, 0usize, 0usize);
     for case in 0..cases {
-        let text = if rng.below(2) == 0 { soup(&mut rng, 0) } else { mutate(&mut rng) };
+        let text = if rng.below(2) == 0 {
+            soup(&mut rng, 0)
+        } else {
+            mutate(&mut rng)
+        };
         // Unbalanced delimiters never reach a macro: rustc's lexer refuses them first.
-        let Ok(args) = TokenStream::from_str(&text) else { continue };
+        let Ok(args) = TokenStream::from_str(&text) else {
+            continue;
+        };
         tokenized += 1;
         let item = items[rng.below(items.len())].clone();
         let result = catch_unwind(AssertUnwindSafe(|| {
@@ -139,7 +231,12 @@ fn parser_and_expansions_never_panic() {
             Err(_) => panic!("case {case} (seed {seed}) panicked on arguments `{text}` for item `{item}`"),
         }
     }
-    eprintln!("parser_never_panics: {cases} cases, {tokenized} tokenized, {rejected} refused by every parser, {accepted} accepted by at least one, 0 panics");
+    eprintln!(
+        "parser_never_panics: {cases} cases, {tokenized} tokenized, {rejected} refused by every parser, {accepted} accepted by at least one, 0 panics"
+    );
     assert!(tokenized > cases / 2, "the generator must mostly produce lexable input");
-    assert!(rejected > 0 && accepted > 0, "both valid and invalid inputs must be exercised");
+    assert!(
+        rejected > 0 && accepted > 0,
+        "both valid and invalid inputs must be exercised"
+    );
 }

@@ -236,8 +236,16 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
     // Rule (ATK0404): one Function App serves all CRUD APIs, one more per functions app; the
     // count is known from the fields alone.
     if let (Some(max), Some(at)) = (spec.limits.max_function_apps, &function_apps_limit) {
-        let crud: Vec<String> = components.iter().filter(|c| c.kind == ComponentKind::CrudApi).map(|c| c.field.to_string()).collect();
-        let functions: Vec<String> = components.iter().filter(|c| c.kind == ComponentKind::FunctionsApp).map(|c| format!("`{}`", c.field)).collect();
+        let crud: Vec<String> = components
+            .iter()
+            .filter(|c| c.kind == ComponentKind::CrudApi)
+            .map(|c| c.field.to_string())
+            .collect();
+        let functions: Vec<String> = components
+            .iter()
+            .filter(|c| c.kind == ComponentKind::FunctionsApp)
+            .map(|c| format!("`{}`", c.field))
+            .collect();
         let needed = functions.len() as u32 + u32::from(!crud.is_empty());
         if needed > max {
             let mut apps = functions;
@@ -248,7 +256,10 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
                 at,
                 Diagnostic::new(
                     Code::FunctionAppLimit,
-                    format!("backend `{type_name}` needs {needed} Function Apps ({}), above `max_function_apps = {max}`", apps.join(", ")),
+                    format!(
+                        "backend `{type_name}` needs {needed} Function Apps ({}), above `max_function_apps = {max}`",
+                        apps.join(", ")
+                    ),
                 )
                 .help("move functions apps to another backend, or raise the limit"),
             );

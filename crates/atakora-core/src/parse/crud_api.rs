@@ -193,16 +193,33 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
 
 /// Rule: a key path's first segment is a serialized field of the entity (nested segments
 /// below it are not checked here: the nested type is another item).
+/// Which key option a path belongs to, and the codes its mistakes get.
+#[derive(Clone, Copy)]
+struct KeyOption {
+    name: &'static str,
+    syntax: Code,
+    unknown: Code,
+    partition_key: bool,
+}
+
+const PARTITION_KEY: KeyOption = KeyOption {
+    name: "partition_key",
+    syntax: Code::PartitionKeySyntax,
+    unknown: Code::PartitionKeyUnknownField,
+    partition_key: true,
+};
+const UNIQUE_KEYS: KeyOption =
+    KeyOption { name: "unique_keys", syntax: Code::UniqueKeys, unknown: Code::UniqueKeys, partition_key: false };
+
 fn field_path(
     cx: &mut Ctxt,
     at: &Expr,
     path: &str,
-    option: &str,
-    (syntax, code): (Code, Code),
+    key: &KeyOption,
     fields: Option<&SerializedFields>,
     type_name: &str,
-    partition_key: bool,
 ) -> bool {
+    let KeyOption { name: option, syntax, unknown: code, partition_key } = *key;
     if cx.check(at, check::key_path_syntax(path, option, syntax)).is_none() {
         return false;
     }
@@ -286,16 +303,7 @@ fn partition_key(
     for item in &items {
         match str_of(item) {
             Some(p) => {
-                ok &= field_path(
-                    cx,
-                    item,
-                    &p,
-                    "partition_key",
-                    (Code::PartitionKeySyntax, Code::PartitionKeyUnknownField),
-                    fields,
-                    type_name,
-                    true,
-                );
+                ok &= field_path(cx, item, &p, &PARTITION_KEY, fields, type_name);
                 paths.push(p);
             }
             None => {
@@ -356,16 +364,7 @@ fn unique_keys(
         for item in items {
             match str_of(item) {
                 Some(p) => {
-                    ok &= field_path(
-                        cx,
-                        item,
-                        &p,
-                        "unique_keys",
-                        (Code::UniqueKeys, Code::UniqueKeys),
-                        fields,
-                        type_name,
-                        false,
-                    );
+                    ok &= field_path(cx, item, &p, &UNIQUE_KEYS, fields, type_name);
                     key.push(p);
                 }
                 None => {

@@ -190,7 +190,11 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
         .map(|c| {
             let ty = &c.ty;
             let span = syn::spanned::Spanned::span(ty);
-            (c.field.to_string(), quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>::THROUGHPUT), span)
+            (
+                c.field.to_string(),
+                quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>::THROUGHPUT),
+                span,
+            )
         })
         .collect();
     let mut checks = Vec::new();
@@ -198,13 +202,21 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
         let msg = format!(
             "ATK0120: a per-environment throughput of `{field}` names an environment that backend `{backend}` does not declare (declared: {declared})"
         );
-        checks.push(quote_spanned! {*span=> const _: () = if !#facts.names_only(&[#(#envs),*]) { ::core::panic!(#msg) }; });
+        checks.push(
+            quote_spanned! {*span=> const _: () = if !#facts.names_only(&[#(#envs),*]) { ::core::panic!(#msg) }; },
+        );
         for env in &envs {
-            let msg = format!("ATK0120: the throughput of `{field}` has no value for environment `{env}`: add `{env} = ...` or `default = ...`");
+            let msg = format!(
+                "ATK0120: the throughput of `{field}` has no value for environment `{env}`: add `{env} = ...` or `default = ...`"
+            );
             checks.push(quote_spanned! {*span=> const _: () = if !#facts.covers(#env) { ::core::panic!(#msg) }; });
         }
     }
-    let names = crud.iter().map(|(f, _, _)| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+    let names = crud
+        .iter()
+        .map(|(f, _, _)| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let all_facts: Vec<&TokenStream> = crud.iter().map(|(_, f, _)| f).collect();
     if let Some(max) = spec.limits.max_cosmos_accounts
         && !crud.is_empty()
@@ -223,7 +235,10 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
     if let Some(max) = spec.limits.max_throughput_per_database
         && !crud.is_empty()
     {
-        let shared = spec.auto_scale.as_ref().map_or(crate::resolve::DEFAULT_SHARED_RUS, |a| a.max_throughput);
+        let shared = spec
+            .auto_scale
+            .as_ref()
+            .map_or(crate::resolve::DEFAULT_SHARED_RUS, |a| a.max_throughput);
         for env in &envs {
             let msg = format!(
                 "ATK0403: in environment `{env}`, the database of backend `{backend}` needs more RU/s than `max_throughput_per_database = {max}` (components: {names})"
