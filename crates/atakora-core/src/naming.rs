@@ -33,6 +33,8 @@ pub struct NameRule {
     pub min: usize,
     pub max: usize,
     pub charset: Charset,
+    /// Must start with a letter (Key Vault).
+    pub starts_with_letter: bool,
     /// Unique across Azure (a DNS name): carries the unique suffix.
     pub global: bool,
 }
@@ -49,29 +51,112 @@ pub enum ResourceKind {
     AppServicePlan,
     LogAnalytics,
     AppInsights,
+    KeyVault,
+    ManagedRedis,
+    VirtualNetwork,
+    Subnet,
+    PrivateEndpoint,
+    ActionGroup,
+    MetricAlert,
+    AvailabilityTest,
 }
 
 impl ResourceKind {
+    pub const ALL: [ResourceKind; 17] = [
+        ResourceKind::CosmosAccount,
+        ResourceKind::CosmosDatabase,
+        ResourceKind::CosmosContainer,
+        ResourceKind::StorageAccount,
+        ResourceKind::BlobContainer,
+        ResourceKind::FunctionApp,
+        ResourceKind::AppServicePlan,
+        ResourceKind::LogAnalytics,
+        ResourceKind::AppInsights,
+        ResourceKind::KeyVault,
+        ResourceKind::ManagedRedis,
+        ResourceKind::VirtualNetwork,
+        ResourceKind::Subnet,
+        ResourceKind::PrivateEndpoint,
+        ResourceKind::ActionGroup,
+        ResourceKind::MetricAlert,
+        ResourceKind::AvailabilityTest,
+    ];
+
     pub fn rule(self) -> NameRule {
         use Charset::*;
-        let r = |abbr, min, max, charset, global| NameRule {
-            abbr,
-            min,
-            max,
-            charset,
-            global,
-        };
+        let r = |abbr, min, max, charset, global| NameRule { abbr, min, max, charset, starts_with_letter: false, global };
         match self {
             ResourceKind::CosmosAccount => r("cosno", 3, 44, LowerAlnumHyphen, true),
             ResourceKind::CosmosDatabase => r("cosmos", 1, 255, AlnumHyphenUnderscore, false),
             ResourceKind::CosmosContainer => r("", 1, 255, AlnumHyphenUnderscore, false),
             ResourceKind::StorageAccount => r("st", 3, 24, LowerAlnum, true),
             ResourceKind::BlobContainer => r("", 3, 63, LowerAlnumHyphen, false),
-            ResourceKind::FunctionApp => r("func", 2, 60, AlnumHyphen, true),
+            ResourceKind::FunctionApp => r("func", 2, 60, LowerAlnumHyphen, true),
             ResourceKind::AppServicePlan => r("asp", 1, 60, AlnumHyphen, false),
             ResourceKind::LogAnalytics => r("log", 4, 63, AlnumHyphen, false),
             ResourceKind::AppInsights => r("appi", 1, 260, AlnumHyphen, false),
+            ResourceKind::KeyVault => NameRule { starts_with_letter: true, ..r("kv", 3, 24, LowerAlnumHyphen, true) },
+            // CAF has no abbreviation for Azure Managed Redis; `redis` (Azure Cache for Redis).
+            ResourceKind::ManagedRedis => r("redis", 1, 60, LowerAlnumHyphen, true),
+            ResourceKind::VirtualNetwork => r("vnet", 2, 64, AlnumHyphen, false),
+            ResourceKind::Subnet => r("snet", 1, 80, AlnumHyphen, false),
+            ResourceKind::PrivateEndpoint => r("pep", 2, 64, AlnumHyphen, false),
+            ResourceKind::ActionGroup => r("ag", 1, 260, AlnumHyphen, false),
+            ResourceKind::MetricAlert => r("alert", 1, 260, AlnumHyphen, false),
+            ResourceKind::AvailabilityTest => r("webtest", 1, 260, AlnumHyphen, false),
         }
+    }
+
+    /// How messages name the type.
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourceKind::CosmosAccount => "Cosmos DB account",
+            ResourceKind::CosmosDatabase => "Cosmos DB database",
+            ResourceKind::CosmosContainer => "Cosmos DB container",
+            ResourceKind::StorageAccount => "storage account",
+            ResourceKind::BlobContainer => "blob container",
+            ResourceKind::FunctionApp => "Function App",
+            ResourceKind::AppServicePlan => "App Service plan",
+            ResourceKind::LogAnalytics => "Log Analytics workspace",
+            ResourceKind::AppInsights => "Application Insights component",
+            ResourceKind::KeyVault => "Key Vault",
+            ResourceKind::ManagedRedis => "Azure Managed Redis cache",
+            ResourceKind::VirtualNetwork => "virtual network",
+            ResourceKind::Subnet => "subnet",
+            ResourceKind::PrivateEndpoint => "private endpoint",
+            ResourceKind::ActionGroup => "action group",
+            ResourceKind::MetricAlert => "metric alert",
+            ResourceKind::AvailabilityTest => "availability test",
+        }
+    }
+
+    /// Rule: a final name (suffix included) is legal for this type — length, characters,
+    /// first and last character, no double hyphen where the type forbids it.
+    pub fn check_final(self, name: &str) -> Result<(), String> {
+        let rule = self.rule();
+        let len = name.chars().count();
+        if len < rule.min || len > rule.max {
+            return Err(format!("{len} characters, not {}..={}", rule.min, rule.max));
+        }
+        let allowed = |c: char| match rule.charset {
+            Charset::LowerAlnum => c.is_ascii_lowercase() || c.is_ascii_digit(),
+            Charset::LowerAlnumHyphen => c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+            Charset::AlnumHyphen => c.is_ascii_alphanumeric() || c == '-',
+            Charset::AlnumHyphenUnderscore => c.is_ascii_alphanumeric() || c == '-' || c == '_',
+        };
+        if let Some(c) = name.chars().find(|c| !allowed(*c)) {
+            return Err(format!("character `{c}` is not allowed"));
+        }
+        if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) || !name.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err("must start and end with a letter or digit".into());
+        }
+        if rule.starts_with_letter && !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return Err("must start with a letter".into());
+        }
+        if rule.charset == Charset::LowerAlnumHyphen && name.contains("--") {
+            return Err("must not contain `--`".into());
+        }
+        Ok(())
     }
 }
 
@@ -89,11 +174,23 @@ pub struct ResourceName {
 
 impl ResourceName {
     pub fn literal(base: impl Into<String>) -> Self {
-        ResourceName {
-            base: base.into(),
-            suffix: None,
+        ResourceName { base: base.into(), suffix: None }
+    }
+
+    /// The name as deployed, given the deployment's suffix (see [`suffix_for`]).
+    pub fn with_suffix(&self, suffix: &str) -> String {
+        match self.suffix {
+            None => self.base.clone(),
+            Some(sep) => format!("{}{sep}{suffix}", self.base),
         }
     }
+}
+
+/// The suffix a deployment into `resource_group_id` gets by default: the template's
+/// `take(uniqueString(resourceGroup().id), 6)`, computed offline. ARM hashes the id as written
+/// (case-sensitive): pass it exactly as `az group show --query id` prints it.
+pub fn suffix_for(resource_group_id: &str) -> String {
+    unique_string(&[resource_group_id])[..SUFFIX_LEN].to_string()
 }
 
 /// `cosno-shop-prod-{suffix}`: how plans and manifests show a name before deployment.
@@ -153,12 +250,18 @@ impl Namer<'_> {
             if self.strict {
                 return Err(Diagnostic::new(
                     Code::IllegalName,
-                    format!("the {kind:?} name `{clean}` is longer than {budget} characters and `naming(strict = true)` forbids shortening it"),
+                    format!(
+                        "the {} name `{clean}` is longer than {budget} characters and `naming(strict = true)` forbids shortening it",
+                        kind.label()
+                    ),
                 )
                 .help("shorten `app`, the environment or the pattern"));
             }
             diagnostics.push(
-                Diagnostic::new(Code::NameShortened, format!("the {kind:?} name `{clean}` was shortened to `{short}` to fit {budget} characters"))
+                Diagnostic::new(
+                    Code::NameShortened,
+                    format!("the {} name `{clean}` was shortened to `{short}` to fit {budget} characters", kind.label()),
+                )
                     .help("shorten `app`, the environment or the pattern, or set `naming(strict = true)` to make this an error"),
             );
             short
@@ -169,10 +272,18 @@ impl Namer<'_> {
             return Err(Diagnostic::new(
                 Code::IllegalName,
                 format!(
-                    "the {kind:?} name `{base}` (from `{raw}`) is shorter than {} characters",
+                    "the {} name `{base}` (from `{raw}`) is shorter than {} characters",
+                    kind.label(),
                     rule.min
                 ),
             ));
+        }
+        if rule.starts_with_letter && !base.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return Err(Diagnostic::new(
+                Code::IllegalName,
+                format!("the {} name `{base}` must start with a letter", kind.label()),
+            )
+            .help("start the naming pattern with `{type}`"));
         }
         Ok(ResourceName { base, suffix })
     }

@@ -153,7 +153,64 @@ impl Report {
     }
 }
 
+/// One named resource of a plan, for collision checks, locks and name listings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedResource {
+    pub kind: crate::naming::ResourceKind,
+    pub name: ResourceName,
+    /// Where the name must be unique: `the resource group` (global names are unique there too),
+    /// or the parent resource.
+    pub scope: String,
+    /// What declares it: a component field or the backend.
+    pub declared_by: String,
+}
+
 impl Plan {
+    /// Every resource the plan names, in emission order.
+    pub fn named_resources(&self) -> Vec<NamedResource> {
+        use crate::naming::ResourceKind as K;
+        let rg = "the resource group".to_string();
+        let backend = format!("backend `{}`", self.backend_type);
+        let mut out = Vec::new();
+        let mut add = |kind, name: ResourceName, scope: &str, by: &str| {
+            out.push(NamedResource { kind, name, scope: scope.to_string(), declared_by: by.to_string() })
+        };
+        if let Some(m) = &self.monitoring {
+            add(K::LogAnalytics, m.workspace.clone(), &rg, &backend);
+            add(K::AppInsights, m.insights.clone(), &rg, &backend);
+        }
+        add(K::StorageAccount, self.storage.name.clone(), &rg, &backend);
+        for acc in &self.cosmos_accounts {
+            add(K::CosmosAccount, acc.name.clone(), &rg, &backend);
+            for db in &acc.databases {
+                let account_scope = format!("Cosmos DB account `{}`", acc.name);
+                add(K::CosmosDatabase, ResourceName::literal(&db.name), &account_scope, &backend);
+                for c in &db.containers {
+                    let scope = format!("database `{}` of Cosmos DB account `{}`", db.name, acc.name);
+                    add(K::CosmosContainer, ResourceName::literal(&c.name), &scope, &format!("`{}` (`{}`)", c.component, c.entity));
+                }
+            }
+        }
+        for app in &self.function_apps {
+            let by = match &app.role {
+                AppRole::CrudApis { .. } => "the CRUD APIs".to_string(),
+                AppRole::FunctionsApp { component, .. } => format!("`{component}`"),
+            };
+            add(K::AppServicePlan, app.plan_name.clone(), &rg, &by);
+            add(K::FunctionApp, app.name.clone(), &rg, &by);
+            let storage_scope = format!("storage account `{}`", self.storage.name);
+            add(K::BlobContainer, ResourceName::literal(&app.deployment_container), &storage_scope, &by);
+        }
+        out
+    }
+
+    /// Every name as deployed into the resource group `resource_group_id` with the default
+    /// suffix, computed offline with ARM's `uniqueString`.
+    pub fn final_names(&self, resource_group_id: &str) -> Vec<(crate::naming::ResourceKind, String)> {
+        let suffix = crate::naming::suffix_for(resource_group_id);
+        self.named_resources().into_iter().map(|r| (r.kind, r.name.with_suffix(&suffix))).collect()
+    }
+
     /// Errors and warnings found while resolving, split by severity.
     pub fn validate(&self) -> Report {
         let (errors, warnings) = self

@@ -633,47 +633,59 @@ fn check_spec(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Rule: two resources of one type and scope never share a name.
+/// Rule: two resources of one type and scope never share a name (compared without case, as
+/// Azure does); Function Apps sharing the storage account differ in their host ids.
 fn collisions(plan: &Plan) -> Vec<Diagnostic> {
-    let mut seen: Vec<(String, String, String)> = Vec::new();
+    let named = plan.named_resources();
     let mut out = Vec::new();
-    let mut add = |kind: &str, scope: &str, name: String, out: &mut Vec<Diagnostic>| {
-        if seen
-            .iter()
-            .any(|(k, s, n)| k == kind && s == scope && n.eq_ignore_ascii_case(&name))
-        {
-            out.push(Diagnostic::new(
-                Code::NameCollision,
-                format!("two {kind} resources in {scope} are both named `{name}`"),
-            ));
-        } else {
-            seen.push((kind.to_string(), scope.to_string(), name));
+    for (i, r) in named.iter().enumerate() {
+        if let Some(first) = named[..i].iter().find(|o| o.kind == r.kind && o.scope == r.scope && o.name.to_string().eq_ignore_ascii_case(&r.name.to_string())) {
+            out.push(
+                Diagnostic::new(
+                    Code::NameCollision,
+                    format!(
+                        "{} and {} both name a {} `{}` in {}",
+                        first.declared_by,
+                        r.declared_by,
+                        r.kind.label(),
+                        r.name,
+                        r.scope
+                    ),
+                )
+                .help("give one of them another name (`container = \"...\"`, or a different `app`)"),
+            );
         }
-    };
-    for (i, a) in plan.function_apps.iter().enumerate() {
-        add("Function App", "the backend", a.name.to_string(), &mut out);
-        // Apps sharing a storage account are told apart by their host id: the name's first
-        // 32 characters.
-        if let Some(b) = plan.function_apps[..i]
-            .iter()
-            .find(|b| b.name.base.len() >= 32 && a.name.base.len() >= 32 && b.name.base[..32] == a.name.base[..32])
-        {
-            out.push(Diagnostic::new(Code::NameCollision, format!("Function Apps `{}` and `{}` share their first 32 characters (the Functions host id) and one storage account", b.name, a.name)).help("shorten `app` or the environment name"));
-        }
-        add("plan", "the backend", a.plan_name.to_string(), &mut out);
     }
-    for acc in &plan.cosmos_accounts {
-        add("Cosmos DB account", "the backend", acc.name.to_string(), &mut out);
-        for db in &acc.databases {
-            for c in &db.containers {
-                add(
-                    "container",
-                    &format!("database `{}` of account `{}`", db.name, acc.name),
-                    c.name.clone(),
-                    &mut out,
-                );
-            }
+    let apps: Vec<&FunctionApp> = plan.function_apps.iter().collect();
+    for (i, a) in apps.iter().enumerate() {
+        if let Some(b) = apps[..i].iter().find(|b| host_ids_may_meet(&a.name, &b.name)) {
+            out.push(
+                Diagnostic::new(
+                    Code::NameCollision,
+                    format!(
+                        "Function Apps `{}` and `{}` share one storage account and may share their host id (the first 32 characters of the name)",
+                        b.name, a.name
+                    ),
+                )
+                .help("shorten `app` or the environment name, or change the naming pattern so the apps differ early"),
+            );
         }
     }
     out
+}
+
+/// Whether two app names can agree in their first 32 characters once the (shared, unknown)
+/// suffix is appended: every suffix character is a wildcard.
+fn host_ids_may_meet(a: &crate::naming::ResourceName, b: &crate::naming::ResourceName) -> bool {
+    let window = |n: &crate::naming::ResourceName| -> Vec<Option<char>> {
+        let mut w: Vec<Option<char>> = n.base.chars().map(Some).collect();
+        if let Some(sep) = n.suffix {
+            w.extend(sep.chars().map(Some));
+            w.extend(std::iter::repeat_n(None, crate::naming::SUFFIX_LEN));
+        }
+        w.truncate(32);
+        w
+    };
+    let (wa, wb) = (window(a), window(b));
+    wa.len() == wb.len() && wa.iter().zip(&wb).all(|(x, y)| x.is_none() || y.is_none() || x == y)
 }
