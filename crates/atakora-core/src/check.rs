@@ -613,6 +613,12 @@ const fn contains(list: &[&str], s: &str) -> bool {
     false
 }
 
+/// Rule (ATK0407): two entities of one backend never share a container: same name (ignoring
+/// ASCII case) in the same account kind (serverless entities live in their own account).
+pub const fn same_container(a: &str, a_serverless: bool, b: &str, b_serverless: bool) -> bool {
+    a_serverless == b_serverless && a.eq_ignore_ascii_case(b)
+}
+
 impl ThroughputFacts {
     /// Dedicated RU/s in `env` (0 when shared, serverless or missing).
     pub const fn dedicated_rus(&self, env: &str) -> u32 {

@@ -119,7 +119,7 @@ impl Plan {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::registry::Registration;
-    pub use atakora_core::check::ThroughputFacts;
+    pub use atakora_core::check::{same_container, ThroughputFacts};
     pub use atakora_core::spec;
     pub use inventory;
     pub use serde;
@@ -135,6 +135,8 @@ pub mod __private {
         const SPEC: spec::CrudApiSpec;
         /// Plain `const` facts for `#[backend]`'s compile-time cross-item checks.
         const THROUGHPUT: ThroughputFacts;
+        /// The container name, for the same checks.
+        const CONTAINER: &'static str;
     }
 
     /// Implemented by `#[functions_app]` for its struct.

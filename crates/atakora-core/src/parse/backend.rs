@@ -8,6 +8,7 @@ use crate::spec::*;
 use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
 use std::borrow::Cow;
+use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Expr, ExprLit, Fields, GenericArgument, Lit, Meta, PathArguments, Type};
 
 const OPTIONS: &[&str] = &[
@@ -89,6 +90,9 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
     };
     let mut app_given = false;
     let mut function_apps_limit: Option<Expr> = None;
+    // Where naming errors point: the pattern if given, else `app`, else the struct's name.
+    let mut names_at: Option<proc_macro2::Span> = None;
+    let mut app_at: Option<proc_macro2::Span> = None;
 
     let metas = attrs::nested(&mut cx, args);
     each_option(&mut cx, WHAT, OPTIONS, &metas, |cx, key, meta| match key {
@@ -98,6 +102,7 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
             {
                 spec.app = Cow::Owned(v);
                 app_given = true;
+                app_at.get_or_insert(e.span());
             }
         }
         "location" => {
@@ -165,6 +170,7 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
                                 && cx.check(&e, check::naming_pattern(&v)).is_some()
                             {
                                 n.pattern = Cow::Owned(v);
+                                names_at = Some(e.span());
                             }
                         }
                         "unique_suffix" => n.unique_suffix = attrs::flag(cx, m, key).unwrap_or(true),
@@ -265,7 +271,86 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
             );
         }
     }
+    if cx.errors.is_empty() {
+        let at = names_at.or(app_at).unwrap_or_else(|| item.ident.span());
+        for d in naming_errors(&spec, &components) {
+            cx.error(&at, d);
+        }
+    }
     cx.finish(BackendAttr { spec, components })
+}
+
+/// Rule: every name the backend will get is legal for its type in every environment, and
+/// under `naming(strict = true)` none needs shortening. Checked here for the names whose
+/// purpose the fields show (the serverless account's name is checked when resolving).
+fn naming_errors(spec: &BackendSpec, components: &[ComponentRef]) -> Vec<Diagnostic> {
+    use crate::naming::{Namer, ResourceKind as K};
+    let backend = kebab_case(&spec.type_name);
+    let has_crud = components.iter().any(|c| c.kind == ComponentKind::CrudApi);
+    let mut requests: Vec<(K, String)> = vec![(K::StorageAccount, String::new())];
+    if has_crud {
+        requests.push((K::CosmosAccount, String::new()));
+        requests.push((K::FunctionApp, "api".into()));
+        requests.push((K::AppServicePlan, "api".into()));
+    }
+    for c in components.iter().filter(|c| c.kind == ComponentKind::FunctionsApp) {
+        let purpose = kebab_case(&c.type_name().unwrap_or_default());
+        requests.push((K::FunctionApp, purpose.clone()));
+        requests.push((K::AppServicePlan, purpose));
+    }
+    if spec.monitoring.is_some() {
+        requests.push((K::LogAnalytics, String::new()));
+        requests.push((K::AppInsights, String::new()));
+    }
+    let mut found: Vec<Diagnostic> = Vec::new();
+    for env in spec.environments.iter() {
+        let namer = Namer {
+            pattern: &spec.naming.pattern,
+            app: &spec.app,
+            env,
+            backend: &backend,
+            region: &spec.location,
+            unique_suffix: spec.naming.unique_suffix,
+            strict: spec.naming.strict,
+        };
+        let mut named: Vec<(K, String, &str)> = Vec::new();
+        for (kind, purpose) in &requests {
+            match namer.name(*kind, purpose, &mut Vec::new()) {
+                Err(d) if !found.iter().any(|o| o.message == d.message) => found.push(d),
+                Err(_) => {}
+                Ok(name) => {
+                    let name = name.to_string();
+                    // Rule (ATK0407): the pattern keeps resources of one type apart.
+                    if let Some((_, _, other)) = named.iter().find(|(k, n, _)| k == kind && n.eq_ignore_ascii_case(&name)) {
+                        let d = Diagnostic::new(
+                            Code::NameCollision,
+                            format!("the naming pattern gives the {} of `{other}` and of `{purpose}` the same name `{name}`", kind.label()),
+                        )
+                        .help("put `{purpose}` in the pattern");
+                        if !found.iter().any(|o| o.message == d.message) {
+                            found.push(d);
+                        }
+                    }
+                    named.push((*kind, name, purpose));
+                }
+            }
+        }
+    }
+    // One mistake (the pattern, the app, an environment), one error: all names it breaks in one
+    // message.
+    let mut out = Vec::new();
+    if let Some(first) = found.first() {
+        let mut d = first.clone();
+        if found.len() > 1 {
+            d.message = format!(
+                "{} problems with resource names: {}",
+                found.len(),
+                found.iter().map(|f| f.message.trim_start_matches("the ").to_string()).collect::<Vec<_>>().join("; ")
+            );
+        }
+        out.push(d);
+    }
+    out
 }
 
 fn components(cx: &mut Ctxt, item: &DeriveInput, type_name: &str) -> Vec<ComponentRef> {

@@ -36,6 +36,7 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     let spec = parsed.value.lower();
     let facts = lower::throughput_facts(&parsed.value);
+    let container = parsed.value.container.as_ref();
     let serde_check = quote_spanned! {ident.span()=>
         const _: fn() = || { ::atakora::__private::assert_serde_entity::<#ident>(); };
     };
@@ -58,6 +59,7 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
             impl ::atakora::__private::CrudEntity for #ident {
                 const SPEC: ::atakora::__private::spec::CrudApiSpec = #spec;
                 const THROUGHPUT: ::atakora::__private::ThroughputFacts = #facts;
+                const CONTAINER: &'static str = #container;
             }
             ::atakora::__private::inventory::submit! {
                 ::atakora::__private::Registration::CrudApi(&<#ident as ::atakora::__private::CrudEntity>::SPEC)
@@ -183,6 +185,7 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
     let spec = &attr.spec;
     let envs: Vec<&str> = spec.environments.iter().map(|e| e.as_ref()).collect();
     let declared = envs.join(", ");
+    // (field, `<T as CrudEntity>`, span of `T`)
     let crud: Vec<(String, TokenStream, Span)> = attr
         .components
         .iter()
@@ -190,15 +193,13 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
         .map(|c| {
             let ty = &c.ty;
             let span = syn::spanned::Spanned::span(ty);
-            (
-                c.field.to_string(),
-                quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>::THROUGHPUT),
-                span,
-            )
+            (c.field.to_string(), quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>), span)
         })
         .collect();
+    let facts = |entity: &TokenStream| quote!(#entity::THROUGHPUT);
     let mut checks = Vec::new();
-    for (field, facts, span) in &crud {
+    for (field, entity, span) in &crud {
+        let facts = facts(entity);
         let msg = format!(
             "ATK0120: a per-environment throughput of `{field}` names an environment that backend `{backend}` does not declare (declared: {declared})"
         );
@@ -212,12 +213,20 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
             checks.push(quote_spanned! {*span=> const _: () = if !#facts.covers(#env) { ::core::panic!(#msg) }; });
         }
     }
-    let names = crud
-        .iter()
-        .map(|(f, _, _)| format!("`{f}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let all_facts: Vec<&TokenStream> = crud.iter().map(|(_, f, _)| f).collect();
+    for (i, (b, b_entity, span)) in crud.iter().enumerate() {
+        for (a, a_entity, _) in &crud[..i] {
+            let msg = format!(
+                "ATK0407: `{a}` and `{b}` of backend `{backend}` would share one Cosmos DB container: give one of them `container = \"...\"`"
+            );
+            checks.push(quote_spanned! {*span=>
+                const _: () = if ::atakora::__private::same_container(
+                    #a_entity::CONTAINER, #a_entity::THROUGHPUT.serverless, #b_entity::CONTAINER, #b_entity::THROUGHPUT.serverless
+                ) { ::core::panic!(#msg) };
+            });
+        }
+    }
+    let names = crud.iter().map(|(f, _, _)| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+    let all_facts: Vec<TokenStream> = crud.iter().map(|(_, e, _)| facts(e)).collect();
     if let Some(max) = spec.limits.max_cosmos_accounts
         && !crud.is_empty()
     {
