@@ -161,3 +161,148 @@ fn nested_key_paths_are_checked_against_the_nested_struct() {
     }
     assert!(!bad.join("out").exists());
 }
+
+mod lock {
+    use super::*;
+    use atakora::build::{EmitOptions, LockOptions, emit_with};
+
+    fn shop(pk: &str, container: &str, extra: &str) -> String {
+        format!(
+            "#[atakora::crud_api(partition_key = \"{pk}\", container = \"{container}\")]\n#[derive(serde::Serialize, serde::Deserialize)]\n#[serde(rename_all = \"camelCase\")]\n\
+             pub struct Order {{ pub id: String, pub user_id: String, pub tenant_id: String }}\n{extra}\n\
+             #[atakora::backend(app = \"locked\", environments(dev, prod))] pub struct Shop {{ pub orders: atakora::CrudApi<Order> }}\n"
+        )
+    }
+
+    fn build(dir: &Path, accept: bool) -> Result<atakora::build::Emitted, BuildError> {
+        emit_with(&EmitOptions {
+            manifest_dir: dir.to_path_buf(),
+            crate_name: "locked".into(),
+            out_dir: dir.join("out"),
+            lock: Some(LockOptions {
+                file: dir.join("atakora.lock"),
+                accept_changes: accept,
+            }),
+        })
+    }
+
+    fn lock_violation(result: Result<atakora::build::Emitted, BuildError>) -> (Vec<String>, String) {
+        match result {
+            Err(e @ BuildError::Lock { .. }) => {
+                let text = e.to_string();
+                let BuildError::Lock { diagnostics, .. } = e else {
+                    unreachable!()
+                };
+                (diagnostics.iter().map(|d| d.code.as_str().to_string()).collect(), text)
+            }
+            other => panic!("expected a lock violation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn first_build_creates_the_lock_and_an_unchanged_build_keeps_it() {
+        let dir = krate("lock-create", &[("src/lib.rs", &shop("/userId", "orders", ""))]);
+        build(&dir, false).unwrap();
+        let lock = fs::read_to_string(dir.join("atakora.lock")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&lock).unwrap();
+        assert_eq!(
+            v["deployments"]["shop/prod"]["cosmosAccounts"][0]["databases"][0]["containers"][0]["partitionKey"],
+            serde_json::json!(["/userId"])
+        );
+        assert_eq!(v["deployments"]["shop/dev"]["storageAccount"], "stlockeddev{suffix}");
+        build(&dir, false).unwrap();
+        assert_eq!(fs::read_to_string(dir.join("atakora.lock")).unwrap(), lock);
+    }
+
+    #[test]
+    fn a_changed_partition_key_fails_until_accepted() {
+        let dir = krate("lock-pk", &[("src/lib.rs", &shop("/userId", "orders", ""))]);
+        build(&dir, false).unwrap();
+        let before = fs::read_to_string(dir.join("atakora.lock")).unwrap();
+        fs::write(dir.join("src/lib.rs"), shop("/tenantId", "orders", "")).unwrap();
+        let (codes, text) = lock_violation(build(&dir, false));
+        assert_eq!(codes, ["ATK0410", "ATK0410"], "one per environment");
+        eprintln!("{text}");
+        assert!(text.contains("in `shop/dev`, the partition key of container `orders` (field `orders`) would change from [\"/userId\"] to [\"/tenantId\"]"), "{text}");
+        assert!(text.contains("ATAKORA_ACCEPT_LOCK_CHANGES=1"), "{text}");
+        assert_eq!(
+            fs::read_to_string(dir.join("atakora.lock")).unwrap(),
+            before,
+            "a refused change leaves the lock alone"
+        );
+        // Accepted: the lock records the new key, and the next build passes without acceptance.
+        build(&dir, true).unwrap();
+        assert!(
+            fs::read_to_string(dir.join("atakora.lock"))
+                .unwrap()
+                .contains("/tenantId")
+        );
+        build(&dir, false).unwrap();
+    }
+
+    #[test]
+    fn a_renamed_container_fails() {
+        let dir = krate("lock-rename", &[("src/lib.rs", &shop("/userId", "orders", ""))]);
+        build(&dir, false).unwrap();
+        fs::write(dir.join("src/lib.rs"), shop("/userId", "purchases", "")).unwrap();
+        let (codes, text) = lock_violation(build(&dir, false));
+        assert_eq!(codes, ["ATK0409", "ATK0409"]);
+        eprintln!("{text}");
+        assert!(text.contains("the container of `orders` (`Order`) would move from `cosno-locked-dev-{suffix}/locked/orders` to `cosno-locked-dev-{suffix}/locked/purchases`"), "{text}");
+    }
+
+    #[test]
+    fn a_renamed_app_renames_every_account_and_fails() {
+        let dir = krate("lock-app", &[("src/lib.rs", &shop("/userId", "orders", ""))]);
+        build(&dir, false).unwrap();
+        fs::write(
+            dir.join("src/lib.rs"),
+            shop("/userId", "orders", "").replace("app = \"locked\"", "app = \"renamed\""),
+        )
+        .unwrap();
+        let (codes, _) = lock_violation(build(&dir, false));
+        assert!(
+            codes.iter().all(|c| c == "ATK0409") && codes.len() == 4,
+            "storage and container per environment: {codes:?}"
+        );
+    }
+
+    #[test]
+    fn additions_extend_the_lock() {
+        let dir = krate("lock-add", &[("src/lib.rs", &shop("/userId", "orders", ""))]);
+        build(&dir, false).unwrap();
+        let extra = "#[atakora::crud_api(partition_key = \"/id\")]\n#[derive(serde::Serialize, serde::Deserialize)]\npub struct Note { pub id: String }\n";
+        let lib = shop("/userId", "orders", extra).replace(
+            "pub orders: atakora::CrudApi<Order> }",
+            "pub orders: atakora::CrudApi<Order>, pub notes: atakora::CrudApi<Note> }",
+        );
+        fs::write(dir.join("src/lib.rs"), lib).unwrap();
+        build(&dir, false).unwrap();
+        assert!(
+            fs::read_to_string(dir.join("atakora.lock"))
+                .unwrap()
+                .contains("\"notes\"")
+        );
+    }
+}
+
+#[test]
+fn two_backends_that_would_share_names_fail_the_build() {
+    let dir = krate(
+        "helper-cross-backend",
+        &[(
+            "src/lib.rs",
+            "#[atakora::functions_app] pub struct Worker;\n#[atakora::functions_app] pub struct Mailer;\n\
+             #[atakora::backend] pub struct Jobs { pub worker: atakora::FunctionsApp<Worker> }\n\
+             #[atakora::backend] pub struct Mail { pub mailer: atakora::FunctionsApp<Mailer> }\n",
+        )],
+    );
+    match emit_to(&dir, "same-app", &dir.join("out")) {
+        Err(BuildError::Source { diagnostics }) => {
+            let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+            assert!(messages.contains(&"backends `Jobs` and `Mail` both name a storage account `stsameappdev{suffix}` in environment `dev`"), "{messages:?}");
+            assert!(diagnostics.iter().all(|d| d.code.as_str() == "ATK0407"));
+        }
+        other => panic!("expected a collision, got {other:?}"),
+    }
+}

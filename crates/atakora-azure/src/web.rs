@@ -48,6 +48,10 @@ fn setting(name: &str, value: impl Into<Value>) -> Value {
 
 fn site(plan: &Plan, app: &FunctionApp) -> Value {
     let mut settings = vec![setting("AzureWebJobsStorage__accountName", var_value(storage::NAME))];
+    if let Some(host_id) = &app.host_id {
+        // Apps sharing the storage account must not share a host id (see resolve).
+        settings.push(setting("AzureFunctionsWebHost__hostid", host_id.clone()));
+    }
     let mut depends = vec![
         expr(plan_id(app)),
         expr(storage::container_id(&app.deployment_container)),

@@ -132,6 +132,12 @@ codes! {
     NameCollision = "ATK0407", Error;
     /// The template is over an ARM limit (4 MB, 800 resources, 256 parameters, 64 outputs).
     ArmLimit = "ATK0408", Error;
+    /// A change would rename a stateful resource recorded in `atakora.lock` (its data would be
+    /// left behind in the old one).
+    LockedRename = "ATK0409", Error;
+    /// A change would alter an immutable property recorded in `atakora.lock` (partition key,
+    /// unique keys), which Azure cannot change in place.
+    LockedImmutable = "ATK0410", Error;
     /// An accepted option whose Azure effect is not built yet; the template does not reflect it.
     NotYetEmitted = "ATK0901", Warning;
     /// Serverless and provisioned entities in one backend: two Cosmos DB accounts.

@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod diag;
+pub mod lock;
 pub mod naming;
 pub mod plan;
 pub mod resolve;

@@ -84,7 +84,14 @@ impl ResourceKind {
 
     pub fn rule(self) -> NameRule {
         use Charset::*;
-        let r = |abbr, min, max, charset, global| NameRule { abbr, min, max, charset, starts_with_letter: false, global };
+        let r = |abbr, min, max, charset, global| NameRule {
+            abbr,
+            min,
+            max,
+            charset,
+            starts_with_letter: false,
+            global,
+        };
         match self {
             ResourceKind::CosmosAccount => r("cosno", 3, 44, LowerAlnumHyphen, true),
             ResourceKind::CosmosDatabase => r("cosmos", 1, 255, AlnumHyphenUnderscore, false),
@@ -95,7 +102,10 @@ impl ResourceKind {
             ResourceKind::AppServicePlan => r("asp", 1, 60, AlnumHyphen, false),
             ResourceKind::LogAnalytics => r("log", 4, 63, AlnumHyphen, false),
             ResourceKind::AppInsights => r("appi", 1, 260, AlnumHyphen, false),
-            ResourceKind::KeyVault => NameRule { starts_with_letter: true, ..r("kv", 3, 24, LowerAlnumHyphen, true) },
+            ResourceKind::KeyVault => NameRule {
+                starts_with_letter: true,
+                ..r("kv", 3, 24, LowerAlnumHyphen, true)
+            },
             // CAF has no abbreviation for Azure Managed Redis; `redis` (Azure Cache for Redis).
             ResourceKind::ManagedRedis => r("redis", 1, 60, LowerAlnumHyphen, true),
             ResourceKind::VirtualNetwork => r("vnet", 2, 64, AlnumHyphen, false),
@@ -147,7 +157,9 @@ impl ResourceKind {
         if let Some(c) = name.chars().find(|c| !allowed(*c)) {
             return Err(format!("character `{c}` is not allowed"));
         }
-        if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) || !name.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+        if !name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            || !name.ends_with(|c: char| c.is_ascii_alphanumeric())
+        {
             return Err("must start and end with a letter or digit".into());
         }
         if rule.starts_with_letter && !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
@@ -174,7 +186,10 @@ pub struct ResourceName {
 
 impl ResourceName {
     pub fn literal(base: impl Into<String>) -> Self {
-        ResourceName { base: base.into(), suffix: None }
+        ResourceName {
+            base: base.into(),
+            suffix: None,
+        }
     }
 
     /// The name as deployed, given the deployment's suffix (see [`suffix_for`]).

@@ -121,6 +121,9 @@ pub struct FunctionApp {
     pub memory_mb: u32,
     pub max_instances: u32,
     pub always_ready: u32,
+    /// An explicit Functions host id (`AzureFunctionsWebHost__hostid`), set when the default
+    /// ones (the name's first 32 characters) of two apps sharing the storage account could meet.
+    pub host_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -173,7 +176,12 @@ impl Plan {
         let backend = format!("backend `{}`", self.backend_type);
         let mut out = Vec::new();
         let mut add = |kind, name: ResourceName, scope: &str, by: &str| {
-            out.push(NamedResource { kind, name, scope: scope.to_string(), declared_by: by.to_string() })
+            out.push(NamedResource {
+                kind,
+                name,
+                scope: scope.to_string(),
+                declared_by: by.to_string(),
+            })
         };
         if let Some(m) = &self.monitoring {
             add(K::LogAnalytics, m.workspace.clone(), &rg, &backend);
@@ -184,10 +192,20 @@ impl Plan {
             add(K::CosmosAccount, acc.name.clone(), &rg, &backend);
             for db in &acc.databases {
                 let account_scope = format!("Cosmos DB account `{}`", acc.name);
-                add(K::CosmosDatabase, ResourceName::literal(&db.name), &account_scope, &backend);
+                add(
+                    K::CosmosDatabase,
+                    ResourceName::literal(&db.name),
+                    &account_scope,
+                    &backend,
+                );
                 for c in &db.containers {
                     let scope = format!("database `{}` of Cosmos DB account `{}`", db.name, acc.name);
-                    add(K::CosmosContainer, ResourceName::literal(&c.name), &scope, &format!("`{}` (`{}`)", c.component, c.entity));
+                    add(
+                        K::CosmosContainer,
+                        ResourceName::literal(&c.name),
+                        &scope,
+                        &format!("`{}` (`{}`)", c.component, c.entity),
+                    );
                 }
             }
         }
@@ -199,7 +217,12 @@ impl Plan {
             add(K::AppServicePlan, app.plan_name.clone(), &rg, &by);
             add(K::FunctionApp, app.name.clone(), &rg, &by);
             let storage_scope = format!("storage account `{}`", self.storage.name);
-            add(K::BlobContainer, ResourceName::literal(&app.deployment_container), &storage_scope, &by);
+            add(
+                K::BlobContainer,
+                ResourceName::literal(&app.deployment_container),
+                &storage_scope,
+                &by,
+            );
         }
         out
     }
@@ -208,7 +231,10 @@ impl Plan {
     /// suffix, computed offline with ARM's `uniqueString`.
     pub fn final_names(&self, resource_group_id: &str) -> Vec<(crate::naming::ResourceKind, String)> {
         let suffix = crate::naming::suffix_for(resource_group_id);
-        self.named_resources().into_iter().map(|r| (r.kind, r.name.with_suffix(&suffix))).collect()
+        self.named_resources()
+            .into_iter()
+            .map(|r| (r.kind, r.name.with_suffix(&suffix)))
+            .collect()
     }
 
     /// Errors and warnings found while resolving, split by severity.

@@ -335,6 +335,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         spec: spec.clone(),
     };
     let mut plan = plan;
+    assign_host_ids(&mut plan.function_apps);
     let collisions = collisions(&plan);
     plan.diagnostics.extend(collisions);
     Ok(plan)
@@ -411,6 +412,26 @@ fn app(
         memory_mb,
         max_instances,
         always_ready,
+        host_id: None,
+    }
+}
+
+/// Rule: Function Apps sharing a storage account need distinct host ids. The default host id
+/// is the name's first 32 characters; where two apps' could meet, every app gets an explicit
+/// one: the start of its name and 6 characters of a hash of the whole name (1..=32 lowercase
+/// letters, digits and single hyphens).
+fn assign_host_ids(apps: &mut [FunctionApp]) {
+    let may_meet = apps
+        .iter()
+        .enumerate()
+        .any(|(i, a)| apps[..i].iter().any(|b| host_ids_may_meet(&a.name, &b.name)));
+    if !may_meet {
+        return;
+    }
+    for app in apps.iter_mut() {
+        let hash = &crate::naming::unique_string(&[&app.name.base])[..6];
+        let head: String = app.name.base.chars().take(25).collect();
+        app.host_id = Some(format!("{}-{hash}", head.trim_end_matches('-')));
     }
 }
 
@@ -639,7 +660,9 @@ fn collisions(plan: &Plan) -> Vec<Diagnostic> {
     let named = plan.named_resources();
     let mut out = Vec::new();
     for (i, r) in named.iter().enumerate() {
-        if let Some(first) = named[..i].iter().find(|o| o.kind == r.kind && o.scope == r.scope && o.name.to_string().eq_ignore_ascii_case(&r.name.to_string())) {
+        if let Some(first) = named[..i].iter().find(|o| {
+            o.kind == r.kind && o.scope == r.scope && o.name.to_string().eq_ignore_ascii_case(&r.name.to_string())
+        }) {
             out.push(
                 Diagnostic::new(
                     Code::NameCollision,
@@ -658,16 +681,22 @@ fn collisions(plan: &Plan) -> Vec<Diagnostic> {
     }
     let apps: Vec<&FunctionApp> = plan.function_apps.iter().collect();
     for (i, a) in apps.iter().enumerate() {
-        if let Some(b) = apps[..i].iter().find(|b| host_ids_may_meet(&a.name, &b.name)) {
+        let meets = |b: &&&FunctionApp| match (&a.host_id, &b.host_id) {
+            (Some(x), Some(y)) => x == y,
+            (None, None) => host_ids_may_meet(&a.name, &b.name),
+            // Assigned together: either every app has an explicit id or none has.
+            _ => true,
+        };
+        if let Some(b) = apps[..i].iter().find(meets) {
             out.push(
                 Diagnostic::new(
                     Code::NameCollision,
                     format!(
-                        "Function Apps `{}` and `{}` share one storage account and may share their host id (the first 32 characters of the name)",
+                        "Function Apps `{}` and `{}` share one storage account and their host id",
                         b.name, a.name
                     ),
                 )
-                .help("shorten `app` or the environment name, or change the naming pattern so the apps differ early"),
+                .help("shorten `app` or the environment name"),
             );
         }
     }
@@ -688,4 +717,46 @@ fn host_ids_may_meet(a: &crate::naming::ResourceName, b: &crate::naming::Resourc
     };
     let (wa, wb) = (window(a), window(b));
     wa.len() == wb.len() && wa.iter().zip(&wb).all(|(x, y)| x.is_none() || y.is_none() || x == y)
+}
+
+/// Rule (ATK0407): two backends of one crate deployed in the same environment never give two
+/// resources the same name in one scope (they may share a resource group; global names would
+/// meet there too, since the suffix is per resource group).
+pub fn cross_backend_collisions(plans: &[&Plan]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, b) in plans.iter().enumerate() {
+        for a in &plans[..i] {
+            if a.backend == b.backend || a.environment != b.environment {
+                continue;
+            }
+            let theirs = a.named_resources();
+            for r in b
+                .named_resources()
+                .into_iter()
+                .filter(|r| r.scope == "the resource group")
+            {
+                if theirs.iter().any(|o| {
+                    o.kind == r.kind
+                        && o.scope == r.scope
+                        && o.name.to_string().eq_ignore_ascii_case(&r.name.to_string())
+                }) {
+                    out.push(
+                        Diagnostic::new(
+                            Code::NameCollision,
+                            format!(
+                                "backends `{}` and `{}` both name a {} `{}` in environment `{}`",
+                                a.backend_type,
+                                b.backend_type,
+                                r.kind.label(),
+                                r.name,
+                                b.environment
+                            ),
+                        )
+                        .help("give each backend its own `app`, or put `{backend}` in their naming pattern"),
+                    );
+                }
+            }
+        }
+    }
+    out
 }

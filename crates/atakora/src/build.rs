@@ -27,8 +27,8 @@ pub struct Emitted {
     pub skipped_for_compile_errors: bool,
 }
 
-/// Why [`emit`] failed.
-#[derive(Debug)]
+/// Why [`emit`] failed. `Debug` prints the same text as `Display`, so that
+/// `emit().expect(...)` in `build.rs` shows the diagnostics as they are meant to be read.
 pub enum BuildError {
     /// A source file or the output folder could not be read or written.
     Io { path: PathBuf, error: std::io::Error },
@@ -40,8 +40,15 @@ pub enum BuildError {
     },
     /// A required environment variable (set by cargo for build scripts) is missing.
     Env(&'static str),
-    /// Mistakes only the whole crate shows (a nested key path into another struct).
+    /// Mistakes only the whole crate shows (a nested key path into another struct, two
+    /// backends whose resources would share names).
     Source { diagnostics: Vec<atakora_core::Diagnostic> },
+    /// The plans would rename stateful resources or change immutable properties recorded in
+    /// the lock file.
+    Lock {
+        file: PathBuf,
+        diagnostics: Vec<atakora_core::Diagnostic>,
+    },
 }
 
 impl fmt::Display for BuildError {
@@ -60,6 +67,17 @@ impl fmt::Display for BuildError {
                 Ok(())
             }
             BuildError::Env(var) => write!(f, "`{var}` is not set: call atakora::build::emit() from build.rs"),
+            BuildError::Lock { file, diagnostics } => {
+                writeln!(
+                    f,
+                    "the plans conflict with the deployed state recorded in {}:",
+                    file.display()
+                )?;
+                for d in diagnostics {
+                    write!(f, "\n{}\n", d.to_string().replace("\n\n", "\n"))?;
+                }
+                Ok(())
+            }
             BuildError::Source { diagnostics } => {
                 for (i, d) in diagnostics.iter().enumerate() {
                     if i > 0 {
@@ -73,6 +91,12 @@ impl fmt::Display for BuildError {
     }
 }
 
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl std::error::Error for BuildError {}
 
 /// Write the templates of every backend of the crate being built (call from `build.rs`).
@@ -82,7 +106,19 @@ pub fn emit() -> Result<Emitted, BuildError> {
     let crate_name = std::env::var("CARGO_PKG_NAME").map_err(|_| BuildError::Env("CARGO_PKG_NAME"))?;
     let out_dir = output_dir()?;
     println!("cargo:rerun-if-env-changed=ATAKORA_OUT_DIR");
-    let emitted = emit_to(&manifest_dir, &crate_name, &out_dir)?;
+    println!("cargo:rerun-if-env-changed={ACCEPT_ENV}");
+    let lock_file = manifest_dir.join(LOCK_FILE);
+    println!("cargo:rerun-if-changed={}", lock_file.display());
+    let accept = std::env::var(ACCEPT_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
+    let emitted = emit_with(&EmitOptions {
+        manifest_dir: manifest_dir.clone(),
+        crate_name,
+        out_dir: out_dir.clone(),
+        lock: Some(LockOptions {
+            file: lock_file,
+            accept_changes: accept,
+        }),
+    })?;
     for s in &emitted.sources {
         println!("cargo:rerun-if-changed={}", s.display());
     }
@@ -181,6 +217,43 @@ fn unique<T>(items: &[T], pred: impl Fn(&T) -> bool) -> Option<&T> {
 
 /// Like [`emit`], with every input explicit (tests call this).
 pub fn emit_to(manifest_dir: &Path, crate_name: &str, out_dir: &Path) -> Result<Emitted, BuildError> {
+    emit_with(&EmitOptions {
+        manifest_dir: manifest_dir.to_path_buf(),
+        crate_name: crate_name.to_string(),
+        out_dir: out_dir.to_path_buf(),
+        lock: None,
+    })
+}
+
+/// The lock file's name, next to the crate's `Cargo.toml`.
+pub const LOCK_FILE: &str = "atakora.lock";
+/// Set (to anything but `0`) to accept lock violations and record the new state.
+pub const ACCEPT_ENV: &str = "ATAKORA_ACCEPT_LOCK_CHANGES";
+
+/// Everything [`emit_with`] needs.
+#[derive(Debug, Clone)]
+pub struct EmitOptions {
+    pub manifest_dir: PathBuf,
+    pub crate_name: String,
+    pub out_dir: PathBuf,
+    /// Compare with and update `atakora.lock`; `None` skips the lock.
+    pub lock: Option<LockOptions>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LockOptions {
+    pub file: PathBuf,
+    /// Record the new state even where it violates the lock (after a migration).
+    pub accept_changes: bool,
+}
+
+/// Read the sources, resolve every backend and environment, check the lock, write the files.
+pub fn emit_with(options: &EmitOptions) -> Result<Emitted, BuildError> {
+    let (manifest_dir, crate_name, out_dir) = (
+        options.manifest_dir.as_path(),
+        options.crate_name.as_str(),
+        options.out_dir.as_path(),
+    );
     let sources = read_sources(manifest_dir, crate_name)?;
     let mut emitted = Emitted {
         out_dir: out_dir.to_path_buf(),
@@ -232,6 +305,16 @@ pub fn emit_to(manifest_dir: &Path, crate_name: &str, out_dir: &Path) -> Result<
             plans.push(plan);
         }
     }
+    let models: Vec<&atakora_core::Plan> = plans.iter().map(|p| p.model()).collect();
+    let collisions = atakora_core::resolve::cross_backend_collisions(&models);
+    if !collisions.is_empty() {
+        return Err(BuildError::Source {
+            diagnostics: collisions,
+        });
+    }
+    if let Some(lock) = &options.lock {
+        check_lock(lock, &models)?;
+    }
     for plan in &plans {
         let dir = out_dir.join(plan.backend_id()).join(plan.environment());
         let files = plan.render();
@@ -242,6 +325,38 @@ pub fn emit_to(manifest_dir: &Path, crate_name: &str, out_dir: &Path) -> Result<
         emitted.deployments.push(dir);
     }
     Ok(emitted)
+}
+
+/// Compare the plans with the lock file; write the updated lock when nothing is violated (or
+/// the violations are accepted).
+fn check_lock(options: &LockOptions, plans: &[&atakora_core::Plan]) -> Result<(), BuildError> {
+    use atakora_core::lock::{self, Lock};
+    let io = |error| BuildError::Io {
+        path: options.file.clone(),
+        error,
+    };
+    let current: Lock = match fs::read_to_string(&options.file) {
+        Ok(text) => {
+            serde_json::from_str(&text).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Lock::default(),
+        Err(e) => return Err(io(e)),
+    };
+    let (violations, next) = lock::update(&current, plans);
+    if !violations.is_empty() {
+        if !options.accept_changes {
+            return Err(BuildError::Lock {
+                file: options.file.clone(),
+                diagnostics: violations,
+            });
+        }
+        for v in &violations {
+            println!("cargo:warning=atakora: accepted by {ACCEPT_ENV}: {}", v.message);
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&next).expect("the lock serializes");
+    text.push('\n');
+    write_atomic(&options.file, &text)
 }
 
 /// Write `contents` to `path` through a temporary file in the same folder and a rename, so a

@@ -29,6 +29,7 @@ pub use atakora_macros::{backend, crud_api, functions_app};
 
 pub use atakora_core::ResolveError as PlanError;
 pub use atakora_core::diag::{Code, Diagnostic, Severity};
+pub use atakora_core::naming;
 pub use atakora_core::plan::Report;
 pub use atakora_core::spec;
 
@@ -119,7 +120,7 @@ impl Plan {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::registry::Registration;
-    pub use atakora_core::check::{same_container, ThroughputFacts};
+    pub use atakora_core::check::{ThroughputFacts, same_container};
     pub use atakora_core::spec;
     pub use inventory;
     pub use serde;

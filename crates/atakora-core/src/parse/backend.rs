@@ -321,7 +321,10 @@ fn naming_errors(spec: &BackendSpec, components: &[ComponentRef]) -> Vec<Diagnos
                 Ok(name) => {
                     let name = name.to_string();
                     // Rule (ATK0407): the pattern keeps resources of one type apart.
-                    if let Some((_, _, other)) = named.iter().find(|(k, n, _)| k == kind && n.eq_ignore_ascii_case(&name)) {
+                    if let Some((_, _, other)) = named
+                        .iter()
+                        .find(|(k, n, _)| k == kind && n.eq_ignore_ascii_case(&name))
+                    {
                         let d = Diagnostic::new(
                             Code::NameCollision,
                             format!("the naming pattern gives the {} of `{other}` and of `{purpose}` the same name `{name}`", kind.label()),
@@ -345,7 +348,11 @@ fn naming_errors(spec: &BackendSpec, components: &[ComponentRef]) -> Vec<Diagnos
             d.message = format!(
                 "{} problems with resource names: {}",
                 found.len(),
-                found.iter().map(|f| f.message.trim_start_matches("the ").to_string()).collect::<Vec<_>>().join("; ")
+                found
+                    .iter()
+                    .map(|f| f.message.trim_start_matches("the ").to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             );
         }
         out.push(d);

@@ -208,8 +208,12 @@ const PARTITION_KEY: KeyOption = KeyOption {
     unknown: Code::PartitionKeyUnknownField,
     partition_key: true,
 };
-const UNIQUE_KEYS: KeyOption =
-    KeyOption { name: "unique_keys", syntax: Code::UniqueKeys, unknown: Code::UniqueKeys, partition_key: false };
+const UNIQUE_KEYS: KeyOption = KeyOption {
+    name: "unique_keys",
+    syntax: Code::UniqueKeys,
+    unknown: Code::UniqueKeys,
+    partition_key: false,
+};
 
 fn field_path(
     cx: &mut Ctxt,
@@ -219,7 +223,12 @@ fn field_path(
     fields: Option<&SerializedFields>,
     type_name: &str,
 ) -> bool {
-    let KeyOption { name: option, syntax, unknown: code, partition_key } = *key;
+    let KeyOption {
+        name: option,
+        syntax,
+        unknown: code,
+        partition_key,
+    } = *key;
     if cx.check(at, check::key_path_syntax(path, option, syntax)).is_none() {
         return false;
     }

@@ -193,7 +193,11 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
         .map(|c| {
             let ty = &c.ty;
             let span = syn::spanned::Spanned::span(ty);
-            (c.field.to_string(), quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>), span)
+            (
+                c.field.to_string(),
+                quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>),
+                span,
+            )
         })
         .collect();
     let facts = |entity: &TokenStream| quote!(#entity::THROUGHPUT);
@@ -225,7 +229,11 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
             });
         }
     }
-    let names = crud.iter().map(|(f, _, _)| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+    let names = crud
+        .iter()
+        .map(|(f, _, _)| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let all_facts: Vec<TokenStream> = crud.iter().map(|(_, e, _)| facts(e)).collect();
     if let Some(max) = spec.limits.max_cosmos_accounts
         && !crud.is_empty()
