@@ -308,9 +308,24 @@ fn backend_auto_scale_makes_the_shared_database_autoscale() {
         db["properties"]["options"],
         json!({ "autoscaleSettings": { "maxThroughput": 4000 } })
     );
-    // The alert half of auto_scale is not emitted yet: reported, not dropped.
+    // ... and an alert when normalized RU consumption passes the target.
     let (_, warnings) = codes(&plan);
-    assert_eq!(warnings, ["ATK0901"]);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let alert = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Insights/metricAlerts")
+        .unwrap();
+    let criterion = &alert["properties"]["criteria"]["allOf"][0];
+    assert_eq!(criterion["metricName"], "NormalizedRUConsumption");
+    assert_eq!(criterion["threshold"], json!(60));
+    assert!(
+        alert["properties"]["scopes"][0]
+            .as_str()
+            .unwrap()
+            .contains("Microsoft.DocumentDB/databaseAccounts")
+    );
     let indexer = t["resources"]
         .as_array()
         .unwrap()
@@ -342,61 +357,150 @@ pub struct PendingBackend {
     pub cached: CrudApi<Cached>,
 }
 
+fn of_type<'a>(t: &'a Value, ty: &str) -> Vec<&'a Value> {
+    t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == ty)
+        .collect()
+}
+
 #[test]
-fn accepted_options_without_azure_effect_yet_are_reported_never_dropped() {
+fn every_backend_option_has_its_azure_effect() {
     let plan = PendingBackend::plan("dev").unwrap();
     let report = plan.validate();
-    assert!(report.errors.is_empty());
-    let pending: Vec<&str> = report
-        .warnings
-        .iter()
-        .filter(|d| d.code.as_str() == "ATK0901")
-        .map(|d| d.message.as_str())
-        .collect();
-    for option in [
-        "`cache(ttl = 300)`",
-        "`health_check`",
-        "`networking(isolated(...))`",
-        "`monitoring(alerting(...))`",
-        "`managed_identity = false`",
-    ] {
-        assert!(
-            pending.iter().any(|m| m.contains(option)),
-            "no pending warning for {option}: {pending:?}"
-        );
-    }
-    assert!(
-        report.warnings.iter().any(|d| d.code.as_str() == "ATK0904"),
-        "HTTPS off is warned"
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let warnings: Vec<&str> = report.warnings.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(
+        warnings,
+        ["ATK0904", "ATK0907"],
+        "identity off and HTTPS off are warned; nothing is pending"
     );
     let t = valid(&plan.to_arm()).clone();
-    let site = t["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["type"] == "Microsoft.Web/sites")
-        .unwrap();
+
+    // networking(isolated(address_space = "10.1.0.0/16"))
+    let vnet = of_type(&t, "Microsoft.Network/virtualNetworks")[0];
     assert_eq!(
-        site["properties"]["httpsOnly"],
-        json!(false),
-        "enforce_https = false is honoured"
+        vnet["properties"]["addressSpace"]["addressPrefixes"],
+        json!(["10.1.0.0/16"])
     );
-    let appi = t["resources"]
-        .as_array()
-        .unwrap()
+    let subnets = vnet["properties"]["subnets"].as_array().unwrap();
+    assert_eq!(subnets[0]["properties"]["addressPrefix"], "10.1.0.0/24");
+    assert_eq!(
+        subnets[0]["properties"]["delegations"][0]["properties"]["serviceName"],
+        "Microsoft.App/environments"
+    );
+    assert_eq!(subnets[1]["properties"]["addressPrefix"], "10.1.1.0/24");
+    let groups: Vec<&str> = of_type(&t, "Microsoft.Network/privateEndpoints")
         .iter()
-        .find(|r| r["type"] == "Microsoft.Insights/components")
-        .unwrap();
-    assert_eq!(appi["properties"]["SamplingPercentage"], json!(50.0));
-    // The manifest carries the same diagnostics.
-    let manifest = plan.manifest();
-    let manifest_codes: Vec<&str> = manifest["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
+        .map(|p| {
+            p["properties"]["privateLinkServiceConnections"][0]["properties"]["groupIds"][0]
+                .as_str()
+                .unwrap()
+        })
         .collect();
-    assert_eq!(manifest_codes.len(), report.warnings.len());
+    assert_eq!(groups, ["Sql", "blob", "queue", "table", "redisEnterprise", "vault"]);
+    assert_eq!(
+        of_type(&t, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups").len(),
+        6
+    );
+    assert_eq!(of_type(&t, "Microsoft.Network/privateDnsZones").len(), 6);
+    assert_eq!(
+        of_type(&t, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").len(),
+        6
+    );
+    let site = of_type(&t, "Microsoft.Web/sites")[0];
+    assert!(
+        site["properties"]["virtualNetworkSubnetId"]
+            .as_str()
+            .unwrap()
+            .contains("Microsoft.Network/virtualNetworks/subnets")
+    );
+    assert_eq!(
+        of_type(&t, "Microsoft.Storage/storageAccounts")[0]["properties"]["publicNetworkAccess"],
+        "Disabled"
+    );
+    let cosmos = of_type(&t, "Microsoft.DocumentDB/databaseAccounts")[0];
+    assert_eq!(cosmos["properties"]["publicNetworkAccess"], "Disabled");
+
+    // managed_identity = false: keys, in Key Vault, as references
+    assert_eq!(cosmos["properties"]["disableLocalAuth"], json!(false));
+    let vault = of_type(&t, "Microsoft.KeyVault/vaults")[0];
+    assert_eq!(vault["properties"]["enablePurgeProtection"], json!(true));
+    assert_eq!(vault["properties"]["enableRbacAuthorization"], json!(true));
+    assert_eq!(of_type(&t, "Microsoft.KeyVault/vaults/secrets").len(), 2);
+    let settings: Vec<(&str, String)> = site["properties"]["siteConfig"]["appSettings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["value"].to_string()))
+        .collect();
+    let setting = |n: &str| {
+        settings
+            .iter()
+            .find(|(k, _)| *k == n)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("no setting {n}: {settings:?}"))
+    };
+    assert!(setting("AzureWebJobsStorage").contains("@Microsoft.KeyVault("));
+    assert!(setting("COSMOS").contains("@Microsoft.KeyVault("));
+    assert_eq!(
+        site["properties"]["functionAppConfig"]["deployment"]["storage"]["authentication"]["type"],
+        "StorageAccountConnectionString"
+    );
+    assert!(
+        of_type(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments").is_empty(),
+        "no data-plane roles with keys"
+    );
+
+    // enforce_https = false
+    assert_eq!(site["properties"]["httpsOnly"], json!(false));
+
+    // monitoring(sampling_percentage = 50, alerting(email = ...))
+    assert_eq!(
+        of_type(&t, "Microsoft.Insights/components")[0]["properties"]["SamplingPercentage"],
+        json!(50.0)
+    );
+    let group = of_type(&t, "Microsoft.Insights/actionGroups")[0];
+    assert_eq!(
+        group["properties"]["emailReceivers"][0]["emailAddress"],
+        "ops@example.com"
+    );
+    let metrics: Vec<&str> = of_type(&t, "Microsoft.Insights/metricAlerts")
+        .iter()
+        .map(|a| {
+            a["properties"]["criteria"]["allOf"][0]["metricName"]
+                .as_str()
+                .unwrap_or("availability")
+        })
+        .collect();
+    assert_eq!(metrics, ["Http5xx", "HttpResponseTime", "availability"]);
+
+    // cache(ttl = 300): Azure Managed Redis with Entra access for the API
+    let redis = of_type(&t, "Microsoft.Cache/redisEnterprise")[0];
+    assert_eq!(redis["properties"]["minimumTlsVersion"], "1.2");
+    assert_eq!(
+        of_type(&t, "Microsoft.Cache/redisEnterprise/databases")[0]["properties"]["accessKeysAuthentication"],
+        "Disabled"
+    );
+    assert_eq!(
+        of_type(&t, "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments").len(),
+        1
+    );
+    assert_eq!(setting("ATAKORA_CACHE_TTL_CACHED"), "\"300\"");
+    assert!(setting("CACHE__endpoint").contains("hostName"));
+
+    // health_check(path = "/healthz"): a standard availability test and its alert
+    let test = of_type(&t, "Microsoft.Insights/webtests")[0];
+    assert_eq!(test["properties"]["Frequency"], json!(300));
+    assert!(
+        test["properties"]["Request"]["RequestUrl"]
+            .as_str()
+            .unwrap()
+            .contains("/api/cacheds/healthz")
+    );
+    assert_eq!(test["properties"]["Locations"].as_array().unwrap().len(), 5);
 }
 
 #[test]
@@ -423,6 +527,6 @@ fn more_than_25_shared_containers_add_a_database() {
         .map(|d| (d.name.clone(), d.containers.len()))
         .collect();
     assert_eq!(dbs, [("catalog".to_string(), 25), ("catalog-2".to_string(), 5)]);
-    assert_eq!(codes(&plan).1, ["ATK0905"]);
+    assert_eq!(codes(&plan).1, ["ATK0905", "ATK0909"], "the split is reported, and so is the size of the backend");
     valid(&plan.to_arm());
 }

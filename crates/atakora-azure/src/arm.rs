@@ -63,3 +63,16 @@ pub(crate) fn tags(plan: &Plan) -> Value {
 pub(crate) fn expr(e: impl AsRef<str>) -> Value {
     Value::String(format!("[{}]", e.as_ref()))
 }
+
+/// Attach checkov suppressions, each with the reason a reviewer reads (docs/security.md
+/// lists them all).
+pub(crate) fn with_skips(mut resource: Value, skips: &[(&str, &str)]) -> Value {
+    if !skips.is_empty() {
+        let list: Vec<Value> = skips
+            .iter()
+            .map(|(id, why)| Value::String(format!("checkov:skip={id}:{why}")))
+            .collect();
+        resource["metadata"] = serde_json::json!({ "checkov": list });
+    }
+    resource
+}

@@ -1,7 +1,7 @@
 //! Cosmos DB for NoSQL: accounts, SQL databases and containers.
 
 use crate::api_versions::COSMOS;
-use crate::arm::{expr, lit, resource_id, tags, var, var_value};
+use crate::arm::{expr, lit, resource_id, tags, var, var_value, with_skips};
 use atakora_core::Plan;
 use atakora_core::plan::{CosmosAccount, Database, ThroughputSetting};
 use atakora_core::spec::Consistency;
@@ -97,22 +97,51 @@ fn account(plan: &Plan, acc: &CosmosAccount, key: &str) -> Value {
     }
     let mut properties = json!({
         "databaseAccountOfferType": "Standard",
+        // Zone redundancy stays off: it can only be set at creation and new zone-redundant
+        // accounts are often refused for capacity (docs/decisions.md).
         "locations": [{ "locationName": "[parameters('location')]", "failoverPriority": 0, "isZoneRedundant": false }],
         "consistencyPolicy": consistency,
-        // Entra ID only: account keys are refused; data access needs a data-plane role.
-        "disableLocalAuth": true,
+        // Entra ID only (keys only with managed_identity = false): data access needs a
+        // data-plane role.
+        "disableLocalAuth": plan.secrets.is_none(),
         // Databases, containers and throughput change only through ARM (this template).
         "disableKeyBasedMetadataWriteAccess": true,
-        "minimalTlsVersion": "Tls12",
-        // Public networking: only Azure datacenter addresses reach the endpoint.
-        "publicNetworkAccess": "Enabled",
-        "isVirtualNetworkFilterEnabled": true,
-        "ipRules": [{ "ipAddressOrRange": "0.0.0.0" }]
+        "minimalTlsVersion": "Tls12"
     });
+    let mut skips: Vec<(&str, &str)> = Vec::new();
+    let mut depends = Vec::new();
+    match &plan.network {
+        None => {
+            // Only Azure datacenter addresses reach the endpoint; every call needs Entra ID.
+            properties["publicNetworkAccess"] = json!("Enabled");
+            properties["isVirtualNetworkFilterEnabled"] = json!(true);
+            properties["ipRules"] = json!([{ "ipAddressOrRange": "0.0.0.0" }]);
+            skips.push(("CKV_AZURE_101", "Public networking: the Function Apps are not VNet-integrated and reach Cosmos DB over its public endpoint; the firewall admits only Azure datacenter addresses (ipRules 0.0.0.0) and every request needs an Entra ID token with a data-plane role. networking(isolated(...)) disables public access."));
+        }
+        Some(n) if n.private_endpoints => {
+            properties["publicNetworkAccess"] = json!("Disabled");
+            skips.push(("CKV_AZURE_99", "Isolated networking: public network access is disabled and the account is reached through its private endpoint, so IP and VNet rules have nothing to filter; checkov's CKV_AZURE_99 does not read publicNetworkAccess."));
+        }
+        Some(_) => {
+            properties["publicNetworkAccess"] = json!("Enabled");
+            properties["isVirtualNetworkFilterEnabled"] = json!(true);
+            properties["virtualNetworkRules"] = json!([{ "id": expr(crate::network::integration_subnet_id()) }]);
+            depends.push(expr(crate::network::vnet_id()));
+            skips.push(("CKV_AZURE_101", "Service-endpoint isolation: the public endpoint stays on but admits only the apps' integration subnet (virtualNetworkRules); private_endpoints = true disables it."));
+        }
+    }
+    if plan.secrets.is_some() {
+        skips.push(("CKV_AZURE_140", "managed_identity = false: the backend asked for key authentication; the key reaches the apps only as a Key Vault reference (warning ATK0907)."));
+    }
+    if plan.tier.is_production() {
+        // Point-in-time restore for the last 7 days, at no extra cost.
+        properties["backupPolicy"] =
+            json!({ "type": "Continuous", "continuousModeProperties": { "tier": "Continuous7Days" } });
+    }
     if acc.serverless {
         properties["capabilities"] = json!([{ "name": "EnableServerless" }]);
     }
-    json!({
+    let mut resource = json!({
         "type": "Microsoft.DocumentDB/databaseAccounts",
         "apiVersion": COSMOS,
         "name": var_value(key),
@@ -120,7 +149,11 @@ fn account(plan: &Plan, acc: &CosmosAccount, key: &str) -> Value {
         "tags": tags(plan),
         "kind": "GlobalDocumentDB",
         "properties": properties
-    })
+    });
+    if !depends.is_empty() {
+        resource["dependsOn"] = Value::Array(depends);
+    }
+    with_skips(resource, &skips)
 }
 
 fn database(key: &str, db: &Database) -> Value {

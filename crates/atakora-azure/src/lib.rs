@@ -4,10 +4,13 @@
 
 pub mod api_versions;
 mod arm;
+mod cache;
 mod cosmos;
+mod keyvault;
 pub mod limits;
 pub mod manifest;
 mod monitor;
+mod network;
 mod roles;
 mod storage;
 pub mod template;

@@ -9,6 +9,8 @@ pub const MAX_RESOURCES: usize = 800;
 pub const MAX_PARAMETERS: usize = 256;
 pub const MAX_VARIABLES: usize = 512;
 pub const MAX_OUTPUTS: usize = 64;
+/// Above this many resources a backend is worth splitting (warning ATK0909).
+pub const LARGE_BACKEND: usize = 50;
 
 /// Resources in `template`, nested children included.
 pub fn resource_count(template: &Value) -> usize {
@@ -19,7 +21,7 @@ pub fn resource_count(template: &Value) -> usize {
     count(template.get("resources"))
 }
 
-/// Every ARM limit `template` (rendered as `text`) breaks.
+/// Every ARM limit `template` (rendered as `text`) breaks, and the large-backend warning.
 pub fn check(template: &Value, text: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let len = |k: &str| template.get(k).and_then(Value::as_object).map_or(0, |o| o.len());
@@ -39,5 +41,15 @@ pub fn check(template: &Value, text: &str) -> Vec<Diagnostic> {
     over("parameters", len("parameters"), MAX_PARAMETERS);
     over("variables", len("variables"), MAX_VARIABLES);
     over("outputs", len("outputs"), MAX_OUTPUTS);
+    let resources = resource_count(template);
+    if resources > LARGE_BACKEND {
+        out.push(
+            Diagnostic::new(
+                Code::LargeBackend,
+                format!("the template has {resources} resources (more than {LARGE_BACKEND})"),
+            )
+            .help("consider splitting the backend: group related components, one backend per security boundary"),
+        );
+    }
     out
 }

@@ -57,7 +57,7 @@ pub fn manifest(plan: &Plan, template: &Value) -> Value {
                 add(
                     "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
                     c.name.clone(),
-                    Some(c.component.clone()),
+                    Some(c.components().collect::<Vec<_>>().join(", ")),
                     json!({
                         "partitionKey": c.partition_key,
                         "defaultTtl": c.default_ttl,
@@ -86,6 +86,21 @@ pub fn manifest(plan: &Plan, template: &Value) -> Value {
             json!({ "memoryMb": app.memory_mb, "maxInstances": app.max_instances, "alwaysReady": app.always_ready }),
         );
     }
+    use atakora_core::naming::ResourceKind as K;
+    for r in plan.named_resources() {
+        let ty = match r.kind {
+            K::VirtualNetwork => "Microsoft.Network/virtualNetworks",
+            K::Subnet => "Microsoft.Network/virtualNetworks/subnets",
+            K::PrivateEndpoint => "Microsoft.Network/privateEndpoints",
+            K::ActionGroup => "Microsoft.Insights/actionGroups",
+            K::MetricAlert => "Microsoft.Insights/metricAlerts",
+            K::AvailabilityTest => "Microsoft.Insights/webtests",
+            K::ManagedRedis => "Microsoft.Cache/redisEnterprise",
+            K::KeyVault => "Microsoft.KeyVault/vaults",
+            _ => continue,
+        };
+        add(ty, r.name.to_string(), None, Value::Null);
+    }
     let text = crate::to_text(template);
     let mut diagnostics = plan.diagnostics.clone();
     diagnostics.extend(limits::check(template, &text));
@@ -93,6 +108,7 @@ pub fn manifest(plan: &Plan, template: &Value) -> Value {
         "generator": { "name": "atakora", "version": env!("CARGO_PKG_VERSION") },
         "backend": plan.backend,
         "environment": plan.environment,
+        "tier": if plan.tier.is_production() { "production" } else { "non-production" },
         "app": plan.app,
         "location": plan.location,
         "templateResources": limits::resource_count(template),

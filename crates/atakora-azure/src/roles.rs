@@ -8,7 +8,7 @@
 
 use crate::api_versions::{COSMOS, ROLE_ASSIGNMENTS, WEB};
 use crate::arm::{expr, lit, resource_id, var};
-use crate::{cosmos, monitor, storage, web};
+use crate::{cosmos, keyvault, monitor, storage, web};
 use atakora_core::Plan;
 use atakora_core::plan::{AppRole, DataAccess};
 use serde_json::{Value, json};
@@ -17,6 +17,7 @@ pub const STORAGE_BLOB_DATA_OWNER: &str = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
 pub const MONITORING_METRICS_PUBLISHER: &str = "3913510d-42f4-4e42-8a64-420c390055eb";
 pub const COSMOS_DATA_READER: &str = "00000000-0000-0000-0000-000000000001";
 pub const COSMOS_DATA_CONTRIBUTOR: &str = "00000000-0000-0000-0000-000000000002";
+pub const KEY_VAULT_SECRETS_USER: &str = "4633458b-17de-408a-b874-0445c86b69e6";
 
 fn principal(app_id: &str) -> Value {
     expr(format!("reference({app_id}, '{WEB}', 'full').identity.principalId"))
@@ -44,13 +45,24 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
     let mut out = Vec::new();
     for app in &plan.function_apps {
         let app_id = web::app_id(app);
-        out.push(rbac(
-            "Microsoft.Storage/storageAccounts",
-            storage::NAME,
-            storage::id(),
-            &app_id,
-            STORAGE_BLOB_DATA_OWNER,
-        ));
+        if plan.secrets.is_some() {
+            // Keys mode: the identity reads the vault's secrets, nothing else.
+            out.push(rbac(
+                "Microsoft.KeyVault/vaults",
+                keyvault::NAME,
+                keyvault::id(),
+                &app_id,
+                KEY_VAULT_SECRETS_USER,
+            ));
+        } else {
+            out.push(rbac(
+                "Microsoft.Storage/storageAccounts",
+                storage::NAME,
+                storage::id(),
+                &app_id,
+                STORAGE_BLOB_DATA_OWNER,
+            ));
+        }
         if plan.monitoring.is_some() {
             out.push(rbac(
                 "Microsoft.Insights/components",
@@ -60,6 +72,9 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
                 MONITORING_METRICS_PUBLISHER,
             ));
         }
+    }
+    if plan.secrets.is_some() {
+        return out;
     }
     let Some(api) = plan
         .function_apps

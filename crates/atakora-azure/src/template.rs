@@ -3,7 +3,7 @@
 
 use crate::api_versions::{COSMOS, WEB};
 use crate::arm::{camel, expr, name_variable};
-use crate::{cosmos, monitor, roles, storage, web};
+use crate::{cache, cosmos, keyvault, monitor, network, roles, storage, web};
 use atakora_core::Plan;
 use atakora_core::naming::SUFFIX_LEN;
 use atakora_core::plan::AppRole;
@@ -36,6 +36,17 @@ pub fn template(plan: &Plan) -> Value {
         );
     }
 
+    if plan.secrets.is_some() {
+        parameters.insert(
+            keyvault::EXPIRY_PARAMETER.into(),
+            json!({
+                "type": "int",
+                "defaultValue": "[dateTimeToEpoch(dateTimeAdd(utcNow(), 'P1Y'))]",
+                "metadata": { "description": "When the Key Vault secrets (storage and Cosmos DB keys) expire, in seconds since 1970; rotate the keys before." }
+            }),
+        );
+    }
+
     let mut variables = Map::new();
     if let Some(m) = &plan.monitoring {
         variables.insert(monitor::WORKSPACE.into(), name_variable(&m.workspace));
@@ -49,13 +60,31 @@ pub fn template(plan: &Plan) -> Value {
         variables.insert(web::plan_key(app), name_variable(&app.plan_name));
         variables.insert(web::app_key(app), name_variable(&app.name));
     }
+    if let Some(c) = &plan.cache {
+        variables.insert(cache::NAME.into(), name_variable(&c.name));
+    }
+    if let Some(v) = &plan.secrets {
+        variables.insert(keyvault::NAME.into(), name_variable(&v.name));
+    }
+    if let Some(n) = &plan.network {
+        variables.insert(network::VNET.into(), name_variable(&n.vnet));
+        variables.insert(network::INTEGRATION_SUBNET.into(), name_variable(&n.integration_subnet));
+        variables.insert(network::ENDPOINT_SUBNET.into(), name_variable(&n.endpoint_subnet));
+        for (key, zone) in network::zone_variables(n) {
+            variables.insert(key.into(), json!(zone));
+        }
+    }
 
     let mut resources = Vec::new();
     resources.extend(monitor::resources(plan));
     resources.extend(storage::resources(plan));
     resources.extend(cosmos::resources(plan));
+    resources.extend(cache::resources(plan));
+    resources.extend(keyvault::resources(plan));
+    resources.extend(network::resources(plan));
     resources.extend(web::resources(plan));
     resources.extend(roles::resources(plan));
+    resources.extend(monitor::alerts::resources(plan));
 
     let mut outputs = Map::new();
     for app in &plan.function_apps {

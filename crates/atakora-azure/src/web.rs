@@ -2,8 +2,8 @@
 //! Linux, Rust custom handler, system-assigned identity, identity-based host storage.
 
 use crate::api_versions::{APP_INSIGHTS, COSMOS, STORAGE, WEB};
-use crate::arm::{camel, expr, resource_id, tags, var, var_value};
-use crate::{cosmos, monitor, storage};
+use crate::arm::{camel, expr, resource_id, tags, var, var_value, with_skips};
+use crate::{cache, cosmos, keyvault, monitor, network, storage};
 use atakora_core::Plan;
 use atakora_core::plan::{AppRole, FunctionApp};
 use serde_json::{Value, json};
@@ -24,19 +24,34 @@ fn plan_id(app: &FunctionApp) -> String {
     resource_id("Microsoft.Web/serverfarms", &[var(&plan_key(app))])
 }
 
+/// The setting the deployment storage connection string is read from (keys mode only).
+const DEPLOYMENT_STORAGE_SETTING: &str = "DEPLOYMENT_STORAGE_CONNECTION_STRING";
+
 pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
     let mut out = Vec::new();
+    let prod = plan.tier.is_production();
     for app in &plan.function_apps {
-        out.push(json!({
-            "type": "Microsoft.Web/serverfarms",
-            "apiVersion": WEB,
-            "name": var_value(&plan_key(app)),
-            "location": "[parameters('location')]",
-            "tags": tags(plan),
-            "kind": "functionapp",
-            "sku": { "name": "FC1", "tier": "FlexConsumption" },
-            "properties": { "reserved": true, "zoneRedundant": false }
-        }));
+        let skips: &[(&str, &str)] = if prod {
+            &[]
+        } else {
+            &[(
+                "CKV_AZURE_225",
+                "Non-production environment: a zone-redundant Flex Consumption plan keeps at least two always-ready instances per function group, billed around the clock; production environments set zoneRedundant.",
+            )]
+        };
+        out.push(with_skips(
+            json!({
+                "type": "Microsoft.Web/serverfarms",
+                "apiVersion": WEB,
+                "name": var_value(&plan_key(app)),
+                "location": "[parameters('location')]",
+                "tags": tags(plan),
+                "kind": "functionapp",
+                "sku": { "name": "FC1", "tier": "FlexConsumption" },
+                "properties": { "reserved": true, "zoneRedundant": prod }
+            }),
+            skips,
+        ));
         out.push(site(plan, app));
     }
     out
@@ -47,15 +62,29 @@ fn setting(name: &str, value: impl Into<Value>) -> Value {
 }
 
 fn site(plan: &Plan, app: &FunctionApp) -> Value {
-    let mut settings = vec![setting("AzureWebJobsStorage__accountName", var_value(storage::NAME))];
-    if let Some(host_id) = &app.host_id {
-        // Apps sharing the storage account must not share a host id (see resolve).
-        settings.push(setting("AzureFunctionsWebHost__hostid", host_id.clone()));
-    }
+    let keys = plan.secrets.is_some();
+    let mut settings = Vec::new();
     let mut depends = vec![
         expr(plan_id(app)),
         expr(storage::container_id(&app.deployment_container)),
     ];
+    if keys {
+        settings.push(setting(
+            "AzureWebJobsStorage",
+            keyvault::reference(keyvault::STORAGE_SECRET),
+        ));
+        settings.push(setting(
+            DEPLOYMENT_STORAGE_SETTING,
+            keyvault::reference(keyvault::STORAGE_SECRET),
+        ));
+        depends.push(expr(keyvault::id()));
+    } else {
+        settings.push(setting("AzureWebJobsStorage__accountName", var_value(storage::NAME)));
+    }
+    if let Some(host_id) = &app.host_id {
+        // Apps sharing the storage account must not share a host id (see resolve).
+        settings.push(setting("AzureFunctionsWebHost__hostid", host_id.clone()));
+    }
     if plan.monitoring.is_some() {
         settings.push(setting(
             "APPLICATIONINSIGHTS_CONNECTION_STRING",
@@ -74,31 +103,59 @@ fn site(plan: &Plan, app: &FunctionApp) -> Value {
     if let AppRole::CrudApis { .. } = app.role {
         for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
             let key = cosmos::name_key(plan, i);
-            // Identity-based connection `COSMOS` (`COSMOS_SERVERLESS` for a split account).
+            // The connection named `COSMOS` (`COSMOS_SERVERLESS` for a split account).
             let prefix = if key == "cosmosAccountName" {
                 "COSMOS"
             } else {
                 "COSMOS_SERVERLESS"
             };
+            if keys {
+                settings.push(setting(prefix, keyvault::reference(&keyvault::cosmos_secret(plan, i))));
+            } else {
+                settings.push(setting(
+                    &format!("{prefix}__accountEndpoint"),
+                    expr(format!(
+                        "reference({}, '{COSMOS}').documentEndpoint",
+                        cosmos::account_id(&key)
+                    )),
+                ));
+            }
             settings.push(setting(
-                &format!("{prefix}__accountEndpoint"),
-                expr(format!(
-                    "reference({}, '{COSMOS}').documentEndpoint",
-                    cosmos::account_id(&key)
-                )),
+                &format!("ATAKORA_{prefix}_DATABASE"),
+                acc.databases[0].name.clone(),
             ));
-            settings.push(setting(&format!("{prefix}__database"), acc.databases[0].name.clone()));
             depends.push(expr(cosmos::account_id(&key)));
         }
         for (_, db, c) in plan.containers() {
-            let var_name = format!("ATAKORA_CONTAINER_{}", c.component.to_ascii_uppercase());
-            settings.push(setting(&var_name, format!("{}/{}", db.name, c.name)));
+            for component in c.components() {
+                settings.push(setting(
+                    &format!("ATAKORA_CONTAINER_{}", component.to_ascii_uppercase()),
+                    format!("{}/{}", db.name, c.name),
+                ));
+            }
+        }
+        if let Some(c) = &plan.cache {
+            // Entra ID authentication with the app's identity (access-policy assignment).
+            settings.push(setting("CACHE__endpoint", cache::endpoint()));
+            for (component, ttl) in &c.ttls {
+                settings.push(setting(
+                    &format!("ATAKORA_CACHE_TTL_{}", component.to_ascii_uppercase()),
+                    ttl.to_string(),
+                ));
+            }
+            depends.push(expr(cache::id()));
         }
     }
+    depends.extend(network::app_dependencies(plan));
     let mut scale = json!({ "maximumInstanceCount": app.max_instances, "instanceMemoryMB": app.memory_mb });
     if app.always_ready > 0 {
         scale["alwaysReady"] = json!([{ "name": "http", "instanceCount": app.always_ready }]);
     }
+    let authentication = if keys {
+        json!({ "type": "StorageAccountConnectionString", "storageAccountConnectionStringName": DEPLOYMENT_STORAGE_SETTING })
+    } else {
+        json!({ "type": "SystemAssignedIdentity" })
+    };
     let policy = |kind: &str| {
         json!({
             "type": "basicPublishingCredentialsPolicies",
@@ -108,37 +165,74 @@ fn site(plan: &Plan, app: &FunctionApp) -> Value {
             "dependsOn": [expr(app_id(app))]
         })
     };
-    json!({
-        "type": "Microsoft.Web/sites",
-        "apiVersion": WEB,
-        "name": var_value(&app_key(app)),
-        "location": "[parameters('location')]",
-        "tags": tags(plan),
-        "kind": "functionapp,linux",
-        "identity": { "type": "SystemAssigned" },
-        "properties": {
-            "serverFarmId": expr(plan_id(app)),
-            "httpsOnly": plan.enforce_https,
-            "publicNetworkAccess": "Enabled",
-            "functionAppConfig": {
-                "deployment": {
-                    "storage": {
-                        "type": "blobContainer",
-                        "value": expr(format!("format('{{0}}{{1}}', reference({}, '{STORAGE}').primaryEndpoints.blob, '{}')", storage::id(), app.deployment_container)),
-                        "authentication": { "type": "SystemAssignedIdentity" }
-                    }
-                },
-                "scaleAndConcurrency": scale,
-                "runtime": { "name": "custom", "version": "1.0" }
+    let mut properties = json!({
+        "serverFarmId": expr(plan_id(app)),
+        "httpsOnly": plan.enforce_https,
+        "publicNetworkAccess": "Enabled",
+        "functionAppConfig": {
+            "deployment": {
+                "storage": {
+                    "type": "blobContainer",
+                    "value": expr(format!(
+                        "format('{{0}}{{1}}', reference({}, '{STORAGE}').primaryEndpoints.blob, '{}')",
+                        storage::id(),
+                        app.deployment_container
+                    )),
+                    "authentication": authentication
+                }
             },
-            "siteConfig": {
-                "minTlsVersion": "1.2",
-                "http20Enabled": true,
-                "appSettings": settings
-            }
+            "scaleAndConcurrency": scale,
+            "runtime": { "name": "custom", "version": "1.0" }
         },
-        "dependsOn": depends,
-        // No username/password publishing over FTP or to the SCM site.
-        "resources": [policy("ftp"), policy("scm")]
-    })
+        "siteConfig": {
+            "minTlsVersion": "1.2",
+            "http20Enabled": true,
+            "appSettings": settings
+        }
+    });
+    if plan.network.is_some() {
+        // Outbound traffic, data services included, goes through the VNet.
+        properties["virtualNetworkSubnetId"] = expr(network::integration_subnet_id());
+    }
+    let health = if plan.availability_tests.is_empty() {
+        "App Service Health check is not available on the Flex Consumption plan (Microsoft Learn: Azure Functions, Monitor function apps using Health check); failures and latency are watched by metric alerts when alerting is declared."
+    } else {
+        "App Service Health check is not available on the Flex Consumption plan (Microsoft Learn: Azure Functions, Monitor function apps using Health check); the declared health_check is probed by an Application Insights standard availability test with its alert instead."
+    };
+    let skips: [(&str, &str); 5] = [
+        (
+            "CKV_AZURE_17",
+            "HTTP API called by browsers and services that authenticate with Entra ID bearer tokens; requiring TLS client certificates (mutual TLS) would reject every such caller.",
+        ),
+        (
+            "CKV_AZURE_78",
+            "Flex Consumption has no FTP/FTPS endpoint: siteConfig.ftpsState is a deprecated Flex property. FTP and SCM basic-auth publishing are disabled by the ftp/scm basicPublishingCredentialsPolicies.",
+        ),
+        (
+            "CKV_AZURE_212",
+            "Flex Consumption has no fixed worker count (siteConfig.numberOfWorkers is a Dedicated-plan setting); instances scale with load up to scaleAndConcurrency.maximumInstanceCount, and production plans are zone-redundant.",
+        ),
+        ("CKV_AZURE_213", health),
+        (
+            "CKV_AZURE_222",
+            "The Function App is the backend's HTTPS endpoint and must take inbound requests; its data services are locked to Entra ID auth (and, with networking(isolated(...)), to the VNet).",
+        ),
+    ];
+    with_skips(
+        json!({
+            "type": "Microsoft.Web/sites",
+            "apiVersion": WEB,
+            "name": var_value(&app_key(app)),
+            "location": "[parameters('location')]",
+            "tags": tags(plan),
+            "kind": "functionapp,linux",
+            // Always on: Key Vault references (managed_identity = false) need it too.
+            "identity": { "type": "SystemAssigned" },
+            "properties": properties,
+            "dependsOn": depends,
+            // No username/password publishing over FTP or to the SCM site.
+            "resources": [policy("ftp"), policy("scm")]
+        }),
+        &skips,
+    )
 }

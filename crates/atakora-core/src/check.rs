@@ -613,10 +613,31 @@ const fn contains(list: &[&str], s: &str) -> bool {
     false
 }
 
-/// Rule (ATK0407): two entities of one backend never share a container: same name (ignoring
-/// ASCII case) in the same account kind (serverless entities live in their own account).
-pub const fn same_container(a: &str, a_serverless: bool, b: &str, b_serverless: bool) -> bool {
-    a_serverless == b_serverless && a.eq_ignore_ascii_case(b)
+/// Rule (ATK0407): two entities of one backend naming the same container (ASCII case ignored)
+/// in the same account kind serve one container, so they must agree on its partition key
+/// (its other settings are compared when resolving). True when they conflict.
+pub const fn container_conflict(
+    a: &str,
+    a_serverless: bool,
+    a_key: &[&str],
+    b: &str,
+    b_serverless: bool,
+    b_key: &[&str],
+) -> bool {
+    if a_serverless != b_serverless || !a.eq_ignore_ascii_case(b) {
+        return false;
+    }
+    if a_key.len() != b_key.len() {
+        return true;
+    }
+    let mut i = 0;
+    while i < a_key.len() {
+        if !str_eq(a_key[i], b_key[i]) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 impl ThroughputFacts {
@@ -680,4 +701,21 @@ impl crate::spec::CrudApiSpec {
             None => None,
         }
     }
+}
+
+/// Rule: a declared VNet or subnet name is legal for its type (letters, digits, `-`; 2..=64 and
+/// 1..=80 characters); the Flex integration subnet name has no `_`.
+pub fn network_name(value: &str, option: &str) -> Result<(), Diagnostic> {
+    let kind = if option == "vnet_name" {
+        crate::naming::ResourceKind::VirtualNetwork
+    } else {
+        crate::naming::ResourceKind::Subnet
+    };
+    kind.check_final(value).map_err(|why| {
+        Diagnostic::new(
+            Code::Networking,
+            format!("`{option}` `{value}` is not a legal {} name: {why}", kind.label()),
+        )
+        .help("use letters, digits and `-` (Flex Consumption integration subnets take no `_`)")
+    })
 }

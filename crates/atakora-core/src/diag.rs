@@ -114,6 +114,9 @@ codes! {
     AppName = "ATK0314", Error;
     /// `auto_scale(...)` out of range.
     AutoScale = "ATK0315", Error;
+    /// `health_check` on an API of a backend with `monitoring = false` (availability tests
+    /// live in Application Insights).
+    HealthCheckNeedsMonitoring = "ATK0317", Error;
     /// `limits(...)` value of 0.
     LimitValue = "ATK0316", Error;
     /// A plan asked for an environment the backend does not declare.
@@ -148,6 +151,16 @@ codes! {
     HttpsOff = "ATK0904", Warning;
     /// More than 25 containers share one database's throughput: another database is added.
     DatabaseSplit = "ATK0905", Warning;
+    /// Monitoring off, or sampling below 100%, in a production environment.
+    ProductionMonitoring = "ATK0906", Warning;
+    /// `managed_identity = false`: the apps use keys held in Key Vault.
+    IdentityOff = "ATK0907", Warning;
+    /// Dedicated throughput above 4,000 RU/s in a non-production environment.
+    CostlyDevThroughput = "ATK0908", Warning;
+    /// More than 50 resources in one template: consider splitting the backend.
+    LargeBackend = "ATK0909", Warning;
+    /// `auto_scale(...)` on a backend without a provisioned database to scale.
+    AutoScaleUnused = "ATK0910", Warning;
 }
 
 impl fmt::Display for Code {

@@ -25,6 +25,20 @@ pub struct Plan {
     pub cosmos_accounts: Vec<CosmosAccount>,
     pub function_apps: Vec<FunctionApp>,
     pub monitoring: Option<Monitoring>,
+    /// Production or not: decides the environment-aware defaults (redundancy, backups).
+    pub tier: Tier,
+    /// `networking(isolated(...))`.
+    pub network: Option<Network>,
+    /// `monitoring(alerting(...))`: action group and per-app metric alerts.
+    pub alerts: Option<Alerts>,
+    /// `health_check(...)` on CRUD APIs: availability tests.
+    pub availability_tests: Vec<AvailabilityTest>,
+    /// `auto_scale(target_utilization)`: alert on normalized RU consumption.
+    pub autoscale_alert: Option<AutoscaleAlert>,
+    /// `cache(...)` on CRUD APIs: one Azure Managed Redis for the backend.
+    pub cache: Option<Cache>,
+    /// How the apps reach their data: identities (default) or keys held in Key Vault.
+    pub secrets: Option<KeyVault>,
     /// `app`, `environment`, `backend`, then the user's tags.
     pub tags: Vec<(String, String)>,
     pub diagnostics: Vec<Diagnostic>,
@@ -33,8 +47,146 @@ pub struct Plan {
     pub spec: BackendSpec,
 }
 
+/// Production environments get redundancy and backups; others stay cheap (docs/decisions.md
+/// has the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Tier {
+    Production,
+    NonProduction,
+}
+
+impl Tier {
+    /// `prod`, `production`, `prod-*`, `production-*` and `*-prod` are production.
+    pub fn of(environment: &str) -> Tier {
+        let e = environment;
+        let prod = e == "prod"
+            || e == "production"
+            || e.starts_with("prod-")
+            || e.starts_with("production-")
+            || e.ends_with("-prod");
+        if prod { Tier::Production } else { Tier::NonProduction }
+    }
+
+    pub fn is_production(self) -> bool {
+        self == Tier::Production
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StorageAccount {
+    pub name: ResourceName,
+}
+
+/// The VNet of an isolated backend.
+#[derive(Debug, Clone, Serialize)]
+pub struct Network {
+    pub vnet: ResourceName,
+    pub address_space: String,
+    /// Delegated to `Microsoft.App/environments` (Flex Consumption VNet integration).
+    pub integration_subnet: ResourceName,
+    pub integration_prefix: String,
+    /// Private endpoints live here.
+    pub endpoint_subnet: ResourceName,
+    pub endpoint_prefix: String,
+    /// Private endpoints and private DNS for every data service; `false`: service endpoints
+    /// and VNet rules on the integration subnet instead.
+    pub private_endpoints: bool,
+    /// One per data service and sub-resource (empty without private endpoints).
+    pub endpoints: Vec<PrivateEndpoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrivateEndpoint {
+    pub name: ResourceName,
+    pub target: EndpointTarget,
+}
+
+/// What a private endpoint connects to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum EndpointTarget {
+    /// `cosmos_accounts[i]`, sub-resource `Sql`.
+    Cosmos(usize),
+    StorageBlob,
+    StorageQueue,
+    StorageTable,
+    /// The Azure Managed Redis cache, sub-resource `redisEnterprise`.
+    Redis,
+    /// The Key Vault, sub-resource `vault`.
+    KeyVault,
+}
+
+impl EndpointTarget {
+    /// The private-link sub-resource (group id).
+    pub fn group_id(self) -> &'static str {
+        match self {
+            EndpointTarget::Cosmos(_) => "Sql",
+            EndpointTarget::StorageBlob => "blob",
+            EndpointTarget::StorageQueue => "queue",
+            EndpointTarget::StorageTable => "table",
+            EndpointTarget::Redis => "redisEnterprise",
+            EndpointTarget::KeyVault => "vault",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Alerts {
+    /// `None` without an e-mail address: alerts fire in the portal only.
+    pub action_group: Option<ActionGroup>,
+    pub error_threshold: u32,
+    pub latency_threshold_ms: u32,
+    /// Per Function App (by `FunctionApp::key`): the server-error and the latency alert.
+    pub per_app: Vec<AppAlerts>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppAlerts {
+    pub app_key: String,
+    pub errors: ResourceName,
+    pub latency: ResourceName,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionGroup {
+    pub name: ResourceName,
+    /// At most 12 characters.
+    pub short_name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AvailabilityTest {
+    pub component: String,
+    pub name: ResourceName,
+    /// Requested path under the API's host: `/api/<container><health path>`.
+    pub path: String,
+    /// Seconds: 300, 600 or 900 (what standard tests allow; the declared interval rounded up).
+    pub frequency: u32,
+    pub timeout: u32,
+    /// Test locations; failing in `failed_locations` of them raises the alert.
+    pub locations: Vec<&'static str>,
+    pub failed_locations: u32,
+    pub alert: ResourceName,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AutoscaleAlert {
+    pub target_utilization: u32,
+    /// `(index into cosmos_accounts, alert name)` for every provisioned account.
+    pub per_account: Vec<(usize, ResourceName)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cache {
+    pub name: ResourceName,
+    /// `(component, ttl seconds)` for every cached API.
+    pub ttls: Vec<(String, u32)>,
+}
+
+/// `managed_identity = false`: the apps authenticate with keys, which live in this vault and
+/// reach the apps as Key Vault references.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyVault {
     pub name: ResourceName,
 }
 
@@ -97,6 +249,16 @@ pub struct Container {
     pub unique_keys: Vec<Vec<String>>,
     /// The API's data-plane role on this container.
     pub access: DataAccess,
+    /// Further components serving the same container (the seed's read-only and admin APIs
+    /// "on the same data"): they agree on its properties; `access` is the union.
+    pub also_serves: Vec<String>,
+}
+
+impl Container {
+    /// Every component this container serves, the declaring one first.
+    pub fn components(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.component.as_str()).chain(self.also_serves.iter().map(String::as_str))
+    }
 }
 
 /// Cosmos DB built-in data-plane roles.

@@ -19,6 +19,29 @@ use crate::spec::{
 };
 use std::fmt;
 
+/// Dedicated RU/s above which a non-production environment is warned about cost (ATK0908).
+pub const COSTLY_DEV_RUS: u32 = 4000;
+
+/// Application Insights availability-test locations, in the order tests use them.
+pub const TEST_LOCATIONS: [&str; 16] = [
+    "us-va-ash-azr",
+    "us-tx-sn1-azr",
+    "us-il-ch1-azr",
+    "us-ca-sjc-azr",
+    "us-fl-mia-edge",
+    "emea-nl-ams-azr",
+    "emea-gb-db3-azr",
+    "emea-ru-msa-edge",
+    "emea-fr-pra-edge",
+    "emea-ch-zrh-edge",
+    "emea-se-sto-edge",
+    "apac-sg-sin-azr",
+    "apac-hk-hkn-azr",
+    "apac-jp-kaw-edge",
+    "latam-br-gru-edge",
+    "emea-au-syd-edge",
+];
+
 /// Containers that may share one database's throughput (Cosmos DB limit).
 pub const MAX_SHARED_CONTAINERS: usize = 25;
 /// Shared database throughput when the backend sets no `auto_scale`: the manual minimum.
@@ -127,8 +150,14 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         let mut databases: Vec<Database> = Vec::new();
         let mut dedicated = Vec::new();
         let mut sharing = Vec::new();
-        for (field, api) in &provisioned {
-            let c = container(field, api, environment, &mut diags);
+        let merged = merge_shared(
+            provisioned
+                .iter()
+                .map(|(f, api)| container(f, api, environment, &mut diags))
+                .collect(),
+            &mut diags,
+        );
+        for c in merged {
             if c.throughput.is_some() {
                 dedicated.push(c)
             } else {
@@ -202,10 +231,13 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         });
     }
     if !serverless.is_empty() {
-        let containers = serverless
-            .iter()
-            .map(|(f, api)| container(f, api, environment, &mut diags))
-            .collect();
+        let containers = merge_shared(
+            serverless
+                .iter()
+                .map(|(f, api)| container(f, api, environment, &mut diags))
+                .collect(),
+            &mut diags,
+        );
         let purpose = if split { "serverless" } else { "" };
         cosmos_accounts.push(CosmosAccount {
             name: name(ResourceKind::CosmosAccount, purpose, &mut diags),
@@ -300,7 +332,6 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         sampling_percentage: m.sampling_percentage,
     });
 
-    pending_options(spec, &mut diags);
     if !spec.enforce_https {
         diags.push(
             Diagnostic::new(
@@ -318,6 +349,197 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     ];
     tags.extend(spec.tags.iter().map(|(k, v)| (k.to_string(), v.to_string())));
 
+    let tier = Tier::of(environment);
+    let network = match &spec.networking {
+        Networking::Isolated(iso) => Some(network(iso, &mut name, &mut diags)),
+        Networking::Public => None,
+    };
+    let alerts = spec
+        .monitoring
+        .as_ref()
+        .and_then(|m| m.alerting.as_ref())
+        .map(|a| Alerts {
+            action_group: a.email.as_ref().map(|email| ActionGroup {
+                name: name(ResourceKind::ActionGroup, "", &mut diags),
+                short_name: spec
+                    .app
+                    .chars()
+                    .take(12)
+                    .collect::<String>()
+                    .trim_end_matches('-')
+                    .to_string(),
+                email: email.to_string(),
+            }),
+            error_threshold: a.error_threshold,
+            latency_threshold_ms: a.latency_threshold_ms,
+            per_app: function_apps
+                .iter()
+                .map(|app| AppAlerts {
+                    app_key: app.key.clone(),
+                    errors: name(ResourceKind::MetricAlert, &format!("{}-http5xx", app.key), &mut diags),
+                    latency: name(ResourceKind::MetricAlert, &format!("{}-latency", app.key), &mut diags),
+                })
+                .collect(),
+        });
+    let mut availability_tests = Vec::new();
+    for (field, api) in &crud {
+        let Some(h) = &api.health_check else { continue };
+        if spec.monitoring.is_none() {
+            diags.push(
+                Diagnostic::new(
+                    Code::HealthCheckNeedsMonitoring,
+                    format!(
+                        "`health_check` on `{field}` needs monitoring, and backend `{}` sets `monitoring = false`",
+                        spec.type_name
+                    ),
+                )
+                .help("availability tests live in Application Insights: turn monitoring on, or remove `health_check`"),
+            );
+            continue;
+        }
+        availability_tests.push(AvailabilityTest {
+            component: field.to_string(),
+            name: name(ResourceKind::AvailabilityTest, &kebab_case(field), &mut diags),
+            path: format!("/api/{}{}", api.container, h.path),
+            frequency: match h.interval {
+                0..=300 => 300,
+                301..=600 => 600,
+                _ => 900,
+            },
+            timeout: h.timeout,
+            locations: TEST_LOCATIONS[..(h.unhealthy_threshold as usize).clamp(5, TEST_LOCATIONS.len())].to_vec(),
+            failed_locations: h.unhealthy_threshold,
+            alert: name(
+                ResourceKind::MetricAlert,
+                &format!("{}-availability", kebab_case(field)),
+                &mut diags,
+            ),
+        });
+    }
+    let has_provisioned = cosmos_accounts.iter().any(|a| !a.serverless);
+    let autoscale_alert = spec.auto_scale.as_ref().and_then(|a| {
+        if !has_provisioned {
+            diags.push(
+                Diagnostic::new(
+                    Code::AutoScaleUnused,
+                    format!(
+                        "`auto_scale` on backend `{}` has no provisioned database to scale",
+                        spec.type_name
+                    ),
+                )
+                .help("its entities are serverless (or it has none): remove `auto_scale`"),
+            );
+            return None;
+        }
+        let per_account = cosmos_accounts
+            .iter()
+            .enumerate()
+            .filter(|(_, acc)| !acc.serverless)
+            .map(|(i, _)| (i, name(ResourceKind::MetricAlert, "ru-consumption", &mut diags)))
+            .collect();
+        Some(AutoscaleAlert {
+            target_utilization: a.target_utilization,
+            per_account,
+        })
+    });
+    let cached: Vec<(String, u32)> = crud
+        .iter()
+        .filter_map(|(f, api)| api.cache.as_ref().map(|c| (f.to_string(), c.ttl)))
+        .collect();
+    let cache = (!cached.is_empty()).then(|| Cache {
+        name: name(ResourceKind::ManagedRedis, "", &mut diags),
+        ttls: cached,
+    });
+    let secrets = (!spec.managed_identity).then(|| {
+        diags.push(
+            Diagnostic::new(
+                Code::IdentityOff,
+                "`managed_identity = false`: the apps authenticate to storage and Cosmos DB with keys, kept in Key Vault and read through Key Vault references",
+            )
+            .help("keys can leak and must be rotated; remove `managed_identity = false` to use Entra ID identities"),
+        );
+        KeyVault { name: name(ResourceKind::KeyVault, "", &mut diags) }
+    });
+    let mut network = network;
+    if let Some(n) = network.as_mut().filter(|n| n.private_endpoints) {
+        let mut targets: Vec<(EndpointTarget, String)> = (0..cosmos_accounts.len())
+            .map(|i| {
+                (
+                    EndpointTarget::Cosmos(i),
+                    if cosmos_accounts[i].serverless && cosmos_accounts.len() > 1 {
+                        "cosmos-serverless".into()
+                    } else {
+                        "cosmos".into()
+                    },
+                )
+            })
+            .collect();
+        targets.extend([
+            (EndpointTarget::StorageBlob, "blob".into()),
+            (EndpointTarget::StorageQueue, "queue".into()),
+            (EndpointTarget::StorageTable, "table".into()),
+        ]);
+        if cache.is_some() {
+            targets.push((EndpointTarget::Redis, "redis".into()));
+        }
+        if secrets.is_some() {
+            targets.push((EndpointTarget::KeyVault, "vault".into()));
+        }
+        n.endpoints = targets
+            .into_iter()
+            .map(|(target, purpose)| PrivateEndpoint {
+                name: name(ResourceKind::PrivateEndpoint, &purpose, &mut diags),
+                target,
+            })
+            .collect();
+    }
+    if tier.is_production() {
+        match &spec.monitoring {
+            None => diags.push(
+                Diagnostic::new(
+                    Code::ProductionMonitoring,
+                    format!("monitoring is off in production environment `{environment}`"),
+                )
+                .help("remove `monitoring = false`: without it failures in production go unseen"),
+            ),
+            Some(m) if m.sampling_percentage < 100.0 => diags.push(
+                Diagnostic::new(
+                    Code::ProductionMonitoring,
+                    format!(
+                        "sampling keeps {}% of telemetry in production environment `{environment}`",
+                        m.sampling_percentage
+                    ),
+                )
+                .help("keep 100% in production unless the volume forces sampling"),
+            ),
+            Some(_) => {}
+        }
+    } else {
+        for (_, _, c) in cosmos_accounts.iter().flat_map(|a| {
+            a.databases
+                .iter()
+                .flat_map(move |d| d.containers.iter().map(move |c| (a, d, c)))
+        }) {
+            if let Some(t) = c.throughput
+                && t.rus() > COSTLY_DEV_RUS
+            {
+                diags.push(
+                    Diagnostic::new(
+                        Code::CostlyDevThroughput,
+                        format!(
+                            "`{}` has {} RU/s in non-production environment `{environment}`",
+                            c.component,
+                            t.rus()
+                        ),
+                    )
+                    .help(format!(
+                        "give `{environment}` its own, smaller value: `throughput({environment} = 400, ...)`"
+                    )),
+                );
+            }
+        }
+    }
+
     let plan = Plan {
         backend,
         backend_type: spec.type_name.to_string(),
@@ -330,6 +552,13 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         cosmos_accounts,
         function_apps,
         monitoring,
+        tier,
+        network,
+        alerts,
+        availability_tests,
+        autoscale_alert,
+        cache,
+        secrets,
         tags,
         diagnostics: diags,
         spec: spec.clone(),
@@ -367,12 +596,56 @@ fn container(field: &str, api: &CrudApiSpec, env: &str, diags: &mut Vec<Diagnost
             .iter()
             .map(|k| k.iter().map(|p| p.to_string()).collect())
             .collect(),
+        also_serves: Vec::new(),
         access: if api.operations.is_read_only() {
             DataAccess::Reader
         } else {
             DataAccess::Contributor
         },
     }
+}
+
+/// Rule: components naming the same container (ASCII case ignored) serve one container, so
+/// they must agree on everything the container is: partition key, TTL, throughput, unique
+/// keys. The container is deployed once; its role is the union of theirs.
+fn merge_shared(containers: Vec<Container>, diags: &mut Vec<Diagnostic>) -> Vec<Container> {
+    let mut out: Vec<Container> = Vec::new();
+    for c in containers {
+        let Some(first) = out.iter_mut().find(|o| o.name.eq_ignore_ascii_case(&c.name)) else {
+            out.push(c);
+            continue;
+        };
+        let differs: Vec<&str> = [
+            ("partition key", first.partition_key != c.partition_key),
+            ("ttl", first.default_ttl != c.default_ttl),
+            ("throughput", first.throughput != c.throughput),
+            ("unique keys", first.unique_keys != c.unique_keys),
+        ]
+        .into_iter()
+        .filter_map(|(what, d)| d.then_some(what))
+        .collect();
+        if differs.is_empty() {
+            if c.access == DataAccess::Contributor {
+                first.access = DataAccess::Contributor;
+            }
+            first.also_serves.push(c.component);
+        } else {
+            diags.push(
+                Diagnostic::new(
+                    Code::NameCollision,
+                    format!(
+                        "`{}` and `{}` both use container `{}` but declare a different {}",
+                        first.component,
+                        c.component,
+                        c.name,
+                        differs.join(", ")
+                    ),
+                )
+                .help("APIs on the same data declare the same container settings; otherwise give one of them its own `container = \"...\"`"),
+            );
+        }
+    }
+    out
 }
 
 /// Rule: a per-environment value covers the environment being planned, by name or `default`.
@@ -435,57 +708,6 @@ fn assign_host_ids(apps: &mut [FunctionApp]) {
     }
 }
 
-/// Options that are parsed, checked and carried in the spec but whose Azure resources are not
-/// emitted yet: each one is reported, never silently dropped.
-fn pending_options(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
-    let mut pending = |what: String, effect: &str| {
-        diags.push(Diagnostic::new(
-            Code::NotYetEmitted,
-            format!("{what} is accepted but not emitted yet: {effect}"),
-        ));
-    };
-    for c in spec.components.iter() {
-        if let ComponentSpec::CrudApi { field, api } = c {
-            if let Some(cache) = &api.cache {
-                pending(
-                    format!("`cache(ttl = {})` on `{field}`", cache.ttl),
-                    "no Azure Managed Redis is deployed",
-                );
-            }
-            if api.health_check.is_some() {
-                pending(
-                    format!("`health_check` on `{field}`"),
-                    "no availability test or alert is deployed",
-                );
-            }
-        }
-    }
-    if let Networking::Isolated(_) = spec.networking {
-        pending(
-            "`networking(isolated(...))`".into(),
-            "the template has no VNet or private endpoints and keeps public endpoints",
-        );
-    }
-    if spec.monitoring.as_ref().is_some_and(|m| m.alerting.is_some()) {
-        pending(
-            "`monitoring(alerting(...))`".into(),
-            "no action group or metric alerts are deployed",
-        );
-    }
-    if let Some(a) = &spec.auto_scale {
-        pending(
-            format!("`auto_scale(target_utilization = {})`", a.target_utilization),
-            "no RU-consumption alert is deployed (autoscale throughput itself is)",
-        );
-    }
-    if !spec.managed_identity {
-        pending(
-            "`managed_identity = false`".into(),
-            "the apps still use system-assigned identities (no Key Vault secrets are emitted)",
-        );
-    }
-}
-
 /// Spec-level rules for specs that did not come through the parser (built by hand or
 /// deserialised): the same `check` functions, so the same codes.
 fn check_spec(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
@@ -529,6 +751,12 @@ fn check_spec(spec: &BackendSpec, diags: &mut Vec<Diagnostic>) {
     }
     if let Networking::Isolated(n) = &spec.networking {
         push(check::address_space(&n.address_space));
+        if let Some(v) = &n.vnet_name {
+            push(check::network_name(v, "vnet_name"));
+        }
+        if let Some(v) = &n.subnet_name {
+            push(check::network_name(v, "subnet_name"));
+        }
     }
     if let Some(a) = &spec.auto_scale {
         push(check::autoscale_max(i64::from(a.max_throughput), "max_throughput", Code::AutoScale).map(drop));
@@ -759,4 +987,54 @@ pub fn cross_backend_collisions(plans: &[&Plan]) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The VNet of an isolated backend: the declared (or generated) names and two subnets cut from
+/// the address space — /24s when it is /23 or larger, else its two halves.
+fn network(
+    iso: &crate::spec::IsolatedNetwork,
+    name: &mut impl FnMut(ResourceKind, &str, &mut Vec<Diagnostic>) -> crate::naming::ResourceName,
+    diags: &mut Vec<Diagnostic>,
+) -> Network {
+    use crate::naming::ResourceName;
+    let (base, bits) = parse_cidr(&iso.address_space).unwrap_or((0x0A00_0000, 16));
+    let sub_bits = if bits <= 23 { 24 } else { bits + 1 };
+    let step = 1u32 << (32 - sub_bits);
+    let cidr = |addr: u32| {
+        format!(
+            "{}.{}.{}.{}/{sub_bits}",
+            addr >> 24,
+            (addr >> 16) & 255,
+            (addr >> 8) & 255,
+            addr & 255
+        )
+    };
+    Network {
+        vnet: iso
+            .vnet_name
+            .as_ref()
+            .map(|n| ResourceName::literal(n.as_ref()))
+            .unwrap_or_else(|| name(ResourceKind::VirtualNetwork, "", diags)),
+        address_space: iso.address_space.to_string(),
+        integration_subnet: iso
+            .subnet_name
+            .as_ref()
+            .map(|n| ResourceName::literal(n.as_ref()))
+            .unwrap_or_else(|| name(ResourceKind::Subnet, "func", diags)),
+        integration_prefix: cidr(base),
+        endpoint_subnet: name(ResourceKind::Subnet, "pep", diags),
+        endpoint_prefix: cidr(base + step),
+        private_endpoints: iso.private_endpoints,
+        endpoints: Vec::new(),
+    }
+}
+
+/// `10.0.0.0/16` → (network address, prefix length).
+fn parse_cidr(s: &str) -> Option<(u32, u32)> {
+    let (ip, bits) = s.split_once('/')?;
+    let octets: Vec<u32> = ip.split('.').map(|o| o.parse().ok()).collect::<Option<_>>()?;
+    let bits: u32 = bits.parse().ok()?;
+    let addr = octets.iter().fold(0u32, |a, o| (a << 8) | o);
+    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    Some((addr & mask, bits))
 }

@@ -77,7 +77,13 @@ impl Plan {
         let mut report = self.inner.validate();
         let template = self.to_arm();
         let text = atakora_azure::to_text(&template);
-        report.errors.extend(atakora_azure::limits::check(&template, &text));
+        for d in atakora_azure::limits::check(&template, &text) {
+            if d.is_error() {
+                report.errors.push(d)
+            } else {
+                report.warnings.push(d)
+            }
+        }
         report
     }
 
@@ -120,7 +126,7 @@ impl Plan {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::registry::Registration;
-    pub use atakora_core::check::{ThroughputFacts, same_container};
+    pub use atakora_core::check::{ThroughputFacts, container_conflict};
     pub use atakora_core::spec;
     pub use inventory;
     pub use serde;
@@ -136,8 +142,9 @@ pub mod __private {
         const SPEC: spec::CrudApiSpec;
         /// Plain `const` facts for `#[backend]`'s compile-time cross-item checks.
         const THROUGHPUT: ThroughputFacts;
-        /// The container name, for the same checks.
+        /// The container name and partition key, for the same checks.
         const CONTAINER: &'static str;
+        const PARTITION_KEY: &'static [&'static str];
     }
 
     /// Implemented by `#[functions_app]` for its struct.

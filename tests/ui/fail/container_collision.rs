@@ -9,11 +9,11 @@ pub struct Product {
     pub category: String,
 }
 
-#[crud_api(partition_key = "/category", container = "Products")]
+#[crud_api(partition_key = "/sku", container = "Products")]
 #[derive(Serialize, Deserialize)]
 pub struct LegacyProduct {
     pub id: String,
-    pub category: String,
+    pub sku: String,
 }
 
 #[backend(app = "shop")]

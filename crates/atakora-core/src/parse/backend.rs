@@ -561,8 +561,15 @@ fn networking(cx: &mut Ctxt, meta: &Meta) -> Option<Networking> {
                                                     iso.address_space = Cow::Owned(v);
                                                 }
                                             }
-                                            "vnet_name" => iso.vnet_name = Some(Cow::Owned(v)),
-                                            _ => iso.subnet_name = Some(Cow::Owned(v)),
+                                            _ => {
+                                                if cx.check(&e, check::network_name(&v, key)).is_some() {
+                                                    if key == "vnet_name" {
+                                                        iso.vnet_name = Some(Cow::Owned(v));
+                                                    } else {
+                                                        iso.subnet_name = Some(Cow::Owned(v));
+                                                    }
+                                                }
+                                            }
                                         }
                                     }
                                 },

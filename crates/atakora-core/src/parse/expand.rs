@@ -37,6 +37,7 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
     let spec = parsed.value.lower();
     let facts = lower::throughput_facts(&parsed.value);
     let container = parsed.value.container.as_ref();
+    let partition_key: Vec<&str> = parsed.value.partition_key.iter().map(|p| p.as_ref()).collect();
     let serde_check = quote_spanned! {ident.span()=>
         const _: fn() = || { ::atakora::__private::assert_serde_entity::<#ident>(); };
     };
@@ -60,6 +61,7 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
                 const SPEC: ::atakora::__private::spec::CrudApiSpec = #spec;
                 const THROUGHPUT: ::atakora::__private::ThroughputFacts = #facts;
                 const CONTAINER: &'static str = #container;
+                const PARTITION_KEY: &'static [&'static str] = &[#(#partition_key),*];
             }
             ::atakora::__private::inventory::submit! {
                 ::atakora::__private::Registration::CrudApi(&<#ident as ::atakora::__private::CrudEntity>::SPEC)
@@ -220,11 +222,12 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
     for (i, (b, b_entity, span)) in crud.iter().enumerate() {
         for (a, a_entity, _) in &crud[..i] {
             let msg = format!(
-                "ATK0407: `{a}` and `{b}` of backend `{backend}` would share one Cosmos DB container: give one of them `container = \"...\"`"
+                "ATK0407: `{a}` and `{b}` of backend `{backend}` use one Cosmos DB container with different partition keys: give one of them its own `container = \"...\"`, or the same `partition_key`"
             );
             checks.push(quote_spanned! {*span=>
-                const _: () = if ::atakora::__private::same_container(
-                    #a_entity::CONTAINER, #a_entity::THROUGHPUT.serverless, #b_entity::CONTAINER, #b_entity::THROUGHPUT.serverless
+                const _: () = if ::atakora::__private::container_conflict(
+                    #a_entity::CONTAINER, #a_entity::THROUGHPUT.serverless, #a_entity::PARTITION_KEY,
+                    #b_entity::CONTAINER, #b_entity::THROUGHPUT.serverless, #b_entity::PARTITION_KEY
                 ) { ::core::panic!(#msg) };
             });
         }
