@@ -203,14 +203,26 @@ impl ArmSchemas {
     }
 }
 
-/// Every plan of every backend of the example crates linked into the tests.
+/// Every plan of every backend of every example crate (all are linked into the tests).
 pub fn example_plans() -> Vec<atakora::Plan> {
     use atakora::Backend;
     // Naming the types links their crates, and with them their registrations.
-    let _ = (
+    let _ = [
         atakora_example_shop::ApiBackend::spec(),
         atakora_example_shop::ProcessingBackend::spec(),
-    );
+        atakora_example_security_boundaries::PublicPortalBackend::spec(),
+        atakora_example_security_boundaries::PrivateRecordsBackend::spec(),
+        atakora_example_data_retention::RetentionBackend::spec(),
+        atakora_example_least_privilege::LeastPrivilegeBackend::spec(),
+        atakora_example_partitioning::PartitioningBackend::spec(),
+        atakora_example_cached_catalog::CachedCatalogBackend::spec(),
+        atakora_example_health_checks::HealthCheckedBackend::spec(),
+        atakora_example_monitoring::MonitoredBackend::spec(),
+        atakora_example_cost_limits::LimitedCostBackend::spec(),
+        atakora_example_autoscale::AutoscaledBackend::spec(),
+        atakora_example_naming::NamedBackend::spec(),
+        atakora_example_keys_in_key_vault::LegacyKeysBackend::spec(),
+    ];
     let mut plans = Vec::new();
     for spec in atakora::registry::backends() {
         for env in spec.environments.iter() {

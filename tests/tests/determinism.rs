@@ -53,17 +53,37 @@ impl Leak for atakora::spec::BackendSpec {
     }
 }
 
+/// Every example crate's folder and package name.
+fn example_crates() -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut out: Vec<(PathBuf, String)> = fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .map(|p| {
+            let name = format!("atakora-example-{}", p.file_name().unwrap().to_string_lossy());
+            (p, name)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 #[test]
 fn sources_give_the_registry_specs() {
-    let sources = read_sources(&shop_dir(), "atakora-example-shop").unwrap();
-    assert!(sources.errors.is_empty(), "{:?}", sources.errors);
     let _ = example_plans();
-    let mut from_sources: Vec<_> = sources.backends.iter().collect();
+    let mut from_sources = Vec::new();
+    for (dir, name) in example_crates() {
+        let sources = read_sources(&dir, &name).unwrap();
+        assert!(sources.errors.is_empty(), "{name}: {:?}", sources.errors);
+        from_sources.extend(sources.backends);
+    }
     from_sources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
     let registry = atakora::registry::backends();
     assert_eq!(from_sources.len(), registry.len());
+    assert!(registry.len() >= 14, "every example is linked: {}", registry.len());
     for (a, b) in from_sources.iter().zip(registry) {
-        assert_eq!(*a, b, "the build helper and the macros disagree on {}", b.type_name);
+        assert_eq!(a, b, "the build helper and the macros disagree on {}", b.type_name);
     }
 }
 

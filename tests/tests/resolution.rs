@@ -527,6 +527,10 @@ fn more_than_25_shared_containers_add_a_database() {
         .map(|d| (d.name.clone(), d.containers.len()))
         .collect();
     assert_eq!(dbs, [("catalog".to_string(), 25), ("catalog-2".to_string(), 5)]);
-    assert_eq!(codes(&plan).1, ["ATK0905", "ATK0909"], "the split is reported, and so is the size of the backend");
+    assert_eq!(
+        codes(&plan).1,
+        ["ATK0905", "ATK0909"],
+        "the split is reported, and so is the size of the backend"
+    );
     valid(&plan.to_arm());
 }

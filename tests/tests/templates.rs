@@ -160,3 +160,36 @@ fn broken_templates_fail_validation() {
         assert!(!f.errors.is_empty(), "validation missed a broken template: {what}");
     }
 }
+
+/// Every checkov skip in every emitted template has its row, with its reason, in
+/// docs/security.md, and every skip carries a reason.
+#[test]
+fn every_skipped_check_is_documented() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/security.md")).unwrap();
+    let mut skipped = std::collections::BTreeSet::new();
+    fn walk(resources: &Value, out: &mut std::collections::BTreeSet<String>) {
+        for r in resources.as_array().into_iter().flatten() {
+            for s in r["metadata"]["checkov"].as_array().into_iter().flatten() {
+                let text = s.as_str().unwrap();
+                let rest = text.strip_prefix("checkov:skip=").expect("skips use checkov's syntax");
+                let (id, reason) = rest.split_once(':').expect("every skip has a reason");
+                assert!(
+                    reason.len() > 40,
+                    "{id}: a reason a reviewer would accept, not `{reason}`"
+                );
+                out.insert(id.to_string());
+            }
+            walk(&r["resources"], out);
+        }
+    }
+    for plan in example_plans() {
+        walk(&plan.to_arm()["resources"], &mut skipped);
+    }
+    assert!(skipped.len() >= 10, "{skipped:?}");
+    for id in &skipped {
+        assert!(
+            docs.contains(&format!("| {id} |")),
+            "docs/security.md has no row for {id}"
+        );
+    }
+}

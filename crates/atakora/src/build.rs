@@ -295,11 +295,13 @@ pub fn emit_with(options: &EmitOptions) -> Result<Emitted, BuildError> {
                 });
             }
             for w in &report.warnings {
+                let help = w.help.as_ref().map(|h| format!(" (help: {h})")).unwrap_or_default();
                 println!(
-                    "cargo:warning=atakora: {}/{}: {}",
+                    "cargo:warning=atakora: {}/{}: {}: {}{help}",
                     plan.backend_id(),
                     env,
-                    w.to_string().replace('\n', " ")
+                    w.code,
+                    w.message
                 );
             }
             plans.push(plan);

@@ -36,6 +36,7 @@ pub use atakora_core::spec;
 #[cfg(feature = "build")]
 pub mod build;
 pub mod registry;
+pub mod testing;
 
 use std::marker::PhantomData;
 

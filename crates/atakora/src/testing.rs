@@ -1,0 +1,37 @@
+//! Helpers for testing a backend's templates in your own crate (the seed's "test
+//! infrastructure code"): find resources by type and read app settings.
+//!
+//! ```ignore
+//! use atakora::testing::{resource, resources};
+//! let t = ShopBackend::plan("prod")?.to_arm();
+//! assert_eq!(resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers").len(), 3);
+//! assert_eq!(resource(&t, "Microsoft.Web/sites")["properties"]["httpsOnly"], true);
+//! ```
+
+use serde_json::Value;
+
+/// Every top-level resource of `template` whose type is `ty`, in template order.
+pub fn resources<'a>(template: &'a Value, ty: &str) -> Vec<&'a Value> {
+    template["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["type"] == ty)
+        .collect()
+}
+
+/// The one top-level resource of type `ty`. Panics (a test failure) when there is not exactly one.
+pub fn resource<'a>(template: &'a Value, ty: &str) -> &'a Value {
+    let all = resources(template, ty);
+    assert_eq!(all.len(), 1, "expected exactly one {ty}, found {}", all.len());
+    all[0]
+}
+
+/// The value of app setting `name` of a `Microsoft.Web/sites` resource.
+pub fn app_setting<'a>(site: &'a Value, name: &str) -> Option<&'a Value> {
+    site["properties"]["siteConfig"]["appSettings"]
+        .as_array()?
+        .iter()
+        .find(|s| s["name"] == name)
+        .map(|s| &s["value"])
+}

@@ -1,0 +1,3 @@
+fn main() {
+    atakora::build::emit().expect("atakora: templates");
+}

@@ -1,0 +1,28 @@
+//! "Use a consistent naming pattern" and "include the environment in all resource names":
+//! `{type}-{app}-{env}-{purpose}`, made legal per resource type (storage accounts take no
+//! hyphens: the seed's `st-myapp-dev-uploads` becomes `stmyappdevuploads...`), with a short
+//! per-resource-group suffix on globally unique names.
+
+use atakora::{CrudApi, FunctionsApp, backend, crud_api, functions_app};
+use serde::{Deserialize, Serialize};
+
+#[crud_api(partition_key = "/ownerId")]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Upload {
+    pub id: String,
+    pub owner_id: String,
+}
+
+#[functions_app(memory_mb = 512, max_instances = 40)]
+pub struct Thumbnailer;
+
+#[backend(
+    app = "myapp",
+    environments(dev, staging, prod),
+    naming(pattern = "{type}-{app}-{env}-{purpose}")
+)]
+pub struct NamedBackend {
+    pub uploads: CrudApi<Upload>,
+    pub thumbnailer: FunctionsApp<Thumbnailer>,
+}

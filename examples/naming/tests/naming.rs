@@ -1,0 +1,46 @@
+use atakora::naming::ResourceKind;
+use atakora_example_naming::NamedBackend;
+
+#[test]
+fn every_name_carries_type_app_and_environment() {
+    for env in ["dev", "staging", "prod"] {
+        let plan = NamedBackend::plan(env).unwrap();
+        let rg = format!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-myapp-{env}");
+        let names = plan.model().final_names(&rg);
+        let suffix = atakora::naming::suffix_for(&rg);
+        let name = |k: ResourceKind| {
+            names
+                .iter()
+                .filter(|(kind, _)| *kind == k)
+                .map(|(_, n)| n.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(name(ResourceKind::StorageAccount), [format!("stmyapp{env}{suffix}")]);
+        assert_eq!(
+            name(ResourceKind::CosmosAccount),
+            [format!("cosno-myapp-{env}-{suffix}")]
+        );
+        assert_eq!(
+            name(ResourceKind::FunctionApp),
+            [
+                format!("func-myapp-{env}-api-{suffix}"),
+                format!("func-myapp-{env}-thumbnailer-{suffix}")
+            ]
+        );
+        assert_eq!(
+            name(ResourceKind::AppServicePlan),
+            [format!("asp-myapp-{env}-api"), format!("asp-myapp-{env}-thumbnailer")]
+        );
+        assert_eq!(name(ResourceKind::LogAnalytics), [format!("log-myapp-{env}")]);
+        for (kind, n) in &names {
+            kind.check_final(n)
+                .unwrap_or_else(|e| panic!("{} `{n}`: {e}", kind.label()));
+            if !matches!(
+                kind,
+                ResourceKind::CosmosDatabase | ResourceKind::CosmosContainer | ResourceKind::BlobContainer
+            ) {
+                assert!(n.contains(env), "{n} names its environment");
+            }
+        }
+    }
+}
