@@ -80,29 +80,11 @@ fn random_spec(rng: &mut Rng, i: usize) -> BackendSpec {
         .collect::<Vec<_>>();
     let mut environments = environments;
     environments.dedup();
+    let app = rng.word(2, 24);
     BackendSpec {
-        type_name: Cow::Owned(format!("Backend{i}")),
-        app: Cow::Owned(rng.word(2, 24)),
-        location: Cow::Borrowed("eastus"),
         environments: Cow::Owned(environments),
-        networking: Networking::Public,
-        enforce_https: true,
-        managed_identity: true,
-        limits: Limits::default(),
-        naming: NamingSpec {
-            pattern: Cow::Borrowed(NamingSpec::DEFAULT_PATTERN),
-            unique_suffix: true,
-            strict: false,
-        },
-        monitoring: Some(MonitoringSpec {
-            retention_days: 90,
-            sampling_percentage: 100.0,
-            alerting: None,
-        }),
-        auto_scale: None,
-        consistency: Consistency::Session,
-        tags: Cow::Borrowed(&[]),
         components: Cow::Owned(components),
+        ..BackendSpec::with_defaults(&format!("Backend{i}"), &app)
     }
 }
 

@@ -2,6 +2,7 @@
 //! roles, hierarchical keys, autoscale, limits, and the warnings for options whose Azure side
 //! is not built yet. Every template is also checked against the ARM schemas.
 
+use atakora::testing::resources as of_type;
 use atakora::{Backend, CrudApi, FunctionsApp, backend, crud_api, functions_app};
 use atakora_tests::ArmSchemas;
 use serde::{Deserialize, Serialize};
@@ -355,15 +356,6 @@ pub struct Cached {
 )]
 pub struct PendingBackend {
     pub cached: CrudApi<Cached>,
-}
-
-fn of_type<'a>(t: &'a Value, ty: &str) -> Vec<&'a Value> {
-    t["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["type"] == ty)
-        .collect()
 }
 
 #[test]

@@ -2,26 +2,12 @@
 //! what the template deploys.
 
 use atakora::Backend;
+use atakora::testing::{resource as one, resources as of_type};
 use atakora_example_shop::{ApiBackend, ProcessingBackend};
 use serde_json::{Value, json};
 
 fn template(env: &str) -> Value {
     ApiBackend::plan(env).unwrap().to_arm()
-}
-
-fn of_type<'a>(t: &'a Value, ty: &str) -> Vec<&'a Value> {
-    t["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["type"] == ty)
-        .collect()
-}
-
-fn one<'a>(t: &'a Value, ty: &str) -> &'a Value {
-    let all = of_type(t, ty);
-    assert_eq!(all.len(), 1, "expected exactly one {ty}");
-    all[0]
 }
 
 /// The container whose resource id is `name`.

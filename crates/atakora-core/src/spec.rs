@@ -213,6 +213,36 @@ pub struct BackendSpec {
 impl BackendSpec {
     pub const DEFAULT_LOCATION: &'static str = "eastus";
     pub const DEFAULT_ENVIRONMENT: &'static str = "dev";
+
+    /// The spec of `#[backend]` without options on `type_name` in app `app`: `eastus`, one
+    /// `dev` environment, public networking, HTTPS and identities on, monitoring on (90 days,
+    /// 100%), the default naming pattern, `Session` consistency, no components yet.
+    pub fn with_defaults(type_name: &str, app: &str) -> Self {
+        BackendSpec {
+            type_name: Cow::Owned(type_name.to_string()),
+            app: Cow::Owned(app.to_string()),
+            location: Cow::Borrowed(Self::DEFAULT_LOCATION),
+            environments: Cow::Borrowed(&[Cow::Borrowed(Self::DEFAULT_ENVIRONMENT)]),
+            networking: Networking::Public,
+            enforce_https: true,
+            managed_identity: true,
+            limits: Limits::default(),
+            naming: NamingSpec {
+                pattern: Cow::Borrowed(NamingSpec::DEFAULT_PATTERN),
+                unique_suffix: true,
+                strict: false,
+            },
+            monitoring: Some(MonitoringSpec {
+                retention_days: MonitoringSpec::DEFAULT_RETENTION_DAYS,
+                sampling_percentage: MonitoringSpec::DEFAULT_SAMPLING_PERCENTAGE,
+                alerting: None,
+            }),
+            auto_scale: None,
+            consistency: Consistency::Session,
+            tags: Cow::Borrowed(&[]),
+            components: Cow::Borrowed(&[]),
+        }
+    }
 }
 
 /// One field of a backend struct.

@@ -64,30 +64,7 @@ pub struct BackendAttr {
 pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parsed<BackendAttr> {
     let mut cx = Ctxt::default();
     let type_name = item.ident.to_string();
-    let mut spec = BackendSpec {
-        type_name: Cow::Owned(type_name.clone()),
-        app: Cow::Owned(crate_name.replace('_', "-").to_ascii_lowercase()),
-        location: Cow::Borrowed(BackendSpec::DEFAULT_LOCATION),
-        environments: Cow::Borrowed(&[Cow::Borrowed(BackendSpec::DEFAULT_ENVIRONMENT)]),
-        networking: Networking::Public,
-        enforce_https: true,
-        managed_identity: true,
-        limits: Limits::default(),
-        naming: NamingSpec {
-            pattern: Cow::Borrowed(NamingSpec::DEFAULT_PATTERN),
-            unique_suffix: true,
-            strict: false,
-        },
-        monitoring: Some(MonitoringSpec {
-            retention_days: MonitoringSpec::DEFAULT_RETENTION_DAYS,
-            sampling_percentage: MonitoringSpec::DEFAULT_SAMPLING_PERCENTAGE,
-            alerting: None,
-        }),
-        auto_scale: None,
-        consistency: Consistency::Session,
-        tags: Cow::Borrowed(&[]),
-        components: Cow::Borrowed(&[]),
-    };
+    let mut spec = BackendSpec::with_defaults(&type_name, &crate_name.replace('_', "-").to_ascii_lowercase());
     let mut app_given = false;
     let mut function_apps_limit: Option<Expr> = None;
     // Where naming errors point: the pattern if given, else `app`, else the struct's name.
