@@ -282,3 +282,26 @@ fn registry_lists_everything_linked() {
     assert_eq!(apps, ["NotificationService", "OrderProcessor"]);
     assert_eq!(atakora::registry::backend("api-backend").unwrap().app, "shop");
 }
+
+#[test]
+fn manifest_estimates_provisioned_throughput_cost() {
+    // prod: 400 RU/s shared + 4000 dedicated = 4400 RU/s x $0.008 per 100 RU/s-hour x 730 h.
+    let m = ApiBackend::plan("prod").unwrap().manifest();
+    assert_eq!(
+        m["estimatedMonthlyCost"]["cosmosProvisionedThroughput"],
+        json!({ "min": 256.96, "max": 256.96 })
+    );
+    let dev = ApiBackend::plan("dev").unwrap().manifest();
+    assert_eq!(
+        dev["estimatedMonthlyCost"]["cosmosProvisionedThroughput"]["max"],
+        json!(46.72)
+    );
+    assert_eq!(m["tier"], "production");
+    assert!(
+        m["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "cosno-shop-prod-{suffix}")
+    );
+}

@@ -50,7 +50,7 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
         let key = name_key(plan, i);
         out.push(account(plan, acc, &key));
         for db in &acc.databases {
-            out.push(database(&key, db));
+            out.push(database(plan, &key, db));
             for c in &db.containers {
                 let mut resource = Map::new();
                 resource.insert("id".into(), json!(c.name));
@@ -79,6 +79,7 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
                     "type": "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
                     "apiVersion": COSMOS,
                     "name": expr(format!("format('{{0}}/{{1}}/{{2}}', {}, {}, {})", var(&key), lit(&db.name), lit(&c.name))),
+                    "tags": tags(plan),
                     "properties": properties,
                     "dependsOn": [expr(database_id(&key, &db.name))]
                 }));
@@ -156,7 +157,7 @@ fn account(plan: &Plan, acc: &CosmosAccount, key: &str) -> Value {
     with_skips(resource, &skips)
 }
 
-fn database(key: &str, db: &Database) -> Value {
+fn database(plan: &Plan, key: &str, db: &Database) -> Value {
     let mut properties = json!({ "resource": { "id": db.name } });
     if let Some(o) = options(db.shared_throughput) {
         properties["options"] = o;
@@ -165,6 +166,7 @@ fn database(key: &str, db: &Database) -> Value {
         "type": "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
         "apiVersion": COSMOS,
         "name": expr(format!("format('{{0}}/{{1}}', {}, {})", var(key), lit(&db.name))),
+        "tags": tags(plan),
         "properties": properties,
         "dependsOn": [expr(account_id(key))]
     })

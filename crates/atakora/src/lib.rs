@@ -113,6 +113,27 @@ impl Plan {
         &self.inner
     }
 
+    /// The backend's components (its fields), as the attributes describe them.
+    pub fn components(&self) -> &[spec::ComponentSpec] {
+        &self.inner.spec.components
+    }
+
+    /// Every named resource: `(ARM type, name as planned)`, e.g.
+    /// `("Microsoft.DocumentDB/databaseAccounts", "cosno-shop-prod-{suffix}")`.
+    pub fn resources(&self) -> Vec<(String, String)> {
+        self.manifest()["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r["type"].as_str().unwrap_or_default().to_string(),
+                    r["name"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
     /// The backend's id (`shop-backend`): the folder its templates go to.
     pub fn backend_id(&self) -> &str {
         &self.inner.backend
