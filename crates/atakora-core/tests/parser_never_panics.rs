@@ -29,38 +29,13 @@ impl Rng {
     }
 }
 
-const WORDS: &[&str] = &[
-    "partition_key",
-    "ttl",
-    "throughput",
-    "autoscale",
-    "auto_scale",
-    "serverless",
-    "operations",
-    "cache",
-    "health_check",
-    "entity_name",
-    "container",
-    "unique_keys",
-    "memory_mb",
-    "max_instances",
-    "always_ready",
-    "app",
-    "location",
-    "environments",
-    "networking",
+/// Words nested options and values use, besides the attributes' own option names.
+const EXTRA_WORDS: &[&str] = &[
     "isolated",
     "public",
-    "enforce_https",
-    "managed_identity",
-    "limits",
-    "naming",
     "pattern",
-    "monitoring",
     "alerting",
     "email",
-    "consistency",
-    "tags",
     "dev",
     "prod",
     "default",
@@ -79,6 +54,14 @@ const WORDS: &[&str] = &[
     "self",
     "crate",
 ];
+
+fn words() -> Vec<&'static str> {
+    let o = &parse::options::CRUD_API
+        .iter()
+        .chain(parse::options::FUNCTIONS_APP)
+        .chain(parse::options::BACKEND);
+    o.clone().copied().chain(EXTRA_WORDS.iter().copied()).collect()
+}
 const LITERALS: &[&str] = &[
     "0",
     "-1",
@@ -119,7 +102,7 @@ fn soup(rng: &mut Rng, depth: usize) -> String {
     let mut out = String::new();
     for _ in 0..rng.below(12) {
         match rng.below(10) {
-            0..=3 => out.push_str(rng.pick(WORDS)),
+            0..=3 => out.push_str(rng.pick(&words())),
             4..=5 => out.push_str(rng.pick(LITERALS)),
             6..=7 => out.push_str(rng.pick(PUNCT)),
             _ if depth < 4 => {
@@ -167,7 +150,7 @@ fn mutate(rng: &mut Rng) -> String {
             _ => {
                 tokens[i] = format!(
                     "{} ",
-                    [rng.pick(WORDS), rng.pick(LITERALS), rng.pick(PUNCT)][rng.below(3)]
+                    [rng.pick(&words()), rng.pick(LITERALS), rng.pick(PUNCT)][rng.below(3)]
                 )
             }
         }

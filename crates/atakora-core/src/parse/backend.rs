@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Expr, ExprLit, Fields, GenericArgument, Lit, Meta, PathArguments, Type};
 
-const OPTIONS: &[&str] = &[
+/// The options the attribute accepts at its top level.
+pub const OPTIONS: &[&str] = &[
     "app",
     "location",
     "environments",

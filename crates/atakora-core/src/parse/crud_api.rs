@@ -13,7 +13,8 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Expr, ExprLit, Fields, Lit, Meta, Token};
 
-const OPTIONS: &[&str] = &[
+/// The options `#[crud_api]` accepts.
+pub const OPTIONS: &[&str] = &[
     "partition_key",
     "ttl",
     "throughput",

@@ -9,7 +9,8 @@ use proc_macro2::TokenStream;
 use std::borrow::Cow;
 use syn::{Data, DeriveInput};
 
-const OPTIONS: &[&str] = &["memory_mb", "max_instances", "always_ready"];
+/// The options the attribute accepts at its top level.
+pub const OPTIONS: &[&str] = &["memory_mb", "max_instances", "always_ready"];
 const WHAT: &str = "`#[functions_app]`";
 
 /// Parse `#[functions_app(<args>)]` on `item` (any non-generic struct).

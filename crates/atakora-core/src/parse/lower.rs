@@ -61,13 +61,21 @@ impl<A: Lower, B: Lower> Lower for (A, B) {
     }
 }
 
-/// `Type { field: lowered, ... }` for a spec struct.
+/// `Type { field: lowered, ..., extra: tokens }`: the struct expression for a spec.
+macro_rules! lower_fields {
+    ($self:expr, $ty:ident { $($field:ident),* } $(, $extra:ident = $value:expr)?) => {{
+        $( let $field = $self.$field.lower(); )*
+        $( let $extra = $value; )?
+        quote!(::atakora::__private::spec::$ty { $( $field: #$field, )* $( $extra: #$extra )? })
+    }};
+}
+
+/// `Lower` for a spec struct whose every field lowers.
 macro_rules! lower_struct {
     ($ty:ident { $($field:ident),* $(,)? }) => {
         impl Lower for $ty {
             fn lower(&self) -> TokenStream {
-                $( let $field = self.$field.lower(); )*
-                quote!(::atakora::__private::spec::$ty { $( $field: #$field ),* })
+                lower_fields!(self, $ty { $($field),* })
             }
         }
     };
@@ -187,57 +195,27 @@ pub(crate) fn throughput_facts(spec: &CrudApiSpec) -> TokenStream {
     quote!(::atakora::__private::ThroughputFacts { serverless: #serverless, dedicated: #dedicated, default: #default, per_env: &[#(#per_env),*] })
 }
 
-/// A backend spec whose `components` are given as already-lowered expressions.
+/// A backend spec whose `components` are given as already-lowered expressions (they point at
+/// the component types' `const` specs, which only the expansion can name).
 pub(crate) fn backend(spec: &BackendSpec, components: &[TokenStream]) -> TokenStream {
-    let BackendSpec {
-        type_name,
-        app,
-        location,
-        environments,
-        networking,
-        enforce_https,
-        managed_identity,
-        limits,
-        naming,
-        monitoring,
-        auto_scale,
-        consistency,
-        tags,
-        components: _,
-    } = spec;
-    let (
-        type_name,
-        app,
-        location,
-        environments,
-        networking,
-        enforce_https,
-        managed_identity,
-        limits,
-        naming,
-        monitoring,
-        auto_scale,
-        consistency,
-        tags,
-    ) = (
-        type_name.lower(),
-        app.lower(),
-        location.lower(),
-        environments.lower(),
-        networking.lower(),
-        enforce_https.lower(),
-        managed_identity.lower(),
-        limits.lower(),
-        naming.lower(),
-        monitoring.lower(),
-        auto_scale.lower(),
-        consistency.lower(),
-        tags.lower(),
-    );
-    quote!(::atakora::__private::spec::BackendSpec {
-        type_name: #type_name, app: #app, location: #location, environments: #environments, networking: #networking,
-        enforce_https: #enforce_https, managed_identity: #managed_identity, limits: #limits, naming: #naming,
-        monitoring: #monitoring, auto_scale: #auto_scale, consistency: #consistency, tags: #tags,
-        components: ::atakora::__private::Cow::Borrowed(&[#(#components),*]),
-    })
+    let components = quote!(::atakora::__private::Cow::Borrowed(&[#(#components),*]));
+    lower_fields!(
+        spec,
+        BackendSpec {
+            type_name,
+            app,
+            location,
+            environments,
+            networking,
+            enforce_https,
+            managed_identity,
+            limits,
+            naming,
+            monitoring,
+            auto_scale,
+            consistency,
+            tags
+        },
+        components = components
+    )
 }

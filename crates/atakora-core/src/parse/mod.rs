@@ -18,6 +18,13 @@ pub use backend::{BackendAttr, ComponentKind, ComponentRef, backend};
 pub use crud_api::{crud_api, nested_path_errors};
 pub use functions_app::functions_app;
 
+/// The top-level option names of each attribute.
+pub mod options {
+    pub use super::backend::OPTIONS as BACKEND;
+    pub use super::crud_api::OPTIONS as CRUD_API;
+    pub use super::functions_app::OPTIONS as FUNCTIONS_APP;
+}
+
 use crate::diag::Diagnostic;
 use syn::spanned::Spanned;
 
