@@ -212,6 +212,7 @@ pub fn example_plans() -> Vec<atakora::Plan> {
         atakora_example_shop::ProcessingBackend::spec(),
         atakora_example_security_boundaries::PublicPortalBackend::spec(),
         atakora_example_security_boundaries::PrivateRecordsBackend::spec(),
+        atakora_example_security_boundaries::InternalToolsBackend::spec(),
         atakora_example_data_retention::RetentionBackend::spec(),
         atakora_example_least_privilege::LeastPrivilegeBackend::spec(),
         atakora_example_partitioning::PartitioningBackend::spec(),
