@@ -306,3 +306,23 @@ fn two_backends_that_would_share_names_fail_the_build() {
         other => panic!("expected a collision, got {other:?}"),
     }
 }
+
+#[test]
+fn renamed_attribute_imports_are_followed() {
+    let dir = krate(
+        "helper-aliases",
+        &[(
+            "src/lib.rs",
+            "use atakora::{crud_api as api, backend as deployment};\nuse atakora::functions_app as worker;\n\
+             #[api(partition_key = \"/id\", ttl = 60)]\n#[derive(serde::Serialize, serde::Deserialize)]\npub struct Note { pub id: String }\n\
+             #[worker(memory_mb = 512)] pub struct Mailer;\n\
+             #[deployment(app = \"aliases\")] pub struct B { pub notes: atakora::CrudApi<Note>, pub mailer: atakora::FunctionsApp<Mailer> }\n",
+        )],
+    );
+    let sources = read_sources(&dir, "aliases").unwrap();
+    assert!(sources.errors.is_empty(), "{:?}", sources.errors);
+    assert_eq!(sources.backends.len(), 1);
+    assert_eq!(sources.backends[0].components.len(), 2);
+    let out = dir.join("out");
+    assert_eq!(emit_to(&dir, "aliases", &out).unwrap().deployments, [out.join("b/dev")]);
+}

@@ -419,9 +419,10 @@ fn walk_items(
     crate_name: &str,
     found: &mut Found,
 ) -> Result<(), BuildError> {
+    let aliases = attribute_aliases(items);
     for item in items {
         match item {
-            syn::Item::Struct(s) => visit_struct(s, crate_name, found),
+            syn::Item::Struct(s) => visit_struct(s, crate_name, &aliases, found),
             syn::Item::Mod(m) => {
                 // Test-only modules are not part of the built crate.
                 if m.attrs.iter().any(is_cfg_test) {
@@ -469,21 +470,49 @@ fn is_cfg_test(attr: &syn::Attribute) -> bool {
     attr.path().is_ident("cfg") && matches!(&attr.meta, syn::Meta::List(l) if l.tokens.to_string() == "test")
 }
 
-/// The atakora attribute on `attr`, by its last path segment (`crud_api`, `atakora::crud_api`).
-fn atakora_attr(attr: &syn::Attribute) -> Option<&'static str> {
-    let last = attr.path().segments.last()?.ident.to_string();
-    ["crud_api", "functions_app", "backend"]
-        .into_iter()
-        .find(|n| *n == last)
+const ATTRIBUTES: [&str; 3] = ["crud_api", "functions_app", "backend"];
+
+/// Renamed imports of the attributes in one module: `use atakora::crud_api as api;` gives
+/// `("api", "crud_api")`.
+fn attribute_aliases(items: &[syn::Item]) -> Vec<(String, &'static str)> {
+    fn walk(tree: &syn::UseTree, from_atakora: bool, out: &mut Vec<(String, &'static str)>) {
+        match tree {
+            syn::UseTree::Path(p) => walk(&p.tree, from_atakora || p.ident == "atakora", out),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| walk(t, from_atakora, out)),
+            syn::UseTree::Rename(r) if from_atakora => {
+                if let Some(kind) = ATTRIBUTES.into_iter().find(|n| r.ident == n) {
+                    out.push((r.rename.to_string(), kind));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for item in items {
+        if let syn::Item::Use(u) = item {
+            walk(&u.tree, false, &mut out);
+        }
+    }
+    out
 }
 
-fn visit_struct(s: &syn::ItemStruct, crate_name: &str, found: &mut Found) {
+/// The atakora attribute on `attr`: by its last path segment (`crud_api`,
+/// `atakora::crud_api`), or by a name it was imported under.
+fn atakora_attr(attr: &syn::Attribute, aliases: &[(String, &'static str)]) -> Option<&'static str> {
+    let last = attr.path().segments.last()?.ident.to_string();
+    if let Some((_, kind)) = aliases.iter().find(|(alias, _)| *alias == last) {
+        return Some(kind);
+    }
+    ATTRIBUTES.into_iter().find(|n| *n == last)
+}
+
+fn visit_struct(s: &syn::ItemStruct, crate_name: &str, aliases: &[(String, &'static str)], found: &mut Found) {
     found.structs.push(syn::DeriveInput::from(s.clone()));
     let Some((index, kind)) = s
         .attrs
         .iter()
         .enumerate()
-        .find_map(|(i, a)| atakora_attr(a).map(|k| (i, k)))
+        .find_map(|(i, a)| atakora_attr(a, aliases).map(|k| (i, k)))
     else {
         return;
     };
