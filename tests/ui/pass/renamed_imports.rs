@@ -1,6 +1,6 @@
 // The attributes work under other names; the build helper follows the renames too
 // (tests/tests/build_helper.rs).
-use atakora::{backend as deployment, crud_api as api, Backend, CrudApi};
+use atakora::{backend as deployment, crud_api as api, CrudApi};
 use serde::{Deserialize, Serialize};
 
 #[api(partition_key = "/id", ttl = 60)]
