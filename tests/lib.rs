@@ -56,6 +56,8 @@ pub struct ArmSchemas {
     parameters: Validator,
     /// `(type, apiVersion)` → the resource definition's absolute `$ref`.
     index: HashMap<(String, String), String>,
+    /// `(type, apiVersion)` of the definitions that declare a `location`.
+    has_location: std::collections::HashSet<(String, String)>,
     per_type: std::sync::Mutex<HashMap<String, Arc<Validator>>>,
 }
 
@@ -83,9 +85,15 @@ impl ArmSchemas {
         let template = build(&read("schemas/2019-04-01/deploymentTemplate.json"));
         let parameters = build(&read("schemas/2019-04-01/deploymentParameters.json"));
         let idx = read("derived/index.json");
-        let index = idx["resources"]
-            .as_array()
-            .expect("index rows")
+        let rows = idx["resources"].as_array().expect("index rows");
+        let key = |r: &Value| {
+            (
+                r["type"].as_str().unwrap().to_ascii_lowercase(),
+                r["apiVersion"].as_str().unwrap().to_string(),
+            )
+        };
+        let has_location = rows.iter().filter(|r| r["hasLocation"] == true).map(key).collect();
+        let index = rows
             .iter()
             .map(|r| {
                 (
@@ -102,6 +110,7 @@ impl ArmSchemas {
             template,
             parameters,
             index,
+            has_location,
             per_type: Default::default(),
         }
     }
@@ -172,7 +181,9 @@ impl ArmSchemas {
         if parent_type.is_none()
             && top_level_type
             && r.get("location").is_none()
-            && self.has_location(&full_type, version)
+            && self
+                .has_location
+                .contains(&(full_type.to_ascii_lowercase(), version.to_string()))
             && full_type != "Microsoft.Resources/deployments"
         {
             f.errors.push(format!("{at} ({full_type}): no `location`"));
@@ -182,16 +193,6 @@ impl ArmSchemas {
                 self.check_resource(c, Some(&full_type), &format!("{at}/resources/{i}"), f);
             }
         }
-    }
-
-    fn has_location(&self, ty: &str, version: &str) -> bool {
-        let idx: Value =
-            serde_json::from_str(&std::fs::read_to_string(self.dir.join("derived/index.json")).unwrap()).unwrap();
-        idx["resources"].as_array().unwrap().iter().any(|r| {
-            r["type"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(ty))
-                && r["apiVersion"] == version
-                && r["hasLocation"] == true
-        })
     }
 
     /// Validate a parameters file against `deploymentParameters.json`.
@@ -231,4 +232,27 @@ pub fn example_plans() -> Vec<atakora::Plan> {
         }
     }
     plans
+}
+
+/// SplitMix64: a small deterministic generator for the property tests (same seed, same cases).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// One of `items`.
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
 }

@@ -6,22 +6,17 @@
 
 use atakora::naming::{ResourceKind, suffix_for};
 use atakora::spec::*;
+use atakora_tests::Rng;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-struct Rng(u64);
+/// Name-shaped random values.
+trait Words {
+    fn word(&mut self, min: usize, max: usize) -> String;
+    fn type_name(&mut self) -> String;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+impl Words for Rng {
     /// A lowercase word as the app and environment rules allow: a letter first, then letters,
     /// digits and single hyphens, no hyphen last.
     fn word(&mut self, min: usize, max: usize) -> String {

@@ -526,3 +526,44 @@ fn more_than_25_shared_containers_add_a_database() {
     );
     valid(&plan.to_arm());
 }
+
+#[test]
+fn long_deployment_container_names_are_shortened_with_a_hash_and_reported() {
+    use atakora::naming::ResourceKind;
+    use atakora::spec::*;
+    use std::borrow::Cow;
+    let app = |ty: &str| ComponentSpec::FunctionsApp {
+        field: Cow::Owned(ty.to_ascii_lowercase()),
+        app: Cow::Owned(FunctionsAppSpec {
+            type_name: Cow::Owned(ty.into()),
+            memory_mb: 2048,
+            max_instances: 100,
+            always_ready: 0,
+        }),
+    };
+    let long = "NightlyInventoryReconciliationAndSupplierNotificationWorker";
+    let mut spec = AutoscaledBackend::spec().clone();
+    spec.auto_scale = None;
+    spec.components = Cow::Owned(vec![app(&format!("{long}One")), app(&format!("{long}Two"))]);
+    let plan = atakora::Plan::resolve(&spec, "dev").unwrap();
+    let containers: Vec<&str> = plan
+        .model()
+        .function_apps
+        .iter()
+        .map(|a| a.deployment_container.as_str())
+        .collect();
+    for c in &containers {
+        ResourceKind::BlobContainer
+            .check_final(c)
+            .unwrap_or_else(|e| panic!("`{c}`: {e}"));
+    }
+    assert_ne!(containers[0], containers[1], "the hash keeps them apart");
+    let shortened = plan
+        .validate()
+        .warnings
+        .iter()
+        .filter(|d| d.code.as_str() == "ATK0903" && d.message.contains("blob container"))
+        .count();
+    assert_eq!(shortened, 2, "each cut is reported");
+    valid(&plan.to_arm());
+}

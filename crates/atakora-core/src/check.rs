@@ -692,17 +692,6 @@ impl ThroughputFacts {
     }
 }
 
-impl crate::spec::CrudApiSpec {
-    /// The `(default, per-environment)` values of dedicated throughput, if any.
-    pub fn throughput_values(&self) -> Option<&crate::spec::PerEnv> {
-        match &self.throughput {
-            Some(crate::spec::Throughput::Manual { rus }) => Some(rus),
-            Some(crate::spec::Throughput::Autoscale { max_rus }) => Some(max_rus),
-            None => None,
-        }
-    }
-}
-
 /// Rule: a declared VNet or subnet name is legal for its type (letters, digits, `-`; 2..=64 and
 /// 1..=80 characters); the Flex integration subnet name has no `_`.
 pub fn network_name(value: &str, option: &str) -> Result<(), Diagnostic> {

@@ -258,8 +258,34 @@ impl Namer<'_> {
             Charset::LowerAlnum => "",
             _ => "-",
         });
-        let budget = rule.max - suffix.map_or(0, |sep| sep.len() + SUFFIX_LEN);
-        let clean = sanitize(&raw, rule.charset);
+        let base = self.fit(kind, &raw, suffix.map_or(0, |sep| sep.len() + SUFFIX_LEN), diagnostics)?;
+        Ok(ResourceName { base, suffix })
+    }
+
+    /// A name not built from the pattern (`app-package-api`), made legal for `kind` by the
+    /// same rules.
+    pub fn fixed(
+        &self,
+        kind: ResourceKind,
+        raw: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Result<ResourceName, Diagnostic> {
+        Ok(ResourceName::literal(self.fit(kind, raw, 0, diagnostics)?))
+    }
+
+    /// Rule: sanitise `raw` for `kind`; when it does not fit (`reserved` characters kept for
+    /// the suffix), cut it and end it with a hash of the whole name — reported, or refused
+    /// under `naming(strict = true)`; refuse what stays too short or starts wrongly.
+    fn fit(
+        &self,
+        kind: ResourceKind,
+        raw: &str,
+        reserved: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Result<String, Diagnostic> {
+        let rule = kind.rule();
+        let budget = rule.max - reserved;
+        let clean = sanitize(raw, rule.charset);
         let base = if clean.len() > budget {
             let short = shorten(&clean, budget, rule.charset);
             if self.strict {
@@ -277,13 +303,13 @@ impl Namer<'_> {
                     Code::NameShortened,
                     format!("the {} name `{clean}` was shortened to `{short}` to fit {budget} characters", kind.label()),
                 )
-                    .help("shorten `app`, the environment or the pattern, or set `naming(strict = true)` to make this an error"),
+                .help("shorten `app`, the environment or the pattern, or set `naming(strict = true)` to make this an error"),
             );
             short
         } else {
             clean
         };
-        if base.len() + suffix.map_or(0, |_| SUFFIX_LEN) < rule.min || base.is_empty() {
+        if base.len() + reserved.min(SUFFIX_LEN) < rule.min || base.is_empty() {
             return Err(Diagnostic::new(
                 Code::IllegalName,
                 format!(
@@ -300,7 +326,7 @@ impl Namer<'_> {
             )
             .help("start the naming pattern with `{type}`"));
         }
-        Ok(ResourceName { base, suffix })
+        Ok(base)
     }
 }
 

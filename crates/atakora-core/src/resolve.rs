@@ -97,12 +97,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         unique_suffix: spec.naming.unique_suffix,
         strict: spec.naming.strict,
     };
-    let mut name = |kind, purpose: &str, diags: &mut Vec<Diagnostic>| {
-        namer.name(kind, purpose, diags).unwrap_or_else(|d| {
-            diags.push(d);
-            crate::naming::ResourceName::literal(format!("invalid-{purpose}"))
-        })
-    };
+    let mut name = |kind, purpose: &str, diags: &mut Vec<Diagnostic>| reported(namer.name(kind, purpose, diags), diags);
 
     let crud: Vec<(&str, &CrudApiSpec)> = spec
         .components
@@ -278,6 +273,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
             FunctionsAppSpec::DEFAULT_MEMORY_MB,
             FunctionsAppSpec::DEFAULT_MAX_INSTANCES,
             FunctionsAppSpec::DEFAULT_ALWAYS_READY,
+            &namer,
             &mut name,
             &mut diags,
         ));
@@ -293,6 +289,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
             f.memory_mb,
             f.max_instances,
             f.always_ready,
+            &namer,
             &mut name,
             &mut diags,
         ));
@@ -361,6 +358,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         .map(|a| Alerts {
             action_group: a.email.as_ref().map(|email| ActionGroup {
                 name: name(ResourceKind::ActionGroup, "", &mut diags),
+                // A display label (at most 12 characters), not an identity: cutting it cannot collide.
                 short_name: spec
                     .app
                     .chars()
@@ -540,7 +538,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         }
     }
 
-    let plan = Plan {
+    let mut plan = Plan {
         backend,
         backend_type: spec.type_name.to_string(),
         environment: environment.to_string(),
@@ -563,7 +561,6 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         diagnostics: diags,
         spec: spec.clone(),
     };
-    let mut plan = plan;
     assign_host_ids(&mut plan.function_apps);
     let collisions = collisions(&plan);
     plan.diagnostics.extend(collisions);
@@ -670,23 +667,34 @@ fn app(
     memory_mb: u32,
     max_instances: u32,
     always_ready: u32,
+    namer: &Namer,
     name: &mut impl FnMut(ResourceKind, &str, &mut Vec<Diagnostic>) -> crate::naming::ResourceName,
     diags: &mut Vec<Diagnostic>,
 ) -> FunctionApp {
+    let container = namer.fixed(ResourceKind::BlobContainer, &format!("app-package-{key}"), diags);
     FunctionApp {
         role,
         key: key.to_string(),
         name: name(ResourceKind::FunctionApp, key, diags),
         plan_name: name(ResourceKind::AppServicePlan, key, diags),
-        deployment_container: sanitize(&format!("app-package-{key}"), Charset::LowerAlnumHyphen)
-            .chars()
-            .take(63)
-            .collect(),
+        deployment_container: reported(container, diags).base,
         memory_mb,
         max_instances,
         always_ready,
         host_id: None,
     }
+}
+
+/// A name, or — when it cannot be made legal — the error in `diags` and a placeholder, so the
+/// plan still shows every resource (and `validate()` fails).
+fn reported(
+    r: Result<crate::naming::ResourceName, Diagnostic>,
+    diags: &mut Vec<Diagnostic>,
+) -> crate::naming::ResourceName {
+    r.unwrap_or_else(|d| {
+        diags.push(d);
+        crate::naming::ResourceName::literal("invalid-name")
+    })
 }
 
 /// Rule: Function Apps sharing a storage account need distinct host ids. The default host id

@@ -58,6 +58,15 @@ impl CrudApiSpec {
             unique_keys: Cow::Borrowed(&[]),
         }
     }
+
+    /// The `(default, per-environment)` values of dedicated throughput, if any.
+    pub fn throughput_values(&self) -> Option<&PerEnv> {
+        match &self.throughput {
+            Some(Throughput::Manual { rus }) => Some(rus),
+            Some(Throughput::Autoscale { max_rus }) => Some(max_rus),
+            None => None,
+        }
+    }
 }
 
 /// Dedicated throughput of a container.

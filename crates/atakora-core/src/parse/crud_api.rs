@@ -10,7 +10,6 @@ use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
 use std::borrow::Cow;
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Expr, ExprLit, Fields, Lit, Meta, Token};
 
 /// The options `#[crud_api]` accepts.
@@ -516,7 +515,6 @@ fn health_check(cx: &mut Ctxt, meta: &Meta) -> Option<HealthCheckSpec> {
         h.timeout = nums[1] as u32;
         h.unhealthy_threshold = nums[2] as u32;
     }
-    let _ = meta.span();
     Some(h)
 }
 

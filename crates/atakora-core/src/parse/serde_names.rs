@@ -29,6 +29,8 @@ impl SerializedFields {
 /// Read the struct's `#[serde(...)]` attributes and its fields'.
 pub(crate) fn serialized_fields(container_attrs: &[Attribute], fields: &Fields) -> SerializedFields {
     let mut rename_all: Option<String> = None;
+    // A malformed `#[serde(...)]` is serde_derive's to report, with its own span: here it only
+    // stops reading that attribute.
     for attr in container_attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename_all") {

@@ -3,31 +3,13 @@
 //!
 //! `ATAKORA_FUZZ_CASES` sets the number of cases (default 3000, what CI runs);
 //! `ATAKORA_FUZZ_SEED` the seed. For a long run:
-//! `ATAKORA_FUZZ_CASES=100000 cargo test --release -p atakora-core --features parse --test parser_never_panics -- --nocapture`
+//! `ATAKORA_FUZZ_CASES=100000 cargo test --release -p atakora-tests --test parser_never_panics -- --nocapture`
 
 use atakora_core::parse::{self, expand};
+use atakora_tests::Rng;
 use proc_macro2::TokenStream;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::str::FromStr;
-
-/// SplitMix64: small, deterministic, good enough to drive a generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
 
 /// Words nested options and values use, besides the attributes' own option names.
 const EXTRA_WORDS: &[&str] = &[
