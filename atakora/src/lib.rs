@@ -54,6 +54,10 @@ pub trait Backend {
     /// The backend's spec, as the attribute describes it.
     fn spec() -> &'static spec::BackendSpec;
 
+    /// The backend's components with what a server needs of their Rust types, in
+    /// declaration order (the CRUD runtime serves them without any registry).
+    fn components() -> &'static [atakora_core::entity::Component];
+
     /// The resolved plan of this backend for `environment`: the shared resources with their
     /// final names, and the diagnostics found while resolving.
     fn plan(environment: &str) -> Result<Plan, PlanError> {
@@ -149,6 +153,7 @@ impl Plan {
 pub mod __private {
     pub use crate::registry::Registration;
     pub use atakora_core::check::{ThroughputFacts, container_conflict};
+    pub use atakora_core::entity::{Codec, Component};
     pub use atakora_core::spec;
     pub use inventory;
     pub use serde;
@@ -167,6 +172,8 @@ pub mod __private {
         /// The container name and partition key, for the same checks.
         const CONTAINER: &'static str;
         const PARTITION_KEY: &'static [&'static str];
+        /// The entity's serde implementations, for the runtime.
+        const CODEC: Codec;
     }
 
     /// Implemented by `#[functions_app]` for its struct.
@@ -185,11 +192,16 @@ pub mod __private {
         label = "`{Self}` is stored as JSON documents",
         note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`"
     )]
-    pub trait SerdeEntity {}
+    pub trait SerdeEntity: serde::Serialize + serde::de::DeserializeOwned {}
     // Not recommended: the error names `SerdeEntity` (one error, our message) rather than each
     // missing serde trait.
     #[diagnostic::do_not_recommend]
     impl<T: serde::Serialize + serde::de::DeserializeOwned> SerdeEntity for T {}
+
+    /// The codec of a CRUD entity; the bound is where a missing serde derive is reported.
+    pub const fn codec<T: SerdeEntity>() -> Codec {
+        Codec::of::<T>()
+    }
 
     /// Types a partition key field may have: Cosmos DB hashes strings, numbers and booleans.
     #[diagnostic::on_unimplemented(
@@ -223,5 +235,4 @@ pub mod __private {
 
     pub fn assert_partition_key_value<T: PartitionKeyValue + ?Sized>() {}
     pub fn assert_id_value<T: IdValue + ?Sized>() {}
-    pub fn assert_serde_entity<T: SerdeEntity>() {}
 }

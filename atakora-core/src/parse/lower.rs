@@ -92,8 +92,10 @@ lower_struct!(CrudApiSpec {
     operations,
     cache,
     health_check,
-    unique_keys
+    unique_keys,
+    fields
 });
+lower_struct!(FieldSpec { name, ty, required });
 lower_struct!(PerEnv { default, values });
 lower_struct!(CacheSpec { ttl });
 lower_struct!(HealthCheckSpec {
@@ -171,6 +173,13 @@ impl Lower for Networking {
                 quote!(::atakora::__private::spec::Networking::Isolated(#i))
             }
         }
+    }
+}
+
+impl Lower for FieldType {
+    fn lower(&self) -> TokenStream {
+        let v = quote::format_ident!("{}", format!("{self:?}"));
+        quote!(::atakora::__private::spec::FieldType::#v)
     }
 }
 

@@ -11,6 +11,8 @@ pub(crate) struct SerializedField {
     /// The name in JSON.
     pub json: String,
     pub ty: syn::Type,
+    /// `#[serde(default)]` on the field or the struct: a document may leave it out.
+    pub has_default: bool,
 }
 
 #[derive(Debug, Default)]
@@ -29,12 +31,16 @@ impl SerializedFields {
 /// Read the struct's `#[serde(...)]` attributes and its fields'.
 pub(crate) fn serialized_fields(container_attrs: &[Attribute], fields: &Fields) -> SerializedFields {
     let mut rename_all: Option<String> = None;
+    let mut container_default = false;
     // A malformed `#[serde(...)]` is serde_derive's to report, with its own span: here it only
     // stops reading that attribute.
     for attr in container_attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename_all") {
                 rename_all = serialize_name(&meta)?.or(rename_all.take());
+            } else if meta.path.is_ident("default") {
+                container_default = true;
+                skip_value(&meta)?;
             } else {
                 skip_value(&meta)?;
             }
@@ -45,7 +51,7 @@ pub(crate) fn serialized_fields(container_attrs: &[Attribute], fields: &Fields) 
     for field in fields.iter() {
         let Some(ident) = &field.ident else { continue };
         let rust = ident.to_string().trim_start_matches("r#").to_string();
-        let (mut rename, mut skip, mut flatten) = (None, false, false);
+        let (mut rename, mut skip, mut flatten, mut default) = (None, false, false, container_default);
         for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
@@ -54,6 +60,9 @@ pub(crate) fn serialized_fields(container_attrs: &[Attribute], fields: &Fields) 
                     skip = true;
                 } else if meta.path.is_ident("flatten") {
                     flatten = true;
+                } else if meta.path.is_ident("default") {
+                    default = true;
+                    skip_value(&meta)?;
                 } else {
                     skip_value(&meta)?;
                 }
@@ -72,9 +81,49 @@ pub(crate) fn serialized_fields(container_attrs: &[Attribute], fields: &Fields) 
             rust,
             json,
             ty: field.ty.clone(),
+            has_default: default,
         });
     }
     out
+}
+
+/// The JSON type a Rust type serializes to, read from its name (`Option<T>` is `T`'s), and
+/// whether the type itself is optional.
+pub(crate) fn json_type(ty: &syn::Type) -> (crate::spec::FieldType, bool) {
+    use crate::spec::FieldType as F;
+    match ty {
+        syn::Type::Reference(r) => json_type(&r.elem),
+        syn::Type::Group(g) => json_type(&g.elem),
+        syn::Type::Paren(p) => json_type(&p.elem),
+        syn::Type::Array(_) | syn::Type::Slice(_) | syn::Type::Tuple(_) => (F::Array, false),
+        syn::Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return (F::Object, false);
+            };
+            let first_arg = || match &last.arguments {
+                syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            let name = last.ident.to_string();
+            let ty = match name.as_str() {
+                "Option" => return (first_arg().map_or(F::Object, |t| json_type(t).0), true),
+                "Box" | "Rc" | "Arc" => return first_arg().map_or((F::Object, false), json_type),
+                "String" | "str" | "char" | "Cow" | "PathBuf" | "Uuid" | "DateTime" | "NaiveDate"
+                | "NaiveDateTime" | "Url" => F::Text,
+                "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+                | "isize" => F::Integer,
+                "f32" | "f64" => F::Number,
+                "bool" => F::Boolean,
+                "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "IndexSet" => F::Array,
+                _ => F::Object,
+            };
+            (ty, false)
+        }
+        _ => (F::Object, false),
+    }
 }
 
 /// `key = "x"` or `key(serialize = "x", deserialize = "y")`: the serialize-side name.

@@ -38,6 +38,51 @@ pub struct CrudApiSpec {
     pub health_check: Option<HealthCheckSpec>,
     /// `unique_keys`: each entry is one unique key made of one or more paths.
     pub unique_keys: List<List<Str>>,
+    /// The entity's serialized fields, in declaration order (for API schemas).
+    pub fields: List<FieldSpec>,
+}
+
+/// One serialized field of a CRUD entity, as the stored document shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldSpec {
+    /// The name in JSON (serde renames applied).
+    pub name: Str,
+    /// The JSON type its Rust type serializes to, as far as the type's name tells.
+    pub ty: FieldType,
+    /// Whether a document must have it: not `Option<_>`, no `#[serde(default)]`.
+    pub required: bool,
+}
+
+/// The JSON type of a field, read from its Rust type's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// A JSON string: `String`, `&str`, `char`, `Cow<str>`, ...
+    Text,
+    /// Integer types.
+    Integer,
+    /// `f32`, `f64`.
+    Number,
+    /// `bool`.
+    Boolean,
+    /// `Vec<_>`, sets, slices and arrays.
+    Array,
+    /// Maps, and structs whose shape another item declares.
+    Object,
+}
+
+impl FieldType {
+    /// The JSON Schema `type` keyword.
+    pub fn json_schema_type(self) -> &'static str {
+        match self {
+            FieldType::Text => "string",
+            FieldType::Integer => "integer",
+            FieldType::Number => "number",
+            FieldType::Boolean => "boolean",
+            FieldType::Array => "array",
+            FieldType::Object => "object",
+        }
+    }
 }
 
 impl CrudApiSpec {
@@ -56,6 +101,7 @@ impl CrudApiSpec {
             cache: None,
             health_check: None,
             unique_keys: Cow::Borrowed(&[]),
+            fields: Cow::Borrowed(&[]),
         }
     }
 

@@ -38,9 +38,8 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
     let facts = lower::throughput_facts(&parsed.value);
     let container = parsed.value.container.as_ref();
     let partition_key: Vec<&str> = parsed.value.partition_key.iter().map(|p| p.as_ref()).collect();
-    let serde_check = quote_spanned! {ident.span()=>
-        const _: fn() = || { ::atakora::__private::assert_serde_entity::<#ident>(); };
-    };
+    // Spanned at the struct's name: a missing serde derive is reported there, once.
+    let codec = quote_spanned! {ident.span()=> ::atakora::__private::codec::<Self>() };
     let type_checks = parsed.obligations.iter().map(|o| {
         let assert = match o.bound {
             Bound::PartitionKeyValue => quote!(assert_partition_key_value),
@@ -62,11 +61,11 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
                 const THROUGHPUT: ::atakora::__private::ThroughputFacts = #facts;
                 const CONTAINER: &'static str = #container;
                 const PARTITION_KEY: &'static [&'static str] = &[#(#partition_key),*];
+                const CODEC: ::atakora::__private::Codec = #codec;
             }
             ::atakora::__private::inventory::submit! {
                 ::atakora::__private::Registration::CrudApi(&<#ident as ::atakora::__private::CrudEntity>::SPEC)
             }
-            #serde_check
             #(#type_checks)*
         };
     }
@@ -152,6 +151,28 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
         })
         .collect();
     let spec = lower::backend(&parsed.value.spec, &components);
+    // What the runtime needs of each component's type, from the same consts.
+    let runtime_components: Vec<TokenStream> = parsed
+        .value
+        .components
+        .iter()
+        .map(|c| {
+            let field = c.field.to_string().trim_start_matches("r#").to_string();
+            let ty = &c.ty;
+            let span = syn::spanned::Spanned::span(ty);
+            match c.kind {
+                ComponentKind::CrudApi => {
+                    let entity = quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>);
+                    quote!(::atakora::__private::Component::CrudApi { field: #field, spec: &#entity::SPEC, codec: &#entity::CODEC })
+                }
+                ComponentKind::FunctionsApp => {
+                    let app = quote_spanned!(span=> <#ty as ::atakora::__private::FunctionsAppDef>);
+                    quote!(::atakora::__private::Component::FunctionsApp { field: #field, spec: &#app::SPEC })
+                }
+            }
+        })
+        .collect();
+    let component_count = runtime_components.len();
     let cross_item = cross_item_checks(&parsed.value, ident);
     quote! {
         #item
@@ -162,9 +183,14 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
             ::atakora::__private::inventory::submit! {
                 ::atakora::__private::Registration::Backend(&SPEC)
             }
+            static COMPONENTS: [::atakora::__private::Component; #component_count] = [#(#runtime_components),*];
+            #[automatically_derived]
             impl ::atakora::Backend for #ident {
                 fn spec() -> &'static ::atakora::__private::spec::BackendSpec {
                     &SPEC
+                }
+                fn components() -> &'static [::atakora::__private::Component] {
+                    &COMPONENTS
                 }
             }
             impl #ident {

@@ -5,7 +5,7 @@ use super::serde_names::{SerializedFields, serialized_fields};
 use super::{Bound, Ctxt, Parsed};
 use crate::check;
 use crate::diag::{Code, Diagnostic, closest};
-use crate::spec::{CacheSpec, CrudApiSpec, HealthCheckSpec, Operations, Throughput};
+use crate::spec::{CacheSpec, CrudApiSpec, FieldSpec, HealthCheckSpec, Operations, Throughput};
 use darling::ast::NestedMeta;
 use proc_macro2::TokenStream;
 use std::borrow::Cow;
@@ -98,6 +98,21 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
                 format!("{WHAT} entity `{type_name}` has no field serialized as `id`"),
             )
             .help(help),
+        );
+    }
+    if let Some(s) = &serialized {
+        spec.fields = Cow::Owned(
+            s.fields
+                .iter()
+                .map(|f| {
+                    let (ty, optional) = super::serde_names::json_type(&f.ty);
+                    FieldSpec {
+                        name: Cow::Owned(f.json.clone()),
+                        ty,
+                        required: !optional && !f.has_default,
+                    }
+                })
+                .collect(),
         );
     }
     if let Some(id) = serialized.as_ref().and_then(|s| s.get("id")) {

@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod diag;
+pub mod entity;
 pub mod lock;
 pub mod naming;
 pub mod plan;
