@@ -13,6 +13,7 @@
 //! ARM emission lives in `atakora-azure`; this crate never produces JSON.
 
 pub mod check;
+pub mod contract;
 pub mod diag;
 pub mod entity;
 pub mod lock;

@@ -1,0 +1,76 @@
+//! What the emitted templates and the running backend agree on: the HTTP routes, the
+//! Functions auth level, and the names of the app settings the templates set and the runtime
+//! reads. One copy, used by `atakora-azure` (templates, availability tests, outputs) and by
+//! the runtime (router, Functions package), so a probe or a setting can never point at
+//! something the other side does not serve or read.
+
+use crate::spec::kebab_case;
+
+/// Every CRUD route starts with `/api/`; the template's `apiBaseUrl` output ends in it.
+pub const API_PREFIX: &str = "api";
+
+/// The Functions host's auth level for every HTTP function. The host's function keys are not
+/// an identity: callers are authenticated by the app itself (Entra ID bearer tokens).
+pub const AUTH_LEVEL: &str = "anonymous";
+
+/// `extensions.http.routePrefix` in `host.json`: empty, so the routes below are the whole
+/// path (the health path is served at the root, the CRUD routes under [`API_PREFIX`]).
+pub const HOST_ROUTE_PREFIX: &str = "";
+
+/// The health path served when no `health_check(path = ...)` is declared.
+pub const DEFAULT_HEALTH_PATH: &str = "/health";
+
+/// The OpenAPI document of every route.
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
+
+/// `audit_logs` → `audit-logs`: a component's segment in its routes.
+pub fn component_segment(field: &str) -> String {
+    kebab_case(field)
+}
+
+/// `/api/audit-logs`: create and list.
+pub fn collection_path(field: &str) -> String {
+    format!("/{API_PREFIX}/{}", component_segment(field))
+}
+
+/// The app settings the templates write and the runtime reads.
+pub mod settings {
+    /// The connection name of the (primary) Cosmos DB account: `COSMOS__accountEndpoint` with
+    /// identities, `COSMOS` (a Key Vault reference to a connection string) with keys.
+    pub const COSMOS: &str = "COSMOS";
+    /// The connection name of the serverless account split off next to a provisioned one.
+    pub const COSMOS_SERVERLESS: &str = "COSMOS_SERVERLESS";
+    /// `<connection>__accountEndpoint`: the account's endpoint, reached with the app's identity.
+    pub const ACCOUNT_ENDPOINT_SUFFIX: &str = "__accountEndpoint";
+    /// `CACHE__endpoint`: `host:port` of the backend's Azure Managed Redis (Entra ID auth).
+    pub const CACHE_ENDPOINT: &str = "CACHE__endpoint";
+
+    /// `ATAKORA_COSMOS_DATABASE` / `ATAKORA_COSMOS_SERVERLESS_DATABASE`: the account's first
+    /// database.
+    pub fn database(connection: &str) -> String {
+        format!("ATAKORA_{connection}_DATABASE")
+    }
+
+    /// `ATAKORA_CONTAINER_<FIELD>`: `<database>/<container>` of a component.
+    pub fn container(field: &str) -> String {
+        format!("ATAKORA_CONTAINER_{}", field.to_ascii_uppercase())
+    }
+
+    /// `ATAKORA_CACHE_TTL_<FIELD>`: seconds a component's point reads stay cached.
+    pub fn cache_ttl(field: &str) -> String {
+        format!("ATAKORA_CACHE_TTL_{}", field.to_ascii_uppercase())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_and_settings() {
+        assert_eq!(collection_path("audit_logs"), "/api/audit-logs");
+        assert_eq!(settings::container("audit_logs"), "ATAKORA_CONTAINER_AUDIT_LOGS");
+        assert_eq!(settings::database(settings::COSMOS_SERVERLESS), "ATAKORA_COSMOS_SERVERLESS_DATABASE");
+        assert_eq!(settings::cache_ttl("products"), "ATAKORA_CACHE_TTL_PRODUCTS");
+    }
+}
