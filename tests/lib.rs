@@ -256,3 +256,215 @@ impl Rng {
         items[self.below(items.len())]
     }
 }
+
+/// A small evaluator of the ARM template expressions atakora uses in resource names, so tests
+/// can compute every emitted resource's final name as ARM would, for a given resource group.
+pub mod arm_eval {
+    use serde_json::{Value, json};
+
+    /// What a deployment knows: the resource group's id and the template.
+    pub struct Context<'a> {
+        pub resource_group_id: &'a str,
+        pub template: &'a Value,
+    }
+
+    impl Context<'_> {
+        /// `value` evaluated: a `[...]` string is an expression, anything else is itself.
+        pub fn eval_value(&self, value: &Value) -> Value {
+            match value.as_str() {
+                Some(s) if s.starts_with('[') && !s.starts_with("[[") => {
+                    let mut p = Parser { s: &s[1..s.len() - 1], i: 0, cx: self };
+                    let v = p.expr();
+                    assert_eq!(p.i, p.s.len(), "trailing input in `{s}`");
+                    v
+                }
+                _ => value.clone(),
+            }
+        }
+
+        fn subscription(&self) -> &str {
+            self.resource_group_id.split('/').nth(2).unwrap_or_default()
+        }
+
+        fn call(&self, name: &str, args: Vec<Value>) -> Value {
+            let s = |v: &Value| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            match name {
+                "parameters" => {
+                    let p = &self.template["parameters"][s(&args[0])];
+                    self.eval_value(&p["defaultValue"])
+                }
+                "variables" => self.eval_value(&self.template["variables"][s(&args[0])]),
+                "format" => {
+                    let mut out = s(&args[0]);
+                    for (i, a) in args[1..].iter().enumerate() {
+                        out = out.replace(&format!("{{{i}}}"), &s(a));
+                    }
+                    json!(out)
+                }
+                "concat" => json!(args.iter().map(s).collect::<String>()),
+                "take" => {
+                    let n = args[1].as_u64().expect("take(_, n)") as usize;
+                    json!(s(&args[0]).chars().take(n).collect::<String>())
+                }
+                "toLower" => json!(s(&args[0]).to_lowercase()),
+                "uniqueString" => {
+                    let parts: Vec<String> = args.iter().map(s).collect();
+                    json!(atakora::naming::unique_string(&parts.iter().map(String::as_str).collect::<Vec<_>>()))
+                }
+                "guid" => {
+                    let parts: Vec<String> = args.iter().map(s).collect();
+                    json!(atakora::naming::arm_guid(&parts.iter().map(String::as_str).collect::<Vec<_>>()))
+                }
+                "resourceGroup" => json!({
+                    "id": self.resource_group_id,
+                    "name": self.resource_group_id.rsplit('/').next().unwrap_or_default(),
+                }),
+                "subscription" => json!({ "subscriptionId": self.subscription(), "id": format!("/subscriptions/{}", self.subscription()) }),
+                "environment" => json!({ "suffixes": { "storage": "core.windows.net" } }),
+                "resourceId" => {
+                    let ty = s(&args[0]);
+                    let mut segments = ty.split('/');
+                    let namespace = segments.next().unwrap_or_default();
+                    let mut path = format!("{}/providers/{namespace}", self.resource_group_id);
+                    for (segment, name) in segments.zip(&args[1..]) {
+                        path.push_str(&format!("/{segment}/{}", s(name)));
+                    }
+                    json!(path)
+                }
+                other => panic!("the evaluator does not know `{other}()`"),
+            }
+        }
+    }
+
+    struct Parser<'a, 'c> {
+        s: &'a str,
+        i: usize,
+        cx: &'c Context<'c>,
+    }
+
+    impl Parser<'_, '_> {
+        fn peek(&self) -> Option<char> {
+            self.s[self.i..].chars().next()
+        }
+        fn skip_ws(&mut self) {
+            while self.peek().is_some_and(char::is_whitespace) {
+                self.i += 1;
+            }
+        }
+        fn eat(&mut self, c: char) -> bool {
+            self.skip_ws();
+            if self.peek() == Some(c) {
+                self.i += c.len_utf8();
+                true
+            } else {
+                false
+            }
+        }
+        fn expr(&mut self) -> Value {
+            self.skip_ws();
+            let mut v = match self.peek() {
+                Some('\'') => self.string(),
+                Some(c) if c.is_ascii_digit() || c == '-' => self.number(),
+                _ => {
+                    let name = self.ident();
+                    assert!(self.eat('('), "`{name}` is not a call in `{}`", self.s);
+                    let mut args = Vec::new();
+                    if !self.eat(')') {
+                        loop {
+                            args.push(self.expr());
+                            if self.eat(')') {
+                                break;
+                            }
+                            assert!(self.eat(','), "expected `,` in `{}` at {}", self.s, self.i);
+                        }
+                    }
+                    self.cx.call(&name, args)
+                }
+            };
+            loop {
+                if self.eat('.') {
+                    let field = self.ident();
+                    v = v[field.as_str()].clone();
+                } else if self.eat('[') {
+                    let index = self.expr();
+                    assert!(self.eat(']'));
+                    v = match index {
+                        Value::Number(n) => v[n.as_u64().unwrap() as usize].clone(),
+                        Value::String(k) => v[k.as_str()].clone(),
+                        _ => Value::Null,
+                    };
+                } else {
+                    return v;
+                }
+            }
+        }
+        fn ident(&mut self) -> String {
+            self.skip_ws();
+            let start = self.i;
+            while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                self.i += 1;
+            }
+            self.s[start..self.i].to_string()
+        }
+        fn string(&mut self) -> Value {
+            self.i += 1;
+            let mut out = String::new();
+            loop {
+                let c = self.peek().expect("unterminated string");
+                self.i += c.len_utf8();
+                if c == '\'' {
+                    if self.peek() == Some('\'') {
+                        self.i += 1;
+                        out.push('\'');
+                        continue;
+                    }
+                    return json!(out);
+                }
+                out.push(c);
+            }
+        }
+        fn number(&mut self) -> Value {
+            let start = self.i;
+            self.i += 1;
+            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                self.i += 1;
+            }
+            json!(self.s[start..self.i].parse::<i64>().unwrap())
+        }
+    }
+
+    /// Every resource of `template`, children (and subnets declared inline in their VNet)
+    /// included: `(full type, full name)` as ARM deploys them into `resource_group_id`.
+    pub fn deployed_names(template: &Value, resource_group_id: &str) -> Vec<(String, String)> {
+        let cx = Context { resource_group_id, template };
+        let mut out = Vec::new();
+        fn walk(cx: &Context, list: &Value, parent: Option<(&str, &str)>, out: &mut Vec<(String, String)>) {
+            for r in list.as_array().into_iter().flatten() {
+                let ty = r["type"].as_str().unwrap_or_default();
+                let name = cx.eval_value(&r["name"]);
+                let name = name.as_str().unwrap_or_default();
+                let (full_type, full_name) = match parent {
+                    Some((pt, pn)) => (format!("{pt}/{ty}"), format!("{pn}/{name}")),
+                    None => (ty.to_string(), name.to_string()),
+                };
+                walk(cx, &r["resources"], Some((&full_type, &full_name)), out);
+                // Subnets declared inline in their VNet are resources of their own in ARM.
+                if full_type == "Microsoft.Network/virtualNetworks" {
+                    for subnet in r["properties"]["subnets"].as_array().into_iter().flatten() {
+                        let name = cx.eval_value(&subnet["name"]);
+                        out.push((
+                            format!("{full_type}/subnets"),
+                            format!("{full_name}/{}", name.as_str().unwrap_or_default()),
+                        ));
+                    }
+                }
+                out.push((full_type, full_name));
+            }
+        }
+        walk(&cx, &template["resources"], None, &mut out);
+        out
+    }
+}

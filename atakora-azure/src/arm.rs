@@ -35,11 +35,6 @@ pub(crate) fn var(key: &str) -> String {
     format!("variables('{key}')")
 }
 
-/// `[variables('x')]`, as a property value.
-pub(crate) fn var_value(key: &str) -> Value {
-    Value::String(format!("[{}]", var(key)))
-}
-
 /// `resourceId('<type>', <args>...)` (inside an expression).
 pub(crate) fn resource_id(ty: &str, args: &[String]) -> String {
     format!("resourceId('{ty}', {})", args.join(", "))

@@ -1,45 +1,27 @@
 //! `cache(ttl)`: one Azure Managed Redis per backend (`redisEnterprise`), TLS only, no access
 //! keys: the API app reads and writes with its Entra identity through an access-policy
-//! assignment.
+//! assignment. Contributes the cache settings of the CRUD APIs' app.
 
 use crate::api_versions::{REDIS_ENTERPRISE, WEB};
-use crate::arm::{expr, lit, resource_id, tags, var, var_value};
-use crate::web;
+use crate::arm::{expr, tags};
+use crate::emit::{Emit, Section, Slot};
+use crate::refs::Refs;
 use atakora_core::Plan;
-use atakora_core::plan::AppRole;
-use serde_json::{Value, json};
+use atakora_core::contract::settings;
+use atakora_core::plan::{GrantScope, Name};
+use serde_json::json;
 
-pub(crate) const NAME: &str = "redisName";
-
-pub(crate) fn id() -> String {
-    resource_id("Microsoft.Cache/redisEnterprise", &[var(NAME)])
-}
-
-fn database_id() -> String {
-    resource_id(
-        "Microsoft.Cache/redisEnterprise/databases",
-        &[var(NAME), lit("default")],
-    )
-}
-
-/// `host:port` of the cache, for the API's settings.
-pub(crate) fn endpoint() -> Value {
-    expr(format!(
-        "format('{{0}}:10000', reference({}, '{REDIS_ENTERPRISE}').hostName)",
-        id()
-    ))
-}
-
-pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
-    if plan.cache.is_none() {
-        return Vec::new();
-    }
-    let private = plan.network.as_ref().is_some_and(|n| n.private_endpoints);
-    let mut out = vec![
+pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
+    let (Some(cache), Some(redis)) = (&plan.cache, &refs.cache) else {
+        return;
+    };
+    let private = plan.network.is_private();
+    out.resource(
+        Section::Cache,
         json!({
             "type": "Microsoft.Cache/redisEnterprise",
             "apiVersion": REDIS_ENTERPRISE,
-            "name": var_value(NAME),
+            "name": redis.value(),
             "location": "[parameters('location')]",
             "tags": tags(plan),
             "sku": { "name": "Balanced_B0" },
@@ -50,10 +32,14 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
                 "publicNetworkAccess": if private { "Disabled" } else { "Enabled" }
             }
         }),
+    );
+    let database_id = refs.redis_database_id().expect("a cache has a database");
+    out.resource(
+        Section::Cache,
         json!({
             "type": "Microsoft.Cache/redisEnterprise/databases",
             "apiVersion": REDIS_ENTERPRISE,
-            "name": expr(format!("format('{{0}}/default', {})", var(NAME))),
+            "name": expr(format!("format('{{0}}/default', {})", redis.var())),
             "properties": {
                 "clientProtocol": "Encrypted",
                 "port": 10000,
@@ -62,25 +48,42 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
                 // Entra ID only.
                 "accessKeysAuthentication": "Disabled"
             },
-            "dependsOn": [expr(id())]
+            "dependsOn": [expr(redis.id())]
         }),
-    ];
-    if let Some(api) = plan
-        .function_apps
-        .iter()
-        .find(|a| matches!(a.role, AppRole::CrudApis { .. }))
-    {
-        let app_id = web::app_id(api);
-        out.push(json!({
-            "type": "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments",
-            "apiVersion": REDIS_ENTERPRISE,
-            "name": expr(format!("format('{{0}}/default/{{1}}', {}, 'api')", var(NAME))),
-            "properties": {
-                "accessPolicyName": "default",
-                "user": { "objectId": expr(format!("reference({app_id}, '{WEB}', 'full').identity.principalId")) }
-            },
-            "dependsOn": [expr(database_id()), expr(&app_id)]
-        }));
+    );
+    for g in plan.grants.iter().filter(|g| g.scope == GrantScope::Redis) {
+        let Some(app) = plan.app(&g.app) else { continue };
+        let app_id = refs.app(plan, app).site.id();
+        let Name::Planned(assignment) = &plan.named[g.id].name else {
+            continue;
+        };
+        out.resource(
+            Section::Cache,
+            json!({
+                "type": "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments",
+                "apiVersion": REDIS_ENTERPRISE,
+                "name": expr(format!("format('{{0}}/default/{{1}}', {}, '{}')", redis.var(), assignment.base)),
+                "properties": {
+                    "accessPolicyName": g.role.definition_id(),
+                    "user": { "objectId": expr(format!("reference({app_id}, '{WEB}', 'full').identity.principalId")) }
+                },
+                "dependsOn": [expr(&database_id), expr(&app_id)]
+            }),
+        );
     }
-    out
+    let Some(api) = plan.api_app() else { return };
+    let wiring = out.app(&api.key);
+    // Entra ID authentication with the app's identity (access-policy assignment).
+    wiring.setting(
+        Slot::Cache,
+        settings::CACHE_ENDPOINT,
+        expr(format!(
+            "format('{{0}}:10000', reference({}, '{REDIS_ENTERPRISE}').hostName)",
+            redis.id()
+        )),
+    );
+    for (component, ttl) in &cache.ttls {
+        wiring.setting(Slot::Cache, &settings::cache_ttl(component), ttl.to_string());
+    }
+    wiring.depends_on(Slot::Cache, &redis.id());
 }

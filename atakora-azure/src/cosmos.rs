@@ -1,39 +1,17 @@
-//! Cosmos DB for NoSQL: accounts, SQL databases and containers.
+//! Cosmos DB for NoSQL: accounts, SQL databases and containers, their data-plane role
+//! assignments, the CRUD APIs' connection settings and the endpoint outputs.
 
 use crate::api_versions::COSMOS;
-use crate::arm::{expr, lit, resource_id, tags, var, var_value, with_skips};
+use crate::arm::{expr, lit, resource_id, tags, with_skips};
+use crate::emit::{Emit, Section, Slot};
+use crate::refs::Refs;
 use atakora_core::Plan;
-use atakora_core::plan::{CosmosAccount, Database, ThroughputSetting};
+use atakora_core::contract::settings;
+use atakora_core::plan::{
+    AccountRole, CosmosAccount, Database, GrantScope, Name, NetworkPosture, Role, SecretOf, ThroughputSetting,
+};
 use atakora_core::spec::Consistency;
 use serde_json::{Map, Value, json};
-
-/// The variable holding account `index`'s name.
-pub(crate) fn name_key(plan: &Plan, index: usize) -> String {
-    let acc = &plan.cosmos_accounts[index];
-    if acc.serverless && plan.cosmos_accounts.len() > 1 {
-        "cosmosServerlessAccountName".into()
-    } else {
-        "cosmosAccountName".into()
-    }
-}
-
-pub(crate) fn account_id(key: &str) -> String {
-    resource_id("Microsoft.DocumentDB/databaseAccounts", &[var(key)])
-}
-
-pub(crate) fn database_id(key: &str, db: &str) -> String {
-    resource_id(
-        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
-        &[var(key), lit(db)],
-    )
-}
-
-pub(crate) fn container_id(key: &str, db: &str, container: &str) -> String {
-    resource_id(
-        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
-        &[var(key), lit(db), lit(container)],
-    )
-}
 
 fn options(t: Option<ThroughputSetting>) -> Option<Value> {
     t.map(|t| match t {
@@ -44,13 +22,12 @@ fn options(t: Option<ThroughputSetting>) -> Option<Value> {
     })
 }
 
-pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
-    let mut out = Vec::new();
+pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
     for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
-        let key = name_key(plan, i);
-        out.push(account(plan, acc, &key));
+        let account_ref = &refs.cosmos[i];
+        out.resource(Section::Cosmos, account(plan, refs, i, acc));
         for db in &acc.databases {
-            out.push(database(plan, &key, db));
+            out.resource(Section::Cosmos, database(plan, refs, i, db));
             for c in &db.containers {
                 let mut resource = Map::new();
                 resource.insert("id".into(), json!(c.name));
@@ -75,27 +52,135 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
                 if let Some(o) = options(c.throughput) {
                     properties.insert("options".into(), o);
                 }
-                out.push(json!({
-                    "type": "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
-                    "apiVersion": COSMOS,
-                    "name": expr(format!("format('{{0}}/{{1}}/{{2}}', {}, {}, {})", var(&key), lit(&db.name), lit(&c.name))),
-                    "tags": tags(plan),
-                    "properties": properties,
-                    "dependsOn": [expr(database_id(&key, &db.name))]
-                }));
+                out.resource(
+                    Section::Cosmos,
+                    json!({
+                        "type": "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+                        "apiVersion": COSMOS,
+                        "name": expr(format!("format('{{0}}/{{1}}/{{2}}', {}, {}, {})", account_ref.var(), lit(&db.name), lit(&c.name))),
+                        "tags": tags(plan),
+                        "properties": properties,
+                        "dependsOn": [expr(refs.cosmos_database_id(i, &db.name))]
+                    }),
+                );
             }
         }
+        out.output(
+            Slot::Data,
+            match acc.role {
+                AccountRole::Primary => "cosmosEndpoint",
+                AccountRole::SplitServerless => "cosmosServerlessEndpoint",
+            },
+            json!({ "type": "string", "value": expr(endpoint(refs, i)) }),
+        );
     }
-    out
+    grants(plan, refs, out);
+    wiring(plan, refs, out);
 }
 
-fn account(plan: &Plan, acc: &CosmosAccount, key: &str) -> Value {
+fn endpoint(refs: &Refs, account: usize) -> String {
+    format!("reference({}, '{COSMOS}').documentEndpoint", refs.cosmos[account].id())
+}
+
+/// Cosmos DB locks the account for each role-assignment write: the assignments of one
+/// account go one after another, the first after every container exists.
+fn grants(plan: &Plan, refs: &Refs, out: &mut Emit) {
+    for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
+        let account_ref = &refs.cosmos[i];
+        let mut previous: Vec<Value> = acc
+            .databases
+            .iter()
+            .flat_map(|db| {
+                db.containers
+                    .iter()
+                    .map(move |c| expr(refs.cosmos_container_id(i, &db.name, &c.name)))
+            })
+            .collect();
+        let mut first = true;
+        for g in plan.grants.iter().filter(|g| matches!(&g.scope, GrantScope::CosmosContainer { account, .. } if *account == i)) {
+            let GrantScope::CosmosContainer { database, container, .. } = &g.scope else {
+                continue;
+            };
+            let app = plan.app(&g.app).expect("a grant's app is in the plan");
+            let app_id = refs.app(plan, app).site.id();
+            if first {
+                previous.push(expr(&app_id));
+                first = false;
+            }
+            let Name::Guid(parts) = &plan.named[g.id].name else {
+                continue;
+            };
+            let guid = format!(
+                "guid({})",
+                parts.iter().map(|p| refs.name_part(plan, p)).collect::<Vec<_>>().join(", ")
+            );
+            let assignment_id = resource_id(
+                "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+                &[account_ref.var(), guid.clone()],
+            );
+            out.resource(
+                Section::Access,
+                json!({
+                    "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+                    "apiVersion": COSMOS,
+                    "name": expr(format!("format('{{0}}/{{1}}', {}, {guid})", account_ref.var())),
+                    "properties": {
+                        "roleDefinitionId": expr(resource_id("Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions", &[account_ref.var(), lit(g.role.definition_id())])),
+                        "principalId": expr(format!("reference({app_id}, '{}', 'full').identity.principalId", crate::api_versions::WEB)),
+                        "scope": expr(refs.cosmos_container_path(i, database, container))
+                    },
+                    "dependsOn": previous
+                }),
+            );
+            previous = vec![expr(assignment_id)];
+            debug_assert!(matches!(g.role, Role::CosmosDataReader | Role::CosmosDataContributor));
+        }
+    }
+}
+
+/// The CRUD APIs' app reaches each account through the connection named after its role
+/// (`COSMOS`, `COSMOS_SERVERLESS`): its endpoint with identities, a Key Vault reference to
+/// its connection string with keys.
+fn wiring(plan: &Plan, refs: &Refs, out: &mut Emit) {
+    let Some(api) = plan.api_app() else { return };
+    let wiring = out.app(&api.key);
+    for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
+        let connection = acc.role.connection();
+        let secret = plan
+            .auth
+            .vault()
+            .and_then(|v| v.secrets.iter().find(|s| s.of == SecretOf::Cosmos(i)))
+            .and_then(|s| refs.vault_reference(&s.name));
+        match secret {
+            Some(reference) => wiring.setting(Slot::Data, connection, reference),
+            None => wiring.setting(
+                Slot::Data,
+                &format!("{connection}{}", settings::ACCOUNT_ENDPOINT_SUFFIX),
+                expr(endpoint(refs, i)),
+            ),
+        }
+        wiring.setting(Slot::Data, &settings::database(connection), acc.databases[0].name.clone());
+        wiring.depends_on(Slot::Data, &refs.cosmos[i].id());
+    }
+    for (_, db, c) in plan.containers() {
+        for component in c.components() {
+            wiring.setting(
+                Slot::Containers,
+                &settings::container(component),
+                format!("{}/{}", db.name, c.name),
+            );
+        }
+    }
+}
+
+fn account(plan: &Plan, refs: &Refs, index: usize, acc: &CosmosAccount) -> Value {
     let mut consistency = json!({ "defaultConsistencyLevel": acc.consistency.as_str() });
     if acc.consistency == Consistency::BoundedStaleness {
         // The smallest bounds Azure accepts for multi-region accounts also hold for one region.
         consistency["maxStalenessPrefix"] = json!(100_000);
         consistency["maxIntervalInSeconds"] = json!(300);
     }
+    let keys = plan.auth.uses_keys();
     let mut properties = json!({
         "databaseAccountOfferType": "Standard",
         // Zone redundancy stays off: it can only be set at creation and new zone-redundant
@@ -104,7 +189,7 @@ fn account(plan: &Plan, acc: &CosmosAccount, key: &str) -> Value {
         "consistencyPolicy": consistency,
         // Entra ID only (keys only with managed_identity = false): data access needs a
         // data-plane role.
-        "disableLocalAuth": plan.secrets.is_none(),
+        "disableLocalAuth": !keys,
         // Databases, containers and throughput change only through ARM (this template).
         "disableKeyBasedMetadataWriteAccess": true,
         "minimalTlsVersion": "Tls12"
@@ -112,26 +197,28 @@ fn account(plan: &Plan, acc: &CosmosAccount, key: &str) -> Value {
     let mut skips: Vec<(&str, &str)> = Vec::new();
     let mut depends = Vec::new();
     match &plan.network {
-        None => {
+        NetworkPosture::Public => {
             // Only Azure datacenter addresses reach the endpoint; every call needs Entra ID.
             properties["publicNetworkAccess"] = json!("Enabled");
             properties["isVirtualNetworkFilterEnabled"] = json!(true);
             properties["ipRules"] = json!([{ "ipAddressOrRange": "0.0.0.0" }]);
             skips.push(("CKV_AZURE_101", "Public networking: the Function Apps are not VNet-integrated and reach Cosmos DB over its public endpoint; the firewall admits only Azure datacenter addresses (ipRules 0.0.0.0) and every request needs an Entra ID token with a data-plane role. networking(isolated(...)) disables public access."));
         }
-        Some(n) if n.private_endpoints => {
+        NetworkPosture::PrivateEndpoints { .. } => {
             properties["publicNetworkAccess"] = json!("Disabled");
             skips.push(("CKV_AZURE_99", "Isolated networking: public network access is disabled and the account is reached through its private endpoint, so IP and VNet rules have nothing to filter; checkov's CKV_AZURE_99 does not read publicNetworkAccess."));
         }
-        Some(_) => {
+        NetworkPosture::ServiceEndpoints(_) => {
             properties["publicNetworkAccess"] = json!("Enabled");
             properties["isVirtualNetworkFilterEnabled"] = json!(true);
-            properties["virtualNetworkRules"] = json!([{ "id": expr(crate::network::integration_subnet_id()) }]);
-            depends.push(expr(crate::network::vnet_id()));
+            properties["virtualNetworkRules"] = json!([{ "id": expr(refs.integration_subnet_id().unwrap_or_default()) }]);
+            if let Some(v) = &refs.vnet {
+                depends.push(expr(v.vnet.id()));
+            }
             skips.push(("CKV_AZURE_101", "Service-endpoint isolation: the public endpoint stays on but admits only the apps' integration subnet (virtualNetworkRules); private_endpoints = true disables it."));
         }
     }
-    if plan.secrets.is_some() {
+    if keys {
         skips.push(("CKV_AZURE_140", "managed_identity = false: the backend asked for key authentication; the key reaches the apps only as a Key Vault reference (warning ATK0907)."));
     }
     if plan.tier.is_production() {
@@ -145,7 +232,7 @@ fn account(plan: &Plan, acc: &CosmosAccount, key: &str) -> Value {
     let mut resource = json!({
         "type": "Microsoft.DocumentDB/databaseAccounts",
         "apiVersion": COSMOS,
-        "name": var_value(key),
+        "name": refs.cosmos[index].value(),
         "location": "[parameters('location')]",
         "tags": tags(plan),
         "kind": "GlobalDocumentDB",
@@ -157,7 +244,7 @@ fn account(plan: &Plan, acc: &CosmosAccount, key: &str) -> Value {
     with_skips(resource, &skips)
 }
 
-fn database(plan: &Plan, key: &str, db: &Database) -> Value {
+fn database(plan: &Plan, refs: &Refs, index: usize, db: &Database) -> Value {
     let mut properties = json!({ "resource": { "id": db.name } });
     if let Some(o) = options(db.shared_throughput) {
         properties["options"] = o;
@@ -165,9 +252,9 @@ fn database(plan: &Plan, key: &str, db: &Database) -> Value {
     json!({
         "type": "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
         "apiVersion": COSMOS,
-        "name": expr(format!("format('{{0}}/{{1}}', {}, {})", var(key), lit(&db.name))),
+        "name": expr(format!("format('{{0}}/{{1}}', {}, {})", refs.cosmos[index].var(), lit(&db.name))),
         "tags": tags(plan),
         "properties": properties,
-        "dependsOn": [expr(account_id(key))]
+        "dependsOn": [expr(refs.cosmos[index].id())]
     })
 }

@@ -4,17 +4,23 @@
 
 pub mod api_versions;
 mod arm;
+mod emit;
+mod refs;
+
+// One module per resource family; none imports another (they meet in `refs` and `emit`).
+mod alerts;
 mod cache;
 mod cosmos;
 mod keyvault;
-pub mod limits;
-pub mod manifest;
 mod monitor;
 mod network;
 mod roles;
 mod storage;
-pub mod template;
 mod web;
+
+pub mod limits;
+pub mod manifest;
+pub mod template;
 
 pub use atakora_core::naming::unique_string;
 pub use template::{parameters, template};

@@ -1,106 +1,23 @@
-//! `manifest.json`: what a deployment contains, for reviewers and tools: every resource with
-//! its final name, the components it serves, and the plan's diagnostics.
+//! `manifest.json`: what a deployment contains, for reviewers and tools: every resource the
+//! plan records (so every resource the template emits, children included) with its type, name
+//! and parent, the components it serves, the plan's diagnostics and the cost estimate.
 
 use crate::limits;
 use atakora_core::Plan;
-use atakora_core::plan::{AppRole, DataAccess, ThroughputSetting};
+use atakora_core::naming::ResourceKind as K;
+use atakora_core::plan::{AppRole, DataAccess, GrantScope, NamedResource, ThroughputSetting};
 use serde_json::{Value, json};
 
 /// The manifest of `plan`, whose rendered template is `template`.
 pub fn manifest(plan: &Plan, template: &Value) -> Value {
-    let mut resources = Vec::new();
-    let mut add = |ty: &str, name: String, component: Option<String>, detail: Value| {
-        let mut r = json!({ "type": ty, "name": name });
-        if let Some(c) = component {
-            r["component"] = json!(c);
-        }
-        if !detail.is_null() {
-            r["detail"] = detail;
-        }
-        resources.push(r);
-    };
-    if let Some(m) = &plan.monitoring {
-        add(
-            "Microsoft.OperationalInsights/workspaces",
-            m.workspace.to_string(),
-            None,
-            json!({ "retentionInDays": m.retention_days }),
-        );
-        add(
-            "Microsoft.Insights/components",
-            m.insights.to_string(),
-            None,
-            json!({ "samplingPercentage": m.sampling_percentage }),
-        );
-    }
-    add(
-        "Microsoft.Storage/storageAccounts",
-        plan.storage.name.to_string(),
-        None,
-        Value::Null,
-    );
-    for acc in &plan.cosmos_accounts {
-        add(
-            "Microsoft.DocumentDB/databaseAccounts",
-            acc.name.to_string(),
-            None,
-            json!({ "serverless": acc.serverless, "consistency": acc.consistency.as_str() }),
-        );
-        for db in &acc.databases {
-            add(
-                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
-                db.name.clone(),
-                None,
-                json!({ "sharedThroughput": throughput(db.shared_throughput) }),
-            );
-            for c in &db.containers {
-                add(
-                    "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
-                    c.name.clone(),
-                    Some(c.components().collect::<Vec<_>>().join(", ")),
-                    json!({
-                        "partitionKey": c.partition_key,
-                        "defaultTtl": c.default_ttl,
-                        "throughput": throughput(c.throughput),
-                        "dataRole": match c.access { DataAccess::Reader => "Cosmos DB Built-in Data Reader", DataAccess::Contributor => "Cosmos DB Built-in Data Contributor" }
-                    }),
-                );
-            }
-        }
-    }
-    for app in &plan.function_apps {
-        let component = match &app.role {
-            AppRole::CrudApis { components } => components.join(", "),
-            AppRole::FunctionsApp { component, .. } => component.clone(),
-        };
-        add(
-            "Microsoft.Web/serverfarms",
-            app.plan_name.to_string(),
-            Some(component.clone()),
-            json!({ "sku": "FC1" }),
-        );
-        add(
-            "Microsoft.Web/sites",
-            app.name.to_string(),
-            Some(component),
-            json!({ "memoryMb": app.memory_mb, "maxInstances": app.max_instances, "alwaysReady": app.always_ready }),
-        );
-    }
-    use atakora_core::naming::ResourceKind as K;
-    for r in plan.named_resources() {
-        let ty = match r.kind {
-            K::VirtualNetwork => "Microsoft.Network/virtualNetworks",
-            K::Subnet => "Microsoft.Network/virtualNetworks/subnets",
-            K::PrivateEndpoint => "Microsoft.Network/privateEndpoints",
-            K::ActionGroup => "Microsoft.Insights/actionGroups",
-            K::MetricAlert => "Microsoft.Insights/metricAlerts",
-            K::AvailabilityTest => "Microsoft.Insights/webtests",
-            K::ManagedRedis => "Microsoft.Cache/redisEnterprise",
-            K::KeyVault => "Microsoft.KeyVault/vaults",
-            _ => continue,
-        };
-        add(ty, r.name.to_string(), None, Value::Null);
-    }
+    let mut rows: Vec<(usize, Value)> = plan
+        .named
+        .iter()
+        .enumerate()
+        .map(|(id, r)| (section(r.kind), row(plan, id, r)))
+        .collect();
+    // Template order: the section each family writes to, then record order.
+    rows.sort_by_key(|(s, _)| *s);
     let text = crate::to_text(template);
     let mut diagnostics = plan.diagnostics.clone();
     diagnostics.extend(limits::check(template, &text));
@@ -114,9 +31,110 @@ pub fn manifest(plan: &Plan, template: &Value) -> Value {
         "templateResources": limits::resource_count(template),
         "estimatedMonthlyCost": cost(plan),
         "templateBytes": text.len(),
-        "resources": resources,
+        "resources": rows.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
         "diagnostics": diagnostics
     })
+}
+
+/// The template section a kind's resources are emitted in (see `emit::Section`).
+fn section(kind: K) -> usize {
+    match kind {
+        K::LogAnalytics | K::AppInsights => 0,
+        K::StorageAccount | K::BlobService | K::BlobContainer => 1,
+        K::CosmosAccount | K::CosmosDatabase | K::CosmosContainer => 2,
+        K::ManagedRedis | K::RedisDatabase | K::RedisAccessPolicyAssignment => 3,
+        K::KeyVault | K::KeyVaultSecret => 4,
+        K::VirtualNetwork | K::Subnet | K::PrivateDnsZone | K::DnsZoneLink | K::PrivateEndpoint | K::DnsZoneGroup => 5,
+        K::AppServicePlan | K::FunctionApp | K::PublishingPolicy => 6,
+        K::RoleAssignment | K::CosmosRoleAssignment => 7,
+        K::ActionGroup | K::MetricAlert | K::AvailabilityTest => 8,
+    }
+}
+
+/// `parent/child` names of every ancestor, as ARM writes a child's full name.
+fn full_name(plan: &Plan, id: usize) -> String {
+    let r = &plan.named[id];
+    match r.parent {
+        None => r.name.to_string(),
+        Some(p) => format!("{}/{}", full_name(plan, p), r.name),
+    }
+}
+
+fn row(plan: &Plan, id: usize, r: &NamedResource) -> Value {
+    let mut row = json!({ "type": r.kind.arm_type(), "name": r.name.to_string() });
+    if let Some(p) = r.parent {
+        row["parent"] = json!(full_name(plan, p));
+    }
+    let (component, detail) = describe(plan, id, r);
+    if let Some(c) = component {
+        row["component"] = json!(c);
+    }
+    if !detail.is_null() {
+        row["detail"] = detail;
+    }
+    row
+}
+
+/// The components a resource serves and its key settings.
+fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value) {
+    let apps_of = |role: &AppRole| match role {
+        AppRole::CrudApis { components } => components.join(", "),
+        AppRole::FunctionsApp { component, .. } => component.clone(),
+    };
+    match r.kind {
+        K::LogAnalytics => (None, plan.monitoring.as_ref().map_or(Value::Null, |m| json!({ "retentionInDays": m.retention_days }))),
+        K::AppInsights => (None, plan.monitoring.as_ref().map_or(Value::Null, |m| json!({ "samplingPercentage": m.sampling_percentage }))),
+        K::CosmosAccount => match plan.cosmos_accounts.iter().find(|a| a.id == id) {
+            Some(a) => (None, json!({ "serverless": a.serverless, "consistency": a.consistency.as_str() })),
+            None => (None, Value::Null),
+        },
+        K::CosmosDatabase => match plan.cosmos_accounts.iter().flat_map(|a| &a.databases).find(|d| d.id == id) {
+            Some(d) => (None, json!({ "sharedThroughput": throughput(d.shared_throughput) })),
+            None => (None, Value::Null),
+        },
+        K::CosmosContainer => match plan.containers().find(|(_, _, c)| c.id == id) {
+            Some((_, _, c)) => (
+                Some(c.components().collect::<Vec<_>>().join(", ")),
+                json!({
+                    "partitionKey": c.partition_key,
+                    "defaultTtl": c.default_ttl,
+                    "throughput": throughput(c.throughput),
+                    "dataRole": match c.access { DataAccess::Reader => "Cosmos DB Built-in Data Reader", DataAccess::Contributor => "Cosmos DB Built-in Data Contributor" }
+                }),
+            ),
+            None => (None, Value::Null),
+        },
+        K::FunctionApp => match plan.function_apps.iter().find(|a| a.id == id) {
+            Some(a) => (
+                Some(apps_of(&a.role)),
+                json!({ "memoryMb": a.memory_mb, "maxInstances": a.max_instances, "alwaysReady": a.always_ready }),
+            ),
+            None => (None, Value::Null),
+        },
+        K::AppServicePlan => match plan.function_apps.iter().find(|a| r.planned() == Some(&a.plan_name)) {
+            Some(a) => (Some(apps_of(&a.role)), json!({ "sku": "FC1" })),
+            None => (None, Value::Null),
+        },
+        K::RoleAssignment | K::CosmosRoleAssignment | K::RedisAccessPolicyAssignment => {
+            match plan.grants.iter().find(|g| g.id == id) {
+                Some(g) => {
+                    let app = plan.app(&g.app).map(|a| a.name.to_string()).unwrap_or_default();
+                    let scope = match &g.scope {
+                        GrantScope::Storage => plan.storage.name.to_string(),
+                        GrantScope::Insights => plan.monitoring.as_ref().map(|m| m.insights.to_string()).unwrap_or_default(),
+                        GrantScope::KeyVault => plan.auth.vault().map(|v| v.name.to_string()).unwrap_or_default(),
+                        GrantScope::CosmosContainer { account, database, container } => {
+                            format!("{}/dbs/{database}/colls/{container}", plan.cosmos_accounts[*account].name)
+                        }
+                        GrantScope::Redis => plan.cache.as_ref().map(|c| format!("{}/default", c.name)).unwrap_or_default(),
+                    };
+                    (None, json!({ "role": g.role.label(), "principal": app, "scope": scope }))
+                }
+                None => (None, Value::Null),
+            }
+        }
+        _ => (None, Value::Null),
+    }
 }
 
 fn throughput(t: Option<ThroughputSetting>) -> Value {
@@ -127,9 +145,8 @@ fn throughput(t: Option<ThroughputSetting>) -> Value {
     }
 }
 
-/// US list price of manual provisioned throughput: USD per 100 RU/s per hour
-/// (shared/azure-facts.md §9, verified). Autoscale bills 1.5 times that at the highest RU/s
-/// reached in the hour, at least a tenth of its maximum.
+/// US list price of manual provisioned throughput: USD per 100 RU/s per hour. Autoscale bills
+/// 1.5 times that at the highest RU/s reached in the hour, at least a tenth of its maximum.
 const RU_HOUR_PER_100: f64 = 0.008;
 const AUTOSCALE_FACTOR: f64 = 1.5;
 const HOURS_PER_MONTH: f64 = 730.0;

@@ -1,27 +1,23 @@
-//! Monitoring: Log Analytics workspace and workspace-based Application Insights.
+//! Monitoring: the Log Analytics workspace and workspace-based Application Insights, and the
+//! telemetry settings of every app.
 
 use crate::api_versions::{APP_INSIGHTS, LOG_ANALYTICS};
-use crate::arm::{expr, resource_id, tags, var, var_value};
+use crate::arm::{expr, tags};
+use crate::emit::{Emit, Section, Slot};
+use crate::refs::Refs;
 use atakora_core::Plan;
-use serde_json::{Value, json};
+use serde_json::json;
 
-pub(crate) const WORKSPACE: &str = "logAnalyticsName";
-pub(crate) const INSIGHTS: &str = "appInsightsName";
-
-pub(crate) fn insights_id() -> String {
-    resource_id("Microsoft.Insights/components", &[var(INSIGHTS)])
-}
-
-pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
-    let Some(m) = &plan.monitoring else {
-        return Vec::new();
+pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
+    let (Some(m), Some(workspace), Some(insights)) = (&plan.monitoring, &refs.workspace, &refs.insights) else {
+        return;
     };
-    let workspace_id = resource_id("Microsoft.OperationalInsights/workspaces", &[var(WORKSPACE)]);
-    vec![
+    out.resource(
+        Section::Monitoring,
         json!({
             "type": "Microsoft.OperationalInsights/workspaces",
             "apiVersion": LOG_ANALYTICS,
-            "name": var_value(WORKSPACE),
+            "name": workspace.value(),
             "location": "[parameters('location')]",
             "tags": tags(plan),
             "properties": {
@@ -31,238 +27,35 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
                 "features": { "disableLocalAuth": true }
             }
         }),
+    );
+    out.resource(
+        Section::Monitoring,
         json!({
             "type": "Microsoft.Insights/components",
             "apiVersion": APP_INSIGHTS,
-            "name": var_value(INSIGHTS),
+            "name": insights.value(),
             "location": "[parameters('location')]",
             "tags": tags(plan),
             "kind": "web",
             "properties": {
                 "Application_Type": "web",
-                "WorkspaceResourceId": expr(&workspace_id),
+                "WorkspaceResourceId": expr(workspace.id()),
                 "SamplingPercentage": m.sampling_percentage,
                 // Telemetry only with an Entra ID token (the apps get Monitoring Metrics Publisher).
                 "DisableLocalAuth": true
             },
-            "dependsOn": [expr(&workspace_id)]
+            "dependsOn": [expr(workspace.id())]
         }),
-    ]
-}
-
-/// Alerts: the action group, per-app server-error and latency alerts, availability tests with
-/// their alerts, and the autoscale RU-consumption alert.
-pub(crate) mod alerts {
-    use crate::api_versions::{ACTION_GROUPS, METRIC_ALERTS, WEB, WEBTESTS};
-    use crate::arm::{expr, resource_id, tags};
-    use crate::{cosmos, web};
-    use atakora_core::Plan;
-    use atakora_core::naming::ResourceName;
-    use atakora_core::plan::AppRole;
-    use serde_json::{Map, Value, json};
-
-    fn action_group_id(plan: &Plan) -> Option<String> {
-        let g = plan.alerts.as_ref()?.action_group.as_ref()?;
-        Some(resource_id(
-            "Microsoft.Insights/actionGroups",
-            &[format!("'{}'", g.name.base)],
-        ))
-    }
-
-    fn metric_alert(
-        plan: &Plan,
-        name: &ResourceName,
-        description: String,
-        severity: u32,
-        scopes: Vec<Value>,
-        criteria: Value,
-        mut depends: Vec<Value>,
-    ) -> Value {
-        let actions: Vec<Value> = action_group_id(plan)
-            .map(|id| json!({ "actionGroupId": expr(&id) }))
-            .into_iter()
-            .collect();
-        if let Some(id) = action_group_id(plan) {
-            depends.push(expr(id));
-        }
-        json!({
-            "type": "Microsoft.Insights/metricAlerts",
-            "apiVersion": METRIC_ALERTS,
-            "name": name.base,
-            "location": "global",
-            "tags": tags(plan),
-            "properties": {
-                "description": description,
-                "severity": severity,
-                "enabled": true,
-                "scopes": scopes,
-                "evaluationFrequency": "PT1M",
-                "windowSize": "PT5M",
-                "criteria": criteria,
-                "autoMitigate": true,
-                "actions": actions
-            },
-            "dependsOn": depends
-        })
-    }
-
-    fn static_criterion(name: &str, namespace: &str, metric: &str, threshold: Value, aggregation: &str) -> Value {
-        json!({
-            "odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-            "allOf": [{
-                "name": name,
-                "criterionType": "StaticThresholdCriterion",
-                "metricNamespace": namespace,
-                "metricName": metric,
-                "operator": "GreaterThan",
-                "threshold": threshold,
-                "timeAggregation": aggregation
-            }]
-        })
-    }
-
-    pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
-        let mut out = Vec::new();
-        if let Some(a) = &plan.alerts {
-            if let Some(g) = &a.action_group {
-                out.push(json!({
-                    "type": "Microsoft.Insights/actionGroups",
-                    "apiVersion": ACTION_GROUPS,
-                    "name": g.name.base,
-                    "location": "global",
-                    "tags": tags(plan),
-                    "properties": {
-                        "groupShortName": g.short_name,
-                        "enabled": true,
-                        "emailReceivers": [{ "name": "ops-email", "emailAddress": g.email, "useCommonAlertSchema": true }]
-                    }
-                }));
-            }
-            for p in &a.per_app {
-                let Some(app) = plan.function_apps.iter().find(|f| f.key == p.app_key) else {
-                    continue;
-                };
-                let app_id = web::app_id(app);
-                out.push(metric_alert(
-                    plan,
-                    &p.errors,
-                    format!(
-                        "More than {} HTTP 5xx responses from `{}` in 5 minutes.",
-                        a.error_threshold, app.name
-                    ),
-                    1,
-                    vec![expr(&app_id)],
-                    static_criterion(
-                        "http5xx",
-                        "Microsoft.Web/sites",
-                        "Http5xx",
-                        json!(a.error_threshold),
-                        "Total",
-                    ),
-                    vec![expr(&app_id)],
-                ));
-                // HttpResponseTime is in seconds.
-                let seconds = if a.latency_threshold_ms % 1000 == 0 {
-                    json!(a.latency_threshold_ms / 1000)
-                } else {
-                    json!(f64::from(a.latency_threshold_ms) / 1000.0)
-                };
-                out.push(metric_alert(
-                    plan,
-                    &p.latency,
-                    format!(
-                        "Average response time of `{}` above {} ms over 5 minutes.",
-                        app.name, a.latency_threshold_ms
-                    ),
-                    2,
-                    vec![expr(&app_id)],
-                    static_criterion("latency", "Microsoft.Web/sites", "HttpResponseTime", seconds, "Average"),
-                    vec![expr(&app_id)],
-                ));
-            }
-        }
-        let insights = super::insights_id();
-        let api = plan
-            .function_apps
-            .iter()
-            .find(|a| matches!(a.role, AppRole::CrudApis { .. }));
-        for t in &plan.availability_tests {
-            let Some(api) = api else { break };
-            let app_id = web::app_id(api);
-            let test_id = resource_id("Microsoft.Insights/webtests", &[format!("'{}'", t.name.base)]);
-            let mut test_tags = Map::new();
-            // Ties the test to its Application Insights component (required by the service).
-            test_tags.insert(format!("[format('hidden-link:{{0}}', {insights})]"), json!("Resource"));
-            if let Value::Object(ours) = tags(plan) {
-                test_tags.extend(ours);
-            }
-            out.push(json!({
-                "type": "Microsoft.Insights/webtests",
-                "apiVersion": WEBTESTS,
-                "name": t.name.base,
-                "location": "[parameters('location')]",
-                "tags": test_tags,
-                "kind": "standard",
-                "properties": {
-                    "SyntheticMonitorId": t.name.base,
-                    "Name": t.name.base,
-                    "Description": format!("Health probe of `{}`: GET {}", t.component, t.path),
-                    "Enabled": true,
-                    "Frequency": t.frequency,
-                    "Timeout": t.timeout,
-                    "Kind": "standard",
-                    "RetryEnabled": true,
-                    "Locations": t.locations.iter().map(|l| json!({ "Id": l })).collect::<Vec<_>>(),
-                    "Request": {
-                        "RequestUrl": expr(format!("format('https://{{0}}{}', reference({app_id}, '{WEB}').defaultHostName)", t.path)),
-                        "HttpVerb": "GET",
-                        "ParseDependentRequests": false
-                    },
-                    "ValidationRules": { "ExpectedHttpStatusCode": 200, "SSLCheck": true, "SSLCertRemainingLifetimeCheck": 7 }
-                },
-                "dependsOn": [expr(&insights), expr(&app_id)]
-            }));
-            out.push(metric_alert(
-                plan,
-                &t.alert,
-                format!(
-                    "The health probe of `{}` failed in {} or more locations.",
-                    t.component, t.failed_locations
-                ),
-                1,
-                vec![expr(&test_id), expr(&insights)],
-                json!({
-                    "odata.type": "Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria",
-                    "webTestId": expr(&test_id),
-                    "componentId": expr(&insights),
-                    "failedLocationCount": t.failed_locations
-                }),
-                vec![expr(&test_id), expr(&insights)],
-            ));
-        }
-        if let Some(a) = &plan.autoscale_alert {
-            for (i, name) in &a.per_account {
-                let account = cosmos::account_id(&cosmos::name_key(plan, *i));
-                out.push(metric_alert(
-                    plan,
-                    name,
-                    format!(
-                        "Normalized RU consumption above {}%: autoscale is near its maximum.",
-                        a.target_utilization
-                    ),
-                    2,
-                    vec![expr(&account)],
-                    static_criterion(
-                        "ru",
-                        "Microsoft.DocumentDB/databaseAccounts",
-                        "NormalizedRUConsumption",
-                        json!(a.target_utilization),
-                        "Maximum",
-                    ),
-                    vec![expr(&account)],
-                ));
-            }
-        }
-        out
+    );
+    for app in &plan.function_apps {
+        let wiring = out.app(&app.key);
+        wiring.setting(
+            Slot::Telemetry,
+            "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            expr(format!("reference({}, '{APP_INSIGHTS}').ConnectionString", insights.id())),
+        );
+        // The component refuses unauthenticated telemetry: the host signs in with its identity.
+        wiring.setting(Slot::Telemetry, "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "Authorization=AAD");
+        wiring.depends_on(Slot::Telemetry, &insights.id());
     }
 }

@@ -1,182 +1,137 @@
 //! Network isolation: the VNet with its Flex integration subnet and private-endpoint subnet,
 //! private DNS zones linked to it, and a private endpoint (with its DNS zone group) per data
 //! service. Without private endpoints, service endpoints on the integration subnet and VNet
-//! rules on the services take their place.
+//! rules on the services take their place. Contributes the apps' VNet integration and what
+//! they wait for.
 
 use crate::api_versions::{NETWORK, PRIVATE_DNS};
-use crate::arm::{expr, lit, resource_id, tags, var, var_value};
-use crate::{cache, cosmos, keyvault, storage};
+use crate::arm::{expr, tags};
+use crate::emit::{Emit, Section, Slot};
+use crate::refs::Refs;
 use atakora_core::Plan;
-use atakora_core::plan::{EndpointTarget, Network};
+use atakora_core::plan::{EndpointTarget, NetworkPosture};
 use serde_json::{Value, json};
 
-pub(crate) const VNET: &str = "vnetName";
-pub(crate) const INTEGRATION_SUBNET: &str = "integrationSubnetName";
-pub(crate) const ENDPOINT_SUBNET: &str = "endpointSubnetName";
-
-pub(crate) fn vnet_id() -> String {
-    resource_id("Microsoft.Network/virtualNetworks", &[var(VNET)])
-}
-
-pub(crate) fn integration_subnet_id() -> String {
-    resource_id(
-        "Microsoft.Network/virtualNetworks/subnets",
-        &[var(VNET), var(INTEGRATION_SUBNET)],
-    )
-}
-
-fn endpoint_subnet_id() -> String {
-    resource_id(
-        "Microsoft.Network/virtualNetworks/subnets",
-        &[var(VNET), var(ENDPOINT_SUBNET)],
-    )
-}
-
-/// The private DNS zone of a target, as a variable key and its value.
-fn zone(target: EndpointTarget) -> (&'static str, &'static str) {
+fn target_id(refs: &Refs, target: EndpointTarget) -> String {
     match target {
-        EndpointTarget::Cosmos(_) => ("cosmosDnsZoneName", "privatelink.documents.azure.com"),
-        EndpointTarget::StorageBlob => (
-            "blobDnsZoneName",
-            "[format('privatelink.blob.{0}', environment().suffixes.storage)]",
-        ),
-        EndpointTarget::StorageQueue => (
-            "queueDnsZoneName",
-            "[format('privatelink.queue.{0}', environment().suffixes.storage)]",
-        ),
-        EndpointTarget::StorageTable => (
-            "tableDnsZoneName",
-            "[format('privatelink.table.{0}', environment().suffixes.storage)]",
-        ),
-        EndpointTarget::Redis => ("redisDnsZoneName", "privatelink.redis.azure.net"),
-        EndpointTarget::KeyVault => ("vaultDnsZoneName", "privatelink.vaultcore.azure.net"),
+        EndpointTarget::Cosmos(i) => refs.cosmos[i].id(),
+        EndpointTarget::StorageBlob | EndpointTarget::StorageQueue | EndpointTarget::StorageTable => refs.storage.id(),
+        EndpointTarget::Redis => refs.cache.as_ref().expect("a Redis endpoint has a cache").id(),
+        EndpointTarget::KeyVault => refs.vault.as_ref().expect("a vault endpoint has a vault").id(),
     }
 }
 
-fn zone_id(key: &str) -> String {
-    resource_id("Microsoft.Network/privateDnsZones", &[var(key)])
-}
-
-/// The zone variables this plan needs, in first-use order.
-pub(crate) fn zone_variables(n: &Network) -> Vec<(&'static str, &'static str)> {
-    let mut out: Vec<(&str, &str)> = Vec::new();
-    for e in &n.endpoints {
-        let z = zone(e.target);
-        if !out.contains(&z) {
-            out.push(z);
-        }
-    }
-    out
-}
-
-fn target_id(plan: &Plan, target: EndpointTarget) -> String {
-    match target {
-        EndpointTarget::Cosmos(i) => cosmos::account_id(&cosmos::name_key(plan, i)),
-        EndpointTarget::StorageBlob | EndpointTarget::StorageQueue | EndpointTarget::StorageTable => storage::id(),
-        EndpointTarget::Redis => cache::id(),
-        EndpointTarget::KeyVault => keyvault::id(),
-    }
-}
-
-/// What the apps must wait for before they start: every private name must resolve.
-pub(crate) fn app_dependencies(plan: &Plan) -> Vec<Value> {
-    let Some(n) = &plan.network else { return Vec::new() };
-    let mut out = vec![expr(vnet_id())];
-    for e in &n.endpoints {
-        out.push(expr(resource_id(
-            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
-            &[lit(&e.name.base), lit("default")],
-        )));
-    }
-    out
-}
-
-pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
-    let Some(n) = &plan.network else { return Vec::new() };
+pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
+    let (Some(n), Some(vnet)) = (plan.network.vnet(), &refs.vnet) else {
+        return;
+    };
     let mut integration = json!({
-        "name": var_value(INTEGRATION_SUBNET),
+        "name": json!(format!("[variables('{}')]", vnet.integration_subnet)),
         "properties": {
             "addressPrefix": n.integration_prefix,
             // Flex Consumption integrates through Container Apps environments.
             "delegations": [{ "name": "flex-consumption", "properties": { "serviceName": "Microsoft.App/environments" } }]
         }
     });
-    if !n.private_endpoints {
+    if let NetworkPosture::ServiceEndpoints(_) = plan.network {
         let mut services = vec![
             json!({ "service": "Microsoft.AzureCosmosDB" }),
             json!({ "service": "Microsoft.Storage" }),
         ];
-        if plan.secrets.is_some() {
+        if plan.auth.uses_keys() {
             services.push(json!({ "service": "Microsoft.KeyVault" }));
         }
         integration["properties"]["serviceEndpoints"] = Value::Array(services);
     }
-    let mut out = vec![json!({
-        "type": "Microsoft.Network/virtualNetworks",
-        "apiVersion": NETWORK,
-        "name": var_value(VNET),
-        "location": "[parameters('location')]",
-        "tags": tags(plan),
-        "properties": {
-            "addressSpace": { "addressPrefixes": [n.address_space] },
-            // Inline: a separate subnet resource and a later VNet deployment fight over the list.
-            "subnets": [
-                integration,
-                { "name": var_value(ENDPOINT_SUBNET), "properties": { "addressPrefix": n.endpoint_prefix } }
-            ]
-        }
-    })];
-    for (key, _) in zone_variables(n) {
-        out.push(json!({
-            "type": "Microsoft.Network/privateDnsZones",
-            "apiVersion": PRIVATE_DNS,
-            "name": var_value(key),
-            "location": "global",
-            "tags": tags(plan),
-            "properties": {}
-        }));
-        out.push(json!({
-            "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
-            "apiVersion": PRIVATE_DNS,
-            "name": expr(format!("format('{{0}}/link-{{1}}', {}, {})", var(key), var(VNET))),
-            "location": "global",
-            "tags": tags(plan),
-            "properties": { "virtualNetwork": { "id": expr(vnet_id()) }, "registrationEnabled": false },
-            "dependsOn": [expr(zone_id(key)), expr(vnet_id())]
-        }));
-    }
-    for e in &n.endpoints {
-        let target = target_id(plan, e.target);
-        let (zone_key, _) = zone(e.target);
-        let link = expr(resource_id(
-            "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
-            &[var(zone_key), format!("format('link-{{0}}', {})", var(VNET))],
-        ));
-        out.push(json!({
-            "type": "Microsoft.Network/privateEndpoints",
+    out.resource(
+        Section::Network,
+        json!({
+            "type": "Microsoft.Network/virtualNetworks",
             "apiVersion": NETWORK,
-            "name": e.name.base,
+            "name": vnet.vnet.value(),
             "location": "[parameters('location')]",
             "tags": tags(plan),
             "properties": {
-                "subnet": { "id": expr(endpoint_subnet_id()) },
-                "privateLinkServiceConnections": [{
-                    "name": e.name.base,
-                    "properties": { "privateLinkServiceId": expr(&target), "groupIds": [e.target.group_id()] }
-                }]
-            },
-            "dependsOn": [expr(vnet_id()), expr(&target)]
-        }));
-        out.push(json!({
-            "type": "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
-            "apiVersion": NETWORK,
-            "name": format!("{}/default", e.name.base),
-            "properties": {
-                "privateDnsZoneConfigs": [{ "name": e.target.group_id().to_ascii_lowercase(), "properties": { "privateDnsZoneId": expr(zone_id(zone_key)) } }]
-            },
-            // The A record lands in a zone the VNet already resolves.
-            "dependsOn": [expr(resource_id("Microsoft.Network/privateEndpoints", &[lit(&e.name.base)])), link]
-        }));
+                "addressSpace": { "addressPrefixes": [n.address_space] },
+                // Inline: a separate subnet resource and a later VNet deployment fight over the list.
+                "subnets": [
+                    integration,
+                    { "name": format!("[variables('{}')]", vnet.endpoint_subnet), "properties": { "addressPrefix": n.endpoint_prefix } }
+                ]
+            }
+        }),
+    );
+    for zone in &refs.zones {
+        out.resource(
+            Section::Network,
+            json!({
+                "type": "Microsoft.Network/privateDnsZones",
+                "apiVersion": PRIVATE_DNS,
+                "name": zone.value(),
+                "location": "global",
+                "tags": tags(plan),
+                "properties": {}
+            }),
+        );
+        out.resource(
+            Section::Network,
+            json!({
+                "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+                "apiVersion": PRIVATE_DNS,
+                "name": expr(format!("format('{{0}}/link-{{1}}', {}, {})", zone.var(), vnet.vnet.var())),
+                "location": "global",
+                "tags": tags(plan),
+                "properties": { "virtualNetwork": { "id": expr(vnet.vnet.id()) }, "registrationEnabled": false },
+                "dependsOn": [expr(zone.id()), expr(vnet.vnet.id())]
+            }),
+        );
     }
-    out
+    let endpoint_subnet = refs.endpoint_subnet_id().expect("isolated plans have a VNet");
+    for e in plan.network.endpoints() {
+        let target = target_id(refs, e.target);
+        let zone = &refs.zones[e.zone];
+        let link = expr(refs.zone_link_id(e.zone).expect("isolated plans have a VNet"));
+        out.resource(
+            Section::Network,
+            json!({
+                "type": "Microsoft.Network/privateEndpoints",
+                "apiVersion": NETWORK,
+                "name": e.name.base,
+                "location": "[parameters('location')]",
+                "tags": tags(plan),
+                "properties": {
+                    "subnet": { "id": expr(&endpoint_subnet) },
+                    "privateLinkServiceConnections": [{
+                        "name": e.name.base,
+                        "properties": { "privateLinkServiceId": expr(&target), "groupIds": [e.target.group_id()] }
+                    }]
+                },
+                "dependsOn": [expr(vnet.vnet.id()), expr(&target)]
+            }),
+        );
+        out.resource(
+            Section::Network,
+            json!({
+                "type": "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+                "apiVersion": NETWORK,
+                "name": format!("{}/default", e.name.base),
+                "properties": {
+                    "privateDnsZoneConfigs": [{ "name": e.target.group_id().to_ascii_lowercase(), "properties": { "privateDnsZoneId": expr(zone.id()) } }]
+                },
+                // The A record lands in a zone the VNet already resolves.
+                "dependsOn": [expr(Refs::endpoint_id(&e.name.base)), link]
+            }),
+        );
+    }
+    let subnet = refs.integration_subnet_id().expect("isolated plans have a VNet");
+    for app in &plan.function_apps {
+        let wiring = out.app(&app.key);
+        // Outbound traffic, data services included, goes through the VNet.
+        wiring.properties.insert("virtualNetworkSubnetId".into(), expr(&subnet));
+        // Every private name must resolve before the app starts.
+        wiring.depends_on(Slot::Network, &vnet.vnet.id());
+        for e in plan.network.endpoints() {
+            wiring.depends_on(Slot::Network, &Refs::zone_group_id(&e.name.base));
+        }
+    }
 }

@@ -1,31 +1,20 @@
 //! The backend's one storage account: Functions host storage and the apps' deployment
-//! containers, reached with the apps' identities only (no shared keys).
+//! containers, reached with the apps' identities only (no shared keys), and each app's host
+//! storage settings.
 
 use crate::api_versions::STORAGE;
-use crate::arm::{expr, lit, resource_id, tags, var, var_value, with_skips};
-use crate::network;
+use crate::arm::{expr, tags, with_skips};
+use crate::emit::{Emit, Section, Slot};
+use crate::refs::Refs;
 use atakora_core::Plan;
+use atakora_core::plan::{NetworkPosture, SecretOf};
 use serde_json::{Value, json};
 
-pub(crate) const NAME: &str = "storageAccountName";
+/// The setting the deployment storage connection string is read from (keys mode only).
+const DEPLOYMENT_STORAGE_SETTING: &str = "DEPLOYMENT_STORAGE_CONNECTION_STRING";
 
-pub(crate) fn id() -> String {
-    resource_id("Microsoft.Storage/storageAccounts", &[var(NAME)])
-}
-
-/// The deployment container `name`'s resource id.
-pub(crate) fn container_id(name: &str) -> String {
-    resource_id(
-        "Microsoft.Storage/storageAccounts/blobServices/containers",
-        &[var(NAME), lit("default"), lit(name)],
-    )
-}
-
-pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
-    let blob_service_id = resource_id(
-        "Microsoft.Storage/storageAccounts/blobServices",
-        &[var(NAME), lit("default")],
-    );
+pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
+    let blob_service_id = refs.blob_service_id();
     // Nested under the blob service: a top-level container would need a `format()` name, which
     // the schema checks (maxLength 63) against the unevaluated expression text.
     let containers: Vec<Value> = plan
@@ -42,19 +31,20 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
         })
         .collect();
     let prod = plan.tier.is_production();
-    let keys = plan.secrets.is_some();
+    let keys = plan.auth.uses_keys();
+    let subnet = refs.integration_subnet_id();
     let (public_access, acls) = match &plan.network {
-        None => (
+        NetworkPosture::Public => (
             "Enabled",
             json!({ "defaultAction": "Allow", "bypass": "AzureServices" }),
         ),
-        Some(n) if n.private_endpoints => (
+        NetworkPosture::PrivateEndpoints { .. } => (
             "Disabled",
             json!({ "defaultAction": "Deny", "bypass": "AzureServices" }),
         ),
-        Some(_) => (
+        NetworkPosture::ServiceEndpoints(_) => (
             "Enabled",
-            json!({ "defaultAction": "Deny", "bypass": "AzureServices", "virtualNetworkRules": [{ "id": expr(network::integration_subnet_id()), "action": "Allow" }] }),
+            json!({ "defaultAction": "Deny", "bypass": "AzureServices", "virtualNetworkRules": [{ "id": expr(subnet.as_deref().unwrap_or_default()), "action": "Allow" }] }),
         ),
     };
     let mut skips: Vec<(&str, &str)> = vec![(
@@ -65,19 +55,19 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
         skips.push(("CKV_AZURE_206", "Non-production environment: the deployment package and Functions host state need no geo-replica; production environments get Standard_GZRS."));
     }
     match &plan.network {
-        None => {
+        NetworkPosture::Public => {
             skips.push(("CKV_AZURE_35", "Public networking: the Function Apps are not VNet-integrated, so their host reaches this account over the public endpoint and a Deny default action would cut it off; every request needs Entra ID (shared keys disabled). networking(isolated(...)) sets Deny."));
             skips.push(("CKV_AZURE_59", "Public networking: public network access must stay enabled for the non-VNet-integrated Function Apps (see CKV_AZURE_35); anonymous blob access and shared keys are disabled. networking(isolated(...)) disables it."));
         }
-        Some(n) if !n.private_endpoints => {
+        NetworkPosture::ServiceEndpoints(_) => {
             skips.push(("CKV_AZURE_59", "Service-endpoint isolation: the public endpoint stays on but its firewall denies everything except the apps' integration subnet (virtualNetworkRules); private_endpoints = true disables it."));
         }
-        Some(_) => {}
+        NetworkPosture::PrivateEndpoints { .. } => {}
     }
     let mut account = json!({
         "type": "Microsoft.Storage/storageAccounts",
         "apiVersion": STORAGE,
-        "name": var_value(NAME),
+        "name": refs.storage.value(),
         "location": "[parameters('location')]",
         "tags": tags(plan),
         "kind": "StorageV2",
@@ -97,18 +87,48 @@ pub(crate) fn resources(plan: &Plan) -> Vec<Value> {
             "networkAcls": acls
         }
     });
-    if plan.network.as_ref().is_some_and(|n| !n.private_endpoints) {
-        account["dependsOn"] = json!([expr(network::vnet_id())]);
+    if let (NetworkPosture::ServiceEndpoints(_), Some(vnet)) = (&plan.network, &refs.vnet) {
+        account["dependsOn"] = json!([expr(vnet.vnet.id())]);
     }
-    vec![
-        with_skips(account, &skips),
+    out.resource(Section::Storage, with_skips(account, &skips));
+    out.resource(
+        Section::Storage,
         json!({
             "type": "Microsoft.Storage/storageAccounts/blobServices",
             "apiVersion": STORAGE,
-            "name": expr(format!("format('{{0}}/default', {})", var(NAME))),
+            "name": expr(format!("format('{{0}}/default', {})", refs.storage.var())),
             "properties": {},
-            "dependsOn": [expr(id())],
+            "dependsOn": [expr(refs.storage.id())],
             "resources": containers
         }),
-    ]
+    );
+    let secret = plan
+        .auth
+        .vault()
+        .and_then(|v| v.secrets.iter().find(|s| s.of == SecretOf::Storage))
+        .and_then(|s| refs.vault_reference(&s.name));
+    for app in &plan.function_apps {
+        let wiring = out.app(&app.key);
+        match &secret {
+            Some(reference) => {
+                wiring.setting(Slot::HostStorage, "AzureWebJobsStorage", reference.clone());
+                wiring.setting(Slot::HostStorage, DEPLOYMENT_STORAGE_SETTING, reference.clone());
+            }
+            None => wiring.setting(Slot::HostStorage, "AzureWebJobsStorage__accountName", refs.storage.value()),
+        }
+        wiring.depends_on(Slot::HostStorage, &refs.blob_container_id(&app.deployment_container));
+        let authentication = match &secret {
+            Some(_) => json!({ "type": "StorageAccountConnectionString", "storageAccountConnectionStringName": DEPLOYMENT_STORAGE_SETTING }),
+            None => json!({ "type": "SystemAssignedIdentity" }),
+        };
+        wiring.deployment_storage = Some(json!({
+            "type": "blobContainer",
+            "value": expr(format!(
+                "format('{{0}}{{1}}', reference({}, '{STORAGE}').primaryEndpoints.blob, '{}')",
+                refs.storage.id(),
+                app.deployment_container
+            )),
+            "authentication": authentication
+        }));
+    }
 }

@@ -5,6 +5,7 @@
 //! on specs built by hand, so `validate()` reports the same codes as the compiler.
 
 use crate::diag::{Code, Diagnostic, closest};
+use crate::spec::{BackendSpec, ComponentSpec, Networking, Throughput};
 
 type Check<T = ()> = Result<T, Diagnostic>;
 
@@ -573,125 +574,6 @@ mod tests {
     }
 }
 
-/// The throughput facts of one CRUD entity as plain `const` data, so that `#[backend]` can
-/// check cross-item rules at compile time (`const` assertions over its components). The same
-/// rules run in [`crate::resolve`] for `validate()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ThroughputFacts {
-    pub serverless: bool,
-    /// Dedicated throughput (`throughput` or `autoscale`).
-    pub dedicated: bool,
-    /// The value for environments not listed.
-    pub default: Option<u32>,
-    /// `(environment, RU/s)` as written; autoscale counts its maximum.
-    pub per_env: &'static [(&'static str, u32)],
-}
-
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-const fn contains(list: &[&str], s: &str) -> bool {
-    let mut i = 0;
-    while i < list.len() {
-        if str_eq(list[i], s) {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
-
-/// Rule (ATK0407): two entities of one backend naming the same container (ASCII case ignored)
-/// in the same account kind serve one container, so they must agree on its partition key
-/// (its other settings are compared when resolving). True when they conflict.
-pub const fn container_conflict(
-    a: &str,
-    a_serverless: bool,
-    a_key: &[&str],
-    b: &str,
-    b_serverless: bool,
-    b_key: &[&str],
-) -> bool {
-    if a_serverless != b_serverless || !a.eq_ignore_ascii_case(b) {
-        return false;
-    }
-    if a_key.len() != b_key.len() {
-        return true;
-    }
-    let mut i = 0;
-    while i < a_key.len() {
-        if !str_eq(a_key[i], b_key[i]) {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
-
-impl ThroughputFacts {
-    /// Dedicated RU/s in `env` (0 when shared, serverless or missing).
-    pub const fn dedicated_rus(&self, env: &str) -> u32 {
-        if !self.dedicated {
-            return 0;
-        }
-        let mut i = 0;
-        while i < self.per_env.len() {
-            if str_eq(self.per_env[i].0, env) {
-                return self.per_env[i].1;
-            }
-            i += 1;
-        }
-        match self.default {
-            Some(v) => v,
-            None => 0,
-        }
-    }
-
-    /// Rule (ATK0120): per-environment values name only declared environments.
-    pub const fn names_only(&self, environments: &[&str]) -> bool {
-        let mut i = 0;
-        while i < self.per_env.len() {
-            if !contains(environments, self.per_env[i].0) {
-                return false;
-            }
-            i += 1;
-        }
-        true
-    }
-
-    /// Rule (ATK0120): dedicated throughput has a value for `env`, by name or default.
-    pub const fn covers(&self, env: &str) -> bool {
-        if !self.dedicated || self.default.is_some() {
-            return true;
-        }
-        let mut i = 0;
-        while i < self.per_env.len() {
-            if str_eq(self.per_env[i].0, env) {
-                return true;
-            }
-            i += 1;
-        }
-        false
-    }
-
-    /// Draws on its database's shared throughput.
-    pub const fn shares(&self) -> bool {
-        !self.serverless && !self.dedicated
-    }
-}
-
 /// Rule: a declared VNet or subnet name is legal for its type (letters, digits, `-`; 2..=64 and
 /// 1..=80 characters); the Flex integration subnet name has no `_`.
 pub fn network_name(value: &str, option: &str) -> Result<(), Diagnostic> {
@@ -707,4 +589,167 @@ pub fn network_name(value: &str, option: &str) -> Result<(), Diagnostic> {
         )
         .help("use letters, digits and `-` (Flex Consumption integration subnets take no `_`)")
     })
+}
+
+/// Every value rule above, applied to a whole backend spec: for specs that did not come
+/// through the parser (built by hand or deserialised), so `validate()` reports the codes the
+/// compiler reports for the same values. One entry, one `check_*` call per option, as the
+/// parser applies them. Cross-item rules are in [`crate::rules`].
+pub fn backend_spec(spec: &BackendSpec) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut push = |r: Result<(), Diagnostic>| {
+        if let Err(d) = r {
+            diags.push(d);
+        }
+    };
+    push(app_name(&spec.app));
+    push(location(&spec.location));
+    push(naming_pattern(&spec.naming.pattern));
+    for (i, e) in spec.environments.iter().enumerate() {
+        push(environment_name(e));
+        if spec.environments[..i].contains(e) {
+            push(Err(Diagnostic::new(
+                Code::EnvironmentName,
+                format!("environment `{e}` is declared twice"),
+            )));
+        }
+    }
+    for (k, v) in spec.tags.iter() {
+        push(tag(k, v));
+    }
+    if let Some(m) = &spec.monitoring {
+        push(retention_days(i64::from(m.retention_days)).map(drop));
+        push(sampling_percentage(m.sampling_percentage).map(drop));
+        if let Some(a) = &m.alerting {
+            push(positive(i64::from(a.error_threshold), "error_threshold", Code::Monitoring).map(drop));
+            push(
+                positive(
+                    i64::from(a.latency_threshold_ms),
+                    "latency_threshold_ms",
+                    Code::Monitoring,
+                )
+                .map(drop),
+            );
+            if let Some(address) = &a.email {
+                push(email(address));
+            }
+        }
+    }
+    if let Networking::Isolated(n) = &spec.networking {
+        push(address_space(&n.address_space));
+        if let Some(v) = &n.vnet_name {
+            push(network_name(v, "vnet_name"));
+        }
+        if let Some(v) = &n.subnet_name {
+            push(network_name(v, "subnet_name"));
+        }
+    }
+    if let Some(a) = &spec.auto_scale {
+        push(autoscale_max(i64::from(a.max_throughput), "max_throughput", Code::AutoScale).map(drop));
+        push(target_utilization(i64::from(a.target_utilization)).map(drop));
+    }
+    let limits = &spec.limits;
+    for (name, value) in [
+        ("max_cosmos_accounts", limits.max_cosmos_accounts),
+        ("max_function_apps", limits.max_function_apps),
+        ("max_storage_accounts", limits.max_storage_accounts),
+        ("max_throughput_per_database", limits.max_throughput_per_database),
+    ] {
+        // 0 for storage is reported as the unmeetable limit it is (ATK0405).
+        if let Some(v) = value
+            && name != "max_storage_accounts"
+        {
+            push(positive(i64::from(v), name, Code::LimitValue).map(drop));
+        }
+    }
+    if spec.components.is_empty() {
+        push(Err(Diagnostic::new(
+            Code::EmptyBackend,
+            format!("backend `{}` has no components", spec.type_name),
+        )));
+    }
+    for (i, c) in spec.components.iter().enumerate() {
+        let same = spec.components[..i].iter().find(|o| match (o, c) {
+            (ComponentSpec::CrudApi { api: a, .. }, ComponentSpec::CrudApi { api: b, .. }) => {
+                a.type_name == b.type_name
+            }
+            (ComponentSpec::FunctionsApp { app: a, .. }, ComponentSpec::FunctionsApp { app: b, .. }) => {
+                a.type_name == b.type_name
+            }
+            _ => false,
+        });
+        if let Some(first) = same {
+            push(Err(Diagnostic::new(
+                Code::DuplicateComponent,
+                format!("`{}` and `{}` declare the same component", first.field(), c.field()),
+            )));
+        }
+        match c {
+            ComponentSpec::CrudApi { api, .. } => {
+                if let Some(seconds) = api.ttl {
+                    push(ttl(i64::from(seconds)).map(drop));
+                }
+                let paths: Vec<&str> = api.partition_key.iter().map(|p| p.as_ref()).collect();
+                push(partition_key_count(&paths));
+                for p in &paths {
+                    push(key_path_syntax(p, "partition_key", Code::PartitionKeySyntax));
+                }
+                push(resource_word(&api.container, "container"));
+                push(resource_word(&api.entity_name, "entity_name"));
+                if let Some(c) = &api.cache {
+                    push(cache_ttl(i64::from(c.ttl)).map(drop));
+                }
+                if let Some(h) = &api.health_check {
+                    push(health_check(
+                        &h.path,
+                        h.interval.into(),
+                        h.timeout.into(),
+                        h.unhealthy_threshold.into(),
+                    ));
+                }
+                for key in api.unique_keys.iter() {
+                    if key.is_empty() {
+                        push(Err(Diagnostic::new(
+                            Code::UniqueKeys,
+                            "a unique key needs at least one path",
+                        )));
+                    }
+                    for p in key.iter() {
+                        push(key_path_syntax(p, "unique_keys", Code::UniqueKeys));
+                    }
+                }
+                if let Some(t) = &api.throughput {
+                    if api.serverless {
+                        push(Err(Diagnostic::new(
+                            Code::ThroughputConflict,
+                            format!("`{}` is serverless and has dedicated throughput", api.type_name),
+                        )));
+                    }
+                    let (values, manual) = match t {
+                        Throughput::Manual { rus } => (rus, true),
+                        Throughput::Autoscale { max_rus } => (max_rus, false),
+                    };
+                    for v in values.default.iter().chain(values.values.iter().map(|(_, v)| v)) {
+                        push(if manual {
+                            throughput(i64::from(*v)).map(drop)
+                        } else {
+                            autoscale_max(i64::from(*v), "autoscale", Code::AutoscaleRange).map(drop)
+                        });
+                    }
+                }
+                if api.operations.0 == 0 {
+                    push(Err(Diagnostic::new(
+                        Code::Operations,
+                        format!("`{}` serves no operations", api.type_name),
+                    )));
+                }
+            }
+            ComponentSpec::FunctionsApp { app, .. } => {
+                push(memory_mb(i64::from(app.memory_mb)).map(drop));
+                push(max_instances(i64::from(app.max_instances)).map(drop));
+                push(always_ready(i64::from(app.always_ready), app.max_instances).map(drop));
+            }
+        }
+    }
+    diags
 }

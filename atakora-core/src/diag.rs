@@ -17,12 +17,12 @@ macro_rules! codes {
             pub const ALL: &'static [Code] = &[ $( Code::$name, )* ];
 
             /// `ATK0xxx`.
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self { $( Code::$name => $code, )* }
             }
 
             /// Whether the code stops a build (error) or only informs (warning).
-            pub fn severity(self) -> Severity {
+            pub const fn severity(self) -> Severity {
                 match self { $( Code::$name => Severity::$sev, )* }
             }
         }

@@ -20,6 +20,7 @@ pub mod lock;
 pub mod naming;
 pub mod plan;
 pub mod resolve;
+pub mod rules;
 pub mod spec;
 
 #[cfg(feature = "parse")]

@@ -23,6 +23,8 @@ pub enum Charset {
     AlnumHyphen,
     /// `a-zA-Z0-9-_` (Cosmos databases and containers: atakora keeps to these).
     AlnumHyphenUnderscore,
+    /// A dotted DNS name: labels of `a-z0-9-` separated by `.` (private DNS zones).
+    DnsName,
 }
 
 /// One resource type's naming rule (shared/azure-facts.md §1).
@@ -39,7 +41,8 @@ pub struct NameRule {
     pub global: bool,
 }
 
-/// The resource types atakora names.
+/// Every resource type atakora emits: each has a naming rule and an ARM type, and every
+/// resource of a plan is recorded with its kind (see [`crate::plan::NamedResource`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum ResourceKind {
     CosmosAccount,
@@ -59,10 +62,30 @@ pub enum ResourceKind {
     ActionGroup,
     MetricAlert,
     AvailabilityTest,
+    /// The storage account's blob service (`default`).
+    BlobService,
+    /// A Function App's FTP or SCM basic-publishing policy (`ftp`, `scm`).
+    PublishingPolicy,
+    /// An Azure RBAC role assignment (a GUID).
+    RoleAssignment,
+    /// A Cosmos DB data-plane role assignment (a GUID).
+    CosmosRoleAssignment,
+    /// A private DNS zone (`privatelink.*`).
+    PrivateDnsZone,
+    /// A private DNS zone's link to the VNet.
+    DnsZoneLink,
+    /// A private endpoint's DNS zone group (`default`).
+    DnsZoneGroup,
+    /// A Key Vault secret.
+    KeyVaultSecret,
+    /// The Azure Managed Redis database (`default`).
+    RedisDatabase,
+    /// An Entra ID access-policy assignment on the Redis database.
+    RedisAccessPolicyAssignment,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 17] = [
+    pub const ALL: [ResourceKind; 27] = [
         ResourceKind::CosmosAccount,
         ResourceKind::CosmosDatabase,
         ResourceKind::CosmosContainer,
@@ -80,8 +103,55 @@ impl ResourceKind {
         ResourceKind::ActionGroup,
         ResourceKind::MetricAlert,
         ResourceKind::AvailabilityTest,
+        ResourceKind::BlobService,
+        ResourceKind::PublishingPolicy,
+        ResourceKind::RoleAssignment,
+        ResourceKind::CosmosRoleAssignment,
+        ResourceKind::PrivateDnsZone,
+        ResourceKind::DnsZoneLink,
+        ResourceKind::DnsZoneGroup,
+        ResourceKind::KeyVaultSecret,
+        ResourceKind::RedisDatabase,
+        ResourceKind::RedisAccessPolicyAssignment,
     ];
 
+    /// The ARM resource type (the one kind-to-type table).
+    pub fn arm_type(self) -> &'static str {
+        match self {
+            ResourceKind::CosmosAccount => "Microsoft.DocumentDB/databaseAccounts",
+            ResourceKind::CosmosDatabase => "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
+            ResourceKind::CosmosContainer => "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+            ResourceKind::StorageAccount => "Microsoft.Storage/storageAccounts",
+            ResourceKind::BlobContainer => "Microsoft.Storage/storageAccounts/blobServices/containers",
+            ResourceKind::FunctionApp => "Microsoft.Web/sites",
+            ResourceKind::AppServicePlan => "Microsoft.Web/serverfarms",
+            ResourceKind::LogAnalytics => "Microsoft.OperationalInsights/workspaces",
+            ResourceKind::AppInsights => "Microsoft.Insights/components",
+            ResourceKind::KeyVault => "Microsoft.KeyVault/vaults",
+            ResourceKind::ManagedRedis => "Microsoft.Cache/redisEnterprise",
+            ResourceKind::VirtualNetwork => "Microsoft.Network/virtualNetworks",
+            ResourceKind::Subnet => "Microsoft.Network/virtualNetworks/subnets",
+            ResourceKind::PrivateEndpoint => "Microsoft.Network/privateEndpoints",
+            ResourceKind::ActionGroup => "Microsoft.Insights/actionGroups",
+            ResourceKind::MetricAlert => "Microsoft.Insights/metricAlerts",
+            ResourceKind::AvailabilityTest => "Microsoft.Insights/webtests",
+            ResourceKind::BlobService => "Microsoft.Storage/storageAccounts/blobServices",
+            ResourceKind::PublishingPolicy => "Microsoft.Web/sites/basicPublishingCredentialsPolicies",
+            ResourceKind::RoleAssignment => "Microsoft.Authorization/roleAssignments",
+            ResourceKind::CosmosRoleAssignment => "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+            ResourceKind::PrivateDnsZone => "Microsoft.Network/privateDnsZones",
+            ResourceKind::DnsZoneLink => "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+            ResourceKind::DnsZoneGroup => "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+            ResourceKind::KeyVaultSecret => "Microsoft.KeyVault/vaults/secrets",
+            ResourceKind::RedisDatabase => "Microsoft.Cache/redisEnterprise/databases",
+            ResourceKind::RedisAccessPolicyAssignment => {
+                "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments"
+            }
+        }
+    }
+
+    /// The type's naming rule (shared/azure-facts.md §1; fixed and GUID names have rules too,
+    /// so every recorded name can be checked).
     pub fn rule(self) -> NameRule {
         use Charset::*;
         let r = |abbr, min, max, charset, global| NameRule {
@@ -114,6 +184,18 @@ impl ResourceKind {
             ResourceKind::ActionGroup => r("ag", 1, 260, AlnumHyphen, false),
             ResourceKind::MetricAlert => r("alert", 1, 260, AlnumHyphen, false),
             ResourceKind::AvailabilityTest => r("webtest", 1, 260, AlnumHyphen, false),
+            ResourceKind::BlobService | ResourceKind::RedisDatabase | ResourceKind::DnsZoneGroup => {
+                r("", 1, 80, LowerAlnumHyphen, false)
+            }
+            ResourceKind::PublishingPolicy => r("", 3, 3, LowerAlnum, false),
+            ResourceKind::RoleAssignment | ResourceKind::CosmosRoleAssignment => {
+                r("", 36, 36, LowerAlnumHyphen, false)
+            }
+            // Zone names are dotted DNS names; checked as written by Azure's documentation.
+            ResourceKind::PrivateDnsZone => r("", 1, 63, DnsName, false),
+            ResourceKind::DnsZoneLink => r("", 1, 80, AlnumHyphen, false),
+            ResourceKind::KeyVaultSecret => r("", 1, 127, AlnumHyphen, false),
+            ResourceKind::RedisAccessPolicyAssignment => r("", 1, 60, AlnumHyphen, false),
         }
     }
 
@@ -137,6 +219,16 @@ impl ResourceKind {
             ResourceKind::ActionGroup => "action group",
             ResourceKind::MetricAlert => "metric alert",
             ResourceKind::AvailabilityTest => "availability test",
+            ResourceKind::BlobService => "blob service",
+            ResourceKind::PublishingPolicy => "publishing-credentials policy",
+            ResourceKind::RoleAssignment => "role assignment",
+            ResourceKind::CosmosRoleAssignment => "Cosmos DB role assignment",
+            ResourceKind::PrivateDnsZone => "private DNS zone",
+            ResourceKind::DnsZoneLink => "private DNS zone link",
+            ResourceKind::DnsZoneGroup => "private DNS zone group",
+            ResourceKind::KeyVaultSecret => "Key Vault secret",
+            ResourceKind::RedisDatabase => "Azure Managed Redis database",
+            ResourceKind::RedisAccessPolicyAssignment => "Redis access-policy assignment",
         }
     }
 
@@ -153,6 +245,7 @@ impl ResourceKind {
             Charset::LowerAlnumHyphen => c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
             Charset::AlnumHyphen => c.is_ascii_alphanumeric() || c == '-',
             Charset::AlnumHyphenUnderscore => c.is_ascii_alphanumeric() || c == '-' || c == '_',
+            Charset::DnsName => c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.',
         };
         if let Some(c) = name.chars().find(|c| !allowed(*c)) {
             return Err(format!("character `{c}` is not allowed"));
@@ -411,6 +504,23 @@ pub fn unique_string(args: &[&str]) -> String {
         h <<= 5;
     }
     out
+}
+
+/// ARM's `guid(...)`: a name-based (version 5, SHA-1) UUID of the arguments joined with `-`,
+/// in the namespace ARM uses (`11fb06fb-712d-4ddd-98c7-e71bbd588830`, as ports of its
+/// expression engine do). Lowercase, hyphenated: the name of a role assignment.
+pub fn arm_guid(args: &[&str]) -> String {
+    const NAMESPACE: [u8; 16] = [
+        0x11, 0xfb, 0x06, 0xfb, 0x71, 0x2d, 0x4d, 0xdd, 0x98, 0xc7, 0xe7, 0x1b, 0xbd, 0x58, 0x88, 0x30,
+    ];
+    let mut sha = sha1_smol::Sha1::new();
+    sha.update(&NAMESPACE);
+    sha.update(args.join("-").as_bytes());
+    let mut b: [u8; 16] = sha.digest().bytes()[..16].try_into().expect("a SHA-1 digest has 20 bytes");
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
 }
 
 fn fmix32(mut x: u32) -> u32 {

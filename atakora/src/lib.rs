@@ -152,7 +152,7 @@ impl Plan {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::registry::Registration;
-    pub use atakora_core::check::{ThroughputFacts, container_conflict};
+    pub use atakora_core::rules;
     pub use atakora_core::entity::{Codec, Component};
     pub use atakora_core::spec;
     pub use inventory;
@@ -167,11 +167,9 @@ pub mod __private {
     )]
     pub trait CrudEntity {
         const SPEC: spec::CrudApiSpec;
-        /// Plain `const` facts for `#[backend]`'s compile-time cross-item checks.
-        const THROUGHPUT: ThroughputFacts;
-        /// The container name and partition key, for the same checks.
-        const CONTAINER: &'static str;
-        const PARTITION_KEY: &'static [&'static str];
+        /// Whether `#[crud_api]` parsed without errors: `#[backend]`'s cross-item rules run
+        /// only over valid components (one mistake, one error).
+        const VALID: bool;
         /// The entity's serde implementations, for the runtime.
         const CODEC: Codec;
     }

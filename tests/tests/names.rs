@@ -52,6 +52,17 @@ fn random_spec(rng: &mut Rng, i: usize) -> BackendSpec {
         let ty = format!("{}{n}", rng.type_name());
         let mut api = CrudApiSpec::with_defaults(&ty);
         api.serverless = rng.below(4) == 0;
+        if rng.below(3) == 0 {
+            api.cache = Some(CacheSpec { ttl: 60 });
+        }
+        if rng.below(3) == 0 {
+            api.health_check = Some(HealthCheckSpec {
+                path: Cow::Borrowed("/health"),
+                interval: 300,
+                timeout: 30,
+                unhealthy_threshold: 3,
+            });
+        }
         components.push(ComponentSpec::CrudApi {
             field: Cow::Owned(format!("c{n}")),
             api: Cow::Owned(api),
@@ -76,11 +87,31 @@ fn random_spec(rng: &mut Rng, i: usize) -> BackendSpec {
     let mut environments = environments;
     environments.dedup();
     let app = rng.word(2, 24);
-    BackendSpec {
+    let mut spec = BackendSpec {
         environments: Cow::Owned(environments),
         components: Cow::Owned(components),
         ..BackendSpec::with_defaults(&format!("Backend{i}"), &app)
+    };
+    // Every family: isolated networking either way, alerting with an action group, keys mode.
+    if rng.below(3) == 0 {
+        spec.networking = Networking::Isolated(IsolatedNetwork {
+            vnet_name: None,
+            subnet_name: None,
+            address_space: Cow::Borrowed(IsolatedNetwork::DEFAULT_ADDRESS_SPACE),
+            private_endpoints: rng.below(2) == 0,
+        });
     }
+    if rng.below(3) == 0
+        && let Some(m) = spec.monitoring.as_mut()
+    {
+        m.alerting = Some(AlertingSpec {
+            error_threshold: 5,
+            latency_threshold_ms: 1000,
+            email: Some(Cow::Borrowed("ops@example.com")),
+        });
+    }
+    spec.managed_identity = rng.below(4) != 0;
+    spec
 }
 
 #[test]
@@ -96,6 +127,7 @@ fn every_generated_name_is_legal_and_distinct() {
     // (kind, final base) → the unshortened name it came from: two different sources must never
     // share a final name.
     let mut seen: HashMap<(ResourceKind, String), String> = HashMap::new();
+    let mut kinds_seen = std::collections::HashSet::new();
     for i in 0..cases {
         let spec = random_spec(&mut rng, i);
         let suffix = suffix_for(&format!(
@@ -141,18 +173,23 @@ fn every_generated_name_is_legal_and_distinct() {
                     collisions.push(format!("host id `{h}` twice in {}/{env}", spec.app));
                 }
             }
-            for r in plan.model().named_resources() {
+            let rg = format!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-{i}");
+            let finals = plan.model().final_names(&rg);
+            for (r, (_, full)) in plan.model().named_resources().iter().zip(&finals) {
                 names += 1;
-                let full = r.name.with_suffix(&suffix);
-                if let Err(why) = r.kind.check_final(&full) {
+                kinds_seen.insert(r.kind);
+                if let Err(why) = r.kind.check_final(full) {
                     illegal.push(format!("{} `{full}`: {why}", r.kind.label()));
                 }
-                if matches!(r.scope.as_str(), "the resource group") {
+                let Some(planned) = r.planned() else { continue };
+                if r.parent.is_none() {
                     let source = format!("{}|{}|{}|{}", spec.app, env, r.declared_by, r.kind.label());
-                    let key = (r.kind, r.name.base.clone());
+                    let key = (r.kind, planned.base.clone());
                     if let Some(other) = seen.get(&key)
                         && other != &source
                         && other.split('|').take(2).collect::<Vec<_>>() != source.split('|').take(2).collect::<Vec<_>>()
+                        // Names Azure fixes (private DNS zones) are the same in every backend.
+                        && r.kind != ResourceKind::PrivateDnsZone
                     {
                         // Same final name from a different app/environment: only acceptable when
                         // the sanitized inputs were equal (e.g. `a-b` and `ab` for storage).
@@ -164,15 +201,32 @@ fn every_generated_name_is_legal_and_distinct() {
                             collisions.push(format!(
                                 "{} `{}` from {other} and {source}",
                                 r.kind.label(),
-                                r.name.base
+                                planned.base
                             ));
                         }
                     }
                     seen.entry(key).or_insert(source);
                 }
             }
+            // GUID names are distinct within the plan.
+            let mut guids: Vec<&String> = plan
+                .model()
+                .named_resources()
+                .iter()
+                .zip(&finals)
+                .filter(|(r, _)| r.planned().is_none())
+                .map(|(_, (_, n))| n)
+                .collect();
+            let count = guids.len();
+            guids.sort();
+            guids.dedup();
+            if guids.len() != count {
+                collisions.push(format!("two role assignments share a GUID in {}/{env}", spec.app));
+            }
         }
     }
+    let missing: Vec<_> = ResourceKind::ALL.iter().filter(|k| !kinds_seen.contains(k)).collect();
+    assert!(missing.is_empty(), "the generator never reached {missing:?}");
     eprintln!(
         "names property test: {cases} random backends, {plans} plans, {names} names checked, {shortened} shortened, illegal {}, collisions {}",
         illegal.len(),

@@ -155,3 +155,69 @@ fn hand_built_specs_get_the_compilers_codes() {
         assert!(ui_case_exists || code == "ATK0405", "no UI case reports {code}");
     }
 }
+
+/// Codes of rules that tie items together: the compiler reports them from `#[backend]`'s
+/// `const` assertions, `validate()` from `resolve`, both through `atakora_core::rules`.
+const CROSS_ITEM: &[&str] = &["ATK0120", "ATK0317", "ATK0402", "ATK0403", "ATK0404", "ATK0405", "ATK0407"];
+
+fn codes_in(text: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for (i, _) in text.match_indices("ATK0") {
+        let code = &text[i..(i + 7).min(text.len())];
+        if code.len() == 7 && code[3..].bytes().all(|b| b.is_ascii_digit()) && CROSS_ITEM.contains(&code) {
+            out.insert(code.to_string());
+        }
+    }
+    out
+}
+
+/// Every UI case whose attributes parse cleanly goes through the build helper's parser and
+/// `validate()`, and must give the cross-item codes its `.stderr` shows the compiler giving
+/// (none for a pass case).
+#[test]
+fn cross_item_cases_give_the_same_codes_on_both_paths() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
+    let tmp = std::env::temp_dir().join(format!("atakora-parity-{}", std::process::id()));
+    let (mut compared, mut with_codes) = (0, 0);
+    for dir in ["fail", "pass"] {
+        let mut cases: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .collect();
+        cases.sort();
+        for case in cases {
+            let source = std::fs::read_to_string(&case).unwrap();
+            std::fs::create_dir_all(tmp.join("src")).unwrap();
+            std::fs::write(tmp.join("src/lib.rs"), &source).unwrap();
+            let sources = atakora::build::read_sources(&tmp, "parity").unwrap();
+            if !sources.errors.is_empty() || sources.backends.is_empty() {
+                continue; // an attribute's own error (or no backend): the compiler's alone
+            }
+            let mut validated = std::collections::BTreeSet::new();
+            for spec in &sources.backends {
+                for env in spec.environments.iter() {
+                    let report = atakora::Plan::resolve(spec, env).unwrap().validate();
+                    for d in report.errors {
+                        validated.extend(codes_in(d.code.as_str()));
+                    }
+                }
+            }
+            let compiled = match dir {
+                "fail" => codes_in(&std::fs::read_to_string(case.with_extension("stderr")).unwrap()),
+                _ => Default::default(),
+            };
+            assert_eq!(
+                compiled,
+                validated,
+                "{}: the compiler reports {compiled:?}, validate() {validated:?}",
+                case.display()
+            );
+            compared += 1;
+            with_codes += usize::from(!compiled.is_empty());
+        }
+    }
+    std::fs::remove_dir_all(&tmp).ok();
+    eprintln!("parity: {compared} UI cases through both paths, {with_codes} with cross-item codes");
+    assert!(with_codes >= 7, "only {with_codes} cross-item cases compared");
+}

@@ -35,9 +35,7 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
         return quote!(#item #errors);
     }
     let spec = parsed.value.lower();
-    let facts = lower::throughput_facts(&parsed.value);
-    let container = parsed.value.container.as_ref();
-    let partition_key: Vec<&str> = parsed.value.partition_key.iter().map(|p| p.as_ref()).collect();
+    let valid = parsed.is_ok();
     // Spanned at the struct's name: a missing serde derive is reported there, once.
     let codec = quote_spanned! {ident.span()=> ::atakora::__private::codec::<Self>() };
     let type_checks = parsed.obligations.iter().map(|o| {
@@ -58,9 +56,7 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
         const _: () = {
             impl ::atakora::__private::CrudEntity for #ident {
                 const SPEC: ::atakora::__private::spec::CrudApiSpec = #spec;
-                const THROUGHPUT: ::atakora::__private::ThroughputFacts = #facts;
-                const CONTAINER: &'static str = #container;
-                const PARTITION_KEY: &'static [&'static str] = &[#(#partition_key),*];
+                const VALID: bool = #valid;
                 const CODEC: ::atakora::__private::Codec = #codec;
             }
             ::atakora::__private::inventory::submit! {
@@ -173,21 +169,29 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
         })
         .collect();
     let component_count = runtime_components.len();
-    let cross_item = cross_item_checks(&parsed.value, ident);
+    let cross_item = if parsed.is_ok() {
+        cross_item_checks(&parsed.value, ident)
+    } else {
+        // The attribute's own errors are reported; rules over a spec it could not build
+        // would only repeat them.
+        TokenStream::new()
+    };
     quote! {
         #item
         #errors
-        #cross_item
         const _: () = {
-            static SPEC: ::atakora::__private::spec::BackendSpec = #spec;
+            // A reference: the spec lives in static memory, so the rules below read it without
+            // ever dropping it.
+            const SPEC: &::atakora::__private::spec::BackendSpec = &#spec;
+            #cross_item
             ::atakora::__private::inventory::submit! {
-                ::atakora::__private::Registration::Backend(&SPEC)
+                ::atakora::__private::Registration::Backend(SPEC)
             }
             static COMPONENTS: [::atakora::__private::Component; #component_count] = [#(#runtime_components),*];
             #[automatically_derived]
             impl ::atakora::Backend for #ident {
                 fn spec() -> &'static ::atakora::__private::spec::BackendSpec {
-                    &SPEC
+                    SPEC
                 }
                 fn components() -> &'static [::atakora::__private::Component] {
                     &COMPONENTS
@@ -203,100 +207,56 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 }
 
-/// Cross-item rules as `const` assertions over the components' [`ThroughputFacts`]: they run
-/// when the crate compiles, and fail it with the rule's code. Each mirrors a rule of
-/// `resolve` (which `validate()` runs): per-environment coverage (ATK0120), Cosmos DB account
-/// count (ATK0402), RU/s per database (ATK0403).
-///
-/// [`ThroughputFacts`]: crate::check::ThroughputFacts
+/// Cross-item rules as `const` assertions over the backend's `const` spec (`SPEC`,
+/// whose components are the entities' own `const` specs): each calls the rule function of
+/// `atakora_core::rules` that `resolve` calls for `validate()`, so a violation fails the
+/// build with the same code and text. They run only when every component parsed cleanly
+/// (`VALID`): an item's own mistake is reported once, at its token, and never again here.
 fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenStream {
-    let spec = &attr.spec;
-    let envs: Vec<&str> = spec.environments.iter().map(|e| e.as_ref()).collect();
-    let declared = envs.join(", ");
-    // (field, `<T as CrudEntity>`, span of `T`)
-    let crud: Vec<(String, TokenStream, Span)> = attr
-        .components
-        .iter()
-        .filter(|c| c.kind == ComponentKind::CrudApi)
-        .map(|c| {
-            let ty = &c.ty;
-            let span = syn::spanned::Spanned::span(ty);
-            (
-                c.field.to_string(),
-                quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>),
-                span,
-            )
-        })
-        .collect();
-    let facts = |entity: &TokenStream| quote!(#entity::THROUGHPUT);
-    let mut checks = Vec::new();
-    for (field, entity, span) in &crud {
-        let facts = facts(entity);
-        let msg = format!(
-            "ATK0120: a per-environment throughput of `{field}` names an environment that backend `{backend}` does not declare (declared: {declared})"
-        );
-        checks.push(
-            quote_spanned! {*span=> const _: () = if !#facts.names_only(&[#(#envs),*]) { ::core::panic!(#msg) }; },
-        );
-        for env in &envs {
-            let msg = format!(
-                "ATK0120: the throughput of `{field}` has no value for environment `{env}`: add `{env} = ...` or `default = ...`"
-            );
-            checks.push(quote_spanned! {*span=> const _: () = if !#facts.covers(#env) { ::core::panic!(#msg) }; });
+    let envs: Vec<&str> = attr.spec.environments.iter().map(|e| e.as_ref()).collect();
+    let count = attr.components.len();
+    let valid = attr.components.iter().map(|c| {
+        let ty = &c.ty;
+        let span = syn::spanned::Spanned::span(ty);
+        match c.kind {
+            ComponentKind::CrudApi => quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>::VALID),
+            ComponentKind::FunctionsApp => quote!(true),
         }
-    }
-    for (i, (b, b_entity, span)) in crud.iter().enumerate() {
-        for (a, a_entity, _) in &crud[..i] {
-            let msg = format!(
-                "ATK0407: `{a}` and `{b}` of backend `{backend}` use one Cosmos DB container with different partition keys: give one of them its own `container = \"...\"`, or the same `partition_key`"
-            );
-            checks.push(quote_spanned! {*span=>
-                const _: () = if ::atakora::__private::container_conflict(
-                    #a_entity::CONTAINER, #a_entity::THROUGHPUT.serverless, #a_entity::PARTITION_KEY,
-                    #b_entity::CONTAINER, #b_entity::THROUGHPUT.serverless, #b_entity::PARTITION_KEY
-                ) { ::core::panic!(#msg) };
-            });
-        }
-    }
-    let names = crud
-        .iter()
-        .map(|(f, _, _)| format!("`{f}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let all_facts: Vec<TokenStream> = crud.iter().map(|(_, e, _)| facts(e)).collect();
-    if let Some(max) = spec.limits.max_cosmos_accounts
-        && !crud.is_empty()
-    {
-        let msg = format!(
-            "ATK0402: backend `{backend}` mixes serverless and provisioned entities ({names}), which needs 2 Cosmos DB accounts, above `max_cosmos_accounts = {max}`"
-        );
-        checks.push(quote_spanned! {backend.span()=>
-            const _: () = {
-                let serverless = false #(|| #all_facts.serverless)*;
-                let provisioned = false #(|| !#all_facts.serverless)*;
-                if (serverless as u32) + (provisioned as u32) > #max { ::core::panic!(#msg) }
+    });
+    // `rule` is a call of a rule function returning `Option<Finding>`.
+    let assert = |span: Span, rule: TokenStream| {
+        quote_spanned! {span=>
+            const _: () = if VALID {
+                if let ::core::option::Option::Some(f) = #rule {
+                    ::core::panic!("{}", f.render().as_str())
+                }
             };
-        });
-    }
-    if let Some(max) = spec.limits.max_throughput_per_database
-        && !crud.is_empty()
-    {
-        let shared = spec
-            .auto_scale
-            .as_ref()
-            .map_or(crate::resolve::DEFAULT_SHARED_RUS, |a| a.max_throughput);
-        for env in &envs {
-            let msg = format!(
-                "ATK0403: in environment `{env}`, the database of backend `{backend}` needs more RU/s than `max_throughput_per_database = {max}` (components: {names})"
-            );
-            checks.push(quote_spanned! {backend.span()=>
-                const _: () = {
-                    let shares = false #(|| #all_facts.shares())*;
-                    let total: u64 = (if shares { #shared as u64 } else { 0 }) #(+ #all_facts.dedicated_rus(#env) as u64)*;
-                    if total > #max as u64 { ::core::panic!(#msg) }
-                };
-            });
         }
+    };
+    let rules = quote!(::atakora::__private::rules);
+    let mut checks = Vec::new();
+    for (i, c) in attr.components.iter().enumerate() {
+        if c.kind != ComponentKind::CrudApi {
+            continue;
+        }
+        let span = syn::spanned::Spanned::span(&c.ty);
+        checks.push(assert(span, quote!(#rules::throughput_names_declared_environments(SPEC, #i))));
+        for env in &envs {
+            checks.push(assert(span, quote!(#rules::throughput_covers(SPEC, #i, #env))));
+        }
+        checks.push(assert(span, quote!(#rules::container_conflict_at(SPEC, #i))));
+        checks.push(assert(span, quote!(#rules::health_check_needs_monitoring(SPEC, #i))));
     }
-    quote!(#(#checks)*)
+    let span = backend.span();
+    checks.push(assert(span, quote!(#rules::cosmos_account_limit(SPEC))));
+    for env in &envs {
+        checks.push(assert(
+            span,
+            quote!(#rules::database_throughput(SPEC, &#rules::container_firsts::<#count>(SPEC), #env)),
+        ));
+    }
+    quote! {
+        const VALID: bool = true #(&& #valid)*;
+        #(#checks)*
+    }
 }

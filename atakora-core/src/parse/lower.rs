@@ -190,20 +190,6 @@ impl Lower for Consistency {
     }
 }
 
-/// The `const` throughput facts of an entity (see `check::ThroughputFacts`).
-pub(crate) fn throughput_facts(spec: &CrudApiSpec) -> TokenStream {
-    let serverless = spec.serverless;
-    let values = spec.throughput_values();
-    let dedicated = values.is_some();
-    let default = values.and_then(|v| v.default).lower();
-    let per_env = values.map(|v| v.values.to_vec()).unwrap_or_default();
-    let per_env = per_env.iter().map(|(e, v)| {
-        let e = e.as_ref();
-        quote!((#e, #v))
-    });
-    quote!(::atakora::__private::ThroughputFacts { serverless: #serverless, dedicated: #dedicated, default: #default, per_env: &[#(#per_env),*] })
-}
-
 /// A backend spec whose `components` are given as already-lowered expressions (they point at
 /// the component types' `const` specs, which only the expansion can name).
 pub(crate) fn backend(spec: &BackendSpec, components: &[TokenStream]) -> TokenStream {

@@ -1,0 +1,341 @@
+//! The addressing table: every template variable that holds a resource name, and every
+//! `resourceId(...)` expression, in one place. Families address each other's resources only
+//! through [`Refs`], never through string keys of their own.
+
+use crate::arm::{camel, lit, name_variable, resource_id, var};
+use atakora_core::Plan;
+use atakora_core::plan::{AccountRole, DnsZoneService, FunctionApp, NameId, NamePart};
+use serde_json::{Map, Value, json};
+
+/// A resource whose name lives in a template variable.
+#[derive(Debug, Clone)]
+pub(crate) struct Ref {
+    /// The variable's key.
+    pub key: String,
+    /// The ARM type.
+    pub ty: &'static str,
+}
+
+impl Ref {
+    fn new(key: impl Into<String>, ty: &'static str) -> Ref {
+        Ref { key: key.into(), ty }
+    }
+
+    /// `variables('key')`, inside an expression.
+    pub fn var(&self) -> String {
+        var(&self.key)
+    }
+
+    /// `[variables('key')]`, as a property value.
+    pub fn value(&self) -> Value {
+        Value::String(format!("[{}]", self.var()))
+    }
+
+    /// `resourceId('<type>', variables('key'))`.
+    pub fn id(&self) -> String {
+        resource_id(self.ty, &[self.var()])
+    }
+}
+
+/// A Function App and its plan.
+#[derive(Debug, Clone)]
+pub(crate) struct AppRef {
+    pub site: Ref,
+    pub plan: Ref,
+}
+
+/// The VNet and its subnets.
+#[derive(Debug, Clone)]
+pub(crate) struct VnetRef {
+    pub vnet: Ref,
+    pub integration_subnet: String,
+    pub endpoint_subnet: String,
+}
+
+/// Every addressable resource of one plan.
+#[derive(Debug, Clone)]
+pub(crate) struct Refs {
+    pub workspace: Option<Ref>,
+    pub insights: Option<Ref>,
+    pub storage: Ref,
+    /// Per `plan.cosmos_accounts`, same order.
+    pub cosmos: Vec<Ref>,
+    /// Per `plan.function_apps`, same order.
+    pub apps: Vec<AppRef>,
+    pub cache: Option<Ref>,
+    pub vault: Option<Ref>,
+    pub vnet: Option<VnetRef>,
+    /// Per `plan.network.zones()`: the variable holding the zone's name.
+    pub zones: Vec<Ref>,
+}
+
+const INTEGRATION_SUBNET: &str = "integrationSubnetName";
+const ENDPOINT_SUBNET: &str = "endpointSubnetName";
+
+impl Refs {
+    /// The table of `plan`.
+    pub fn of(plan: &Plan) -> Refs {
+        Refs {
+            workspace: plan
+                .monitoring
+                .as_ref()
+                .map(|_| Ref::new("logAnalyticsName", "Microsoft.OperationalInsights/workspaces")),
+            insights: plan
+                .monitoring
+                .as_ref()
+                .map(|_| Ref::new("appInsightsName", "Microsoft.Insights/components")),
+            storage: Ref::new("storageAccountName", "Microsoft.Storage/storageAccounts"),
+            cosmos: plan
+                .cosmos_accounts
+                .iter()
+                .map(|a| {
+                    let key = match a.role {
+                        AccountRole::Primary => "cosmosAccountName",
+                        AccountRole::SplitServerless => "cosmosServerlessAccountName",
+                    };
+                    Ref::new(key, "Microsoft.DocumentDB/databaseAccounts")
+                })
+                .collect(),
+            apps: plan
+                .function_apps
+                .iter()
+                .map(|a| AppRef {
+                    site: Ref::new(format!("{}AppName", camel(&a.key)), "Microsoft.Web/sites"),
+                    plan: Ref::new(format!("{}PlanName", camel(&a.key)), "Microsoft.Web/serverfarms"),
+                })
+                .collect(),
+            cache: plan
+                .cache
+                .as_ref()
+                .map(|_| Ref::new("redisName", "Microsoft.Cache/redisEnterprise")),
+            vault: plan
+                .auth
+                .vault()
+                .map(|_| Ref::new("keyVaultName", "Microsoft.KeyVault/vaults")),
+            vnet: plan.network.vnet().map(|_| VnetRef {
+                vnet: Ref::new("vnetName", "Microsoft.Network/virtualNetworks"),
+                integration_subnet: INTEGRATION_SUBNET.into(),
+                endpoint_subnet: ENDPOINT_SUBNET.into(),
+            }),
+            zones: plan
+                .network
+                .zones()
+                .iter()
+                .map(|z| Ref::new(zone_key(z.service), "Microsoft.Network/privateDnsZones"))
+                .collect(),
+        }
+    }
+
+    /// The template's `variables`: every name above, in one fixed order.
+    pub fn variables(&self, plan: &Plan) -> Map<String, Value> {
+        let mut v = Map::new();
+        if let (Some(w), Some(i), Some(m)) = (&self.workspace, &self.insights, &plan.monitoring) {
+            v.insert(w.key.clone(), name_variable(&m.workspace));
+            v.insert(i.key.clone(), name_variable(&m.insights));
+        }
+        v.insert(self.storage.key.clone(), name_variable(&plan.storage.name));
+        for (r, acc) in self.cosmos.iter().zip(&plan.cosmos_accounts) {
+            v.insert(r.key.clone(), name_variable(&acc.name));
+        }
+        for (r, app) in self.apps.iter().zip(&plan.function_apps) {
+            v.insert(r.plan.key.clone(), name_variable(&app.plan_name));
+            v.insert(r.site.key.clone(), name_variable(&app.name));
+        }
+        if let (Some(r), Some(c)) = (&self.cache, &plan.cache) {
+            v.insert(r.key.clone(), name_variable(&c.name));
+        }
+        if let (Some(r), Some(k)) = (&self.vault, plan.auth.vault()) {
+            v.insert(r.key.clone(), name_variable(&k.name));
+        }
+        if let (Some(r), Some(n)) = (&self.vnet, plan.network.vnet()) {
+            v.insert(r.vnet.key.clone(), name_variable(&n.name));
+            v.insert(r.integration_subnet.clone(), name_variable(&n.integration_subnet));
+            v.insert(r.endpoint_subnet.clone(), name_variable(&n.endpoint_subnet));
+        }
+        for (r, z) in self.zones.iter().zip(plan.network.zones()) {
+            v.insert(r.key.clone(), json!(zone_name_value(z.service)));
+        }
+        v
+    }
+
+    /// The app at `plan.function_apps[index]`.
+    pub fn app(&self, plan: &Plan, app: &FunctionApp) -> &AppRef {
+        let i = plan
+            .function_apps
+            .iter()
+            .position(|a| a.key == app.key)
+            .expect("the app is one of the plan's");
+        &self.apps[i]
+    }
+
+    /// A blob container of the storage account.
+    pub fn blob_container_id(&self, name: &str) -> String {
+        resource_id(
+            "Microsoft.Storage/storageAccounts/blobServices/containers",
+            &[self.storage.var(), lit("default"), lit(name)],
+        )
+    }
+
+    /// The storage account's blob service.
+    pub fn blob_service_id(&self) -> String {
+        resource_id(
+            "Microsoft.Storage/storageAccounts/blobServices",
+            &[self.storage.var(), lit("default")],
+        )
+    }
+
+    /// Database `db` of Cosmos DB account `account`.
+    pub fn cosmos_database_id(&self, account: usize, db: &str) -> String {
+        resource_id(
+            "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
+            &[self.cosmos[account].var(), lit(db)],
+        )
+    }
+
+    /// Container `c` of database `db` of account `account`.
+    pub fn cosmos_container_id(&self, account: usize, db: &str, c: &str) -> String {
+        resource_id(
+            "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+            &[self.cosmos[account].var(), lit(db), lit(c)],
+        )
+    }
+
+    /// The data-plane path a Cosmos DB role assignment is scoped to.
+    pub fn cosmos_container_path(&self, account: usize, db: &str, c: &str) -> String {
+        format!(
+            "format('{{0}}/dbs/{{1}}/colls/{{2}}', {}, {}, {})",
+            self.cosmos[account].id(),
+            lit(db),
+            lit(c)
+        )
+    }
+
+    /// The Redis database (`default`).
+    pub fn redis_database_id(&self) -> Option<String> {
+        let r = self.cache.as_ref()?;
+        Some(resource_id(
+            "Microsoft.Cache/redisEnterprise/databases",
+            &[r.var(), lit("default")],
+        ))
+    }
+
+    /// The apps' integration subnet.
+    pub fn integration_subnet_id(&self) -> Option<String> {
+        let n = self.vnet.as_ref()?;
+        Some(resource_id(
+            "Microsoft.Network/virtualNetworks/subnets",
+            &[n.vnet.var(), var(&n.integration_subnet)],
+        ))
+    }
+
+    /// The private-endpoint subnet.
+    pub fn endpoint_subnet_id(&self) -> Option<String> {
+        let n = self.vnet.as_ref()?;
+        Some(resource_id(
+            "Microsoft.Network/virtualNetworks/subnets",
+            &[n.vnet.var(), var(&n.endpoint_subnet)],
+        ))
+    }
+
+    /// Zone `zone`'s link to the VNet (`link-<vnet>`).
+    pub fn zone_link_id(&self, zone: usize) -> Option<String> {
+        let n = self.vnet.as_ref()?;
+        Some(resource_id(
+            "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+            &[self.zones[zone].var(), format!("format('link-{{0}}', {})", n.vnet.var())],
+        ))
+    }
+
+    /// A private endpoint, by name.
+    pub fn endpoint_id(name: &str) -> String {
+        resource_id("Microsoft.Network/privateEndpoints", &[lit(name)])
+    }
+
+    /// A private endpoint's DNS zone group (`default`).
+    pub fn zone_group_id(endpoint: &str) -> String {
+        resource_id(
+            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+            &[lit(endpoint), lit("default")],
+        )
+    }
+
+    /// An app setting value that the platform replaces with secret `secret` of the vault.
+    pub fn vault_reference(&self, secret: &str) -> Option<Value> {
+        let v = self.vault.as_ref()?;
+        Some(Value::String(format!(
+            "[format('@Microsoft.KeyVault(VaultName={{0}};SecretName={secret})', {})]",
+            v.var()
+        )))
+    }
+
+    /// The expression of a GUID name part: the resource id of a recorded resource, a
+    /// data-plane path, or a literal.
+    pub fn name_part(&self, plan: &Plan, part: &NamePart) -> String {
+        match part {
+            NamePart::Text(t) => lit(t),
+            NamePart::IdOf(id) => self.id_of(plan, *id),
+            NamePart::DataPathOf(id) => {
+                let (account, db, c) = container_of(plan, *id);
+                self.cosmos_container_path(account, db, c)
+            }
+        }
+    }
+
+    /// The resource id of a recorded resource that other resources refer to by id.
+    pub fn id_of(&self, plan: &Plan, id: NameId) -> String {
+        if id == plan.storage.id {
+            return self.storage.id();
+        }
+        if let Some(m) = &plan.monitoring
+            && id == m.insights_id
+        {
+            return self.insights.as_ref().expect("monitoring has insights").id();
+        }
+        if let Some(v) = plan.auth.vault()
+            && id == v.id
+        {
+            return self.vault.as_ref().expect("keys mode has a vault").id();
+        }
+        if let Some(i) = plan.function_apps.iter().position(|a| a.id == id) {
+            return self.apps[i].site.id();
+        }
+        if let Some(i) = plan.cosmos_accounts.iter().position(|a| a.id == id) {
+            return self.cosmos[i].id();
+        }
+        let (account, db, c) = container_of(plan, id);
+        self.cosmos_container_id(account, db, c)
+    }
+}
+
+/// `(account index, database, container)` of a recorded container.
+fn container_of(plan: &Plan, id: NameId) -> (usize, &str, &str) {
+    for (i, a) in plan.cosmos_accounts.iter().enumerate() {
+        for d in &a.databases {
+            if let Some(c) = d.containers.iter().find(|c| c.id == id) {
+                return (i, &d.name, &c.name);
+            }
+        }
+    }
+    panic!("record {id} is not a resource other resources refer to")
+}
+
+fn zone_key(service: DnsZoneService) -> &'static str {
+    match service {
+        DnsZoneService::Cosmos => "cosmosDnsZoneName",
+        DnsZoneService::Blob => "blobDnsZoneName",
+        DnsZoneService::Queue => "queueDnsZoneName",
+        DnsZoneService::Table => "tableDnsZoneName",
+        DnsZoneService::Redis => "redisDnsZoneName",
+        DnsZoneService::Vault => "vaultDnsZoneName",
+    }
+}
+
+/// A zone's name in the template: storage zones follow the cloud's storage suffix.
+fn zone_name_value(service: DnsZoneService) -> String {
+    match service {
+        DnsZoneService::Blob => "[format('privatelink.blob.{0}', environment().suffixes.storage)]".into(),
+        DnsZoneService::Queue => "[format('privatelink.queue.{0}', environment().suffixes.storage)]".into(),
+        DnsZoneService::Table => "[format('privatelink.table.{0}', environment().suffixes.storage)]".into(),
+        other => other.public_cloud_name().into(),
+    }
+}

@@ -1,0 +1,70 @@
+//! Warnings about choices that are allowed but worth a second look: HTTPS off, monitoring in
+//! production, costly throughput outside production.
+
+use super::context::Resolver;
+use crate::diag::{Code, Diagnostic};
+use crate::plan::CosmosAccount;
+
+/// Dedicated RU/s above which a non-production environment is warned about cost (ATK0908).
+pub const COSTLY_DEV_RUS: u32 = 4000;
+
+/// Rule (ATK0904): plain HTTP is allowed only when asked for, and said.
+pub(crate) fn https(r: &mut Resolver) {
+    if !r.spec.enforce_https {
+        r.report(
+            Diagnostic::new(
+                Code::HttpsOff,
+                "`enforce_https = false`: the Function Apps accept plain HTTP",
+            )
+            .help("remove `enforce_https = false` unless a gateway in front terminates TLS"),
+        );
+    }
+}
+
+/// Rules (ATK0906, ATK0908): production keeps full telemetry; other environments avoid large
+/// dedicated throughput.
+pub(crate) fn tier(r: &mut Resolver, accounts: &[CosmosAccount]) {
+    let env = r.env;
+    if r.tier.is_production() {
+        match &r.spec.monitoring {
+            None => r.report(
+                Diagnostic::new(
+                    Code::ProductionMonitoring,
+                    format!("monitoring is off in production environment `{env}`"),
+                )
+                .help("remove `monitoring = false`: without it failures in production go unseen"),
+            ),
+            Some(m) if m.sampling_percentage < 100.0 => r.report(
+                Diagnostic::new(
+                    Code::ProductionMonitoring,
+                    format!(
+                        "sampling keeps {}% of telemetry in production environment `{env}`",
+                        m.sampling_percentage
+                    ),
+                )
+                .help("keep 100% in production unless the volume forces sampling"),
+            ),
+            Some(_) => {}
+        }
+        return;
+    }
+    for c in accounts.iter().flat_map(|a| a.databases.iter().flat_map(|d| &d.containers)) {
+        if let Some(t) = c.throughput
+            && t.rus() > COSTLY_DEV_RUS
+        {
+            r.report(
+                Diagnostic::new(
+                    Code::CostlyDevThroughput,
+                    format!(
+                        "`{}` has {} RU/s in non-production environment `{env}`",
+                        c.component,
+                        t.rus()
+                    ),
+                )
+                .help(format!(
+                    "give `{env}` its own, smaller value: `throughput({env} = 400, ...)`"
+                )),
+            );
+        }
+    }
+}

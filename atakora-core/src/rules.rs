@@ -1,0 +1,861 @@
+//! Cross-item rules: what ties a backend's components together (per-environment values,
+//! shared containers, limits summed over components).
+//!
+//! Each rule is one `const fn` over the specs, and it builds its own message. `#[backend]`'s
+//! expansion evaluates every rule in a `const` assertion when the crate compiles, so a
+//! violation is a compile error with the rule's code at the component's token; `resolve` calls
+//! the same functions for `validate()`, so both paths report the same code with the same text.
+//! The expansion asserts only when every item parsed cleanly: an item's own error is reported
+//! once, never again as a cross-item error derived from it.
+
+use crate::diag::{Code, Diagnostic};
+use crate::plan::ThroughputSetting;
+use crate::spec::*;
+use std::borrow::Cow;
+
+/// Bytes a rule's message may take; longer messages end in `…` (never silently).
+pub const TEXT_CAPACITY: usize = 2048;
+
+/// A message built in `const` code: appends whole strings and numbers; what does not fit is
+/// marked with `…`.
+#[derive(Clone, Copy)]
+pub struct Text {
+    buf: [u8; TEXT_CAPACITY],
+    len: usize,
+    cut: bool,
+}
+
+impl Text {
+    /// An empty text.
+    pub const fn new() -> Text {
+        Text {
+            buf: [0; TEXT_CAPACITY],
+            len: 0,
+            cut: false,
+        }
+    }
+
+    /// `self` followed by `s` (whole, or `…` once when it does not fit).
+    pub const fn str(mut self, s: &str) -> Text {
+        let b = s.as_bytes();
+        if self.cut {
+            return self;
+        }
+        if self.len + b.len() + 3 > TEXT_CAPACITY {
+            self.cut = true;
+            return self.str_unchecked("…");
+        }
+        self.str_unchecked(s)
+    }
+
+    const fn str_unchecked(mut self, s: &str) -> Text {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() && self.len < TEXT_CAPACITY {
+            self.buf[self.len] = b[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    /// `self` followed by `` `s` ``.
+    pub const fn quoted(self, s: &str) -> Text {
+        self.str("`").str(s).str("`")
+    }
+
+    /// `self` followed by the decimal digits of `n`.
+    pub const fn num(self, mut n: u64) -> Text {
+        let mut digits = [0u8; 20];
+        let mut k = 0;
+        loop {
+            digits[k] = b'0' + (n % 10) as u8;
+            k += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let mut out = [0u8; 20];
+        let mut i = 0;
+        while i < k {
+            out[i] = digits[k - 1 - i];
+            i += 1;
+        }
+        let (head, _) = out.split_at(k);
+        match core::str::from_utf8(head) {
+            Ok(s) => self.str(s),
+            Err(_) => self,
+        }
+    }
+
+    /// Nothing written yet.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The text.
+    pub const fn as_str(&self) -> &str {
+        let (head, _) = self.buf.split_at(self.len);
+        match core::str::from_utf8(head) {
+            Ok(s) => s,
+            Err(_) => "",
+        }
+    }
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::new()
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// A violated rule: its code, its message and the fix.
+#[derive(Debug, Clone, Copy)]
+pub struct Finding {
+    /// The rule's code.
+    pub code: Code,
+    /// One sentence naming the components.
+    pub message: Text,
+    /// The fix (empty when there is none).
+    pub help: Text,
+}
+
+impl Finding {
+    const fn new(code: Code, message: Text, help: Text) -> Finding {
+        Finding { code, message, help }
+    }
+
+    /// The compiler-facing text, as [`Diagnostic`]'s `Display` writes it: `ATK0403: ...` and the
+    /// help on its own line.
+    pub const fn render(&self) -> Text {
+        let t = Text::new().str(self.code.as_str()).str(": ").str(self.message.as_str());
+        if self.help.is_empty() {
+            t
+        } else {
+            t.str("\n\n= help: ").str(self.help.as_str())
+        }
+    }
+
+    /// The finding as a diagnostic.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::new(self.code, self.message.as_str());
+        if self.help.is_empty() {
+            d
+        } else {
+            d.help(self.help.as_str())
+        }
+    }
+}
+
+// ---- const access to specs (`Cow` has no const `Deref`) ----
+
+const fn s<'a>(c: &'a Cow<'static, str>) -> &'a str {
+    match c {
+        Cow::Borrowed(b) => b,
+        Cow::Owned(o) => o.as_str(),
+    }
+}
+
+const fn list<'a, T: Clone>(c: &'a Cow<'static, [T]>) -> &'a [T] {
+    match c {
+        Cow::Borrowed(b) => b,
+        Cow::Owned(o) => o.as_slice(),
+    }
+}
+
+const fn eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn eq_ignore_case(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i].to_ascii_lowercase() != b[i].to_ascii_lowercase() {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn strs_eq(a: &[Str], b: &[Str]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if !eq(s(&a[i]), s(&b[i])) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn contains(items: &[Str], x: &str) -> bool {
+    let mut i = 0;
+    while i < items.len() {
+        if eq(s(&items[i]), x) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The CRUD API at component `i`: `(field, spec)`.
+const fn crud(spec: &BackendSpec, i: usize) -> Option<(&str, &CrudApiSpec)> {
+    let components = list(&spec.components);
+    if i >= components.len() {
+        return None;
+    }
+    match &components[i] {
+        ComponentSpec::CrudApi { field, api } => Some((
+            s(field),
+            match api {
+                Cow::Borrowed(a) => a,
+                Cow::Owned(a) => a,
+            },
+        )),
+        ComponentSpec::FunctionsApp { .. } => None,
+    }
+}
+
+/// The option that declares `api`'s dedicated throughput (`throughput` / `autoscale`), and
+/// its values.
+const fn dedicated(api: &CrudApiSpec) -> Option<(&'static str, &PerEnv)> {
+    match &api.throughput {
+        Some(Throughput::Manual { rus }) => Some(("throughput", rus)),
+        Some(Throughput::Autoscale { max_rus }) => Some(("autoscale", max_rus)),
+        None => None,
+    }
+}
+
+const fn per_env_value(values: &PerEnv, env: &str) -> Option<u32> {
+    let entries = list(&values.values);
+    let mut i = 0;
+    while i < entries.len() {
+        if eq(s(&entries[i].0), env) {
+            return Some(entries[i].1);
+        }
+        i += 1;
+    }
+    values.default
+}
+
+/// The dedicated throughput of `api` in `env`; `None`: it shares its database's (or has no
+/// value for `env`, which [`throughput_covers`] reports).
+pub const fn throughput_in(api: &CrudApiSpec, env: &str) -> Option<ThroughputSetting> {
+    match &api.throughput {
+        Some(Throughput::Manual { rus }) => match per_env_value(rus, env) {
+            Some(v) => Some(ThroughputSetting::Manual(v)),
+            None => None,
+        },
+        Some(Throughput::Autoscale { max_rus }) => match per_env_value(max_rus, env) {
+            Some(v) => Some(ThroughputSetting::Autoscale(v)),
+            None => None,
+        },
+        None => None,
+    }
+}
+
+/// The shared throughput of a provisioned database: the backend's `auto_scale` maximum, else
+/// 400 RU/s manual (the smallest a database can have).
+pub const fn shared_throughput(spec: &BackendSpec) -> ThroughputSetting {
+    match &spec.auto_scale {
+        Some(a) => ThroughputSetting::Autoscale(a.max_throughput),
+        None => ThroughputSetting::Manual(DEFAULT_SHARED_RUS),
+    }
+}
+
+/// Shared database throughput when the backend sets no `auto_scale`: the manual minimum.
+pub const DEFAULT_SHARED_RUS: u32 = 400;
+/// Containers that may share one database's throughput (Cosmos DB limit).
+pub const MAX_SHARED_CONTAINERS: usize = 25;
+
+const fn environments_text(spec: &BackendSpec) -> Text {
+    let envs = list(&spec.environments);
+    let mut t = Text::new();
+    let mut i = 0;
+    while i < envs.len() {
+        if i > 0 {
+            t = t.str(", ");
+        }
+        t = t.str(s(&envs[i]));
+        i += 1;
+    }
+    t
+}
+
+/// Rule (ATK0120): per-environment throughput names only environments the backend declares.
+pub const fn throughput_names_declared_environments(spec: &BackendSpec, component: usize) -> Option<Finding> {
+    let Some((field, api)) = crud(spec, component) else {
+        return None;
+    };
+    let Some((option, values)) = dedicated(api) else {
+        return None;
+    };
+    let envs = list(&spec.environments);
+    let entries = list(&values.values);
+    let mut i = 0;
+    while i < entries.len() {
+        let env = s(&entries[i].0);
+        if !contains(envs, env) {
+            return Some(Finding::new(
+                Code::PerEnvironment,
+                Text::new()
+                    .quoted(option)
+                    .str(" of ")
+                    .quoted(field)
+                    .str(" names environment ")
+                    .quoted(env)
+                    .str(", which backend ")
+                    .quoted(s(&spec.type_name))
+                    .str(" does not declare"),
+                Text::new()
+                    .str("declared environments: ")
+                    .str(environments_text(spec).as_str()),
+            ));
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Rule (ATK0120): dedicated throughput has a value for every environment the backend
+/// declares, by name or `default`.
+pub const fn throughput_covers(spec: &BackendSpec, component: usize, env: &str) -> Option<Finding> {
+    let Some((field, api)) = crud(spec, component) else {
+        return None;
+    };
+    let Some((option, values)) = dedicated(api) else {
+        return None;
+    };
+    if per_env_value(values, env).is_some() {
+        return None;
+    }
+    Some(Finding::new(
+        Code::PerEnvironment,
+        Text::new()
+            .quoted(option)
+            .str(" of ")
+            .quoted(field)
+            .str(" has no value for environment ")
+            .quoted(env),
+        Text::new()
+            .str("add `")
+            .str(env)
+            .str(" = ...` or `default = ...` to `")
+            .str(option)
+            .str("(...)`"),
+    ))
+}
+
+const fn per_env_eq(a: &PerEnv, b: &PerEnv) -> bool {
+    let (x, y) = (list(&a.values), list(&b.values));
+    if x.len() != y.len() {
+        return false;
+    }
+    match (a.default, b.default) {
+        (Some(p), Some(q)) if p == q => {}
+        (None, None) => {}
+        _ => return false,
+    }
+    // The same values, in any order.
+    let mut i = 0;
+    while i < x.len() {
+        match per_env_value_exact(b, s(&x[i].0)) {
+            Some(v) if v == x[i].1 => {}
+            _ => return false,
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn per_env_value_exact(values: &PerEnv, env: &str) -> Option<u32> {
+    let entries = list(&values.values);
+    let mut i = 0;
+    while i < entries.len() {
+        if eq(s(&entries[i].0), env) {
+            return Some(entries[i].1);
+        }
+        i += 1;
+    }
+    None
+}
+
+const fn throughput_eq(a: &Option<Throughput>, b: &Option<Throughput>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(Throughput::Manual { rus: x }), Some(Throughput::Manual { rus: y })) => per_env_eq(x, y),
+        (Some(Throughput::Autoscale { max_rus: x }), Some(Throughput::Autoscale { max_rus: y })) => per_env_eq(x, y),
+        _ => false,
+    }
+}
+
+const fn unique_keys_eq(a: &[List<Str>], b: &[List<Str>]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if !strs_eq(list(&a[i]), list(&b[i])) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The component whose container `component` shares: the first earlier CRUD API naming the
+/// same container (ASCII case ignored) in the same kind of account.
+pub const fn shares_container_with(spec: &BackendSpec, component: usize) -> Option<usize> {
+    let Some((_, api)) = crud(spec, component) else {
+        return None;
+    };
+    let mut j = 0;
+    while j < component {
+        if let Some((_, other)) = crud(spec, j)
+            && other.serverless == api.serverless
+            && eq_ignore_case(s(&other.container), s(&api.container))
+        {
+            return Some(j);
+        }
+        j += 1;
+    }
+    None
+}
+
+/// Rule (ATK0407): components naming the same container serve one container, so they agree on
+/// everything the container is: partition key, TTL, throughput, unique keys. (The container
+/// is deployed once; its data role is the union of theirs.) `first` is the component that
+/// declares the container first (see [`shares_container_with`]).
+pub const fn container_conflict(spec: &BackendSpec, first: usize, component: usize) -> Option<Finding> {
+    let (Some((a_field, a)), Some((b_field, b))) = (crud(spec, first), crud(spec, component)) else {
+        return None;
+    };
+    let differs = [
+        ("partition key", !strs_eq(list(&a.partition_key), list(&b.partition_key))),
+        (
+            "ttl",
+            match (a.ttl, b.ttl) {
+                (Some(x), Some(y)) => x != y,
+                (None, None) => false,
+                _ => true,
+            },
+        ),
+        ("throughput", !throughput_eq(&a.throughput, &b.throughput)),
+        ("unique keys", !unique_keys_eq(list(&a.unique_keys), list(&b.unique_keys))),
+    ];
+    let mut what = Text::new();
+    let mut i = 0;
+    while i < differs.len() {
+        if differs[i].1 {
+            if !what.is_empty() {
+                what = what.str(", ");
+            }
+            what = what.str(differs[i].0);
+        }
+        i += 1;
+    }
+    if what.is_empty() {
+        return None;
+    }
+    Some(Finding::new(
+        Code::NameCollision,
+        Text::new()
+            .quoted(a_field)
+            .str(" and ")
+            .quoted(b_field)
+            .str(" both use container ")
+            .quoted(s(&b.container))
+            .str(" but declare a different ")
+            .str(what.as_str()),
+        Text::new().str(
+            "APIs on the same data declare the same container settings; otherwise give one of them its own `container = \"...\"`",
+        ),
+    ))
+}
+
+/// For the expansion: [`container_conflict`] of `component` with the component it shares a
+/// container with, if any.
+pub const fn container_conflict_at(spec: &BackendSpec, component: usize) -> Option<Finding> {
+    match shares_container_with(spec, component) {
+        Some(first) => container_conflict(spec, first, component),
+        None => None,
+    }
+}
+
+/// For the expansion: whether each of the `N` components declares its container first
+/// (`resolve` finds the same with a map).
+pub const fn container_firsts<const N: usize>(spec: &BackendSpec) -> [bool; N] {
+    let mut out = [true; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = shares_container_with(spec, i).is_none();
+        i += 1;
+    }
+    out
+}
+
+const fn fields_where(spec: &BackendSpec, serverless: bool) -> Text {
+    let n = list(&spec.components).len();
+    let mut t = Text::new();
+    let mut i = 0;
+    while i < n {
+        if let Some((field, api)) = crud(spec, i)
+            && api.serverless == serverless
+        {
+            if !t.is_empty() {
+                t = t.str(", ");
+            }
+            t = t.quoted(field);
+        }
+        i += 1;
+    }
+    t
+}
+
+/// The Cosmos DB accounts the backend needs: one per throughput kind present (serverless and
+/// provisioned entities cannot share an account).
+pub const fn cosmos_accounts_needed(spec: &BackendSpec) -> u32 {
+    let n = list(&spec.components).len();
+    let (mut serverless, mut provisioned) = (false, false);
+    let mut i = 0;
+    while i < n {
+        if let Some((_, api)) = crud(spec, i) {
+            if api.serverless {
+                serverless = true
+            } else {
+                provisioned = true
+            }
+        }
+        i += 1;
+    }
+    serverless as u32 + provisioned as u32
+}
+
+/// Rule (ATK0402): the accounts the backend needs fit `max_cosmos_accounts`.
+pub const fn cosmos_account_limit(spec: &BackendSpec) -> Option<Finding> {
+    let Some(max) = spec.limits.max_cosmos_accounts else {
+        return None;
+    };
+    let needed = cosmos_accounts_needed(spec);
+    if needed <= max {
+        return None;
+    }
+    let mut message = Text::new().str("the backend needs ").num(needed as u64).str(" Cosmos DB accounts");
+    if needed > 1 {
+        message = message
+            .str(" (serverless ")
+            .str(fields_where(spec, true).as_str())
+            .str(" next to provisioned ")
+            .str(fields_where(spec, false).as_str())
+            .str(")");
+    }
+    Some(Finding::new(
+        Code::CosmosAccountLimit,
+        message
+            .str(", above `max_cosmos_accounts = ")
+            .num(max as u64)
+            .str("`"),
+        Text::new().str("make the entities all serverless or all provisioned, or raise the limit"),
+    ))
+}
+
+/// The first CRUD API of each provisioned container, in declaration order: the components
+/// whose throughput counts (a shared container counts once). `firsts[i]`: component `i`
+/// declares its container first.
+const fn counts_for_throughput<'a>(spec: &'a BackendSpec, firsts: &[bool], i: usize) -> Option<(&'a str, &'a CrudApiSpec)> {
+    match crud(spec, i) {
+        Some((field, api)) if !api.serverless && firsts[i] => Some((field, api)),
+        _ => None,
+    }
+}
+
+/// Rule (ATK0403): in every environment, each provisioned database's throughput — its shared
+/// throughput plus its containers' dedicated throughput, a container shared by several
+/// components counted once, autoscale at its maximum — fits `max_throughput_per_database`.
+/// The databases are laid out as `resolve` lays them out: the containers without throughput
+/// of their own share a database, 25 at most per database, and dedicated containers join the
+/// first one. `firsts[i]`: component `i` declares its container first.
+pub const fn database_throughput(spec: &BackendSpec, firsts: &[bool], env: &str) -> Option<Finding> {
+    let Some(max) = spec.limits.max_throughput_per_database else {
+        return None;
+    };
+    let n = list(&spec.components).len();
+    let shared = shared_throughput(spec).rus();
+    let (mut sharing, mut dedicated_sum, mut any) = (0usize, 0u64, false);
+    let mut i = 0;
+    while i < n {
+        if let Some((_, api)) = counts_for_throughput(spec, firsts, i) {
+            any = true;
+            match throughput_in(api, env) {
+                Some(t) => dedicated_sum += t.rus() as u64,
+                None => sharing += 1,
+            }
+        }
+        i += 1;
+    }
+    if !any {
+        return None;
+    }
+    let first_total = dedicated_sum + if sharing > 0 { shared as u64 } else { 0 };
+    let (database, total, first) = if first_total > max as u64 {
+        (0, first_total, true)
+    } else if sharing > MAX_SHARED_CONTAINERS && shared > max {
+        (1, shared as u64, false)
+    } else {
+        return None;
+    };
+    let mut name = Text::new().str(s(&spec.app));
+    if database > 0 {
+        name = name.str("-").num(database as u64 + 1);
+    }
+    let mut parts = Text::new();
+    if first {
+        let mut seen_sharing = 0;
+        let mut i = 0;
+        while i < n {
+            if let Some((field, api)) = counts_for_throughput(spec, firsts, i) {
+                let t = throughput_in(api, env);
+                let member = match t {
+                    Some(_) => true,
+                    None => {
+                        seen_sharing += 1;
+                        seen_sharing <= MAX_SHARED_CONTAINERS
+                    }
+                };
+                if member {
+                    if !parts.is_empty() {
+                        parts = parts.str(", ");
+                    }
+                    parts = match t {
+                        Some(t) => parts.quoted(field).str(" ").num(t.rus() as u64),
+                        None => parts.quoted(field).str(" shared"),
+                    };
+                }
+            }
+            i += 1;
+        }
+    }
+    if sharing > 0 || !first {
+        if !parts.is_empty() {
+            parts = parts.str(", ");
+        }
+        parts = parts.str("shared ").num(shared as u64);
+    }
+    Some(Finding::new(
+        Code::DatabaseThroughputLimit,
+        Text::new()
+            .str("database ")
+            .quoted(name.as_str())
+            .str(" in ")
+            .quoted(env)
+            .str(" needs ")
+            .num(total)
+            .str(" RU/s (")
+            .str(parts.as_str())
+            .str("), above `max_throughput_per_database = ")
+            .num(max as u64)
+            .str("`"),
+        Text::new().str("lower the components' throughput for this environment, or raise the limit"),
+    ))
+}
+
+/// The Function Apps the backend needs: one serving every CRUD API, one per functions app.
+pub const fn function_apps_needed(spec: &BackendSpec) -> u32 {
+    let components = list(&spec.components);
+    let (mut crud_apis, mut functions) = (false, 0u32);
+    let mut i = 0;
+    while i < components.len() {
+        match &components[i] {
+            ComponentSpec::CrudApi { .. } => crud_apis = true,
+            ComponentSpec::FunctionsApp { .. } => functions += 1,
+        }
+        i += 1;
+    }
+    crud_apis as u32 + functions
+}
+
+/// Rule (ATK0404): the Function Apps the backend needs fit `max_function_apps`.
+pub const fn function_app_limit(spec: &BackendSpec) -> Option<Finding> {
+    let Some(max) = spec.limits.max_function_apps else {
+        return None;
+    };
+    let needed = function_apps_needed(spec);
+    if needed <= max {
+        return None;
+    }
+    let components = list(&spec.components);
+    let mut apps = Text::new();
+    let mut crud_listed = false;
+    let mut i = 0;
+    while i < components.len() {
+        match &components[i] {
+            ComponentSpec::CrudApi { .. } if !crud_listed => {
+                crud_listed = true;
+                if !apps.is_empty() {
+                    apps = apps.str(", ");
+                }
+                apps = apps.str("one for the CRUD APIs");
+            }
+            ComponentSpec::CrudApi { .. } => {}
+            ComponentSpec::FunctionsApp { field, .. } => {
+                if !apps.is_empty() {
+                    apps = apps.str(", ");
+                }
+                apps = apps.quoted(s(field));
+            }
+        }
+        i += 1;
+    }
+    Some(Finding::new(
+        Code::FunctionAppLimit,
+        Text::new()
+            .str("backend ")
+            .quoted(s(&spec.type_name))
+            .str(" needs ")
+            .num(needed as u64)
+            .str(" Function Apps (")
+            .str(apps.as_str())
+            .str("), above `max_function_apps = ")
+            .num(max as u64)
+            .str("`"),
+        Text::new().str("move functions apps to another backend, or raise the limit"),
+    ))
+}
+
+/// Rule (ATK0405): a backend has one storage account, so `max_storage_accounts` is at least 1.
+pub const fn storage_account_limit(spec: &BackendSpec) -> Option<Finding> {
+    match spec.limits.max_storage_accounts {
+        Some(0) => Some(Finding::new(
+            Code::StorageAccountLimit,
+            Text::new().str("the backend needs 1 storage account, above `max_storage_accounts = 0`"),
+            Text::new().str("leave `max_storage_accounts` out, or set it to 1"),
+        )),
+        _ => None,
+    }
+}
+
+/// Rule (ATK0317): a `health_check` needs monitoring, since availability tests live in
+/// Application Insights.
+pub const fn health_check_needs_monitoring(spec: &BackendSpec, component: usize) -> Option<Finding> {
+    let Some((field, api)) = crud(spec, component) else {
+        return None;
+    };
+    if api.health_check.is_none() || spec.monitoring.is_some() {
+        return None;
+    }
+    Some(Finding::new(
+        Code::HealthCheckNeedsMonitoring,
+        Text::new()
+            .str("`health_check` on ")
+            .quoted(field)
+            .str(" needs monitoring, and backend ")
+            .quoted(s(&spec.type_name))
+            .str(" sets `monitoring = false`"),
+        Text::new()
+            .str("availability tests live in Application Insights: turn monitoring on, or remove `health_check`"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(name: &str, container: &str, throughput: Option<u32>) -> ComponentSpec {
+        let mut a = CrudApiSpec::with_defaults(name);
+        a.container = Cow::Owned(container.to_string());
+        a.throughput = throughput.map(|v| Throughput::Manual {
+            rus: PerEnv {
+                default: Some(v),
+                values: Cow::Borrowed(&[]),
+            },
+        });
+        ComponentSpec::CrudApi {
+            field: Cow::Owned(name.to_lowercase()),
+            api: Cow::Owned(a),
+        }
+    }
+
+    fn backend(components: Vec<ComponentSpec>, max: u32) -> BackendSpec {
+        let mut b = BackendSpec::with_defaults("Shop", "shop");
+        b.limits.max_throughput_per_database = Some(max);
+        b.components = Cow::Owned(components);
+        b
+    }
+
+    #[test]
+    fn texts_append_and_mark_what_does_not_fit() {
+        let t = Text::new().str("needs ").num(10200).str(" RU/s").quoted("x");
+        assert_eq!(t.as_str(), "needs 10200 RU/s`x`");
+        assert_eq!(Text::new().num(0).as_str(), "0");
+        let mut long = Text::new();
+        for _ in 0..TEXT_CAPACITY {
+            long = long.str("ab");
+        }
+        assert!(long.as_str().ends_with('…'), "a cut text says so");
+        assert!(long.as_str().len() <= TEXT_CAPACITY);
+    }
+
+    #[test]
+    fn a_shared_container_counts_once() {
+        // Two APIs on one container with 400 RU/s each: one container of 400.
+        let b = backend(vec![api("Notes", "notes", Some(400)), api("NotesAdmin", "notes", Some(400))], 500);
+        assert!(database_throughput(&b, &container_firsts::<2>(&b), "dev").is_none());
+        let b = backend(
+            vec![
+                api("Notes", "notes", Some(400)),
+                api("NotesAdmin", "notes", Some(400)),
+                api("Tags", "tags", None),
+            ],
+            500,
+        );
+        let f = database_throughput(&b, &container_firsts::<3>(&b), "dev").unwrap();
+        assert_eq!(f.code, Code::DatabaseThroughputLimit);
+        assert_eq!(
+            f.message.as_str(),
+            "database `shop` in `dev` needs 800 RU/s (`notes` 400, `tags` shared, shared 400), above `max_throughput_per_database = 500`"
+        );
+    }
+
+    #[test]
+    fn containers_agree_or_conflict() {
+        let b = backend(vec![api("Notes", "notes", Some(400)), api("NotesAdmin", "NOTES", Some(1000))], 10_000);
+        let f = container_conflict_at(&b, 1).unwrap();
+        assert_eq!(
+            f.message.as_str(),
+            "`notes` and `notesadmin` both use container `NOTES` but declare a different throughput"
+        );
+        assert!(container_conflict_at(&b, 0).is_none());
+        assert_eq!(
+            f.render().as_str(),
+            f.diagnostic().to_string(),
+            "compile-time and validate() texts are one text"
+        );
+    }
+}
