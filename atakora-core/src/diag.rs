@@ -175,21 +175,48 @@ impl Serialize for Code {
     }
 }
 
+/// Whether a diagnostic stops the build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Stops the build.
     Error,
+    /// Informs.
     Warning,
 }
 
 /// One finding: a code, one sentence naming the construct, and the fix when there is one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// The stable code.
     pub code: Code,
+    /// Error or warning (follows from the code).
     pub severity: Severity,
+    /// One sentence naming the construct.
     pub message: String,
+    /// The fix, when there is an obvious one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// What in the source the diagnostic is about, for tools that point at it (the compiler
+    /// has spans; `validate()` and the build helper have this).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Subject>,
+}
+
+/// What a diagnostic is about: a backend, one of its components, one of its options.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Subject {
+    /// The backend struct's Rust name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
+    /// The backend field (component) concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// The attribute option concerned, dotted for nested options
+    /// (`limits.max_throughput_per_database`); on the component's attribute when `component`
+    /// is set, else on `#[backend]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option: Option<String>,
 }
 
 impl Diagnostic {
@@ -199,19 +226,29 @@ impl Diagnostic {
             severity: code.severity(),
             message: message.into(),
             help: None,
+            subject: None,
         }
     }
 
+    /// The same diagnostic, about `subject`.
+    pub fn about(mut self, subject: Subject) -> Self {
+        self.subject = Some(subject);
+        self
+    }
+
+    /// With a help.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
+    /// With a help, when there is one.
     pub fn help_opt(mut self, help: Option<String>) -> Self {
         self.help = help;
         self
     }
 
+    /// Whether it stops a build.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -121,6 +121,10 @@ impl std::fmt::Debug for Text {
 pub struct Finding {
     /// The rule's code.
     pub code: Code,
+    /// The component (index among the backend's) the finding is about, if one.
+    pub component: Option<usize>,
+    /// The attribute option it is about (dotted for nested options).
+    pub option: &'static str,
     /// One sentence naming the components.
     pub message: Text,
     /// The fix (empty when there is none).
@@ -128,8 +132,14 @@ pub struct Finding {
 }
 
 impl Finding {
-    const fn new(code: Code, message: Text, help: Text) -> Finding {
-        Finding { code, message, help }
+    const fn new(code: Code, at: (Option<usize>, &'static str), message: Text, help: Text) -> Finding {
+        Finding {
+            code,
+            component: at.0,
+            option: at.1,
+            message,
+            help,
+        }
     }
 
     /// The compiler-facing text, as [`Diagnostic`]'s `Display` writes it: `ATK0403: ...` and the
@@ -143,9 +153,13 @@ impl Finding {
         }
     }
 
-    /// The finding as a diagnostic.
-    pub fn diagnostic(&self) -> Diagnostic {
-        let d = Diagnostic::new(self.code, self.message.as_str());
+    /// The finding as a diagnostic about `spec`.
+    pub fn diagnostic(&self, spec: &BackendSpec) -> Diagnostic {
+        let d = Diagnostic::new(self.code, self.message.as_str()).about(crate::diag::Subject {
+            backend: Some(spec.type_name.to_string()),
+            component: self.component.and_then(|i| spec.components.get(i)).map(|c| c.field().to_string()),
+            option: Some(self.option.to_string()),
+        });
         if self.help.is_empty() {
             d
         } else {
@@ -325,6 +339,7 @@ pub const fn throughput_names_declared_environments(spec: &BackendSpec, componen
         if !contains(envs, env) {
             return Some(Finding::new(
                 Code::PerEnvironment,
+                (Some(component), option),
                 Text::new()
                     .quoted(option)
                     .str(" of ")
@@ -358,6 +373,7 @@ pub const fn throughput_covers(spec: &BackendSpec, component: usize, env: &str) 
     }
     Some(Finding::new(
         Code::PerEnvironment,
+        (Some(component), option),
         Text::new()
             .quoted(option)
             .str(" of ")
@@ -486,6 +502,7 @@ pub const fn container_conflict(spec: &BackendSpec, first: usize, component: usi
     }
     Some(Finding::new(
         Code::NameCollision,
+        (Some(component), "container"),
         Text::new()
             .quoted(a_field)
             .str(" and ")
@@ -578,6 +595,7 @@ pub const fn cosmos_account_limit(spec: &BackendSpec) -> Option<Finding> {
     }
     Some(Finding::new(
         Code::CosmosAccountLimit,
+        (None, "limits.max_cosmos_accounts"),
         message
             .str(", above `max_cosmos_accounts = ")
             .num(max as u64)
@@ -670,6 +688,7 @@ pub const fn database_throughput(spec: &BackendSpec, firsts: &[bool], env: &str)
     }
     Some(Finding::new(
         Code::DatabaseThroughputLimit,
+        (None, "limits.max_throughput_per_database"),
         Text::new()
             .str("database ")
             .quoted(name.as_str())
@@ -735,6 +754,7 @@ pub const fn function_app_limit(spec: &BackendSpec) -> Option<Finding> {
     }
     Some(Finding::new(
         Code::FunctionAppLimit,
+        (None, "limits.max_function_apps"),
         Text::new()
             .str("backend ")
             .quoted(s(&spec.type_name))
@@ -754,6 +774,7 @@ pub const fn storage_account_limit(spec: &BackendSpec) -> Option<Finding> {
     match spec.limits.max_storage_accounts {
         Some(0) => Some(Finding::new(
             Code::StorageAccountLimit,
+            (None, "limits.max_storage_accounts"),
             Text::new().str("the backend needs 1 storage account, above `max_storage_accounts = 0`"),
             Text::new().str("leave `max_storage_accounts` out, or set it to 1"),
         )),
@@ -772,6 +793,7 @@ pub const fn health_check_needs_monitoring(spec: &BackendSpec, component: usize)
     }
     Some(Finding::new(
         Code::HealthCheckNeedsMonitoring,
+        (Some(component), "health_check"),
         Text::new()
             .str("`health_check` on ")
             .quoted(field)
@@ -854,7 +876,7 @@ mod tests {
         assert!(container_conflict_at(&b, 0).is_none());
         assert_eq!(
             f.render().as_str(),
-            f.diagnostic().to_string(),
+            f.diagnostic(&b).to_string(),
             "compile-time and validate() texts are one text"
         );
     }

@@ -52,7 +52,10 @@ pub(crate) fn tier(r: &mut Resolver, accounts: &[CosmosAccount]) {
         if let Some(t) = c.throughput
             && t.rus() > COSTLY_DEV_RUS
         {
-            r.report(
+            let field = c.component.clone();
+            r.report_on(
+                &field,
+                "throughput",
                 Diagnostic::new(
                     Code::CostlyDevThroughput,
                     format!(

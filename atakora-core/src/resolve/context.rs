@@ -4,7 +4,7 @@
 //! family cannot emit a resource that the manifest, the collision checks and the names
 //! property test do not see.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Subject};
 use crate::naming::{Namer, ResourceKind, ResourceName};
 use crate::plan::{DeclaredBy, Name, NameId, NamePart, NamedResource, Tier};
 use crate::rules::Finding;
@@ -78,7 +78,9 @@ impl<'s> Resolver<'s> {
     ) -> (ResourceName, NameId) {
         let mut warnings = Vec::new();
         let made = self.namer().name(kind, purpose, &mut warnings);
-        self.diagnostics.extend(warnings);
+        for w in warnings {
+            self.report(w.about(naming_subject()));
+        }
         let name = self.legal(made);
         let id = self.record(kind, Name::Planned(name.clone()), parent, by, purpose);
         (name, id)
@@ -95,7 +97,9 @@ impl<'s> Resolver<'s> {
     ) -> (ResourceName, NameId) {
         let mut warnings = Vec::new();
         let made = self.namer().fixed(kind, raw, &mut warnings);
-        self.diagnostics.extend(warnings);
+        for w in warnings {
+            self.report(w.about(naming_subject()));
+        }
         let name = self.legal(made);
         let id = self.record(kind, Name::Planned(name.clone()), parent, by, "");
         (name, id)
@@ -127,26 +131,48 @@ impl<'s> Resolver<'s> {
     /// plan still shows every resource (and `validate()` fails).
     fn legal(&mut self, made: Result<ResourceName, Diagnostic>) -> ResourceName {
         made.unwrap_or_else(|d| {
-            self.diagnostics.push(d);
+            self.report(d.about(naming_subject()));
             ResourceName::literal("invalid-name")
         })
     }
 
-    /// Report a diagnostic.
+    /// Report a diagnostic about the backend.
     pub fn report(&mut self, d: Diagnostic) {
+        let subject = d.subject.clone().unwrap_or_default();
+        let d = d.about(Subject {
+            backend: Some(self.spec.type_name.to_string()),
+            ..subject
+        });
         self.diagnostics.push(d);
+    }
+
+    /// Report a diagnostic about component `field`, option `option` of its attribute.
+    pub fn report_on(&mut self, field: &str, option: &str, d: Diagnostic) {
+        self.report(d.about(Subject {
+            backend: None,
+            component: Some(field.to_string()),
+            option: Some(option.to_string()),
+        }));
     }
 
     /// Report a violated cross-item rule.
     pub fn finding(&mut self, f: Option<Finding>) {
         if let Some(f) = f {
-            self.diagnostics.push(f.diagnostic());
+            self.diagnostics.push(f.diagnostic(self.spec));
         }
     }
 
     /// The record and the diagnostics, when resolution is done.
     pub fn finish(self) -> (Vec<NamedResource>, Vec<Diagnostic>) {
         (self.named, self.diagnostics)
+    }
+}
+
+/// Names follow from the naming pattern (and the app and environment in it).
+fn naming_subject() -> Subject {
+    Subject {
+        option: Some("naming.pattern".into()),
+        ..Subject::default()
     }
 }
 
