@@ -201,6 +201,10 @@ pub struct Diagnostic {
     /// has spans; `validate()` and the build helper have this).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Subject>,
+    /// The compiler reports this one too, with a span (a cross-item rule `#[backend]` asserts
+    /// when the crate compiles): a build script can leave it to the compiler.
+    #[serde(skip)]
+    pub compile_time: bool,
 }
 
 /// What a diagnostic is about: a backend, one of its components, one of its options.
@@ -227,6 +231,7 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             subject: None,
+            compile_time: false,
         }
     }
 

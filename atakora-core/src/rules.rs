@@ -155,11 +155,14 @@ impl Finding {
 
     /// The finding as a diagnostic about `spec`.
     pub fn diagnostic(&self, spec: &BackendSpec) -> Diagnostic {
-        let d = Diagnostic::new(self.code, self.message.as_str()).about(crate::diag::Subject {
+        let mut d = Diagnostic::new(self.code, self.message.as_str()).about(crate::diag::Subject {
             backend: Some(spec.type_name.to_string()),
             component: self.component.and_then(|i| spec.components.get(i)).map(|c| c.field().to_string()),
             option: Some(self.option.to_string()),
         });
+        // Every rule here is also a `const` assertion of `#[backend]`, except the storage
+        // limit, which the attribute cannot express (a limit of 0 is ATK0316 there).
+        d.compile_time = self.code != Code::StorageAccountLimit;
         if self.help.is_empty() {
             d
         } else {
