@@ -1,11 +1,15 @@
 //! The one parser of the attribute grammar (feature `parse`).
 //!
 //! Used by the proc macros (through [`expand`]) and by the build helper (through
-//! [`crud_api`], [`functions_app`], [`backend`]). Each entry point returns the spec it could
-//! build *and* every error it found (serde_derive's `Ctxt` style): an invalid option leaves its
-//! default in the spec, so the macro still emits the user's item and its impls, and one
-//! mistake gives one error.
+//! [`crud_api`], [`functions_app`], [`backend`]). Each attribute's options are one table (a
+//! `#[derive(darling::FromMeta)]` struct, see `attrs.rs`) whose values keep their spans; its
+//! rules run after parsing, each when its own inputs are valid. Each entry point returns the
+//! spec it could build *and* every error it found (serde_derive's `Ctxt` style): an invalid
+//! option leaves its default in the spec, so the macro still emits the user's item and its
+//! impls, and one mistake gives one error.
+#![warn(missing_docs)]
 
+#[macro_use]
 mod attrs;
 mod backend;
 mod crud_api;
@@ -18,21 +22,28 @@ pub use backend::{BackendAttr, ComponentKind, ComponentRef, backend};
 pub use crud_api::{crud_api, nested_path_errors};
 pub use functions_app::functions_app;
 
-/// The top-level option names of each attribute.
+/// The top-level option names of each attribute, in declaration order (from the option tables).
 pub mod options {
-    pub use super::backend::OPTIONS as BACKEND;
-    pub use super::crud_api::OPTIONS as CRUD_API;
-    pub use super::functions_app::OPTIONS as FUNCTIONS_APP;
+    use super::attrs::Table;
+
+    /// `#[backend(...)]`.
+    pub const BACKEND: &[&str] = super::backend::BackendOptions::NAMES;
+    /// `#[crud_api(...)]`.
+    pub const CRUD_API: &[&str] = super::crud_api::CrudApiOptions::NAMES;
+    /// `#[functions_app(...)]`.
+    pub const FUNCTIONS_APP: &[&str] = super::functions_app::FunctionsAppOptions::NAMES;
 }
 
 use crate::diag::Diagnostic;
-use syn::spanned::Spanned;
+use proc_macro2::Span;
 
 /// A spec and the errors found while building it. `errors` empty = the spec is exactly what
 /// the attribute says.
 #[derive(Debug)]
 pub struct Parsed<T> {
+    /// The spec: what the attribute says, with defaults where an option is left out or wrong.
     pub value: T,
+    /// Every error, each spanned at the token it is about.
     pub errors: Vec<darling::Error>,
     /// Rules only the type checker can decide (a field's type): the expansion turns each into
     /// a trait bound spanned at the token that asked for it.
@@ -42,12 +53,15 @@ pub struct Parsed<T> {
 /// A trait bound the expansion must assert.
 #[derive(Debug, Clone)]
 pub struct Obligation {
+    /// The bound.
     pub bound: Bound,
+    /// The type it is asserted on.
     pub ty: syn::Type,
     /// Where the error points: the literal or field that imposes the bound.
-    pub span: proc_macro2::Span,
+    pub span: Span,
 }
 
+/// The bounds the parser asks the expansion for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bound {
     /// A partition key field: string, number or bool, or `Option` of those.
@@ -57,6 +71,7 @@ pub enum Bound {
 }
 
 impl<T> Parsed<T> {
+    /// No errors.
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
     }
@@ -76,37 +91,88 @@ impl<T> Parsed<T> {
     }
 }
 
-/// The error context: collects every error of one item, each with its span.
-#[derive(Default)]
+/// A diagnostic as a darling error at a span.
+pub(crate) trait At {
+    /// `self`, reported at `at`.
+    fn at(self, at: Span) -> darling::Error;
+}
+
+impl At for Diagnostic {
+    fn at(self, at: Span) -> darling::Error {
+        syn::Error::new(at, self).into()
+    }
+}
+
+/// The error context of one item: collects every error, each with its span, and the type
+/// obligations. It must end in [`Ctxt::finish`]: dropped otherwise, it panics (serde's
+/// `Ctxt`, darling's `Accumulator`), so no error can be lost unnoticed.
+#[must_use = "an error context holds errors: end it with `finish`"]
 pub(crate) struct Ctxt {
-    errors: Vec<darling::Error>,
+    /// `None` once finished.
+    errors: Option<Vec<darling::Error>>,
     obligations: Vec<Obligation>,
 }
 
 impl Ctxt {
-    pub(crate) fn error(&mut self, at: &impl Spanned, d: Diagnostic) {
-        self.errors.push(darling::Error::custom(d).with_span(at));
+    pub(crate) fn new() -> Self {
+        Ctxt {
+            errors: Some(Vec::new()),
+            obligations: Vec::new(),
+        }
+    }
+
+    /// Report `d` at `at`.
+    pub(crate) fn error(&mut self, at: Span, d: Diagnostic) {
+        self.push(d.at(at));
+    }
+
+    /// Report an error found while reading an option table.
+    pub(crate) fn push(&mut self, e: darling::Error) {
+        if let Some(errors) = &mut self.errors {
+            errors.push(e);
+        }
     }
 
     /// Keep the value of a passed check; report a failed one at `at`.
-    pub(crate) fn check<T>(&mut self, at: &impl Spanned, r: Result<T, Diagnostic>) -> Option<T> {
+    pub(crate) fn check<T>(&mut self, at: Span, r: Result<T, Diagnostic>) -> Option<T> {
         r.map_err(|d| self.error(at, d)).ok()
     }
 
     /// Ask the expansion to assert `bound` on `ty`, reported at `at`.
-    pub(crate) fn require(&mut self, bound: Bound, ty: &syn::Type, at: &impl Spanned) {
+    pub(crate) fn require(&mut self, bound: Bound, ty: &syn::Type, at: Span) {
         self.obligations.push(Obligation {
             bound,
             ty: ty.clone(),
-            span: at.span(),
+            span: at,
         });
     }
 
-    pub(crate) fn finish<T>(self, value: T) -> Parsed<T> {
+    /// Read an attribute's arguments as option table `T`, reporting what is wrong in it.
+    pub(crate) fn options<T: attrs::Table>(&mut self, args: proc_macro2::TokenStream) -> T {
+        let mut table = T::from_tokens(args);
+        table.report(self);
+        table
+    }
+
+    /// The spec and every error found.
+    pub(crate) fn finish<T>(mut self, value: T) -> Parsed<T> {
         Parsed {
             value,
-            errors: self.errors,
-            obligations: self.obligations,
+            errors: self.errors.take().unwrap_or_default(),
+            obligations: std::mem::take(&mut self.obligations),
+        }
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if let Some(errors) = &self.errors
+            && !std::thread::panicking()
+        {
+            panic!(
+                "parse::Ctxt dropped without `finish`: {} errors would be lost",
+                errors.len()
+            );
         }
     }
 }

@@ -111,10 +111,11 @@ pub(crate) fn json_type(ty: &syn::Type) -> (crate::spec::FieldType, bool) {
             let ty = match name.as_str() {
                 "Option" => return (first_arg().map_or(F::Object, |t| json_type(t).0), true),
                 "Box" | "Rc" | "Arc" => return first_arg().map_or((F::Object, false), json_type),
-                "String" | "str" | "char" | "Cow" | "PathBuf" | "Uuid" | "DateTime" | "NaiveDate"
-                | "NaiveDateTime" | "Url" => F::Text,
-                "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
-                | "isize" => F::Integer,
+                "String" | "str" | "char" | "Cow" | "PathBuf" | "Uuid" | "DateTime" | "NaiveDate" | "NaiveDateTime"
+                | "Url" => F::Text,
+                "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => {
+                    F::Integer
+                }
                 "f32" | "f64" => F::Number,
                 "bool" => F::Boolean,
                 "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "IndexSet" => F::Array,
