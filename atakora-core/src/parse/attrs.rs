@@ -1,5 +1,5 @@
 //! Option tables: one `#[derive(FromMeta)]` struct per attribute and per nested list, declared
-//! once with [`options!`], and the values their options take.
+//! once with `options!`, and the values their options take.
 //!
 //! darling's derive matches each `name = value` / `name(...)` to its field. The table never
 //! fails as a whole: every field is `#[darling(multiple)]` (a repeat is ours to report, at the
@@ -34,17 +34,12 @@ use std::borrow::Cow;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, Meta, UnOp};
 
-/// Declares an option table: the struct, its darling derive and its [`Table`] impl, from one
-/// row per option: `name: Type = "example",` (the example is a correct use, shown by the help
-/// of a wrong-kind error). `Type` is a [`Value`].
+/// Declares option tables: for each, the struct, its darling derive and its [`Table`] and
+/// [`Value`] impls, from one row per option: `name: Type = "example",` (the example is a correct
+/// use, shown by the help of a wrong-kind error). `Type` is a [`Value`].
 macro_rules! options {
-    (
-        $(#[$doc:meta])*
-        $name:ident($what:literal) {
-            $( $(#[$fdoc:meta])* $field:ident: $ty:ty = $example:literal, )*
-        }
-    ) => {
-        $(#[$doc])*
+    ($( $name:ident($what:literal) { $( $(#[$fdoc:meta])* $field:ident: $ty:ty = $example:literal, )* } )*) => {$(
+        #[doc = concat!("The options of ", $what, ".")]
         #[derive(Default, darling::FromMeta)]
         pub(crate) struct $name {
             $(
@@ -63,10 +58,6 @@ macro_rules! options {
             fn rest(&mut self) -> &mut $crate::parse::attrs::Rest {
                 &mut self.rest
             }
-            fn report(&mut self, cx: &mut $crate::parse::Ctxt) {
-                self.rest.report(cx, Self::WHAT, Self::NAMES);
-                $( self.$field.report(cx, Self::WHAT, stringify!($field)); )*
-            }
         }
 
         impl $crate::parse::attrs::Value for $name {
@@ -74,25 +65,23 @@ macro_rules! options {
                 $crate::parse::attrs::nested_table(meta, key, example)
             }
             fn report(&mut self, cx: &mut $crate::parse::Ctxt) {
-                $crate::parse::attrs::Table::report(self, cx)
+                self.rest.report(cx, $what, <Self as $crate::parse::attrs::Table>::NAMES);
+                $( self.$field.report(cx, $what, stringify!($field)); )*
             }
         }
-    };
+    )*};
 }
 
-/// A table of options (declared with [`options!`]).
-pub(crate) trait Table: FromMeta + Default {
+/// A table of options (declared with `options!`).
+pub(crate) trait Table: FromMeta + Default + Value {
     /// How errors name the list: `` `#[crud_api]` ``, `` `limits(...)` ``.
     const WHAT: &'static str;
     /// The option names, in declaration order.
     const NAMES: &'static [&'static str];
     /// The part darling fills with what no option claims.
     fn rest(&mut self) -> &mut Rest;
-    /// Move every error found while reading the table into `cx`: what is not an option,
-    /// unknown and repeated options, values of the wrong kind, nested tables' errors.
-    fn report(&mut self, cx: &mut Ctxt);
 
-    /// Read a list. Never fails: its errors wait in the table until [`Table::report`]. What
+    /// Read a list. Never fails: its errors wait in the table until [`Value::report`]. What
     /// darling would refuse as a whole (items that are no option) is taken out first.
     fn from_tokens(tokens: TokenStream) -> Self {
         let mut errors = darling::Error::accumulator();
@@ -196,10 +185,7 @@ impl Rest {
             .filter_map(|item| if let NestedMeta::Meta(m) = item { Some(m) } else { None })
         {
             let key = path_text(meta.path());
-            let help = match closest(&key, names.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("{what} accepts: {}", names.join(", ")),
-            };
+            let help = one_of(&key, names, |names| format!("{what} accepts: {names}"));
             let d = Diagnostic::new(Code::UnknownOption, format!("unknown option `{key}` in {what}"));
             cx.error(meta.path().span(), d.help(help));
         }
@@ -230,7 +216,7 @@ pub(crate) struct Given<T> {
 
 impl<T: Value> Given<T> {
     /// Read one occurrence (darling's `with` for every table field). Never fails: the error is
-    /// kept for [`Table::report`].
+    /// kept for [`Value::report`].
     pub(crate) fn read(meta: &Meta, key: &'static str, example: &str) -> darling::Result<Self> {
         let value = T::read(meta, key, example).map_err(Some);
         Ok(Given {
@@ -364,6 +350,14 @@ pub(crate) trait Value: Sized {
     fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self>;
     /// Report the errors a value keeps inside (a nested table's); plain values keep none.
     fn report(&mut self, _cx: &mut Ctxt) {}
+}
+
+/// The help for a word that is not one of `names`: the closest, else `all(names)`.
+pub(crate) fn one_of(word: &str, names: &[&str], all: impl FnOnce(String) -> String) -> String {
+    match closest(word, names.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => all(names.join(", ")),
+    }
 }
 
 /// ATK0004: the value has the wrong kind.

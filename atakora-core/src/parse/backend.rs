@@ -1,11 +1,11 @@
 //! `#[backend(...)]`: its option tables, and the components its fields declare.
 
 use super::attrs::{
-    Opt, OrWord, Ruled, Switch, Table, Value, keep, list_items, nested_table, set, str_expr, value_span,
+    Opt, OrWord, Ruled, Switch, Value, keep, list_items, nested_table, one_of, set, str_expr, value_span,
 };
 use super::{At, Ctxt, Parsed};
 use crate::check;
-use crate::diag::{Code, Diagnostic, closest};
+use crate::diag::{Code, Diagnostic};
 use crate::spec::*;
 use darling::ast::NestedMeta;
 use darling::util::SpannedValue;
@@ -15,7 +15,6 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, GenericArgument, Lit, Meta, PathArguments, Type};
 
 options! {
-    /// The options of `#[backend(...)]`.
     BackendOptions("`#[backend]`") {
         app: String = "app = \"shop\"",
         location: String = "location = \"eastus\"",
@@ -30,63 +29,42 @@ options! {
         consistency: Consistency = "consistency = \"Session\"",
         tags: Tags = "tags(cost_center = \"engineering\")",
     }
-}
 
-options! {
-    /// `limits(...)`.
     LimitsOptions("`limits(...)`") {
         max_cosmos_accounts: i64 = "max_cosmos_accounts = 1",
         max_function_apps: i64 = "max_function_apps = 2",
         max_storage_accounts: i64 = "max_storage_accounts = 1",
         max_throughput_per_database: i64 = "max_throughput_per_database = 10000",
     }
-}
 
-options! {
-    /// `naming(...)`.
     NamingOptions("`naming(...)`") {
         pattern: String = "pattern = \"{type}-{app}-{env}-{purpose}\"",
         unique_suffix: bool = "unique_suffix = true",
         strict: bool = "strict = true",
     }
-}
 
-options! {
-    /// `monitoring(...)`.
     MonitoringOptions("`monitoring(...)`") {
         retention_days: i64 = "retention_days = 90",
         sampling_percentage: f64 = "sampling_percentage = 100",
         alerting: OrWord<AlertingOptions> = "alerting(error_threshold = 5)",
     }
-}
 
-options! {
-    /// `alerting(...)`.
     AlertingOptions("`alerting(...)`") {
         error_threshold: i64 = "error_threshold = 5",
         latency_threshold_ms: i64 = "latency_threshold_ms = 1000",
         email: String = "email = \"ops@example.com\"",
     }
-}
 
-options! {
-    /// `auto_scale(...)`.
     AutoScaleOptions("`auto_scale(...)`") {
         max_throughput: i64 = "max_throughput = 10000",
         target_utilization: i64 = "target_utilization = 70",
     }
-}
 
-options! {
-    /// `networking(...)`: one mode.
     NetworkingModes("`networking(...)`") {
         public: () = "networking(public)",
         isolated: OrWord<IsolatedOptions> = "networking(isolated(address_space = \"10.0.0.0/16\"))",
     }
-}
 
-options! {
-    /// `isolated(...)`.
     IsolatedOptions("`isolated(...)`") {
         vnet_name: String = "vnet_name = \"vnet-shop\"",
         subnet_name: String = "subnet_name = \"snet-apps\"",
@@ -139,7 +117,7 @@ type BackendRule = fn(&BackendSpec, &[ComponentRef]) -> Vec<Diagnostic>;
 
 /// Parse `#[backend(<args>)]` on `item`. `crate_name` is the default `app`.
 pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parsed<BackendAttr> {
-    let mut cx = Ctxt::new();
+    let mut cx = Ctxt::default();
     let type_name = item.ident.to_string();
     let mut spec = BackendSpec::with_defaults(&type_name, &crate_name.replace('_', "-").to_ascii_lowercase());
     let o: BackendOptions = cx.options(args);
@@ -282,7 +260,7 @@ impl Value for NetworkingValue {
     }
     fn report(&mut self, cx: &mut Ctxt) {
         if let NetworkingValue::Modes(m) = self {
-            Table::report(m, cx)
+            Value::report(m, cx)
         }
     }
 }
@@ -407,10 +385,7 @@ impl Value for Consistency {
     fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
         let v = String::read(meta, key, example)?;
         let names: Vec<&str> = Consistency::ALL.iter().map(|c| c.as_str()).collect();
-        let help = match closest(&v, names.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!("levels: {}", names.join(", ")),
-        };
+        let help = one_of(&v, &names, |names| format!("levels: {names}"));
         let msg = format!("`{key}` `{v}` is not a Cosmos DB consistency level");
         let unknown = || Diagnostic::new(Code::UnknownValue, msg).help(help).at(value_span(meta));
         Consistency::from_name(&v).ok_or_else(unknown)

@@ -1,6 +1,6 @@
 //! `#[crud_api(...)]`: its option table, the entity's shape, and its serialized fields.
 
-use super::attrs::{OrWord, Strings, Value, keep, list_items, path_text, strings, value_span, wrong};
+use super::attrs::{OrWord, Strings, Value, keep, list_items, one_of, path_text, strings, value_span, wrong};
 use super::serde_names::{SerializedField, SerializedFields, json_type, serialized_fields};
 use super::{At, Bound, Ctxt, Parsed};
 use crate::check;
@@ -16,7 +16,6 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Expr, Fields, Meta, Token};
 
 options! {
-    /// The options of `#[crud_api(...)]`.
     CrudApiOptions("`#[crud_api]`") {
         partition_key: Strings = "partition_key = \"/tenantId\"",
         ttl: i64 = "ttl = 86400",
@@ -32,17 +31,11 @@ options! {
         container: String = "container = \"orders\"",
         unique_keys: UniqueKeys = "unique_keys([\"/email\"])",
     }
-}
 
-options! {
-    /// `cache(...)`.
     CacheOptions("`cache(...)`") {
         ttl: i64 = "cache(ttl = 300)",
     }
-}
 
-options! {
-    /// `health_check(...)`.
     HealthCheckOptions("`health_check(...)`") {
         path: String = "path = \"/health\"",
         interval: i64 = "interval = 30",
@@ -53,7 +46,7 @@ options! {
 
 /// Parse `#[crud_api(<args>)]` on `item`.
 pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
-    let mut cx = Ctxt::new();
+    let mut cx = Ctxt::default();
     let type_name = item.ident.to_string();
     let mut spec = CrudApiSpec::with_defaults(&type_name);
     let fields = entity(&mut cx, item, &type_name);
@@ -78,16 +71,9 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
     spec.cache = o.cache.get().map(|c| cache(&mut cx, &c.0));
     let health_check = o.health_check.given().and_then(|g| Some((&g.value()?.0, g.at)));
     spec.health_check = health_check.map(|(h, at)| self::health_check(&mut cx, h, at));
-    cx.set(
-        &mut spec.entity_name,
-        &o.entity_name,
-        keep(|v| check::resource_word(v, "entity_name")),
-    );
-    cx.set(
-        &mut spec.container,
-        &o.container,
-        keep(|v| check::resource_word(v, "container")),
-    );
+    let word = |key| keep(move |v| check::resource_word(v, key));
+    cx.set(&mut spec.entity_name, &o.entity_name, word("entity_name"));
+    cx.set(&mut spec.container, &o.container, word("container"));
     if let Some(keys) = unique_keys(&mut cx, &o, keys) {
         spec.unique_keys = Cow::Owned(keys);
     }
@@ -97,30 +83,26 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
 /// Rule: the entity is a non-generic struct with named fields (its spec is one const), and has
 /// a field serialized as `id` (Cosmos DB requires every item to have a string `id`).
 fn entity(cx: &mut Ctxt, item: &DeriveInput, type_name: &str) -> Option<SerializedFields> {
-    let not_struct = |what| format!("`#[crud_api]` must be on a struct with named fields, not on {what} `{type_name}`");
-    let fields = match &item.data {
-        Data::Struct(s) if matches!(s.fields, Fields::Named(_)) => Some(&s.fields),
-        Data::Struct(_) => {
-            let msg = format!("`#[crud_api]` entity `{type_name}` must have named fields");
-            let help = "Cosmos DB items are JSON objects: declare `struct Name { id: String, ... }`";
-            cx.error(item.ident.span(), Diagnostic::new(Code::WrongItem, msg).help(help));
-            None
-        }
-        Data::Enum(e) => {
-            cx.error(
-                e.enum_token.span(),
-                Diagnostic::new(Code::WrongItem, not_struct("enum")),
-            );
-            None
-        }
-        Data::Union(u) => {
-            cx.error(
-                u.union_token.span(),
-                Diagnostic::new(Code::WrongItem, not_struct("union")),
-            );
-            None
-        }
+    let not_struct = |what| {
+        let msg = format!("`#[crud_api]` must be on a struct with named fields, not on {what} `{type_name}`");
+        Diagnostic::new(Code::WrongItem, msg)
     };
+    let (fields, wrong) = match &item.data {
+        Data::Struct(s) if matches!(s.fields, Fields::Named(_)) => (Some(&s.fields), None),
+        Data::Struct(_) => {
+            let help = "Cosmos DB items are JSON objects: declare `struct Name { id: String, ... }`";
+            let msg = format!("`#[crud_api]` entity `{type_name}` must have named fields");
+            (
+                None,
+                Some((item.ident.span(), Diagnostic::new(Code::WrongItem, msg).help(help))),
+            )
+        }
+        Data::Enum(e) => (None, Some((e.enum_token.span(), not_struct("enum")))),
+        Data::Union(u) => (None, Some((u.union_token.span(), not_struct("union")))),
+    };
+    if let Some((at, d)) = wrong {
+        cx.error(at, d);
+    }
     if !item.generics.params.is_empty() {
         let msg = format!("`#[crud_api]` entity `{type_name}` cannot be generic");
         let d = Diagnostic::new(Code::GenericItem, msg).help("declare one concrete struct per entity");
@@ -349,12 +331,10 @@ impl Value for Operations {
                     continue;
                 }
                 Some(_) => Diagnostic::new(Code::Operations, format!("operation `{name}` is listed twice")),
-                None => Diagnostic::new(Code::Operations, format!("unknown operation `{name}`")).help(
-                    match closest(&name, names.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("operations are: {}", names.join(", ")),
-                    },
-                ),
+                None => {
+                    let help = one_of(&name, &names, |names| format!("operations are: {names}"));
+                    Diagnostic::new(Code::Operations, format!("unknown operation `{name}`")).help(help)
+                }
             };
             errors.push(d.at(p.span()));
         }

@@ -9,7 +9,6 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput};
 
 options! {
-    /// The options of `#[functions_app(...)]`.
     FunctionsAppOptions("`#[functions_app]`") {
         memory_mb: i64 = "memory_mb = 2048",
         max_instances: i64 = "max_instances = 100",
@@ -19,7 +18,7 @@ options! {
 
 /// Parse `#[functions_app(<args>)]` on `item` (any non-generic struct).
 pub fn functions_app(args: TokenStream, item: &DeriveInput) -> Parsed<FunctionsAppSpec> {
-    let mut cx = Ctxt::new();
+    let mut cx = Ctxt::default();
     let type_name = item.ident.to_string();
     // Rule: a functions app is a non-generic struct (its spec is one const).
     if !matches!(item.data, Data::Struct(_)) {

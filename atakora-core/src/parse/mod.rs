@@ -1,7 +1,7 @@
 //! The one parser of the attribute grammar (feature `parse`).
 //!
 //! Used by the proc macros (through [`expand`]) and by the build helper (through
-//! [`crud_api`], [`functions_app`], [`backend`]). Each attribute's options are one table (a
+//! [`crud_api()`], [`functions_app()`], [`backend()`]). Each attribute's options are one table (a
 //! `#[derive(darling::FromMeta)]` struct, see `attrs.rs`) whose values keep their spans; its
 //! rules run after parsing, each when its own inputs are valid. Each entry point returns the
 //! spec it could build *and* every error it found (serde_derive's `Ctxt` style): an invalid
@@ -22,16 +22,29 @@ pub use backend::{BackendAttr, ComponentKind, ComponentRef, backend};
 pub use crud_api::{crud_api, nested_path_errors};
 pub use functions_app::functions_app;
 
-/// The top-level option names of each attribute, in declaration order (from the option tables).
+/// The option names of each attribute, in declaration order (read from the option tables).
 pub mod options {
     use super::attrs::Table;
+    use super::{backend as b, crud_api as c};
 
     /// `#[backend(...)]`.
-    pub const BACKEND: &[&str] = super::backend::BackendOptions::NAMES;
+    pub const BACKEND: &[&str] = b::BackendOptions::NAMES;
     /// `#[crud_api(...)]`.
-    pub const CRUD_API: &[&str] = super::crud_api::CrudApiOptions::NAMES;
+    pub const CRUD_API: &[&str] = c::CrudApiOptions::NAMES;
     /// `#[functions_app(...)]`.
     pub const FUNCTIONS_APP: &[&str] = super::functions_app::FunctionsAppOptions::NAMES;
+    /// The nested lists, each with its options: `("`cache(...)`", &["ttl"])`.
+    pub const NESTED: &[(&str, &[&str])] = &[
+        (c::CacheOptions::WHAT, c::CacheOptions::NAMES),
+        (c::HealthCheckOptions::WHAT, c::HealthCheckOptions::NAMES),
+        (b::LimitsOptions::WHAT, b::LimitsOptions::NAMES),
+        (b::NamingOptions::WHAT, b::NamingOptions::NAMES),
+        (b::MonitoringOptions::WHAT, b::MonitoringOptions::NAMES),
+        (b::AlertingOptions::WHAT, b::AlertingOptions::NAMES),
+        (b::AutoScaleOptions::WHAT, b::AutoScaleOptions::NAMES),
+        (b::NetworkingModes::WHAT, b::NetworkingModes::NAMES),
+        (b::IsolatedOptions::WHAT, b::IsolatedOptions::NAMES),
+    ];
 }
 
 use crate::diag::Diagnostic;
@@ -104,23 +117,17 @@ impl At for Diagnostic {
 }
 
 /// The error context of one item: collects every error, each with its span, and the type
-/// obligations. It must end in [`Ctxt::finish`]: dropped otherwise, it panics (serde's
-/// `Ctxt`, darling's `Accumulator`), so no error can be lost unnoticed.
+/// obligations. It must end in [`Ctxt::finish`]: the errors are held in darling's
+/// `Accumulator`, which panics when dropped unfinished (serde's `Ctxt` does the same), so no
+/// error can be lost unnoticed.
 #[must_use = "an error context holds errors: end it with `finish`"]
+#[derive(Default)]
 pub(crate) struct Ctxt {
-    /// `None` once finished.
-    errors: Option<Vec<darling::Error>>,
+    errors: darling::error::Accumulator,
     obligations: Vec<Obligation>,
 }
 
 impl Ctxt {
-    pub(crate) fn new() -> Self {
-        Ctxt {
-            errors: Some(Vec::new()),
-            obligations: Vec::new(),
-        }
-    }
-
     /// Report `d` at `at`.
     pub(crate) fn error(&mut self, at: Span, d: Diagnostic) {
         self.push(d.at(at));
@@ -128,51 +135,60 @@ impl Ctxt {
 
     /// Report an error found while reading an option table.
     pub(crate) fn push(&mut self, e: darling::Error) {
-        if let Some(errors) = &mut self.errors {
-            errors.push(e);
-        }
+        self.errors.push(e);
     }
 
     /// Keep the value of a passed check; report a failed one at `at`.
     pub(crate) fn check<T>(&mut self, at: Span, r: Result<T, Diagnostic>) -> Option<T> {
-        r.map_err(|d| self.error(at, d)).ok()
+        self.errors.handle(r.map_err(|d| d.at(at)))
     }
 
     /// Ask the expansion to assert `bound` on `ty`, reported at `at`.
     pub(crate) fn require(&mut self, bound: Bound, ty: &syn::Type, at: Span) {
-        self.obligations.push(Obligation {
-            bound,
-            ty: ty.clone(),
-            span: at,
-        });
+        let ty = ty.clone();
+        self.obligations.push(Obligation { bound, ty, span: at });
     }
 
     /// Read an attribute's arguments as option table `T`, reporting what is wrong in it.
     pub(crate) fn options<T: attrs::Table>(&mut self, args: proc_macro2::TokenStream) -> T {
         let mut table = T::from_tokens(args);
-        table.report(self);
+        attrs::Value::report(&mut table, self);
         table
     }
 
     /// The spec and every error found.
-    pub(crate) fn finish<T>(mut self, value: T) -> Parsed<T> {
+    pub(crate) fn finish<T>(self, value: T) -> Parsed<T> {
+        let Ctxt { errors, obligations } = self;
         Parsed {
             value,
-            errors: self.errors.take().unwrap_or_default(),
-            obligations: std::mem::take(&mut self.obligations),
+            errors: errors.into_inner(),
+            obligations,
         }
     }
 }
 
-impl Drop for Ctxt {
-    fn drop(&mut self) {
-        if let Some(errors) = &self.errors
-            && !std::thread::panicking()
-        {
-            panic!(
-                "parse::Ctxt dropped without `finish`: {} errors would be lost",
-                errors.len()
-            );
-        }
+#[cfg(test)]
+mod tests {
+    use super::Ctxt;
+
+    #[test]
+    #[should_panic(expected = "dropped without being finished")]
+    fn an_unfinished_context_panics() {
+        let mut cx = Ctxt::default();
+        cx.error(
+            proc_macro2::Span::call_site(),
+            crate::Diagnostic::new(crate::Code::Syntax, "lost"),
+        );
+        drop(cx);
+    }
+
+    #[test]
+    fn a_finished_context_hands_over_its_errors() {
+        let mut cx = Ctxt::default();
+        cx.error(
+            proc_macro2::Span::call_site(),
+            crate::Diagnostic::new(crate::Code::Syntax, "kept"),
+        );
+        assert_eq!(cx.finish(()).error_messages(), ["ATK0001: kept"]);
     }
 }
