@@ -1,27 +1,29 @@
-//! Option tables: one `#[derive(FromMeta)]` struct per attribute and per nested list, declared
-//! once with `options!`, and the values their options take.
+//! Option tables: one `#[derive(darling::FromMeta)]` struct per attribute and per nested list,
+//! declared once with `options!`, and the values their options take.
 //!
-//! darling's derive matches each `name = value` / `name(...)` to its field. The table never
-//! fails as a whole: every field is `#[darling(multiple)]` (a repeat is ours to report, at the
-//! second occurrence) and read through `#[darling(with = ...)]` into an [`Opt`] that keeps the
-//! value *or* its error, with the tokens it came from; a `#[darling(flatten)]` field ([`Rest`])
-//! receives the options no field claims. So one bad option never loses the others, and every
-//! rule runs on spanned values after parsing.
+//! darling's derive matches each `name = value` / `name(...)` to its field. A table never fails
+//! as a whole: every field is `#[darling(multiple)]` and read through `#[darling(with = ...)]`
+//! into an [`Opt`] that keeps each occurrence's value *or* its error, with the spans of its
+//! tokens; a `#[darling(flatten)]` field ([`Rest`]) receives the options no field claims. So one
+//! bad option never loses the others, and every rule runs on spanned values after parsing.
 //!
-//! Where darling itself would report, the table reports instead, with atakora's codes:
+//! darling's error kinds are private (`ErrorKind` is `pub(in crate::error)`), so its errors
+//! cannot be told apart once made, and its did-you-mean is not atakora's. Each error darling
+//! would report is therefore intercepted where it arises and reported with atakora's code:
 //!
-//! | darling                                       | atakora                                             |
-//! |-----------------------------------------------|-----------------------------------------------------|
-//! | `NestedMeta::parse_meta_list` fails           | ATK0001 `invalid attribute syntax: ...`             |
-//! | `unsupported_format("literal")`               | ATK0001 `expected an option of ...`                 |
-//! | `NameValueInvalidExpr` (`key = <not a value>`)| ATK0001 `option `key` in ... has no valid value`    |
-//! | `unknown_field_with_alts` (flatten receives it)| ATK0002 `unknown option`, help `did you mean` / `accepts` |
-//! | `duplicate_field` (`multiple` collects it)    | ATK0003 `option `key` is given twice`, at the 2nd   |
-//! | `unsupported_format` / `unexpected_lit_type`  | ATK0004 `` `key` expects ... ``, help `e.g. ...`    |
-//! | `unknown_value`                               | ATK0005 (e.g. `consistency`)                        |
+//! | darling would report                          | reported instead                                  |
+//! |-----------------------------------------------|---------------------------------------------------|
+//! | `parse_meta_list` fails                       | ATK0001 invalid attribute syntax                  |
+//! | a literal item: `unsupported_format("literal")` | ATK0001 expected an option (taken out first)    |
+//! | `key = <no value>`: the stored parse error    | ATK0001 no valid value (taken out first)          |
+//! | `unknown_field_with_alts`                     | ATK0002 by [`Rest`] (flatten), help from `closest` |
+//! | `duplicate_field`, at the whole item          | ATK0003 by [`Opt`] (multiple), at the 2nd name    |
+//! | `unsupported_format` / `unexpected_lit_type`  | ATK0004 by the [`Value`], help `e.g. <example>`   |
+//! | `unknown_value`                               | ATK0005 by the [`Value`] (`consistency`, ...)     |
 //!
-//! darling's error kinds are private to it, so its errors cannot be told apart after the
-//! fact; they are never produced instead.
+//! Adding an option: a row `name: Type = "example",` in its table, where `Type` is a [`Value`]
+//! (`i64`, `f64`, `String`, `bool`, a nested table, or a form of its own), and its rule where the
+//! attribute's entry point builds the spec, calling the `check::*` rule on the spanned value.
 
 use super::{At, Ctxt};
 use crate::diag::{Code, Diagnostic, closest};
@@ -87,32 +89,26 @@ pub(crate) trait Table: FromMeta + Default + Value {
         let mut errors = darling::Error::accumulator();
         let mut options = Vec::new();
         let mut order = Vec::new();
-        for item in errors
-            .handle(NestedMeta::parse_meta_list(tokens).map_err(syntax))
-            .unwrap_or_default()
-        {
-            let what = Self::WHAT;
-            match item {
+        let what = Self::WHAT;
+        let items = errors.handle(NestedMeta::parse_meta_list(tokens).map_err(syntax));
+        for item in items.unwrap_or_default() {
+            let (at, d) = match item {
                 NestedMeta::Meta(m) => {
                     order.push(path_text(m.path()));
                     options.push(NestedMeta::Meta(m));
+                    continue;
                 }
-                NestedMeta::NameValueInvalidExpr(nv) => errors.push(
-                    Diagnostic::new(
-                        Code::Syntax,
-                        format!("option `{}` in {what} has no valid value", path_text(&nv.path)),
-                    )
-                    .help("write a literal after `=`, e.g. a string, a number or `true`")
-                    .at(nv.span()),
-                ),
-                NestedMeta::Lit(lit) => errors.push(
-                    Diagnostic::new(
-                        Code::Syntax,
-                        format!("expected an option of {what} (`name = value` or `name(...)`)"),
-                    )
-                    .at(lit.span()),
-                ),
-            }
+                NestedMeta::NameValueInvalidExpr(nv) => {
+                    let msg = format!("option `{}` in {what} has no valid value", path_text(&nv.path));
+                    let help = "write a literal after `=`, e.g. a string, a number or `true`";
+                    (nv.span(), Diagnostic::new(Code::Syntax, msg).help(help))
+                }
+                NestedMeta::Lit(lit) => {
+                    let msg = format!("expected an option of {what} (`name = value` or `name(...)`)");
+                    (lit.span(), Diagnostic::new(Code::Syntax, msg))
+                }
+            };
+            errors.push(d.at(at));
         }
         // Cannot fail: every field takes any number of values and keeps their errors, and the
         // flatten field takes any option. Kept as an error, not a panic, all the same.
@@ -167,11 +163,16 @@ impl Rest {
         options: &[(&str, Option<Span>)],
         conflict: impl Fn(&str, &str) -> Diagnostic,
     ) -> Option<usize> {
-        let mut given: Vec<usize> = (0..options.len()).filter(|i| options[*i].1.is_some()).collect();
-        given.sort_by_key(|i| self.order.iter().position(|n| n == options[*i].0));
-        let (&first, later) = given.split_first()?;
-        for (name, at) in later.iter().map(|i| options[*i]) {
-            cx.error(at.unwrap_or_else(Span::call_site), conflict(name, options[first].0));
+        let position = |name: &str| self.order.iter().position(|n| n == name);
+        let mut given: Vec<(usize, Span)> = options
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, at))| Some((i, (*at)?)))
+            .collect();
+        given.sort_by_key(|(i, _)| position(options[*i].0));
+        let (&(first, _), later) = given.split_first()?;
+        for &(i, at) in later {
+            cx.error(at, conflict(options[i].0, options[first].0));
         }
         Some(first)
     }

@@ -69,8 +69,8 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
     spec.throughput = throughput(&mut cx, &o, spec.serverless);
     cx.set(&mut spec.operations, &o.operations, Ok);
     spec.cache = o.cache.get().map(|c| cache(&mut cx, &c.0));
-    let health_check = o.health_check.given().and_then(|g| Some((&g.value()?.0, g.at)));
-    spec.health_check = health_check.map(|(h, at)| self::health_check(&mut cx, h, at));
+    let health_check = o.health_check.rule(|g, h| Some(health_check(&mut cx, &h.0, g.at)));
+    spec.health_check = health_check.ok().flatten();
     let word = |key| keep(move |v| check::resource_word(v, key));
     cx.set(&mut spec.entity_name, &o.entity_name, word("entity_name"));
     cx.set(&mut spec.container, &o.container, word("container"));
