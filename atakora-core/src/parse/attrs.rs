@@ -132,14 +132,21 @@ pub(crate) fn nested_table<T: Table>(meta: &Meta, key: &str, example: &str) -> d
 /// items that are no option at all, and the order options were written in.
 #[derive(Default)]
 pub(crate) struct Rest {
-    unknown: Vec<NestedMeta>,
+    unknown: Vec<syn::Path>,
     errors: Vec<darling::Error>,
     order: Vec<String>,
 }
 
 impl FromMeta for Rest {
     fn from_list(items: &[NestedMeta]) -> darling::Result<Self> {
-        let unknown = items.to_vec();
+        let path = |item: &NestedMeta| {
+            if let NestedMeta::Meta(m) = item {
+                Some(m.path().clone())
+            } else {
+                None
+            }
+        };
+        let unknown = items.iter().filter_map(path).collect();
         Ok(Rest {
             unknown,
             ..Rest::default()
@@ -180,15 +187,11 @@ impl Rest {
     /// Rule: every option is known (else ATK0002 with the closest known name).
     pub(crate) fn report(&mut self, cx: &mut Ctxt, what: &str, names: &[&str]) {
         self.errors.drain(..).for_each(|e| cx.push(e));
-        for meta in self
-            .unknown
-            .iter()
-            .filter_map(|item| if let NestedMeta::Meta(m) = item { Some(m) } else { None })
-        {
-            let key = path_text(meta.path());
+        for path in &self.unknown {
+            let key = path_text(path);
             let help = one_of(&key, names, |names| format!("{what} accepts: {names}"));
             let d = Diagnostic::new(Code::UnknownOption, format!("unknown option `{key}` in {what}"));
-            cx.error(meta.path().span(), d.help(help));
+            cx.error(path.span(), d.help(help));
         }
     }
 }
@@ -402,6 +405,17 @@ pub(crate) fn path_text(p: &syn::Path) -> String {
     segments.join("::")
 }
 
+/// `key = <literal>` read by `parse`; `expected` names what is missing: without `=`, and after it.
+fn literal<T>(
+    meta: &Meta,
+    (key, example): (&str, &str),
+    expected: [&str; 2],
+    parse: fn(&Expr) -> Option<T>,
+) -> darling::Result<T> {
+    let e = name_value(meta, key, expected[0], example)?;
+    parse(e).ok_or_else(|| wrong(e.span(), key, expected[1], example))
+}
+
 /// An integer literal, possibly negative.
 fn int_expr(expr: &Expr) -> Option<i64> {
     match expr {
@@ -409,6 +423,14 @@ fn int_expr(expr: &Expr) -> Option<i64> {
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => int_expr(&u.expr).map(|v| -v),
         Expr::Group(g) => int_expr(&g.expr),
         _ => None,
+    }
+}
+
+/// A number literal: a float or an integer.
+fn float_expr(expr: &Expr) -> Option<f64> {
+    match expr {
+        Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>().ok(),
+        other => int_expr(other).map(|i| i as f64),
     }
 }
 
@@ -424,28 +446,21 @@ pub(crate) fn str_expr(expr: &Expr) -> Option<String> {
 /// `key = n`: an integer literal, possibly negative.
 impl Value for i64 {
     fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
-        let e = name_value(meta, key, "an integer", example)?;
-        int_expr(e).ok_or_else(|| wrong(e.span(), key, "an integer literal", example))
+        literal(meta, (key, example), ["an integer", "an integer literal"], int_expr)
     }
 }
 
 /// `key = x.y` or `key = n`.
 impl Value for f64 {
     fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
-        let e = name_value(meta, key, "a number", example)?;
-        let float = || match e {
-            Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>().ok(),
-            other => int_expr(other).map(|i| i as f64),
-        };
-        float().ok_or_else(|| wrong(e.span(), key, "a number", example))
+        literal(meta, (key, example), ["a number", "a number"], float_expr)
     }
 }
 
 /// `key = "text"`.
 impl Value for String {
     fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
-        let e = name_value(meta, key, "a string", example)?;
-        str_expr(e).ok_or_else(|| wrong(e.span(), key, "a string literal", example))
+        literal(meta, (key, example), ["a string", "a string literal"], str_expr)
     }
 }
 
