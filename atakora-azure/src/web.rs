@@ -67,6 +67,9 @@ fn site(plan: &Plan, app: &FunctionApp, r: &AppRef, wiring: AppWiring) -> Value 
     if app.always_ready > 0 {
         scale["alwaysReady"] = json!([{ "name": "http", "instanceCount": app.always_ready }]);
     }
+    if let Some(n) = app.http_concurrency {
+        scale["triggers"] = json!({ "http": { "perInstanceConcurrency": n } });
+    }
     let policy = |kind: &str| {
         json!({
             "type": "basicPublishingCredentialsPolicies",
@@ -91,6 +94,10 @@ fn site(plan: &Plan, app: &FunctionApp, r: &AppRef, wiring: AppWiring) -> Value 
             "appSettings": wiring.settings()
         }
     });
+    // The Functions front end answers CORS preflight requests itself, for these origins only.
+    if !app.cors_origins.is_empty() {
+        properties["siteConfig"]["cors"] = json!({ "allowedOrigins": app.cors_origins, "supportCredentials": false });
+    }
     for (k, v) in &wiring.properties {
         properties[k] = v.clone();
     }

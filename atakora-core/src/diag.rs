@@ -122,6 +122,8 @@ codes! {
     HealthCheckNeedsMonitoring = "ATK0317", Error;
     /// `limits(...)` value of 0.
     LimitValue = "ATK0316", Error;
+    /// `cors(allowed_origins)` with an origin that is not `https://host[:port]` (or `*`).
+    Cors = "ATK0318", Error;
     /// A plan asked for an environment the backend does not declare.
     UnknownEnvironment = "ATK0401", Error;
     /// More Cosmos DB accounts than `limits(max_cosmos_accounts)` allows.

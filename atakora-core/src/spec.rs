@@ -280,6 +280,8 @@ pub struct BackendSpec {
     pub consistency: Consistency,
     /// `tags(key = "value")`, in the order written.
     pub tags: List<(Str, Str)>,
+    /// `cors(allowed_origins = [...])`: the browser origins the API answers; `None`: none.
+    pub cors: Option<CorsSpec>,
     /// The struct's fields, in declaration order.
     pub components: List<ComponentSpec>,
 }
@@ -306,9 +308,17 @@ impl BackendSpec {
             auto_scale: None,
             consistency: Consistency::Session,
             tags: Cow::Borrowed(&[]),
+            cors: None,
             components: Cow::Borrowed(&[]),
         }
     }
+}
+
+/// `cors(allowed_origins = ["https://app.example.com"])`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorsSpec {
+    /// Origins (`https://host[:port]`) whose browser requests the API answers.
+    pub allowed_origins: List<Str>,
 }
 
 /// One field of a backend struct.

@@ -137,6 +137,11 @@ fn hand_built_specs_get_the_compilers_codes() {
             })
         }),
         ("ATK0316", jobs, |s| s.limits.max_cosmos_accounts = Some(0)),
+        ("ATK0318", api, |s| {
+            s.cors = Some(CorsSpec {
+                allowed_origins: Cow::Owned(vec!["*".into()]),
+            })
+        }),
         ("ATK0404", jobs, |s| s.limits.max_function_apps = Some(1)),
         ("ATK0405", jobs, |s| s.limits.max_storage_accounts = Some(0)),
     ];

@@ -28,6 +28,11 @@ options! {
         auto_scale: AutoScaleOptions = "auto_scale(max_throughput = 10000)",
         consistency: Consistency = "consistency = \"Session\"",
         tags: Tags = "tags(cost_center = \"engineering\")",
+        cors: CorsOptions = "cors(allowed_origins = [\"https://app.example.com\"])",
+    }
+
+    CorsOptions("`cors(...)`") {
+        allowed_origins: Origins = "allowed_origins = [\"https://app.example.com\"]",
     }
 
     LimitsOptions("`limits(...)`") {
@@ -145,6 +150,8 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
     });
     cx.set(&mut s.consistency, &o.consistency, Ok);
     cx.apply(&mut s.tags, &o.tags, tags);
+    let cors_at = o.cors.given().map_or_else(Span::call_site, |g| g.at);
+    cx.apply(&mut s.cors, &o.cors, |cx, c| cors(cx, c, cors_at).map(Some));
 
     let components = components(&mut cx, item, &type_name);
     // The rules over the whole backend, each reported at the token that decides it, and each
@@ -389,6 +396,47 @@ fn auto_scale(cx: &mut Ctxt, o: &AutoScaleOptions, at: Span) -> Option<AutoScale
     Some(AutoScaleSpec {
         max_throughput,
         target_utilization,
+    })
+}
+
+/// `allowed_origins = "https://a"` or `allowed_origins = ["https://a", "https://b"]`.
+pub(crate) struct Origins(Vec<SpannedValue<String>>);
+
+impl Value for Origins {
+    fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
+        let e = super::attrs::name_value(meta, key, "an origin or a list of origins", example)?;
+        let not_string = || {
+            Diagnostic::new(Code::WrongValueType, format!("`{key}` expects origins as strings"))
+                .help(format!("e.g. `{example}`"))
+        };
+        super::attrs::strings(e, &not_string).map(Origins)
+    }
+}
+
+/// Rules: `cors(...)` names at least one origin, and every origin is one a browser sends
+/// (see `check::cors_origin`).
+fn cors(cx: &mut Ctxt, o: &CorsOptions, at: Span) -> Option<CorsSpec> {
+    let Some(Origins(origins)) = o.allowed_origins.get() else {
+        // Not when the list has an unknown option: it may be `allowed_origins` misspelt.
+        if o.rest.is_clean() {
+            let d = Diagnostic::new(Code::Cors, "`cors(...)` needs `allowed_origins`");
+            cx.error(at, d.help("e.g. `cors(allowed_origins = [\"https://app.example.com\"])`"));
+        }
+        return None;
+    };
+    if origins.is_empty() {
+        let d = Diagnostic::new(Code::Cors, "`cors(allowed_origins = [])` lists no origin");
+        cx.error(at, d.help("list the origins, or leave `cors(...)` out to answer no browser origin"));
+        return None;
+    }
+    let mut valid = Vec::new();
+    for origin in origins {
+        if cx.check(origin.span(), check::cors_origin(origin)).is_some() {
+            valid.push(owned(origin));
+        }
+    }
+    (valid.len() == origins.len()).then(|| CorsSpec {
+        allowed_origins: Cow::Owned(valid),
     })
 }
 
