@@ -46,6 +46,11 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         }
         wiring.depends_on(Slot::App, &r.plan.id());
         out.resource(Section::Compute, site(plan, app, r, wiring));
+        out.output(
+            Slot::App,
+            r.site.key.clone(),
+            json!({ "type": "string", "value": r.site.value() }),
+        );
         let host = format!("reference({}, '{WEB}').defaultHostName", r.site.id());
         match &app.role {
             AppRole::CrudApis { .. } => out.output(

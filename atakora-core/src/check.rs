@@ -334,6 +334,16 @@ pub fn location(value: &str) -> Check {
     )
 }
 
+/// Rule: a naming pattern with `{region}` needs `location`: without it the region is the
+/// resource group's, known only when deploying, and names are made before.
+pub fn region_needs_location() -> Diagnostic {
+    Diagnostic::new(
+        Code::NamingPattern,
+        "naming pattern uses `{region}`, but the backend sets no `location`",
+    )
+    .help("set `location = \"...\"`, or drop `{region}` from the pattern")
+}
+
 /// Rule: Log Analytics keeps data 30..=730 days.
 pub fn retention_days(value: i64) -> Check<u32> {
     if (30..=730).contains(&value) {
@@ -646,7 +656,12 @@ pub fn backend_spec(spec: &BackendSpec) -> Vec<Diagnostic> {
         }
     };
     push(app_name(&spec.app));
-    push(location(&spec.location));
+    if let Some(l) = &spec.location {
+        push(location(l));
+    }
+    if spec.location.is_none() && spec.naming.pattern.contains("{region}") {
+        push(Err(region_needs_location()));
+    }
     push(naming_pattern(&spec.naming.pattern));
     for (i, e) in spec.environments.iter().enumerate() {
         push(environment_name(e));

@@ -169,6 +169,9 @@ codes! {
     /// Isolated networking needs the `Microsoft.App` resource provider registered in the
     /// subscription, which a template cannot do.
     ProviderRegistration = "ATK0911", Warning;
+    /// A naming pattern without `{env}` in a backend with several environments: every
+    /// environment's resources get the same names.
+    PatternWithoutEnvironment = "ATK0912", Warning;
 }
 
 impl fmt::Display for Code {

@@ -24,8 +24,8 @@ pub struct Plan {
     pub environment: String,
     /// The application name in resource names.
     pub app: String,
-    /// Default of the template's `location` parameter.
-    pub location: String,
+    /// Default of the template's `location` parameter; `None`: the resource group's region.
+    pub location: Option<String>,
     /// Whether global names carry the deployment-time unique suffix.
     pub unique_suffix: bool,
     /// Whether the apps accept HTTPS only.

@@ -265,8 +265,9 @@ pub struct BackendSpec {
     pub type_name: Str,
     /// `app`: the application name in resource names; default: the crate's name.
     pub app: Str,
-    /// `location`: the default of the template's `location` parameter.
-    pub location: Str,
+    /// `location`: the region of every regional resource (the default of the template's
+    /// `location` parameter); `None`: the resource group's region.
+    pub location: Option<Str>,
     /// `environments`: one template each; default `dev`.
     pub environments: List<Str>,
     pub networking: Networking,
@@ -287,7 +288,6 @@ pub struct BackendSpec {
 }
 
 impl BackendSpec {
-    pub const DEFAULT_LOCATION: &'static str = "eastus";
     pub const DEFAULT_ENVIRONMENT: &'static str = "dev";
 
     /// The spec of `#[backend]` without options on `type_name` in app `app`: `eastus`, one
@@ -297,7 +297,7 @@ impl BackendSpec {
         BackendSpec {
             type_name: Cow::Owned(type_name.to_string()),
             app: Cow::Owned(app.to_string()),
-            location: Cow::Borrowed(Self::DEFAULT_LOCATION),
+            location: None,
             environments: Cow::Borrowed(&[Cow::Borrowed(Self::DEFAULT_ENVIRONMENT)]),
             networking: Networking::Public,
             enforce_https: true,

@@ -108,7 +108,7 @@ fn hand_built_specs_get_the_compilers_codes() {
         ("ATK0304", jobs, |s| {
             s.environments = Cow::Owned(vec!["dev".into(), "Prod".into()])
         }),
-        ("ATK0305", jobs, |s| s.location = "East US".into()),
+        ("ATK0305", jobs, |s| s.location = Some("East US".into())),
         ("ATK0307", jobs, |s| s.monitoring.as_mut().unwrap().retention_days = 7),
         ("ATK0310", jobs, |s| {
             s.monitoring.as_mut().unwrap().alerting = Some(AlertingSpec {

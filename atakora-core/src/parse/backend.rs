@@ -158,7 +158,13 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
     // run only when its inputs are valid.
     let pattern = o.naming.get().and_then(|n| n.pattern.given());
     let names_at = pattern.or(o.app.given()).map_or(item.ident.span(), |g| g.at);
-    let names_valid = app && location && environments && naming && monitoring && o.rest.is_clean();
+    let mut names_valid = app && location && environments && naming && monitoring && o.rest.is_clean();
+    // Rule: `{region}` in the pattern needs `location` (else the region is known only when
+    // deploying, after names are made).
+    if naming && location && spec.location.is_none() && spec.naming.pattern.contains("{region}") {
+        cx.error(names_at, check::region_needs_location());
+        names_valid = false;
+    }
     let function_apps_at = o.limits.get().and_then(|l| l.max_function_apps.given()).map(|g| g.at);
     let rules: [(BackendRule, Option<Span>); 2] = [
         (function_app_count, function_apps_at),
