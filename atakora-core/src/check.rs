@@ -15,7 +15,9 @@ pub fn ttl(value: i64) -> Check<i32> {
         -1 | 1..=2_147_483_647 => Ok(value as i32),
         _ => Err(Diagnostic::new(
             Code::TtlRange,
-            format!("`ttl` must be -1 or 1..=2147483647 seconds, not {value}"),
+            format!(
+                "`ttl` must be -1 (documents set their own expiry) or 1..=2147483647 seconds (Cosmos DB's longest default, about 68 years), not {value}"
+            ),
         )
         .help(if value == 0 {
             "leave `ttl` out to keep items forever, or use `ttl = -1` to let items set their own expiry".to_string()
@@ -373,10 +375,12 @@ pub fn positive(value: i64, option: &str, code: Code) -> Check<u32> {
     if (1..=i64::from(u32::MAX)).contains(&value) {
         Ok(value as u32)
     } else {
-        Err(Diagnostic::new(
-            code,
-            format!("`{option}` must be positive, not {value}"),
-        ))
+        let d = Diagnostic::new(code, format!("`{option}` must be positive, not {value}"));
+        Err(if code == Code::LimitValue {
+            d.help(format!("leave `{option}` out for no limit, or allow at least 1"))
+        } else {
+            d
+        })
     }
 }
 

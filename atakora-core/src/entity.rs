@@ -62,6 +62,27 @@ fn normalize<T: Serialize + DeserializeOwned>(document: Value) -> Result<Value, 
     })
 }
 
+/// Everything a backend reads of one CRUD entity's type, in one `const` (so that a missing
+/// `#[crud_api]` is one error at the backend's field, not one per thing read).
+#[derive(Debug, Clone, Copy)]
+pub struct EntityFacts {
+    /// The entity's spec.
+    pub spec: &'static CrudApiSpec,
+    /// Its serde implementations.
+    pub codec: &'static Codec,
+    /// Whether its attribute parsed without errors.
+    pub valid: bool,
+}
+
+/// Everything a backend reads of one functions app's type, in one `const`.
+#[derive(Debug, Clone, Copy)]
+pub struct FunctionsAppFacts {
+    /// The functions app's spec.
+    pub spec: &'static FunctionsAppSpec,
+    /// Whether its attribute parsed without errors.
+    pub valid: bool,
+}
+
 /// One field of a backend struct, with what the runtime needs of its type.
 #[derive(Debug, Clone, Copy)]
 pub enum Component {

@@ -120,9 +120,15 @@ impl CrudApiSpec {
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum Throughput {
     /// Manual RU/s.
-    Manual { rus: PerEnv },
+    Manual {
+        /// RU/s, per environment.
+        rus: PerEnv,
+    },
     /// Autoscale with this maximum RU/s.
-    Autoscale { max_rus: PerEnv },
+    Autoscale {
+        /// The maximum RU/s, per environment.
+        max_rus: PerEnv,
+    },
 }
 
 /// A value given once (`throughput = 400`) or per environment
@@ -151,10 +157,15 @@ impl PerEnv {
 pub struct Operations(pub u8);
 
 impl Operations {
+    /// `create`: `POST /api/<component>`.
     pub const CREATE: u8 = 1;
+    /// `read`: `GET /api/<component>/<id>`.
     pub const READ: u8 = 2;
+    /// `update`: `PUT`/`PATCH /api/<component>/<id>`.
     pub const UPDATE: u8 = 4;
+    /// `delete`: `DELETE /api/<component>/<id>`.
     pub const DELETE: u8 = 8;
+    /// `list`: `GET /api/<component>`.
     pub const LIST: u8 = 16;
     /// The default: all five.
     pub const ALL: Operations = Operations(31);
@@ -167,6 +178,7 @@ impl Operations {
         ("list", Self::LIST),
     ];
 
+    /// Whether the operation `bit` is served.
     pub fn contains(self, bit: u8) -> bool {
         self.0 & bit != 0
     }
@@ -176,6 +188,7 @@ impl Operations {
         self.0 & !(Self::READ | Self::LIST) == 0
     }
 
+    /// The served operations' names, in canonical order.
     pub fn names(self) -> impl Iterator<Item = &'static str> {
         Self::NAMES
             .into_iter()
@@ -207,6 +220,7 @@ impl CacheSpec {
 /// `health_check(path = "/health", interval = 30, timeout = 10, unhealthy_threshold = 3)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HealthCheckSpec {
+    /// The probed path (served at the root of the API app).
     pub path: Str,
     /// Seconds between probes.
     pub interval: u32,
@@ -217,9 +231,13 @@ pub struct HealthCheckSpec {
 }
 
 impl HealthCheckSpec {
+    /// `path` when not given.
     pub const DEFAULT_PATH: &'static str = "/health";
+    /// `interval` when not given (seconds).
     pub const DEFAULT_INTERVAL: u32 = 30;
+    /// `timeout` when not given (seconds).
     pub const DEFAULT_TIMEOUT: u32 = 10;
+    /// `unhealthy_threshold` when not given.
     pub const DEFAULT_UNHEALTHY_THRESHOLD: u32 = 3;
     /// `health_check` without arguments.
     pub const DEFAULT: HealthCheckSpec = HealthCheckSpec {
@@ -233,18 +251,22 @@ impl HealthCheckSpec {
 /// `#[functions_app(...)]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FunctionsAppSpec {
+    /// The Rust name of the struct.
     pub type_name: Str,
     /// Instance memory: 512, 2048 or 4096 MB.
     pub memory_mb: u32,
-    /// 40..=1000.
+    /// Maximum instances, 1..=1000.
     pub max_instances: u32,
     /// Instances kept warm (Flex always-ready, `http` group).
     pub always_ready: u32,
 }
 
 impl FunctionsAppSpec {
+    /// `memory_mb` when not given.
     pub const DEFAULT_MEMORY_MB: u32 = 2048;
+    /// `max_instances` when not given.
     pub const DEFAULT_MAX_INSTANCES: u32 = 100;
+    /// `always_ready` when not given.
     pub const DEFAULT_ALWAYS_READY: u32 = 0;
 
     /// The spec of `#[functions_app]` without options on `type_name`.
@@ -270,14 +292,21 @@ pub struct BackendSpec {
     pub location: Option<Str>,
     /// `environments`: one template each; default `dev`.
     pub environments: List<Str>,
+    /// `networking`: public, or isolated in a VNet.
     pub networking: Networking,
+    /// `enforce_https`: the apps accept HTTPS only (default).
     pub enforce_https: bool,
+    /// `managed_identity`: Entra ID identities (default), or keys in Key Vault.
     pub managed_identity: bool,
+    /// `limits(...)`.
     pub limits: Limits,
+    /// `naming(...)`.
     pub naming: NamingSpec,
     /// `None` = `monitoring = false`.
     pub monitoring: Option<MonitoringSpec>,
+    /// `auto_scale(...)`: shared database throughput as autoscale.
     pub auto_scale: Option<AutoScaleSpec>,
+    /// `consistency`: the Cosmos DB default consistency level.
     pub consistency: Consistency,
     /// `tags(key = "value")`, in the order written.
     pub tags: List<(Str, Str)>,
@@ -288,6 +317,7 @@ pub struct BackendSpec {
 }
 
 impl BackendSpec {
+    /// The one environment when `environments(...)` is not given.
     pub const DEFAULT_ENVIRONMENT: &'static str = "dev";
 
     /// The spec of `#[backend]` without options on `type_name` in app `app`: `eastus`, one
@@ -329,15 +359,23 @@ pub struct CorsSpec {
 #[allow(clippy::large_enum_variant)]
 pub enum ComponentSpec {
     /// `field: CrudApi<T>`.
-    CrudApi { field: Str, api: Cow<'static, CrudApiSpec> },
+    CrudApi {
+        /// The backend field's name.
+        field: Str,
+        /// The entity's spec.
+        api: Cow<'static, CrudApiSpec>,
+    },
     /// `field: FunctionsApp<T>`.
     FunctionsApp {
+        /// The backend field's name.
         field: Str,
+        /// The functions app's spec.
         app: Cow<'static, FunctionsAppSpec>,
     },
 }
 
 impl ComponentSpec {
+    /// The backend field's name.
     pub fn field(&self) -> &str {
         match self {
             ComponentSpec::CrudApi { field, .. } | ComponentSpec::FunctionsApp { field, .. } => field,
@@ -349,20 +387,27 @@ impl ComponentSpec {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum Networking {
+    /// Public endpoints (default).
     Public,
+    /// A VNet, with private endpoints or service endpoints.
     Isolated(IsolatedNetwork),
 }
 
 /// `isolated(vnet_name = "...", subnet_name = "...", address_space = "10.0.0.0/16", private_endpoints = true)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IsolatedNetwork {
+    /// The VNet's name; default: from the naming pattern.
     pub vnet_name: Option<Str>,
+    /// The apps' integration subnet's name; default: from the naming pattern.
     pub subnet_name: Option<Str>,
+    /// The VNet's address space (IPv4 CIDR, /8 to /26).
     pub address_space: Str,
+    /// Private endpoints (default) or service endpoints for the data services.
     pub private_endpoints: bool,
 }
 
 impl IsolatedNetwork {
+    /// `address_space` when not given.
     pub const DEFAULT_ADDRESS_SPACE: &'static str = "10.0.0.0/16";
     /// `isolated` without arguments: names from the pattern, `10.0.0.0/16`, private endpoints.
     pub const DEFAULT: IsolatedNetwork = IsolatedNetwork {
@@ -376,21 +421,29 @@ impl IsolatedNetwork {
 /// `limits(...)`: `None` = no limit.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Limits {
+    /// Cosmos DB accounts the backend may have.
     pub max_cosmos_accounts: Option<u32>,
+    /// Function Apps the backend may have.
     pub max_function_apps: Option<u32>,
+    /// Storage accounts the backend may have.
     pub max_storage_accounts: Option<u32>,
+    /// RU/s one database may have (shared plus dedicated).
     pub max_throughput_per_database: Option<u32>,
 }
 
 /// `naming(pattern = "...", unique_suffix = true, strict = false)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NamingSpec {
+    /// The pattern (`{type}-{app}-{env}-{purpose}`).
     pub pattern: Str,
+    /// Whether globally unique names end in the deployment-time suffix.
     pub unique_suffix: bool,
+    /// Whether a name that needs shortening is an error.
     pub strict: bool,
 }
 
 impl NamingSpec {
+    /// `pattern` when not given.
     pub const DEFAULT_PATTERN: &'static str = "{type}-{app}-{env}-{purpose}";
     /// `naming` left out: the default pattern, a unique suffix, names shortened when needed.
     pub const DEFAULT: NamingSpec = NamingSpec {
@@ -403,13 +456,18 @@ impl NamingSpec {
 /// `monitoring(retention_days = 90, sampling_percentage = 100, alerting(...))`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonitoringSpec {
+    /// Days Log Analytics keeps data (30..=730).
     pub retention_days: u32,
+    /// Percent of telemetry Application Insights keeps.
     pub sampling_percentage: f64,
+    /// `alerting(...)`.
     pub alerting: Option<AlertingSpec>,
 }
 
 impl MonitoringSpec {
+    /// `retention_days` when not given.
     pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+    /// `sampling_percentage` when not given.
     pub const DEFAULT_SAMPLING_PERCENTAGE: f64 = 100.0;
     /// `monitoring` without arguments: 90 days, 100%, no alerts.
     pub const DEFAULT: MonitoringSpec = MonitoringSpec {
@@ -422,13 +480,18 @@ impl MonitoringSpec {
 /// `alerting(error_threshold = 5, latency_threshold_ms = 1000, email = "ops@example.com")`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlertingSpec {
+    /// Server errors (5xx) in 5 minutes above which the alert fires.
     pub error_threshold: u32,
+    /// Average response time (ms) over 5 minutes above which the alert fires.
     pub latency_threshold_ms: u32,
+    /// Who the action group e-mails; without it alerts show in the portal only.
     pub email: Option<Str>,
 }
 
 impl AlertingSpec {
+    /// `error_threshold` when not given.
     pub const DEFAULT_ERROR_THRESHOLD: u32 = 5;
+    /// `latency_threshold_ms` when not given.
     pub const DEFAULT_LATENCY_THRESHOLD_MS: u32 = 1000;
     /// `alerting` without arguments: no e-mail receiver.
     pub const DEFAULT: AlertingSpec = AlertingSpec {
@@ -441,25 +504,34 @@ impl AlertingSpec {
 /// `auto_scale(max_throughput = 10000, target_utilization = 70)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AutoScaleSpec {
+    /// The shared databases' autoscale maximum RU/s.
     pub max_throughput: u32,
+    /// Percent of normalized RU consumption that raises the alert.
     pub target_utilization: u32,
 }
 
 impl AutoScaleSpec {
+    /// `target_utilization` when not given.
     pub const DEFAULT_TARGET_UTILIZATION: u32 = 70;
 }
 
 /// Cosmos DB default consistency level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Consistency {
+    /// `Eventual`.
     Eventual,
+    /// `ConsistentPrefix`.
     ConsistentPrefix,
+    /// `Session` (default).
     Session,
+    /// `BoundedStaleness`.
     BoundedStaleness,
+    /// `Strong`.
     Strong,
 }
 
 impl Consistency {
+    /// Every level, weakest first.
     pub const ALL: [Consistency; 5] = [
         Consistency::Eventual,
         Consistency::ConsistentPrefix,
@@ -479,6 +551,7 @@ impl Consistency {
         }
     }
 
+    /// The level spelt `s` in the attribute and in ARM.
     pub fn from_name(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }

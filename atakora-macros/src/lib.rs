@@ -5,19 +5,22 @@
 
 use proc_macro::TokenStream;
 
-/// Declares a CRUD API over Cosmos DB for the entity struct it is on. See the `atakora` crate.
+/// Declares a CRUD API over Cosmos DB for the entity struct it is on. Every option, with its
+/// type, default and Azure effect, is documented at `atakora::crud_api`.
 #[proc_macro_attribute]
 pub fn crud_api(args: TokenStream, item: TokenStream) -> TokenStream {
     atakora_core::parse::expand::crud_api(args.into(), item.into()).into()
 }
 
-/// Declares a Function App of its own for the struct it is on. See the `atakora` crate.
+/// Declares a Function App of its own for the struct it is on. Every option is documented at
+/// `atakora::functions_app`.
 #[proc_macro_attribute]
 pub fn functions_app(args: TokenStream, item: TokenStream) -> TokenStream {
     atakora_core::parse::expand::functions_app(args.into(), item.into()).into()
 }
 
-/// Declares a backend: its fields are the components that share its Azure resources.
+/// Declares a backend: its fields are the components that share its Azure resources. Every
+/// option is documented at `atakora::backend`.
 #[proc_macro_attribute]
 pub fn backend(args: TokenStream, item: TokenStream) -> TokenStream {
     atakora_core::parse::expand::backend(args.into(), item.into()).into()

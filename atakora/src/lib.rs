@@ -2,32 +2,58 @@
 //!
 //! Infrastructure-from-code for Azure. Annotate the domain structs of your crate and
 //! `cargo build` writes deployable ARM templates for a backend whose components share one
-//! Cosmos DB account, one Function App and one storage account.
+//! Cosmos DB account, one Function App and one storage account — secured, monitored, named
+//! and limited by rule. Mistakes in the attributes are compile errors on the token that caused
+//! them, each with a stable code (`ATK0xxx`).
 //!
-//! ```ignore
-//! use atakora::{backend, crud_api, CrudApi};
+//! ```
+//! use atakora::{backend, crud_api, Backend, CrudApi};
 //! use serde::{Deserialize, Serialize};
 //!
 //! #[crud_api(partition_key = "/tenantId", ttl = 86400)]
 //! #[derive(Serialize, Deserialize)]
 //! #[serde(rename_all = "camelCase")]
-//! pub struct User { pub id: String, pub tenant_id: String }
+//! pub struct User {
+//!     pub id: String,
+//!     pub tenant_id: String,
+//! }
 //!
 //! #[backend(app = "shop", environments(dev, prod))]
-//! pub struct ShopBackend { pub users: CrudApi<User> }
+//! pub struct ShopBackend {
+//!     pub users: CrudApi<User>,
+//! }
 //!
+//! # fn main() -> Result<(), atakora::PlanError> {
 //! let plan = ShopBackend::plan("prod")?;
 //! assert!(plan.validate().is_ok());
 //! let template = plan.to_arm();
+//! let containers = atakora::testing::resources(&template, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers");
+//! assert_eq!(containers[0]["properties"]["resource"]["partitionKey"]["paths"][0], "/tenantId");
+//! assert_eq!(containers[0]["properties"]["resource"]["defaultTtl"], 86400);
+//! // Every resource with its name (global names end in the deployment's unique suffix).
+//! assert!(plan.resources().iter().any(|(ty, name)| ty == "Microsoft.Web/sites" && name == "func-shop-prod-api-{suffix}"));
+//! # Ok(())
+//! # }
 //! ```
 //!
-//! In `build.rs` (with `atakora` as a build-dependency with the `build` feature):
-//! `fn main() { atakora::build::emit().expect("atakora: templates"); }` writes
-//! `target/atakora/<backend>/<env>/{azuredeploy.json, azuredeploy.parameters.json, manifest.json}`.
+//! In `build.rs`, with `atakora` also a build-dependency with its `build` feature,
+//! [`build::emit`] writes `target/atakora/<backend>/<env>/{azuredeploy.json,
+//! azuredeploy.parameters.json, manifest.json}` for every backend and environment.
+//!
+//! The attributes and all their options: [`crud_api`], [`functions_app`], [`backend`].
+//! Feature `build` gives the build-script helper, [`build`].
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub use atakora_macros::{backend, crud_api, functions_app};
+#[doc = include_str!("../doc/crud_api.md")]
+pub use atakora_macros::crud_api;
+
+#[doc = include_str!("../doc/functions_app.md")]
+pub use atakora_macros::functions_app;
+
+#[doc = include_str!("../doc/backend.md")]
+pub use atakora_macros::backend;
 
 pub use atakora_core::ResolveError as PlanError;
 pub use atakora_core::diag::{Code, Diagnostic, Severity};
@@ -37,11 +63,26 @@ pub use atakora_core::plan::Report;
 pub use atakora_core::spec;
 
 #[cfg(feature = "build")]
+#[cfg_attr(docsrs, doc(cfg(feature = "build")))]
 pub mod build;
 pub mod registry;
 pub mod testing;
 
 use std::marker::PhantomData;
+
+/// What a CRUD entity must be to be stored as a JSON document: serde's `Serialize` and
+/// `Deserialize`. Implemented for every such type; `#[crud_api]` requires it of its struct.
+#[diagnostic::on_unimplemented(
+    message = "ATK0014: the CRUD entity `{Self}` must derive `Serialize` and `Deserialize`",
+    label = "`{Self}` is stored as JSON documents",
+    note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`"
+)]
+pub trait Document: serde::Serialize + serde::de::DeserializeOwned {}
+
+// Not recommended: the error names `Document` (one error, its message) rather than each missing
+// serde trait.
+#[diagnostic::do_not_recommend]
+impl<T: serde::Serialize + serde::de::DeserializeOwned> Document for T {}
 
 /// A backend field serving `T` (a `#[crud_api]` entity) as a CRUD API.
 ///
@@ -152,61 +193,53 @@ impl Plan {
     }
 }
 
+/// Implemented by `#[crud_api]` for its entity; `CrudApi<T>` needs it. Its items are the
+/// attribute's data, read by `#[backend]` and the runtime: never implement it by hand.
+#[diagnostic::on_unimplemented(
+    message = "ATK0013: `{Self}` is not a CRUD entity",
+    label = "`CrudApi<{Self}>` needs `#[crud_api(...)]` on `{Self}`",
+    note = "add `#[atakora::crud_api(partition_key = \"/...\")]` above the struct `{Self}`"
+)]
+pub trait CrudEntity {
+    /// The attribute's spec.
+    const SPEC: spec::CrudApiSpec;
+    /// Whether `#[crud_api]` parsed without errors: `#[backend]`'s cross-item rules run
+    /// only over valid components (one mistake, one error).
+    const VALID: bool;
+    /// All of the above, read by `#[backend]` through this one const.
+    const FACTS: __private::EntityFacts;
+    /// The entity's serde implementations, for the runtime.
+    const CODEC: __private::Codec;
+}
+
+/// Implemented by `#[functions_app]` for its struct; `FunctionsApp<T>` needs it. Never
+/// implement it by hand.
+#[diagnostic::on_unimplemented(
+    message = "ATK0016: `{Self}` is not a functions app",
+    label = "`FunctionsApp<{Self}>` needs `#[functions_app]` on `{Self}`",
+    note = "add `#[atakora::functions_app]` above the struct `{Self}`"
+)]
+pub trait FunctionsAppDef {
+    /// The attribute's spec.
+    const SPEC: spec::FunctionsAppSpec;
+    /// Whether `#[functions_app]` parsed without errors (see [`CrudEntity::VALID`]).
+    const VALID: bool;
+    /// Both, read by `#[backend]` through this one const.
+    const FACTS: __private::FunctionsAppFacts;
+}
+
+
 /// Not public API: what the macros' expansions reach through `::atakora::__private`.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::registry::Registration;
     pub use atakora_core::rules;
-    pub use atakora_core::entity::{Codec, Component};
+    pub use crate::{CrudEntity, FunctionsAppDef};
+    pub use atakora_core::entity::{Codec, Component, EntityFacts, FunctionsAppFacts};
     pub use atakora_core::spec;
     pub use inventory;
     pub use serde;
     pub use std::borrow::Cow;
-
-    /// Implemented by `#[crud_api]` for its entity.
-    #[diagnostic::on_unimplemented(
-        message = "ATK0013: `{Self}` is not a CRUD entity",
-        label = "`CrudApi<{Self}>` needs `#[crud_api(...)]` on `{Self}`",
-        note = "add `#[atakora::crud_api(partition_key = \"/...\")]` above the struct `{Self}`"
-    )]
-    pub trait CrudEntity {
-        const SPEC: spec::CrudApiSpec;
-        /// Whether `#[crud_api]` parsed without errors: `#[backend]`'s cross-item rules run
-        /// only over valid components (one mistake, one error).
-        const VALID: bool;
-        /// The entity's serde implementations, for the runtime.
-        const CODEC: Codec;
-    }
-
-    /// Implemented by `#[functions_app]` for its struct.
-    #[diagnostic::on_unimplemented(
-        message = "ATK0016: `{Self}` is not a functions app",
-        label = "`FunctionsApp<{Self}>` needs `#[functions_app]` on `{Self}`",
-        note = "add `#[atakora::functions_app]` above the struct `{Self}`"
-    )]
-    pub trait FunctionsAppDef {
-        /// The functions app's spec.
-        const SPEC: spec::FunctionsAppSpec;
-        /// Whether `#[functions_app]` parsed without errors (see [`CrudEntity::VALID`]).
-        const VALID: bool;
-    }
-
-    /// What a CRUD entity must be for the API to store it: serializable both ways.
-    #[diagnostic::on_unimplemented(
-        message = "ATK0014: the CRUD entity `{Self}` must derive `Serialize` and `Deserialize`",
-        label = "`{Self}` is stored as JSON documents",
-        note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`"
-    )]
-    pub trait SerdeEntity: serde::Serialize + serde::de::DeserializeOwned {}
-    // Not recommended: the error names `SerdeEntity` (one error, our message) rather than each
-    // missing serde trait.
-    #[diagnostic::do_not_recommend]
-    impl<T: serde::Serialize + serde::de::DeserializeOwned> SerdeEntity for T {}
-
-    /// The codec of a CRUD entity; the bound is where a missing serde derive is reported.
-    pub const fn codec<T: SerdeEntity>() -> Codec {
-        Codec::of::<T>()
-    }
 
     /// Types a partition key field may have: Cosmos DB hashes strings, numbers and booleans.
     #[diagnostic::on_unimplemented(

@@ -1,11 +1,28 @@
 //! Helpers for testing a backend's templates in your own crate (the seed's "test
 //! infrastructure code"): find resources by type and read app settings.
 //!
-//! ```ignore
-//! use atakora::testing::{resource, resources};
-//! let t = ShopBackend::plan("prod")?.to_arm();
-//! assert_eq!(resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers").len(), 3);
-//! assert_eq!(resource(&t, "Microsoft.Web/sites")["properties"]["httpsOnly"], true);
+//! ```
+//! use atakora::testing::{app_setting, resource, resources};
+//! use atakora::{backend, crud_api, Backend, CrudApi};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[crud_api(partition_key = "/category", operations(read, list))]
+//! #[derive(Serialize, Deserialize)]
+//! pub struct Product {
+//!     pub id: String,
+//!     pub category: String,
+//! }
+//!
+//! #[backend(app = "shop", environments(dev, prod))]
+//! pub struct ShopBackend {
+//!     pub products: CrudApi<Product>,
+//! }
+//!
+//! let t = ShopBackend::plan("prod").unwrap().to_arm();
+//! assert_eq!(resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers").len(), 1);
+//! let site = resource(&t, "Microsoft.Web/sites");
+//! assert_eq!(site["properties"]["httpsOnly"], true);
+//! assert_eq!(app_setting(site, "ATAKORA_CONTAINER_PRODUCTS").unwrap(), "shop/products");
 //! ```
 
 use serde_json::Value;

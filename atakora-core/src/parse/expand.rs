@@ -36,8 +36,14 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     let spec = parsed.value.lower();
     let valid = parsed.is_ok();
-    // Spanned at the struct's name: a missing serde derive is reported there, once.
-    let codec = quote_spanned! {ident.span()=> ::atakora::__private::codec::<Self>() };
+    // Spanned at the struct's name: a missing serde derive is reported there, once, and the
+    // bound it breaks is this local function's, not one inside atakora.
+    let codec = quote_spanned! {ident.span()=> {
+        const fn stored_as_json<T: ::atakora::Document>() -> ::atakora::__private::Codec {
+            ::atakora::__private::Codec::of::<T>()
+        }
+        stored_as_json::<Self>()
+    }};
     let type_checks = parsed.obligations.iter().map(|o| {
         let assert = match o.bound {
             Bound::PartitionKeyValue => quote!(assert_partition_key_value),
@@ -60,6 +66,11 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
             impl ::atakora::__private::CrudEntity for #ident {
                 const SPEC: ::atakora::__private::spec::CrudApiSpec = #spec;
                 const VALID: bool = #valid;
+                const FACTS: ::atakora::__private::EntityFacts = ::atakora::__private::EntityFacts {
+                    spec: &<Self as ::atakora::__private::CrudEntity>::SPEC,
+                    codec: &<Self as ::atakora::__private::CrudEntity>::CODEC,
+                    valid: #valid,
+                };
                 const CODEC: ::atakora::__private::Codec = #codec;
             }
             ::atakora::__private::inventory::submit! {
@@ -112,6 +123,10 @@ pub fn functions_app(args: TokenStream, input: TokenStream) -> TokenStream {
             impl ::atakora::__private::FunctionsAppDef for #ident {
                 const SPEC: ::atakora::__private::spec::FunctionsAppSpec = #spec;
                 const VALID: bool = #valid;
+                const FACTS: ::atakora::__private::FunctionsAppFacts = ::atakora::__private::FunctionsAppFacts {
+                    spec: &<Self as ::atakora::__private::FunctionsAppDef>::SPEC,
+                    valid: #valid,
+                };
             }
             ::atakora::__private::inventory::submit! {
                 ::atakora::__private::Registration::FunctionsApp(&<#ident as ::atakora::__private::FunctionsAppDef>::SPEC)
@@ -133,24 +148,39 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
     if !item.generics.params.is_empty() || !matches!(item.data, syn::Data::Struct(_)) {
         return quote!(#item #errors);
     }
+    // One const per component reads everything of its type (`FACTS`), spanned on the field's
+    // type: a missing attribute is one error, there.
+    let facts: Vec<(syn::Ident, TokenStream)> = parsed
+        .value
+        .components
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let ty = &c.ty;
+            let name = quote::format_ident!("__COMPONENT_{}", i);
+            let def = match c.kind {
+                ComponentKind::CrudApi => quote_spanned! {syn::spanned::Spanned::span(ty)=>
+                    const #name: ::atakora::__private::EntityFacts = <#ty as ::atakora::__private::CrudEntity>::FACTS;
+                },
+                ComponentKind::FunctionsApp => quote_spanned! {syn::spanned::Spanned::span(ty)=>
+                    const #name: ::atakora::__private::FunctionsAppFacts = <#ty as ::atakora::__private::FunctionsAppDef>::FACTS;
+                },
+            };
+            (name, def)
+        })
+        .collect();
+    let fact_defs = facts.iter().map(|(_, d)| d);
     let components: Vec<TokenStream> = parsed
         .value
         .components
         .iter()
-        .map(|c| {
+        .zip(&facts)
+        .map(|(c, (name, _))| {
             let field = c.field.to_string().trim_start_matches("r#").to_string();
             let field = field.as_str().lower();
-            let ty = &c.ty;
-            // The trait bound is spanned on the field's type: a missing attribute is reported there.
             match c.kind {
-                ComponentKind::CrudApi => {
-                    let spec = quote_spanned!(syn::spanned::Spanned::span(ty)=> <#ty as ::atakora::__private::CrudEntity>::SPEC);
-                    quote!(::atakora::__private::spec::ComponentSpec::CrudApi { field: #field, api: ::atakora::__private::Cow::Borrowed(&#spec) })
-                }
-                ComponentKind::FunctionsApp => {
-                    let spec = quote_spanned!(syn::spanned::Spanned::span(ty)=> <#ty as ::atakora::__private::FunctionsAppDef>::SPEC);
-                    quote!(::atakora::__private::spec::ComponentSpec::FunctionsApp { field: #field, app: ::atakora::__private::Cow::Borrowed(&#spec) })
-                }
+                ComponentKind::CrudApi => quote!(::atakora::__private::spec::ComponentSpec::CrudApi { field: #field, api: ::atakora::__private::Cow::Borrowed(#name.spec) }),
+                ComponentKind::FunctionsApp => quote!(::atakora::__private::spec::ComponentSpec::FunctionsApp { field: #field, app: ::atakora::__private::Cow::Borrowed(#name.spec) }),
             }
         })
         .collect();
@@ -160,18 +190,15 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
         .value
         .components
         .iter()
-        .map(|c| {
+        .zip(&facts)
+        .map(|(c, (name, _))| {
             let field = c.field.to_string().trim_start_matches("r#").to_string();
-            let ty = &c.ty;
-            let span = syn::spanned::Spanned::span(ty);
             match c.kind {
                 ComponentKind::CrudApi => {
-                    let entity = quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>);
-                    quote!(::atakora::__private::Component::CrudApi { field: #field, spec: &#entity::SPEC, codec: &#entity::CODEC })
+                    quote!(::atakora::__private::Component::CrudApi { field: #field, spec: #name.spec, codec: #name.codec })
                 }
                 ComponentKind::FunctionsApp => {
-                    let app = quote_spanned!(span=> <#ty as ::atakora::__private::FunctionsAppDef>);
-                    quote!(::atakora::__private::Component::FunctionsApp { field: #field, spec: &#app::SPEC })
+                    quote!(::atakora::__private::Component::FunctionsApp { field: #field, spec: #name.spec })
                 }
             }
         })
@@ -190,6 +217,7 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
         const _: () = {
+            #(#fact_defs)*
             // A reference: the spec lives in static memory, so the rules below read it without
             // ever dropping it.
             const SPEC: &::atakora::__private::spec::BackendSpec = &#spec;
@@ -226,15 +254,9 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
 fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenStream {
     let envs: Vec<&str> = attr.spec.environments.iter().map(|e| e.as_ref()).collect();
     let count = attr.components.len();
-    let valid = attr.components.iter().map(|c| {
-        let ty = &c.ty;
-        let span = syn::spanned::Spanned::span(ty);
-        match c.kind {
-            ComponentKind::CrudApi => quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>::VALID),
-            ComponentKind::FunctionsApp => {
-                quote_spanned!(span=> <#ty as ::atakora::__private::FunctionsAppDef>::VALID)
-            }
-        }
+    let valid = (0..attr.components.len()).map(|i| {
+        let name = quote::format_ident!("__COMPONENT_{}", i);
+        quote!(#name.valid)
     });
     // `rule` is a call of a rule function returning `Option<Finding>`.
     let assert = |span: Span, rule: TokenStream| {

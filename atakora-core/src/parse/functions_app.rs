@@ -12,7 +12,7 @@ options! {
     FunctionsAppOptions("`#[functions_app]`") {
         memory_mb: i64 = "memory_mb = 2048",
         max_instances: i64 = "max_instances = 100",
-        always_ready: i64 = "always_ready = 1",
+        always_ready: i64 = "always_ready = 2",
     }
 }
 

@@ -44,6 +44,7 @@ pub mod options {
         (b::AutoScaleOptions::WHAT, b::AutoScaleOptions::NAMES),
         (b::NetworkingModes::WHAT, b::NetworkingModes::NAMES),
         (b::IsolatedOptions::WHAT, b::IsolatedOptions::NAMES),
+        (b::CorsOptions::WHAT, b::CorsOptions::NAMES),
     ];
 }
 
