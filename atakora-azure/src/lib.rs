@@ -19,6 +19,7 @@ mod storage;
 mod web;
 
 pub mod limits;
+pub mod cost;
 pub mod manifest;
 pub mod template;
 
