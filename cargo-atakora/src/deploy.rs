@@ -86,7 +86,7 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
             Vec::new()
         } else {
             ui.step("building the deployment packages");
-            package::run(ui, app, &a.env)?
+            package::run(ui, app, &a.env, a.handler.clone())?
         }
     } else {
         Vec::new()

@@ -126,6 +126,10 @@ enum Command {
         /// The environment.
         #[arg(long, value_name = "ENV")]
         env: String,
+        /// Use this handler binary (built for Linux x86-64, e.g. with cargo-zigbuild) instead of
+        /// `cargo build --release`.
+        #[arg(long, value_name = "PATH")]
+        handler: Option<PathBuf>,
     },
     /// Deploy one environment to a resource group with az: what-if, confirm, create, upload,
     /// health check, record.
@@ -177,6 +181,9 @@ struct DeployArgs {
     /// non-production environment first.
     #[arg(long)]
     allow_direct_production: bool,
+    /// Package this handler binary (built for Linux x86-64) instead of `cargo build --release`.
+    #[arg(long, value_name = "PATH")]
+    handler: Option<PathBuf>,
     /// Only this backend (by id, e.g. `api-backend`); default: every backend of the crate.
     #[arg(long, value_name = "ID")]
     backend: Option<String>,
@@ -254,9 +261,12 @@ fn run(cli: Cli, ui: &ui::Ui) -> Result<()> {
             format,
         } => plan::run(ui, &app::App::open(g)?, env.as_deref(), resource_group_id.as_deref(), format),
         Command::Graph { format, env } => graph::run(&app::App::open(g)?, format, env.as_deref()),
-        Command::Package { env } => {
+        Command::Package { env, handler } => {
             let app = app::App::open(g)?;
-            package::run(ui, &app, &env).map(|_| ())
+            for (_, _, zip) in package::run(ui, &app, &env, handler)? {
+                println!("{}", zip.display());
+            }
+            Ok(())
         }
         Command::Deploy(args) => deploy::run(ui, &app::App::open(g)?, &args),
         Command::Accept { env, resource_group } => deploy::accept(ui, &app::App::open(g)?, &env, resource_group),

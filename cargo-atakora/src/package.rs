@@ -26,12 +26,19 @@ pub trait Packager {
     fn package(&self, ui: &Ui, app: &App, backend: &str, env: &str, out: &Path) -> Result<PathBuf>;
 }
 
-/// The app's binary packages itself.
-pub struct BinaryPackager;
+/// The app's binary packages itself: built with `cargo build --release`, or the handler given
+/// (a binary cross-built for the Functions image, e.g. with cargo-zigbuild).
+pub struct BinaryPackager {
+    /// A prebuilt handler binary to use instead of building one.
+    pub handler: Option<PathBuf>,
+}
 
 impl Packager for BinaryPackager {
     fn package(&self, ui: &Ui, app: &App, backend: &str, env: &str, out: &Path) -> Result<PathBuf> {
-        let binary = build_binary(ui, app)?;
+        let binary = match &self.handler {
+            Some(h) => std::fs::canonicalize(h).map_err(|e| Failure::new(format!("the handler {}: {e}", h.display())))?,
+            None => build_binary(ui, app)?,
+        };
         std::fs::create_dir_all(out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
         let zip = out.join(PACKAGE_NAME);
         let _ = std::fs::remove_file(&zip);
@@ -43,7 +50,7 @@ impl Packager for BinaryPackager {
             .map_err(|e| Failure::new(format!("cannot run {}: {e}", binary.display())))?;
         if !status.success() || !zip.is_file() {
             return Err(Failure::new(format!(
-                "{} did not write {}: the app's main must call `atakora::serve::<{backend}>()` (atakora's `serve` feature), which writes the package when {OUT_ENV} is set",
+                "{} did not write {}: the app's main must serve the backend `{backend}` with `atakora::serve::<B>()` (atakora's `serve` feature), which writes the package when {OUT_ENV} is set",
                 binary.display(),
                 zip.display()
             )));
@@ -76,8 +83,8 @@ fn build_binary(ui: &Ui, app: &App) -> Result<PathBuf> {
 }
 
 /// Run `package`: every API app of the environment; `(backend, app key, zip)` each.
-pub fn run(ui: &Ui, app: &App, env: &str) -> Result<Vec<(String, String, PathBuf)>> {
-    run_with(&BinaryPackager, ui, app, env)
+pub fn run(ui: &Ui, app: &App, env: &str, handler: Option<PathBuf>) -> Result<Vec<(String, String, PathBuf)>> {
+    run_with(&BinaryPackager { handler }, ui, app, env)
 }
 
 /// [`run`] with another packager.
@@ -95,7 +102,6 @@ pub fn run_with(p: &dyn Packager, ui: &Ui, app: &App, env: &str) -> Result<Vec<(
                     let dir = zip.parent().map(Path::to_path_buf).unwrap_or_default();
                     let written = p.package(ui, app, plan.backend_id(), env, &dir)?;
                     ui.line(&format!("  {} {}", ui.green("packaged"), written.display()));
-                    println!("{}", written.display());
                     out.push((plan.backend_id().to_string(), fa.key.clone(), written));
                 }
                 atakora_core::plan::AppRole::FunctionsApp { type_name, .. } => ui.line(&format!(
