@@ -292,6 +292,9 @@ pub struct Sources {
     pub index: SourceIndex,
     /// The local dependencies searched for component types (empty when none was needed).
     pub dependencies: Vec<LocalDependency>,
+    /// Backends with a component type that was not found (reported in `crate_errors`): not
+    /// resolved, so that one mistake gives one error.
+    pub incomplete: Vec<String>,
 }
 
 impl Sources {
@@ -339,6 +342,7 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
         crate_errors,
         index: SourceIndex::default(),
         dependencies: Vec::new(),
+        incomplete: Vec::new(),
     };
     // The dependencies, read once and only when a component type is not in the crate.
     let mut external: Option<Result<Found, String>> = None;
@@ -363,6 +367,10 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
             }
             let deps = external.get_or_insert_with(|| read_dependencies(manifest_dir, &mut sources));
             let at = found.index.locate_field(&b.spec.type_name, &field);
+            let resolved = matches!(deps, Ok(d) if component(d, c.kind, &name, &field).is_some());
+            if !resolved {
+                sources.incomplete.push(b.spec.type_name.to_string());
+            }
             match deps {
                 Ok(dep_found) => match component(dep_found, c.kind, &name, &field) {
                     Some(comp) => components.push(comp),
@@ -551,7 +559,7 @@ impl Project {
         backends.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         let mut plans = Vec::new();
         if sources.errors.is_empty() {
-            for spec in backends {
+            for spec in backends.into_iter().filter(|b| !sources.incomplete.iter().any(|i| *i == b.type_name)) {
                 for env in spec.environments.iter().filter(|e| only_env.is_none_or(|o| o == e.as_ref())) {
                     match Plan::resolve(spec, env) {
                         Ok(plan) => {

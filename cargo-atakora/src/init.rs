@@ -65,6 +65,18 @@ pub fn run(ui: &Ui, name: Option<String>, atakora_path: Option<PathBuf>) -> Resu
         std::fs::write(&p, text).map_err(|e| Failure::new(format!("{}: {e}", p.display())))?;
         ui.line(&format!("  {} {}", ui.green("created"), p.strip_prefix(&cwd).unwrap_or(&p).display()));
     }
+    if let Some(ws) = dir
+        .ancestors()
+        .skip(1)
+        .map(|d| d.join("Cargo.toml"))
+        .find(|m| std::fs::read_to_string(m).is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]")))
+    {
+        ui.line(&format!(
+            "note: {} is inside the workspace {}: add it to its `members`, or add an empty `[workspace]` table to its Cargo.toml to build it on its own",
+            dir.display(),
+            ws.display()
+        ));
+    }
     ui.line(&format!(
         "{} `{name}`: `cd {}` then `cargo build` (templates in target/atakora/{}/), `cargo run`, `cargo atakora plan`",
         ui.green(&ui.bold("ok:")),

@@ -60,7 +60,13 @@ pub fn local_dependencies(manifest_dir: &Path) -> Result<Vec<LocalDependency>, S
             continue;
         }
         let Some(pkg) = packages.iter().find(|p| p["id"] == dep["pkg"]) else { continue };
-        if !pkg["source"].is_null() {
+        // Local crates that use atakora: only they can declare components.
+        let uses_atakora = pkg["dependencies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|d| d["name"] == "atakora");
+        if !pkg["source"].is_null() || !uses_atakora {
             continue;
         }
         let lib = pkg["targets"].as_array().into_iter().flatten().find(|t| {
