@@ -1,5 +1,6 @@
-//! The output folder's housekeeping: each `<backend>/` folder records the crate that writes
-//! it (`.atakora-owner`), so that two crates sharing a target directory cannot overwrite each
+//! The output folder's housekeeping: the crate that writes each `<backend>/` folder is
+//! recorded beside the output folder (`<out>.owners/<backend>`, so that the output folder holds
+//! only deployable files), so that two crates sharing a target directory cannot overwrite each
 //! other's templates, and the folders of removed backends and environments are deleted
 //! instead of lingering where a deploy loop would find them.
 
@@ -7,8 +8,11 @@ use super::BuildError;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The marker file in each backend folder.
-pub const OWNER_FILE: &str = ".atakora-owner";
+/// The folder of owner records next to `out`: `<out>.owners`.
+pub fn owners_dir(out: &Path) -> PathBuf {
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("atakora");
+    out.with_file_name(format!("{name}.owners"))
+}
 
 /// Who writes a backend folder: the crate's name and its manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,9 +36,9 @@ impl Owner {
         })
     }
 
-    /// The owner recorded in `backend_dir`, if any.
-    pub fn of(backend_dir: &Path) -> Option<Owner> {
-        Owner::parse(&fs::read_to_string(backend_dir.join(OWNER_FILE)).ok()?)
+    /// The owner recorded for `backend` under `out`, if any.
+    pub fn of(out: &Path, backend: &str) -> Option<Owner> {
+        Owner::parse(&fs::read_to_string(owners_dir(out).join(backend)).ok()?)
     }
 }
 
@@ -42,7 +46,7 @@ impl Owner {
 /// one of their folders.
 pub fn check_owners(out: &Path, me: &Owner, backends: &[String]) -> Result<(), BuildError> {
     for b in backends {
-        if let Some(other) = Owner::of(&out.join(b))
+        if let Some(other) = Owner::of(out, b)
             && other.manifest != me.manifest
             && other.manifest.is_file()
         {
@@ -68,7 +72,7 @@ pub fn tidy(out: &Path, me: &Owner, written: &[(String, Vec<String>)]) -> Result
     let mut removed = Vec::new();
     for (backend, envs) in written {
         let dir = out.join(backend);
-        super::write_atomic(&dir.join(OWNER_FILE), &me.text())?;
+        super::write_atomic(&owners_dir(out).join(backend), &me.text())?;
         for entry in read_dirs(&dir) {
             let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
             if !envs.contains(&name) && entry.join("azuredeploy.json").is_file() {
@@ -82,8 +86,9 @@ pub fn tidy(out: &Path, me: &Owner, written: &[(String, Vec<String>)]) -> Result
         if written.iter().any(|(b, _)| *b == name) {
             continue;
         }
-        if Owner::of(&dir).is_some_and(|o| o.manifest == me.manifest) {
+        if Owner::of(out, &name).is_some_and(|o| o.manifest == me.manifest) {
             fs::remove_dir_all(&dir).map_err(io(&dir))?;
+            let _ = fs::remove_file(owners_dir(out).join(&name));
             removed.push(dir);
         }
     }
