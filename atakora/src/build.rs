@@ -14,8 +14,9 @@
 //! prints. Files are written atomically (temporary file, then rename); every file written is
 //! a `rerun-if-changed`, so deleting the output folder regenerates it.
 //!
-//! ```no_run
-//! // build.rs
+//! In `build.rs`, with `atakora` a build-dependency with its `build` feature:
+//!
+//! ```text
 //! fn main() {
 //!     atakora::build::emit();
 //! }

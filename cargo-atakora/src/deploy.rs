@@ -222,41 +222,14 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
                 model.final_name(fa.id, &rg_id, &suffix)
             };
             ui.progress(&format!("uploading and activating the package of {app_name}"), || {
-                az.run(&args(&[
-                    "functionapp",
-                    "deployment",
-                    "source",
-                    "config-zip",
-                    "--resource-group",
-                    &a.resource_group,
-                    "--name",
-                    &app_name,
-                    "--src",
-                    &zip.display().to_string(),
-                ]))
+                az.run(&upload_args(&a.resource_group, &app_name, zip))
             })?;
         }
-        if a.dry_run && model.api_app().is_some() {
-            if let Some(fa) = model.api_app() {
-                println!(
-                    "{}",
-                    crate::az::shell_line(
-                        "az",
-                        &args(&[
-                            "functionapp",
-                            "deployment",
-                            "source",
-                            "config-zip",
-                            "--resource-group",
-                            &a.resource_group,
-                            "--name",
-                            &fa.name.to_string(),
-                            "--src",
-                            &package::zip_path(app, p.backend_id(), &a.env, &fa.key).display().to_string(),
-                        ])
-                    )
-                );
-            }
+        if a.dry_run
+            && let Some(fa) = model.api_app()
+        {
+            let zip = package::zip_path(app, p.backend_id(), &a.env, &fa.key);
+            az.run(&upload_args(&a.resource_group, &fa.name.to_string(), &zip))?;
         }
         if let Some(api) = model.api_app().filter(|f| matches!(f.role, AppRole::CrudApis { .. })) {
             let base = outputs["apiBaseUrl"]["value"].as_str().map(str::to_string).unwrap_or_else(|| {
@@ -297,6 +270,23 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
         file.display()
     ));
     Ok(())
+}
+
+/// `az functionapp deployment source config-zip`: Flex Consumption's one deploy uploads the
+/// package to the app's deployment container and activates it.
+fn upload_args(resource_group: &str, app: &str, zip: &Path) -> Vec<String> {
+    args(&[
+        "functionapp",
+        "deployment",
+        "source",
+        "config-zip",
+        "--resource-group",
+        resource_group,
+        "--name",
+        app,
+        "--src",
+        &zip.display().to_string(),
+    ])
 }
 
 /// Production only after the same commit was deployed to a non-production environment.
