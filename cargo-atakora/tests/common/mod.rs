@@ -62,11 +62,18 @@ case "$1 $2 $3" in
 esac
 "#;
     let path = dir.join("az");
-    fs::write(&path, script).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    // Written once, through a rename: another test may be running the script right now.
+    if fs::read_to_string(&path).ok().as_deref() != Some(script) {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!("az.{}.{n}.tmp", std::process::id()));
+        fs::write(&tmp, script).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        fs::rename(&tmp, &path).unwrap();
     }
     dir
 }
