@@ -193,6 +193,16 @@ impl ArmSchemas {
                 self.check_resource(c, Some(&full_type), &format!("{at}/resources/{i}"), f);
             }
         }
+        // A nested deployment's template: whole, then each of its resources.
+        if full_type == "Microsoft.Resources/deployments" {
+            let inner = &r["properties"]["template"];
+            for e in self.template.iter_errors(inner) {
+                f.errors.push(format!("{at} nested template {}: {e}", e.instance_path()));
+            }
+            for (i, c) in inner["resources"].as_array().into_iter().flatten().enumerate() {
+                self.check_resource(c, None, &format!("{at}/properties/template/resources/{i}"), f);
+            }
+        }
     }
 
     /// Validate a parameters file against `deploymentParameters.json`.
@@ -262,22 +272,27 @@ impl Rng {
 pub mod arm_eval {
     use serde_json::{Value, json};
 
-    /// What a deployment knows: the resource group's id and the template.
+    /// What a deployment knows: the resource group's id, the template and, in a nested
+    /// deployment, the parameter values it was given.
     pub struct Context<'a> {
         pub resource_group_id: &'a str,
         pub template: &'a Value,
+        pub parameters: Option<serde_json::Map<String, Value>>,
     }
 
     impl Context<'_> {
         /// `value` evaluated: a `[...]` string is an expression, anything else is itself.
         pub fn eval_value(&self, value: &Value) -> Value {
-            match value.as_str() {
-                Some(s) if s.starts_with('[') && !s.starts_with("[[") => {
+            match value {
+                Value::String(s) if s.starts_with('[') && !s.starts_with("[[") => {
                     let mut p = Parser { s: &s[1..s.len() - 1], i: 0, cx: self };
                     let v = p.expr();
                     assert_eq!(p.i, p.s.len(), "trailing input in `{s}`");
                     v
                 }
+                // Expressions inside an object or array value are evaluated too.
+                Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), self.eval_value(v))).collect()),
+                Value::Array(a) => Value::Array(a.iter().map(|v| self.eval_value(v)).collect()),
                 _ => value.clone(),
             }
         }
@@ -293,9 +308,18 @@ pub mod arm_eval {
             };
             match name {
                 "parameters" => {
-                    let p = &self.template["parameters"][s(&args[0])];
+                    let name = s(&args[0]);
+                    if let Some(given) = self.parameters.as_ref().and_then(|p| p.get(&name)) {
+                        return given.clone();
+                    }
+                    let p = &self.template["parameters"][name];
                     self.eval_value(&p["defaultValue"])
                 }
+                // Known only once deployed: a stand-in naming the resource.
+                "reference" => json!({
+                    "principalId": format!("principal({})", s(&args[0])),
+                    "clientId": format!("client({})", s(&args[0])),
+                }),
                 "variables" => self.eval_value(&self.template["variables"][s(&args[0])]),
                 "format" => {
                     let mut out = s(&args[0]);
@@ -439,7 +463,11 @@ pub mod arm_eval {
     /// Every resource of `template`, children (and subnets declared inline in their VNet)
     /// included: `(full type, full name)` as ARM deploys them into `resource_group_id`.
     pub fn deployed_names(template: &Value, resource_group_id: &str) -> Vec<(String, String)> {
-        let cx = Context { resource_group_id, template };
+        let cx = Context {
+            resource_group_id,
+            template,
+            parameters: None,
+        };
         let mut out = Vec::new();
         fn walk(cx: &Context, list: &Value, parent: Option<(&str, &str)>, out: &mut Vec<(String, String)>) {
             for r in list.as_array().into_iter().flatten() {
@@ -460,6 +488,18 @@ pub mod arm_eval {
                             format!("{full_name}/{}", name.as_str().unwrap_or_default()),
                         ));
                     }
+                }
+                // A nested deployment's resources, in its own context.
+                if full_type == "Microsoft.Resources/deployments" {
+                    let given = r["properties"]["parameters"]
+                        .as_object()
+                        .map(|p| p.iter().map(|(k, v)| (k.clone(), cx.eval_value(&v["value"]))).collect());
+                    let inner = Context {
+                        resource_group_id: cx.resource_group_id,
+                        template: &r["properties"]["template"],
+                        parameters: given,
+                    };
+                    walk(&inner, &r["properties"]["template"]["resources"], None, out);
                 }
                 out.push((full_type, full_name));
             }

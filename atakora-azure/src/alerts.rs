@@ -1,7 +1,7 @@
 //! Alerts: the action group, per-app server-error and latency alerts, availability tests with
 //! their alerts, and the autoscale RU-consumption alert.
 
-use crate::api_versions::{ACTION_GROUPS, METRIC_ALERTS, WEB, WEBTESTS};
+use crate::api_versions::{ACTION_GROUPS, METRIC_ALERTS, SCHEDULED_QUERY_RULES, WEB, WEBTESTS};
 use crate::arm::{expr, resource_id, tags};
 use crate::emit::{Emit, Section};
 use crate::refs::Refs;
@@ -88,32 +88,18 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
                 }),
             );
         }
+        // Flex Consumption apps publish no `Http5xx` or `HttpResponseTime` metrics: both alerts
+        // read the requests the Functions host reports to Application Insights, filtered to
+        // the app by its role name (the site's name).
+        let Some(insights) = &refs.insights else {
+            return;
+        };
         for p in &a.per_app {
             let Some(app) = plan.app(&p.app_key) else {
                 continue;
             };
-            let app_id = refs.app(plan, app).site.id();
-            out.resource(
-                Section::Alerts,
-                metric_alert(
-                    plan,
-                    &p.errors,
-                    format!(
-                        "More than {} HTTP 5xx responses from `{}` in 5 minutes.",
-                        a.error_threshold, app.name
-                    ),
-                    1,
-                    vec![expr(&app_id)],
-                    static_criterion("http5xx", "Microsoft.Web/sites", "Http5xx", json!(a.error_threshold), "Total"),
-                    vec![expr(&app_id)],
-                ),
-            );
-            // HttpResponseTime is in seconds.
-            let seconds = if a.latency_threshold_ms % 1000 == 0 {
-                json!(a.latency_threshold_ms / 1000)
-            } else {
-                json!(f64::from(a.latency_threshold_ms) / 1000.0)
-            };
+            let site = refs.app(plan, app).site.var();
+            out.resource(Section::Alerts, server_errors(plan, &p.errors, app, a.error_threshold, &insights.id(), &site));
             out.resource(
                 Section::Alerts,
                 metric_alert(
@@ -124,9 +110,22 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
                         app.name, a.latency_threshold_ms
                     ),
                     2,
-                    vec![expr(&app_id)],
-                    static_criterion("latency", "Microsoft.Web/sites", "HttpResponseTime", seconds, "Average"),
-                    vec![expr(&app_id)],
+                    vec![expr(insights.id())],
+                    json!({
+                        "odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                        "allOf": [{
+                            "name": "latency",
+                            "criterionType": "StaticThresholdCriterion",
+                            "metricNamespace": "microsoft.insights/components",
+                            // Milliseconds, as the user gave the threshold.
+                            "metricName": "requests/duration",
+                            "dimensions": [{ "name": "cloud/roleName", "operator": "Include", "values": [expr(&site)] }],
+                            "operator": "GreaterThan",
+                            "threshold": a.latency_threshold_ms,
+                            "timeAggregation": "Average"
+                        }]
+                    }),
+                    vec![expr(insights.id())],
                 ),
             );
         }
@@ -158,6 +157,51 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             );
         }
     }
+}
+
+/// A log search alert: more than `threshold` requests answered 5xx by `app` in 5 minutes.
+fn server_errors(
+    plan: &Plan,
+    name: &ResourceName,
+    app: &atakora_core::plan::FunctionApp,
+    threshold: u32,
+    insights: &str,
+    site: &str,
+) -> Value {
+    let actions: Vec<Value> = action_group_id(plan).map(|id| expr(&id)).into_iter().collect();
+    let mut depends = vec![expr(insights)];
+    if let Some(id) = action_group_id(plan) {
+        depends.push(expr(id));
+    }
+    json!({
+        "type": "Microsoft.Insights/scheduledQueryRules",
+        "apiVersion": SCHEDULED_QUERY_RULES,
+        "name": name.base,
+        "location": "[parameters('location')]",
+        "tags": tags(plan),
+        "kind": "LogAlert",
+        "properties": {
+            "displayName": name.base,
+            "description": format!("More than {threshold} HTTP 5xx responses from `{}` in 5 minutes.", app.name),
+            "severity": 1,
+            "enabled": true,
+            "scopes": [expr(insights)],
+            "evaluationFrequency": "PT5M",
+            "windowSize": "PT5M",
+            "criteria": {
+                "allOf": [{
+                    "query": expr(format!("format('requests | where cloud_RoleName =~ ''{{0}}'' and toint(resultCode) >= 500', {site})")),
+                    "timeAggregation": "Count",
+                    "operator": "GreaterThan",
+                    "threshold": threshold,
+                    "failingPeriods": { "numberOfEvaluationPeriods": 1, "minFailingPeriodsToAlert": 1 }
+                }]
+            },
+            "autoMitigate": true,
+            "actions": { "actionGroups": actions }
+        },
+        "dependsOn": depends
+    })
 }
 
 fn availability_tests(plan: &Plan, refs: &Refs, out: &mut Emit) {

@@ -2,7 +2,7 @@
 //! keys: the API app reads and writes with its Entra identity through an access-policy
 //! assignment. Contributes the cache settings of the CRUD APIs' app.
 
-use crate::api_versions::{REDIS_ENTERPRISE, WEB};
+use crate::api_versions::REDIS_ENTERPRISE;
 use crate::arm::{expr, tags};
 use crate::emit::{Emit, Section, Slot};
 use crate::refs::Refs;
@@ -43,7 +43,9 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             "properties": {
                 "clientProtocol": "Encrypted",
                 "port": 10000,
-                "clusteringPolicy": "OSSCluster",
+                // One endpoint that proxies the shards: a plain (not cluster-aware) client works,
+                // and the policy cannot be changed after creation (docs/decisions.md).
+                "clusteringPolicy": "EnterpriseCluster",
                 "evictionPolicy": "VolatileLRU",
                 // Entra ID only.
                 "accessKeysAuthentication": "Disabled"
@@ -53,7 +55,7 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
     );
     for g in plan.grants.iter().filter(|g| g.scope == GrantScope::Redis) {
         let Some(app) = plan.app(&g.app) else { continue };
-        let app_id = refs.app(plan, app).site.id();
+        let r = refs.app(plan, app);
         let Name::Planned(assignment) = &plan.named[g.id].name else {
             continue;
         };
@@ -65,9 +67,9 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
                 "name": expr(format!("format('{{0}}/default/{{1}}', {}, '{}')", redis.var(), assignment.base)),
                 "properties": {
                     "accessPolicyName": g.role.definition_id(),
-                    "user": { "objectId": expr(format!("reference({app_id}, '{WEB}', 'full').identity.principalId")) }
+                    "user": { "objectId": expr(r.principal_id()) }
                 },
-                "dependsOn": [expr(&database_id), expr(&app_id)]
+                "dependsOn": [expr(&database_id), expr(r.identity.id())]
             }),
         );
     }

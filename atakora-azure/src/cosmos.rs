@@ -4,7 +4,7 @@
 use crate::api_versions::COSMOS;
 use crate::arm::{expr, lit, resource_id, tags, with_skips};
 use crate::emit::{Emit, Section, Slot};
-use crate::refs::Refs;
+use crate::refs::{PRINCIPAL_PARAMETER, Refs};
 use atakora_core::Plan;
 use atakora_core::contract::settings;
 use atakora_core::plan::{
@@ -82,58 +82,47 @@ fn endpoint(refs: &Refs, account: usize) -> String {
     format!("reference({}, '{COSMOS}').documentEndpoint", refs.cosmos[account].id())
 }
 
-/// Cosmos DB locks the account for each role-assignment write: the assignments of one
-/// account go one after another, the first after every container exists.
+/// Data-plane role assignments, contributed to each app's access deployment (inside it, the
+/// account names and the principal id are parameters). Cosmos DB locks the account for each
+/// role-assignment write: the assignments of one account go one after another.
 fn grants(plan: &Plan, refs: &Refs, out: &mut Emit) {
-    for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
-        let account_ref = &refs.cosmos[i];
-        let mut previous: Vec<Value> = acc
-            .databases
-            .iter()
-            .flat_map(|db| {
-                db.containers
-                    .iter()
-                    .map(move |c| expr(refs.cosmos_container_id(i, &db.name, &c.name)))
-            })
-            .collect();
-        let mut first = true;
+    let inner = refs.inner();
+    for (i, account) in inner.cosmos.iter().enumerate() {
+        let mut previous: Option<String> = None;
         for g in plan.grants.iter().filter(|g| matches!(&g.scope, GrantScope::CosmosContainer { account, .. } if *account == i)) {
             let GrantScope::CosmosContainer { database, container, .. } = &g.scope else {
                 continue;
             };
-            let app = plan.app(&g.app).expect("a grant's app is in the plan");
-            let app_id = refs.app(plan, app).site.id();
-            if first {
-                previous.push(expr(&app_id));
-                first = false;
-            }
             let Name::Guid(parts) = &plan.named[g.id].name else {
                 continue;
             };
             let guid = format!(
                 "guid({})",
-                parts.iter().map(|p| refs.name_part(plan, p)).collect::<Vec<_>>().join(", ")
+                parts.iter().map(|p| inner.name_part(plan, p)).collect::<Vec<_>>().join(", ")
             );
             let assignment_id = resource_id(
                 "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
-                &[account_ref.var(), guid.clone()],
+                &[account.var(), guid.clone()],
             );
-            out.resource(
-                Section::Access,
-                json!({
-                    "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
-                    "apiVersion": COSMOS,
-                    "name": expr(format!("format('{{0}}/{{1}}', {}, {guid})", account_ref.var())),
-                    "properties": {
-                        "roleDefinitionId": expr(resource_id("Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions", &[account_ref.var(), lit(g.role.definition_id())])),
-                        "principalId": expr(format!("reference({app_id}, '{}', 'full').identity.principalId", crate::api_versions::WEB)),
-                        "scope": expr(refs.cosmos_container_path(i, database, container))
-                    },
-                    "dependsOn": previous
-                }),
-            );
-            previous = vec![expr(assignment_id)];
+            let mut assignment = json!({
+                "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+                "apiVersion": COSMOS,
+                "name": expr(format!("format('{{0}}/{{1}}', {}, {guid})", account.var())),
+                "properties": {
+                    "roleDefinitionId": expr(resource_id("Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions", &[account.var(), lit(g.role.definition_id())])),
+                    "principalId": expr(PRINCIPAL_PARAMETER),
+                    "scope": expr(inner.cosmos_container_path(i, database, container))
+                }
+            });
+            if let Some(p) = &previous {
+                assignment["dependsOn"] = json!([expr(p)]);
+            }
             debug_assert!(matches!(g.role, Role::CosmosDataReader | Role::CosmosDataContributor));
+            let wiring = out.app(&g.app);
+            wiring.grants.push(assignment);
+            // The assignment's scope must exist first.
+            wiring.grant_depends.push(expr(refs.cosmos_container_id(i, database, container)));
+            previous = Some(assignment_id);
         }
     }
 }
@@ -153,11 +142,16 @@ fn wiring(plan: &Plan, refs: &Refs, out: &mut Emit) {
             .and_then(|s| refs.vault_reference(&s.name));
         match secret {
             Some(reference) => wiring.setting(Slot::Data, connection, reference),
-            None => wiring.setting(
-                Slot::Data,
-                &format!("{connection}{}", settings::ACCOUNT_ENDPOINT_SUFFIX),
-                expr(endpoint(refs, i)),
-            ),
+            None => {
+                wiring.setting(
+                    Slot::Data,
+                    &format!("{connection}{}", settings::ACCOUNT_ENDPOINT_SUFFIX),
+                    expr(endpoint(refs, i)),
+                );
+                // Identity-based connection with the app's user-assigned identity.
+                wiring.setting(Slot::Data, &format!("{connection}__credential"), "managedidentity");
+                wiring.setting(Slot::Data, &format!("{connection}__clientId"), expr(refs.app(plan, api).client_id()));
+            }
         }
         wiring.setting(Slot::Data, &settings::database(connection), acc.databases[0].name.clone());
         wiring.depends_on(Slot::Data, &refs.cosmos[i].id());
@@ -206,7 +200,16 @@ fn account(plan: &Plan, refs: &Refs, index: usize, acc: &CosmosAccount) -> Value
         }
         NetworkPosture::PrivateEndpoints { .. } => {
             properties["publicNetworkAccess"] = json!("Disabled");
-            skips.push(("CKV_AZURE_99", "Isolated networking: public network access is disabled and the account is reached through its private endpoint, so IP and VNet rules have nothing to filter; checkov's CKV_AZURE_99 does not read publicNetworkAccess."));
+            // The public endpoint is off; were it ever turned on, only the apps' subnet could
+            // use it (the subnet needs no service endpoint while it is off).
+            properties["isVirtualNetworkFilterEnabled"] = json!(true);
+            properties["virtualNetworkRules"] = json!([{
+                "id": expr(refs.integration_subnet_id().unwrap_or_default()),
+                "ignoreMissingVNetServiceEndpoint": true
+            }]);
+            if let Some(v) = &refs.vnet {
+                depends.push(expr(v.vnet.id()));
+            }
         }
         NetworkPosture::ServiceEndpoints(_) => {
             properties["publicNetworkAccess"] = json!("Enabled");

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 /// Where a resource goes in the template, in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Section {
+    Identity,
     Monitoring,
     Storage,
     Cosmos,
@@ -23,7 +24,7 @@ pub(crate) enum Section {
 /// Where an app setting or dependency goes in the site, in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Slot {
-    /// The app's own plan.
+    /// The app's own plan and identity.
     App,
     /// Host storage and the deployment container.
     HostStorage,
@@ -41,6 +42,8 @@ pub(crate) enum Slot {
     Cache,
     /// The network the app reaches them through.
     Network,
+    /// The roles granted to the app's identity.
+    Access,
 }
 
 /// One app's wiring, contributed by the families.
@@ -52,6 +55,11 @@ pub(crate) struct AppWiring {
     pub properties: Map<String, Value>,
     /// `functionAppConfig.deployment.storage`.
     pub deployment_storage: Option<Value>,
+    /// Role assignments of the app's identity, as resources of its access deployment (where
+    /// names come in as parameters: see `Refs::inner`).
+    pub grants: Vec<Value>,
+    /// What the access deployment waits for (the grants' scopes).
+    pub grant_depends: Vec<Value>,
 }
 
 impl AppWiring {

@@ -49,12 +49,17 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             "sku": { "family": "A", "name": "standard" },
             "enableRbacAuthorization": true,
             "enableSoftDelete": true,
-            "softDeleteRetentionInDays": 90,
-            "enablePurgeProtection": true,
             "publicNetworkAccess": if plan.network.is_private() { "Disabled" } else { "Enabled" },
             "networkAcls": acls
         }
     });
+    // A deleted vault keeps its name (derived from the resource group) until it is recovered
+    // or its retention ends; purge protection forbids purging it earlier. Production keeps it
+    // 90 days, other environments 7, so a deleted environment can be recreated in the same
+    // resource group within a week, or at once after `az keyvault recover`
+    // (docs/deploy.md, "Key Vault").
+    resource["properties"]["softDeleteRetentionInDays"] = json!(if plan.tier.is_production() { 90 } else { 7 });
+    resource["properties"]["enablePurgeProtection"] = json!(true);
     if let (true, Some(v)) = (service_endpoints, &refs.vnet) {
         resource["dependsOn"] = json!([expr(v.vnet.id())]);
     }

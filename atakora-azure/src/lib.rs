@@ -2,6 +2,8 @@
 //! manifest. One module per resource family; [`template`] assembles them in a fixed order so
 //! the same plan always gives the same bytes.
 
+#![warn(missing_docs)]
+
 pub mod api_versions;
 mod arm;
 mod emit;
@@ -11,6 +13,7 @@ mod refs;
 mod alerts;
 mod cache;
 mod cosmos;
+mod identity;
 mod keyvault;
 mod monitor;
 mod network;
@@ -32,8 +35,11 @@ use serde_json::Value;
 /// Every file of one deployment, rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
+    /// `azuredeploy.json`.
     pub template: String,
+    /// `azuredeploy.parameters.json`.
     pub parameters: String,
+    /// `manifest.json`.
     pub manifest: String,
 }
 

@@ -4,21 +4,43 @@
 use atakora_core::{Code, Diagnostic};
 use serde_json::Value;
 
+/// Bytes of one template.
 pub const MAX_TEMPLATE_BYTES: usize = 4 * 1024 * 1024;
+/// Resources in one template (children and copies included).
 pub const MAX_RESOURCES: usize = 800;
+/// Parameters of one template.
 pub const MAX_PARAMETERS: usize = 256;
+/// Variables of one template.
 pub const MAX_VARIABLES: usize = 512;
+/// Outputs of one template.
 pub const MAX_OUTPUTS: usize = 64;
 /// Above this many resources a backend is worth splitting (warning ATK0909).
 pub const LARGE_BACKEND: usize = 50;
 
-/// Resources in `template`, nested children included.
+/// Resources in `template`, nested children included (a nested deployment counts as one: its
+/// template has limits of its own).
 pub fn resource_count(template: &Value) -> usize {
     fn count(list: Option<&Value>) -> usize {
         list.and_then(Value::as_array)
             .map_or(0, |rs| rs.iter().map(|r| 1 + count(r.get("resources"))).sum())
     }
     count(template.get("resources"))
+}
+
+/// The templates of `template`'s nested deployments.
+fn nested_templates(template: &Value) -> impl Iterator<Item = &Value> {
+    template["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["type"] == "Microsoft.Resources/deployments")
+        .map(|r| &r["properties"]["template"])
+}
+
+/// Every resource a deployment of `template` creates, those of its nested deployments
+/// included.
+pub fn total_resources(template: &Value) -> usize {
+    resource_count(template) + nested_templates(template).map(total_resources).sum::<usize>()
 }
 
 /// Every ARM limit `template` (rendered as `text`) breaks, and the large-backend warning.
@@ -38,10 +60,13 @@ pub fn check(template: &Value, text: &str) -> Vec<Diagnostic> {
     };
     over("bytes", text.len(), MAX_TEMPLATE_BYTES);
     over("resources", resource_count(template), MAX_RESOURCES);
+    for inner in nested_templates(template) {
+        over("resources in a nested deployment", resource_count(inner), MAX_RESOURCES);
+    }
     over("parameters", len("parameters"), MAX_PARAMETERS);
     over("variables", len("variables"), MAX_VARIABLES);
     over("outputs", len("outputs"), MAX_OUTPUTS);
-    let resources = resource_count(template);
+    let resources = total_resources(template);
     if resources > LARGE_BACKEND {
         out.push(
             Diagnostic::new(

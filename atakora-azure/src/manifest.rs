@@ -39,6 +39,7 @@ pub fn manifest(plan: &Plan, template: &Value) -> Value {
 /// The template section a kind's resources are emitted in (see `emit::Section`).
 fn section(kind: K) -> usize {
     match kind {
+        K::UserAssignedIdentity => 0,
         K::LogAnalytics | K::AppInsights => 0,
         K::StorageAccount | K::BlobService | K::BlobContainer => 1,
         K::CosmosAccount | K::CosmosDatabase | K::CosmosContainer => 2,
@@ -46,8 +47,8 @@ fn section(kind: K) -> usize {
         K::KeyVault | K::KeyVaultSecret => 4,
         K::VirtualNetwork | K::Subnet | K::PrivateDnsZone | K::DnsZoneLink | K::PrivateEndpoint | K::DnsZoneGroup => 5,
         K::AppServicePlan | K::FunctionApp | K::PublishingPolicy => 6,
-        K::RoleAssignment | K::CosmosRoleAssignment => 7,
-        K::ActionGroup | K::MetricAlert | K::AvailabilityTest => 8,
+        K::RoleAssignment | K::CosmosRoleAssignment | K::Deployment => 7,
+        K::ActionGroup | K::MetricAlert | K::AvailabilityTest | K::ScheduledQueryRule => 8,
     }
 }
 

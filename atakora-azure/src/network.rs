@@ -30,7 +30,11 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         "properties": {
             "addressPrefix": n.integration_prefix,
             // Flex Consumption integrates through Container Apps environments.
-            "delegations": [{ "name": "flex-consumption", "properties": { "serviceName": "Microsoft.App/environments" } }]
+            "delegations": [{ "name": "flex-consumption", "properties": { "serviceName": "Microsoft.App/environments" } }],
+            // Said, not left to the API version's default (new subnets are private from
+            // 2025-07-01): the apps reach Application Insights ingestion and Entra ID over
+            // their public endpoints, so their subnet keeps outbound access.
+            "defaultOutboundAccess": true
         }
     });
     if let NetworkPosture::ServiceEndpoints(_) = plan.network {
@@ -56,7 +60,8 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
                 // Inline: a separate subnet resource and a later VNet deployment fight over the list.
                 "subnets": [
                     integration,
-                    { "name": format!("[variables('{}')]", vnet.endpoint_subnet), "properties": { "addressPrefix": n.endpoint_prefix } }
+                    // Private endpoints only receive: no outbound access.
+                    { "name": format!("[variables('{}')]", vnet.endpoint_subnet), "properties": { "addressPrefix": n.endpoint_prefix, "defaultOutboundAccess": false } }
                 ]
             }
         }),

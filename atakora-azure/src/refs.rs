@@ -14,16 +14,27 @@ pub(crate) struct Ref {
     pub key: String,
     /// The ARM type.
     pub ty: &'static str,
+    /// Inside a nested deployment: the name comes in as a parameter of the same key.
+    inner: bool,
 }
 
 impl Ref {
     fn new(key: impl Into<String>, ty: &'static str) -> Ref {
-        Ref { key: key.into(), ty }
+        Ref {
+            key: key.into(),
+            ty,
+            inner: false,
+        }
     }
 
-    /// `variables('key')`, inside an expression.
+    /// `variables('key')` (`parameters('access').key` inside an access deployment), inside an
+    /// expression.
     pub fn var(&self) -> String {
-        var(&self.key)
+        if self.inner {
+            format!("{ACCESS_PARAMETER}.{}", self.key)
+        } else {
+            var(&self.key)
+        }
     }
 
     /// `[variables('key')]`, as a property value.
@@ -42,6 +53,27 @@ impl Ref {
 pub(crate) struct AppRef {
     pub site: Ref,
     pub plan: Ref,
+    pub identity: Ref,
+}
+
+impl AppRef {
+    /// The identity's client id (app settings that name the identity to use).
+    pub fn client_id(&self) -> String {
+        format!(
+            "reference({}, '{}').clientId",
+            self.identity.id(),
+            crate::api_versions::MANAGED_IDENTITY
+        )
+    }
+
+    /// The identity's principal (object) id (role assignments, access policies).
+    pub fn principal_id(&self) -> String {
+        format!(
+            "reference({}, '{}').principalId",
+            self.identity.id(),
+            crate::api_versions::MANAGED_IDENTITY
+        )
+    }
 }
 
 /// The VNet and its subnets.
@@ -70,6 +102,13 @@ pub(crate) struct Refs {
 }
 
 const INTEGRATION_SUBNET: &str = "integrationSubnetName";
+/// The one parameter of an app's access deployment: an object holding the names it refers to
+/// and the identity's principal id. (An object, because the ARM schemas reject a nested
+/// deployment's parameter whose value is an expression, and accept expressions inside an
+/// object value.)
+pub(crate) const ACCESS_PARAMETER: &str = "parameters('access')";
+/// The principal id, inside an app's access deployment.
+pub(crate) const PRINCIPAL_PARAMETER: &str = "parameters('access').principalId";
 const ENDPOINT_SUBNET: &str = "endpointSubnetName";
 
 impl Refs {
@@ -102,6 +141,10 @@ impl Refs {
                 .map(|a| AppRef {
                     site: Ref::new(format!("{}AppName", camel(&a.key)), "Microsoft.Web/sites"),
                     plan: Ref::new(format!("{}PlanName", camel(&a.key)), "Microsoft.Web/serverfarms"),
+                    identity: Ref::new(
+                        format!("{}IdentityName", camel(&a.key)),
+                        "Microsoft.ManagedIdentity/userAssignedIdentities",
+                    ),
                 })
                 .collect(),
             cache: plan
@@ -126,6 +169,26 @@ impl Refs {
         }
     }
 
+    /// The same table for the inside of a nested deployment: the names a nested template
+    /// refers to ([`Refs::inner_names`]) come in as parameters.
+    pub fn inner(&self) -> Refs {
+        let mut r = self.clone();
+        r.storage.inner = true;
+        for x in r.insights.iter_mut().chain(r.vault.iter_mut()).chain(r.cosmos.iter_mut()) {
+            x.inner = true;
+        }
+        r
+    }
+
+    /// The names a nested template may refer to: what [`Refs::inner`] reads from parameters.
+    pub fn inner_names(&self) -> Vec<&Ref> {
+        std::iter::once(&self.storage)
+            .chain(self.insights.iter())
+            .chain(self.vault.iter())
+            .chain(self.cosmos.iter())
+            .collect()
+    }
+
     /// The template's `variables`: every name above, in one fixed order.
     pub fn variables(&self, plan: &Plan) -> Map<String, Value> {
         let mut v = Map::new();
@@ -138,6 +201,7 @@ impl Refs {
             v.insert(r.key.clone(), name_variable(&acc.name));
         }
         for (r, app) in self.apps.iter().zip(&plan.function_apps) {
+            v.insert(r.identity.key.clone(), name_variable(&app.identity.name));
             v.insert(r.plan.key.clone(), name_variable(&app.plan_name));
             v.insert(r.site.key.clone(), name_variable(&app.name));
         }
@@ -278,6 +342,8 @@ impl Refs {
                 let (account, db, c) = container_of(plan, *id);
                 self.cosmos_container_path(account, db, c)
             }
+            // Inside an app's access deployment, which receives its identity's principal id.
+            NamePart::PrincipalOf(_) => PRINCIPAL_PARAMETER.to_string(),
         }
     }
 

@@ -51,9 +51,6 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         "CKV_AZURE_43",
         "The name is built at deployment time from the naming pattern and the nameSuffix parameter (default take(uniqueString(resourceGroup().id), 6)); atakora checks its length and characters when it builds the template, while checkov tests the unevaluated expression text.",
     )];
-    if !prod {
-        skips.push(("CKV_AZURE_206", "Non-production environment: the deployment package and Functions host state need no geo-replica; production environments get Standard_GZRS."));
-    }
     match &plan.network {
         NetworkPosture::Public => {
             skips.push(("CKV_AZURE_35", "Public networking: the Function Apps are not VNet-integrated, so their host reaches this account over the public endpoint and a Deny default action would cut it off; every request needs Entra ID (shared keys disabled). networking(isolated(...)) sets Deny."));
@@ -72,8 +69,9 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         "tags": tags(plan),
         "kind": "StorageV2",
         // Production: zone- and geo-redundant (zone-redundant Flex plans need zone-redundant
-        // host storage). Elsewhere: locally redundant.
-        "sku": { "name": if prod { "Standard_GZRS" } else { "Standard_LRS" } },
+        // host storage). Elsewhere geo-redundant only: a few megabytes of packages and host
+        // state cost next to nothing to replicate.
+        "sku": { "name": if prod { "Standard_GZRS" } else { "Standard_GRS" } },
         "properties": {
             "supportsHttpsTrafficOnly": true,
             "minimumTlsVersion": "TLS1_2",
@@ -114,12 +112,16 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
                 wiring.setting(Slot::HostStorage, "AzureWebJobsStorage", reference.clone());
                 wiring.setting(Slot::HostStorage, DEPLOYMENT_STORAGE_SETTING, reference.clone());
             }
-            None => wiring.setting(Slot::HostStorage, "AzureWebJobsStorage__accountName", refs.storage.value()),
+            None => {
+                wiring.setting(Slot::HostStorage, "AzureWebJobsStorage__accountName", refs.storage.value());
+                wiring.setting(Slot::HostStorage, "AzureWebJobsStorage__credential", "managedidentity");
+                wiring.setting(Slot::HostStorage, "AzureWebJobsStorage__clientId", expr(refs.app(plan, app).client_id()));
+            }
         }
         wiring.depends_on(Slot::HostStorage, &refs.blob_container_id(&app.deployment_container));
         let authentication = match &secret {
             Some(_) => json!({ "type": "StorageAccountConnectionString", "storageAccountConnectionStringName": DEPLOYMENT_STORAGE_SETTING }),
-            None => json!({ "type": "SystemAssignedIdentity" }),
+            None => json!({ "type": "UserAssignedIdentity", "userAssignedIdentityResourceId": expr(refs.app(plan, app).identity.id()) }),
         };
         wiring.deployment_storage = Some(json!({
             "type": "blobContainer",

@@ -4,7 +4,7 @@
 
 use crate::emit::Emit;
 use crate::refs::Refs;
-use crate::{alerts, cache, cosmos, keyvault, monitor, network, roles, storage, web};
+use crate::{alerts, cache, cosmos, identity, keyvault, monitor, network, roles, storage, web};
 use atakora_core::Plan;
 use atakora_core::naming::SUFFIX_LEN;
 use serde_json::{Map, Value, json};
@@ -15,10 +15,12 @@ pub const TEMPLATE_SCHEMA: &str = "https://schema.management.azure.com/schemas/2
 pub const PARAMETERS_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
 
 /// Every family, in the order it runs. Sections and slots fix where its output lands; the
-/// order matters only where two families write into one section (Azure RBAC assignments
-/// before Cosmos DB's own), and `web` must run last, after every family has contributed to the
-/// apps' wiring.
-const FAMILIES: [fn(&Plan, &Refs, &mut Emit); 9] = [
+/// order matters where two families write into one place (Azure RBAC assignments before
+/// Cosmos DB's own in an app's access deployment); `roles::access` runs after every family has
+/// contributed its grants, and `web` last, after every family has contributed to the apps'
+/// wiring.
+const FAMILIES: [fn(&Plan, &Refs, &mut Emit); 11] = [
+    identity::emit,
     roles::emit,
     monitor::emit,
     storage::emit,
@@ -27,6 +29,7 @@ const FAMILIES: [fn(&Plan, &Refs, &mut Emit); 9] = [
     keyvault::emit,
     network::emit,
     alerts::emit,
+    roles::access,
     web::emit,
 ];
 

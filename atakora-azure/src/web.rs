@@ -126,8 +126,8 @@ fn site(plan: &Plan, app: &FunctionApp, r: &AppRef, wiring: AppWiring) -> Value 
             "location": "[parameters('location')]",
             "tags": tags(plan),
             "kind": "functionapp,linux",
-            // Always on: Key Vault references (managed_identity = false) need it too.
-            "identity": { "type": "SystemAssigned" },
+            // The app's own identity, created (and granted its roles) before the app.
+            "identity": { "type": "UserAssigned", "userAssignedIdentities": { expr(r.identity.id()).as_str().unwrap_or_default(): {} } },
             "properties": properties,
             "dependsOn": wiring.depends(),
             // No username/password publishing over FTP or to the SCM site.

@@ -189,14 +189,14 @@ pub fn memory_mb(value: i64) -> Check<u32> {
     }
 }
 
-/// Rule: Flex Consumption allows 40..=1000 maximum instances.
+/// Rule: a Flex Consumption app's maximum instance count is 1..=1000.
 pub fn max_instances(value: i64) -> Check<u32> {
-    if (40..=1000).contains(&value) {
+    if (1..=1000).contains(&value) {
         Ok(value as u32)
     } else {
         Err(Diagnostic::new(
             Code::MaxInstances,
-            format!("`max_instances` must be 40..=1000, not {value}"),
+            format!("`max_instances` must be 1..=1000, not {value}"),
         ))
     }
 }
@@ -561,7 +561,9 @@ mod tests {
             memory_mb(1024).unwrap_err().help.as_deref(),
             Some("the nearest size is 512")
         );
-        assert!(max_instances(39).is_err());
+        assert!(max_instances(0).is_err());
+        assert!(max_instances(1).is_ok());
+        assert!(max_instances(1001).is_err());
         assert!(always_ready(101, 100).is_err());
         assert!(always_ready(100, 100).is_ok());
     }

@@ -86,10 +86,13 @@ codes! {
     PerEnvironment = "ATK0120", Error;
     /// `#[functions_app(memory_mb)]` not 512, 2048 or 4096.
     MemoryMb = "ATK0201", Error;
-    /// `#[functions_app(max_instances)]` outside 40..=1000.
+    /// `#[functions_app(max_instances)]` outside 1..=1000.
     MaxInstances = "ATK0202", Error;
     /// `#[functions_app(always_ready)]` above `max_instances`.
     AlwaysReady = "ATK0203", Error;
+    /// `always_ready = 1` on a functions app of a backend with a production environment: its
+    /// zone-redundant plan keeps at least two always-ready instances per function group.
+    AlwaysReadyZoneRedundant = "ATK0204", Error;
     /// A backend field that is not `CrudApi<T>` or `FunctionsApp<T>`.
     BackendField = "ATK0301", Error;
     /// A backend with no components.
@@ -161,6 +164,9 @@ codes! {
     LargeBackend = "ATK0909", Warning;
     /// `auto_scale(...)` on a backend without a provisioned database to scale.
     AutoScaleUnused = "ATK0910", Warning;
+    /// Isolated networking needs the `Microsoft.App` resource provider registered in the
+    /// subscription, which a template cannot do.
+    ProviderRegistration = "ATK0911", Warning;
 }
 
 impl fmt::Display for Code {
@@ -224,6 +230,7 @@ pub struct Subject {
 }
 
 impl Diagnostic {
+    /// A diagnostic with `code` (its severity follows) and `message`.
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             code,

@@ -12,6 +12,8 @@
 //!
 //! ARM emission lives in `atakora-azure`; this crate never produces JSON.
 
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod contract;
 pub mod diag;

@@ -32,8 +32,11 @@ pub enum Charset {
 pub struct NameRule {
     /// The Cloud Adoption Framework abbreviation, `{type}` in the pattern.
     pub abbr: &'static str,
+    /// Fewest characters.
     pub min: usize,
+    /// Most characters (the unique suffix included).
     pub max: usize,
+    /// The characters allowed.
     pub charset: Charset,
     /// Must start with a letter (Key Vault).
     pub starts_with_letter: bool,
@@ -45,22 +48,39 @@ pub struct NameRule {
 /// resource of a plan is recorded with its kind (see [`crate::plan::NamedResource`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum ResourceKind {
+    /// A Cosmos DB for NoSQL account (global name).
     CosmosAccount,
+    /// A Cosmos DB SQL database.
     CosmosDatabase,
+    /// A Cosmos DB container.
     CosmosContainer,
+    /// A storage account (global name).
     StorageAccount,
+    /// A blob container (deployment packages).
     BlobContainer,
+    /// A Function App (global name).
     FunctionApp,
+    /// A Flex Consumption plan.
     AppServicePlan,
+    /// A Log Analytics workspace.
     LogAnalytics,
+    /// An Application Insights component.
     AppInsights,
+    /// A Key Vault (global name).
     KeyVault,
+    /// An Azure Managed Redis cache (global name).
     ManagedRedis,
+    /// A virtual network.
     VirtualNetwork,
+    /// A subnet.
     Subnet,
+    /// A private endpoint.
     PrivateEndpoint,
+    /// An action group.
     ActionGroup,
+    /// A metric alert.
     MetricAlert,
+    /// An Application Insights standard availability test.
     AvailabilityTest,
     /// The storage account's blob service (`default`).
     BlobService,
@@ -82,10 +102,17 @@ pub enum ResourceKind {
     RedisDatabase,
     /// An Entra ID access-policy assignment on the Redis database.
     RedisAccessPolicyAssignment,
+    /// An app's user-assigned managed identity.
+    UserAssignedIdentity,
+    /// A nested deployment (an app's role assignments, named from its identity's principal).
+    Deployment,
+    /// A log search alert (scheduled query rule).
+    ScheduledQueryRule,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 27] = [
+    /// Every kind.
+    pub const ALL: [ResourceKind; 30] = [
         ResourceKind::CosmosAccount,
         ResourceKind::CosmosDatabase,
         ResourceKind::CosmosContainer,
@@ -113,6 +140,9 @@ impl ResourceKind {
         ResourceKind::KeyVaultSecret,
         ResourceKind::RedisDatabase,
         ResourceKind::RedisAccessPolicyAssignment,
+        ResourceKind::UserAssignedIdentity,
+        ResourceKind::Deployment,
+        ResourceKind::ScheduledQueryRule,
     ];
 
     /// The ARM resource type (the one kind-to-type table).
@@ -147,6 +177,9 @@ impl ResourceKind {
             ResourceKind::RedisAccessPolicyAssignment => {
                 "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments"
             }
+            ResourceKind::UserAssignedIdentity => "Microsoft.ManagedIdentity/userAssignedIdentities",
+            ResourceKind::Deployment => "Microsoft.Resources/deployments",
+            ResourceKind::ScheduledQueryRule => "Microsoft.Insights/scheduledQueryRules",
         }
     }
 
@@ -196,6 +229,10 @@ impl ResourceKind {
             ResourceKind::DnsZoneLink => r("", 1, 80, AlnumHyphen, false),
             ResourceKind::KeyVaultSecret => r("", 1, 127, AlnumHyphen, false),
             ResourceKind::RedisAccessPolicyAssignment => r("", 1, 60, AlnumHyphen, false),
+            ResourceKind::UserAssignedIdentity => r("id", 3, 128, AlnumHyphenUnderscore, false),
+            // CAF has no abbreviation for deployments.
+            ResourceKind::Deployment => r("deploy", 1, 64, AlnumHyphenUnderscore, false),
+            ResourceKind::ScheduledQueryRule => r("alert", 1, 260, AlnumHyphen, false),
         }
     }
 
@@ -229,6 +266,9 @@ impl ResourceKind {
             ResourceKind::KeyVaultSecret => "Key Vault secret",
             ResourceKind::RedisDatabase => "Azure Managed Redis database",
             ResourceKind::RedisAccessPolicyAssignment => "Redis access-policy assignment",
+            ResourceKind::UserAssignedIdentity => "user-assigned identity",
+            ResourceKind::Deployment => "nested deployment",
+            ResourceKind::ScheduledQueryRule => "log search alert",
         }
     }
 
@@ -278,6 +318,7 @@ pub struct ResourceName {
 }
 
 impl ResourceName {
+    /// A name without the unique suffix.
     pub fn literal(base: impl Into<String>) -> Self {
         ResourceName {
             base: base.into(),
@@ -320,12 +361,19 @@ impl Serialize for ResourceName {
 /// What the pattern's placeholders stand for in one backend and environment.
 #[derive(Debug, Clone)]
 pub struct Namer<'a> {
+    /// The naming pattern (`{type}-{app}-{env}-{purpose}`).
     pub pattern: &'a str,
+    /// `{app}`.
     pub app: &'a str,
+    /// `{env}`.
     pub env: &'a str,
+    /// `{backend}`.
     pub backend: &'a str,
+    /// `{region}`.
     pub region: &'a str,
+    /// Whether global names get the deployment-time suffix.
     pub unique_suffix: bool,
+    /// Whether shortening a name is an error.
     pub strict: bool,
 }
 

@@ -54,6 +54,8 @@ pub struct Plan {
     pub auth: Auth,
     /// Every data-plane and control-plane role the apps' identities get.
     pub grants: Vec<RoleGrant>,
+    /// Per app, the nested deployment that grants its identity's roles before the app starts.
+    pub access: Vec<Access>,
     /// `app`, `environment`, `backend`, then the user's tags.
     pub tags: Vec<(String, String)>,
     /// Every resource the plan emits, in the order it was named.
@@ -81,13 +83,11 @@ pub enum Tier {
 impl Tier {
     /// `prod`, `production`, `prod-*`, `production-*` and `*-prod` are production.
     pub fn of(environment: &str) -> Tier {
-        let e = environment;
-        let prod = e == "prod"
-            || e == "production"
-            || e.starts_with("prod-")
-            || e.starts_with("production-")
-            || e.ends_with("-prod");
-        if prod { Tier::Production } else { Tier::NonProduction }
+        if crate::rules::is_production(environment) {
+            Tier::Production
+        } else {
+            Tier::NonProduction
+        }
     }
 
     /// Whether this is a production environment.
@@ -288,9 +288,10 @@ pub struct Alerts {
 pub struct AppAlerts {
     /// The app's [`FunctionApp::key`].
     pub app_key: String,
-    /// The server-error alert.
+    /// The server-error alert: a log search alert over the requests Application Insights
+    /// records for the app.
     pub errors: ResourceName,
-    /// The latency alert.
+    /// The latency alert: a metric alert on the requests' duration.
     pub latency: ResourceName,
 }
 
@@ -312,11 +313,11 @@ pub struct AvailabilityTest {
     pub component: String,
     /// The test's name.
     pub name: ResourceName,
-    /// Requested path under the API's host: `/api/<container><health path>`.
+    /// Requested path under the API's host: the declared health path, served at the root.
     pub path: String,
     /// Seconds: 300, 600 or 900 (what standard tests allow; the declared interval rounded up).
     pub frequency: u32,
-    /// Seconds before a probe counts as failed.
+    /// Seconds: 30, 60, 90 or 120 (what standard tests allow; the declared timeout rounded up).
     pub timeout: u32,
     /// Test locations; failing in `failed_locations` of them raises the alert.
     pub locations: Vec<&'static str>,
@@ -535,6 +536,9 @@ pub struct FunctionApp {
     pub name: ResourceName,
     /// The site's record.
     pub id: NameId,
+    /// The app's user-assigned identity: created first, granted every role before the app
+    /// starts, and kept when the app is recreated.
+    pub identity: Identity,
     /// The plan's name.
     pub plan_name: ResourceName,
     /// The blob container Flex Consumption deploys the package from.
@@ -555,6 +559,27 @@ impl FunctionApp {
     pub fn role_is_crud(&self) -> bool {
         matches!(self.role, AppRole::CrudApis { .. })
     }
+}
+
+/// A user-assigned managed identity.
+#[derive(Debug, Clone, Serialize)]
+pub struct Identity {
+    /// Its name.
+    pub name: ResourceName,
+    /// Its record.
+    pub id: NameId,
+}
+
+/// The nested deployment that grants one app's identity its roles, named from the identity's
+/// principal id (known only once the identity exists, so inside a nested deployment).
+#[derive(Debug, Clone, Serialize)]
+pub struct Access {
+    /// The app's [`FunctionApp::key`].
+    pub app: String,
+    /// The deployment's name.
+    pub name: ResourceName,
+    /// Its record.
+    pub id: NameId,
 }
 
 /// What a Function App serves.
@@ -703,6 +728,8 @@ pub enum NamePart {
     IdOf(NameId),
     /// The Cosmos DB data-plane path of a recorded container: `<account id>/dbs/<db>/colls/<c>`.
     DataPathOf(NameId),
+    /// The principal (object) id of a recorded identity: known when it is deployed.
+    PrincipalOf(NameId),
     /// A literal.
     Text(String),
 }
@@ -805,16 +832,36 @@ impl Plan {
 
     /// Every name as deployed into the resource group `resource_group_id` (as
     /// `az group show --query id` prints it) with the default suffix, computed offline with
-    /// ARM's `uniqueString` and `guid`, in record order.
+    /// ARM's `uniqueString` and `guid`, in record order. Role-assignment names that ARM
+    /// derives from an identity's principal id are known only once the identity exists; they
+    /// are left out (see [`Plan::final_name_with`]).
     pub fn final_names(&self, resource_group_id: &str) -> Vec<(ResourceKind, String)> {
         let suffix = crate::naming::suffix_for(resource_group_id);
         (0..self.named.len())
-            .map(|i| (self.named[i].kind, self.final_name(i, resource_group_id, &suffix)))
+            .filter_map(|i| Some((self.named[i].kind, self.final_name(i, resource_group_id, &suffix)?)))
             .collect()
     }
 
-    /// The name of record `id` as deployed into `resource_group_id` with `suffix`.
-    pub fn final_name(&self, id: NameId, resource_group_id: &str, suffix: &str) -> String {
+    /// The name of record `id` as deployed into `resource_group_id` with `suffix`; `None`
+    /// when it depends on a principal id.
+    pub fn final_name(&self, id: NameId, resource_group_id: &str, suffix: &str) -> Option<String> {
+        let mut known = true;
+        let name = self.final_name_with(id, resource_group_id, suffix, &mut |_| {
+            known = false;
+            String::new()
+        });
+        known.then_some(name)
+    }
+
+    /// The name of record `id`, with `principal(identity resource id)` standing for each
+    /// principal id it depends on (once deployed: `az identity show --query principalId`).
+    pub fn final_name_with(
+        &self,
+        id: NameId,
+        resource_group_id: &str,
+        suffix: &str,
+        principal: &mut dyn FnMut(&str) -> String,
+    ) -> String {
         match &self.named[id].name {
             Name::Planned(n) => n.with_suffix(suffix),
             Name::Guid(parts) => {
@@ -824,6 +871,7 @@ impl Plan {
                         NamePart::Text(t) => t.clone(),
                         NamePart::IdOf(of) => self.resource_id(*of, resource_group_id, suffix),
                         NamePart::DataPathOf(of) => self.data_path(*of, resource_group_id, suffix),
+                        NamePart::PrincipalOf(of) => principal(&self.resource_id(*of, resource_group_id, suffix)),
                     })
                     .collect();
                 crate::naming::arm_guid(&args.iter().map(String::as_str).collect::<Vec<_>>())
@@ -835,7 +883,7 @@ impl Plan {
     /// `<rg id>/providers/<type>/<name>`, children as `<parent id>/<child type>/<name>`.
     pub fn resource_id(&self, id: NameId, resource_group_id: &str, suffix: &str) -> String {
         let r = &self.named[id];
-        let name = self.final_name(id, resource_group_id, suffix);
+        let name = self.final_name_with(id, resource_group_id, suffix, &mut |i| format!("principal({i})"));
         match r.parent {
             None => format!("{resource_group_id}/providers/{}/{name}", r.kind.arm_type()),
             Some(p) => {
@@ -851,11 +899,12 @@ impl Plan {
         let c = &self.named[container];
         let db = c.parent.expect("a container has a database");
         let account = self.named[db].parent.expect("a database has an account");
+        let name = |id| self.final_name_with(id, resource_group_id, suffix, &mut |i| format!("principal({i})"));
         format!(
             "{}/dbs/{}/colls/{}",
             self.resource_id(account, resource_group_id, suffix),
-            self.final_name(db, resource_group_id, suffix),
-            self.final_name(container, resource_group_id, suffix)
+            name(db),
+            name(container)
         )
     }
 

@@ -808,6 +808,87 @@ pub const fn health_check_needs_monitoring(spec: &BackendSpec, component: usize)
     ))
 }
 
+/// Whether `env` is a production environment: `prod`, `production`, `prod-*`,
+/// `production-*` or `*-prod` (production gets redundancy and backups; see `plan::Tier`).
+pub const fn is_production(env: &str) -> bool {
+    let b = env.as_bytes();
+    eq(env, "prod")
+        || eq(env, "production")
+        || starts_with(b, b"prod-")
+        || starts_with(b, b"production-")
+        || ends_with(b, b"-prod")
+}
+
+const fn starts_with(s: &[u8], prefix: &[u8]) -> bool {
+    if s.len() < prefix.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < prefix.len() {
+        if s[i] != prefix[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn ends_with(s: &[u8], suffix: &[u8]) -> bool {
+    if s.len() < suffix.len() {
+        return false;
+    }
+    let off = s.len() - suffix.len();
+    let mut i = 0;
+    while i < suffix.len() {
+        if s[off + i] != suffix[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Rule (ATK0204): a functions app of a backend with a production environment runs on a
+/// zone-redundant plan, which keeps at least two always-ready instances per function group
+/// and refuses `always_ready = 1`.
+pub const fn always_ready_zone_redundant(spec: &BackendSpec, component: usize) -> Option<Finding> {
+    let components = list(&spec.components);
+    if component >= components.len() {
+        return None;
+    }
+    let ComponentSpec::FunctionsApp { field, app } = &components[component] else {
+        return None;
+    };
+    let app: &FunctionsAppSpec = match app {
+        Cow::Borrowed(a) => a,
+        Cow::Owned(a) => a,
+    };
+    if app.always_ready != 1 {
+        return None;
+    }
+    let envs = list(&spec.environments);
+    let mut i = 0;
+    while i < envs.len() {
+        let env = s(&envs[i]);
+        if is_production(env) {
+            return Some(Finding::new(
+                Code::AlwaysReadyZoneRedundant,
+                (Some(component), "always_ready"),
+                Text::new()
+                    .quoted(s(field))
+                    .str(" sets `always_ready = 1`, but its plan in production environment ")
+                    .quoted(env)
+                    .str(" is zone-redundant, which keeps at least 2 always-ready instances per function group"),
+                Text::new().str(
+                    "leave `always_ready` out (the platform keeps 2 instances warm in production) or set it to 2 or more",
+                ),
+            ));
+        }
+        i += 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -200,6 +200,8 @@ pub struct CacheSpec {
 impl CacheSpec {
     /// `cache` without arguments: five minutes, the seed's example value.
     pub const DEFAULT_TTL: u32 = 300;
+    /// `cache` without arguments.
+    pub const DEFAULT: CacheSpec = CacheSpec { ttl: Self::DEFAULT_TTL };
 }
 
 /// `health_check(path = "/health", interval = 30, timeout = 10, unhealthy_threshold = 3)`.
@@ -219,6 +221,13 @@ impl HealthCheckSpec {
     pub const DEFAULT_INTERVAL: u32 = 30;
     pub const DEFAULT_TIMEOUT: u32 = 10;
     pub const DEFAULT_UNHEALTHY_THRESHOLD: u32 = 3;
+    /// `health_check` without arguments.
+    pub const DEFAULT: HealthCheckSpec = HealthCheckSpec {
+        path: Cow::Borrowed(Self::DEFAULT_PATH),
+        interval: Self::DEFAULT_INTERVAL,
+        timeout: Self::DEFAULT_TIMEOUT,
+        unhealthy_threshold: Self::DEFAULT_UNHEALTHY_THRESHOLD,
+    };
 }
 
 /// `#[functions_app(...)]`.
@@ -237,6 +246,16 @@ impl FunctionsAppSpec {
     pub const DEFAULT_MEMORY_MB: u32 = 2048;
     pub const DEFAULT_MAX_INSTANCES: u32 = 100;
     pub const DEFAULT_ALWAYS_READY: u32 = 0;
+
+    /// The spec of `#[functions_app]` without options on `type_name`.
+    pub fn with_defaults(type_name: &str) -> Self {
+        FunctionsAppSpec {
+            type_name: Cow::Owned(type_name.to_string()),
+            memory_mb: Self::DEFAULT_MEMORY_MB,
+            max_instances: Self::DEFAULT_MAX_INSTANCES,
+            always_ready: Self::DEFAULT_ALWAYS_READY,
+        }
+    }
 }
 
 /// `#[backend(...)]`.
@@ -282,16 +301,8 @@ impl BackendSpec {
             enforce_https: true,
             managed_identity: true,
             limits: Limits::default(),
-            naming: NamingSpec {
-                pattern: Cow::Borrowed(NamingSpec::DEFAULT_PATTERN),
-                unique_suffix: true,
-                strict: false,
-            },
-            monitoring: Some(MonitoringSpec {
-                retention_days: MonitoringSpec::DEFAULT_RETENTION_DAYS,
-                sampling_percentage: MonitoringSpec::DEFAULT_SAMPLING_PERCENTAGE,
-                alerting: None,
-            }),
+            naming: NamingSpec::DEFAULT,
+            monitoring: Some(MonitoringSpec::DEFAULT),
             auto_scale: None,
             consistency: Consistency::Session,
             tags: Cow::Borrowed(&[]),
@@ -303,6 +314,9 @@ impl BackendSpec {
 /// One field of a backend struct.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// The specs are `Cow`s so that generated code can build them in a `const` (borrowed); a `Box`
+// cannot be.
+#[allow(clippy::large_enum_variant)]
 pub enum ComponentSpec {
     /// `field: CrudApi<T>`.
     CrudApi { field: Str, api: Cow<'static, CrudApiSpec> },
@@ -340,6 +354,13 @@ pub struct IsolatedNetwork {
 
 impl IsolatedNetwork {
     pub const DEFAULT_ADDRESS_SPACE: &'static str = "10.0.0.0/16";
+    /// `isolated` without arguments: names from the pattern, `10.0.0.0/16`, private endpoints.
+    pub const DEFAULT: IsolatedNetwork = IsolatedNetwork {
+        vnet_name: None,
+        subnet_name: None,
+        address_space: Cow::Borrowed(Self::DEFAULT_ADDRESS_SPACE),
+        private_endpoints: true,
+    };
 }
 
 /// `limits(...)`: `None` = no limit.
@@ -361,6 +382,12 @@ pub struct NamingSpec {
 
 impl NamingSpec {
     pub const DEFAULT_PATTERN: &'static str = "{type}-{app}-{env}-{purpose}";
+    /// `naming` left out: the default pattern, a unique suffix, names shortened when needed.
+    pub const DEFAULT: NamingSpec = NamingSpec {
+        pattern: Cow::Borrowed(Self::DEFAULT_PATTERN),
+        unique_suffix: true,
+        strict: false,
+    };
 }
 
 /// `monitoring(retention_days = 90, sampling_percentage = 100, alerting(...))`.
@@ -374,6 +401,12 @@ pub struct MonitoringSpec {
 impl MonitoringSpec {
     pub const DEFAULT_RETENTION_DAYS: u32 = 90;
     pub const DEFAULT_SAMPLING_PERCENTAGE: f64 = 100.0;
+    /// `monitoring` without arguments: 90 days, 100%, no alerts.
+    pub const DEFAULT: MonitoringSpec = MonitoringSpec {
+        retention_days: Self::DEFAULT_RETENTION_DAYS,
+        sampling_percentage: Self::DEFAULT_SAMPLING_PERCENTAGE,
+        alerting: None,
+    };
 }
 
 /// `alerting(error_threshold = 5, latency_threshold_ms = 1000, email = "ops@example.com")`.
@@ -387,6 +420,12 @@ pub struct AlertingSpec {
 impl AlertingSpec {
     pub const DEFAULT_ERROR_THRESHOLD: u32 = 5;
     pub const DEFAULT_LATENCY_THRESHOLD_MS: u32 = 1000;
+    /// `alerting` without arguments: no e-mail receiver.
+    pub const DEFAULT: AlertingSpec = AlertingSpec {
+        error_threshold: Self::DEFAULT_ERROR_THRESHOLD,
+        latency_threshold_ms: Self::DEFAULT_LATENCY_THRESHOLD_MS,
+        email: None,
+    };
 }
 
 /// `auto_scale(max_throughput = 10000, target_utilization = 70)`.
@@ -434,6 +473,25 @@ impl Consistency {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
+
+/// `Default` is the `DEFAULT` constant of each spec that has one.
+macro_rules! default_is_const {
+    ($($t:ty),*) => {$(
+        impl Default for $t {
+            fn default() -> Self {
+                Self::DEFAULT
+            }
+        }
+    )*};
+}
+default_is_const!(
+    CacheSpec,
+    HealthCheckSpec,
+    IsolatedNetwork,
+    NamingSpec,
+    MonitoringSpec,
+    AlertingSpec
+);
 
 /// `UserProfile` → `user-profile`: the case used for backend ids and default names.
 pub fn kebab_case(ident: &str) -> String {

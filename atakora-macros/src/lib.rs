@@ -1,6 +1,8 @@
 //! The proc-macro entry points of atakora. Each is one call into `atakora-core`'s parser and
 //! expansion, which hold all the logic and are tested as an ordinary library.
 
+#![warn(missing_docs)]
+
 use proc_macro::TokenStream;
 
 /// Declares a CRUD API over Cosmos DB for the entity struct it is on. See the `atakora` crate.

@@ -25,6 +25,8 @@
 //! `fn main() { atakora::build::emit().expect("atakora: templates"); }` writes
 //! `target/atakora/<backend>/<env>/{azuredeploy.json, azuredeploy.parameters.json, manifest.json}`.
 
+#![warn(missing_docs)]
+
 pub use atakora_macros::{backend, crud_api, functions_app};
 
 pub use atakora_core::ResolveError as PlanError;
@@ -143,6 +145,7 @@ impl Plan {
         &self.inner.backend
     }
 
+    /// The environment this plan is for.
     pub fn environment(&self) -> &str {
         &self.inner.environment
     }
@@ -181,7 +184,10 @@ pub mod __private {
         note = "add `#[atakora::functions_app]` above the struct `{Self}`"
     )]
     pub trait FunctionsAppDef {
+        /// The functions app's spec.
         const SPEC: spec::FunctionsAppSpec;
+        /// Whether `#[functions_app]` parsed without errors (see [`CrudEntity::VALID`]).
+        const VALID: bool;
     }
 
     /// What a CRUD entity must be for the API to store it: serializable both ways.

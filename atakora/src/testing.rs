@@ -20,6 +20,21 @@ pub fn resources<'a>(template: &'a Value, ty: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// Every resource of `template` whose type is `ty`, those of nested deployments included (an
+/// app's role assignments live in its access deployment), in template order.
+pub fn all_resources<'a>(template: &'a Value, ty: &str) -> Vec<&'a Value> {
+    let mut out = Vec::new();
+    for r in template["resources"].as_array().into_iter().flatten() {
+        if r["type"] == ty {
+            out.push(r);
+        }
+        if r["type"] == "Microsoft.Resources/deployments" {
+            out.extend(all_resources(&r["properties"]["template"], ty));
+        }
+    }
+    out
+}
+
 /// The one top-level resource of type `ty`. Panics (a test failure) when there is not exactly one.
 pub fn resource<'a>(template: &'a Value, ty: &str) -> &'a Value {
     let all = resources(template, ty);

@@ -174,8 +174,16 @@ fn every_generated_name_is_legal_and_distinct() {
                 }
             }
             let rg = format!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-{i}");
-            let finals = plan.model().final_names(&rg);
-            for (r, (_, full)) in plan.model().named_resources().iter().zip(&finals) {
+            let model = plan.model();
+            let finals: Vec<String> = (0..model.named.len())
+                .map(|id| {
+                    model.final_name_with(id, &rg, &suffix, &mut |identity| {
+                        // A principal id: a GUID the identity gets when it is created.
+                        atakora::naming::arm_guid(&[identity])
+                    })
+                })
+                .collect();
+            for (r, full) in model.named_resources().iter().zip(&finals) {
                 names += 1;
                 kinds_seen.insert(r.kind);
                 if let Err(why) = r.kind.check_final(full) {
@@ -215,7 +223,7 @@ fn every_generated_name_is_legal_and_distinct() {
                 .iter()
                 .zip(&finals)
                 .filter(|(r, _)| r.planned().is_none())
-                .map(|(_, (_, n))| n)
+                .map(|(_, n)| n)
                 .collect();
             let count = guids.len();
             guids.sort();

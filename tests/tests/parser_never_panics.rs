@@ -11,13 +11,9 @@ use proc_macro2::TokenStream;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::str::FromStr;
 
-/// Words nested options and values use, besides the attributes' own option names.
+/// Words values use (environments, operations, the autoscale default), besides the option
+/// names of every attribute and nested list.
 const EXTRA_WORDS: &[&str] = &[
-    "isolated",
-    "public",
-    "pattern",
-    "alerting",
-    "email",
     "dev",
     "prod",
     "default",
@@ -25,11 +21,6 @@ const EXTRA_WORDS: &[&str] = &[
     "read",
     "list",
     "create",
-    "path",
-    "interval",
-    "timeout",
-    "retention_days",
-    "sampling_percentage",
     "x",
     "r#type",
     "_",
@@ -38,11 +29,10 @@ const EXTRA_WORDS: &[&str] = &[
 ];
 
 fn words() -> Vec<&'static str> {
-    let o = &parse::options::CRUD_API
-        .iter()
-        .chain(parse::options::FUNCTIONS_APP)
-        .chain(parse::options::BACKEND);
-    o.clone().copied().chain(EXTRA_WORDS.iter().copied()).collect()
+    use parse::options::{BACKEND, CRUD_API, FUNCTIONS_APP, NESTED};
+    let nested = NESTED.iter().flat_map(|(_, names)| names.iter());
+    let options = CRUD_API.iter().chain(FUNCTIONS_APP).chain(BACKEND).chain(nested);
+    options.copied().chain(EXTRA_WORDS.iter().copied()).collect()
 }
 const LITERALS: &[&str] = &[
     "0",

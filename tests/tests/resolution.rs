@@ -97,11 +97,8 @@ pub struct CatalogBackend {
 fn read_only_apis_get_the_reader_role_on_their_container_only() {
     let t = CatalogBackend::plan("prod").unwrap().to_arm();
     valid(&t);
-    let roles: Vec<(&str, &str)> = t["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["type"] == "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+    let roles: Vec<(&str, &str)> = atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+        .into_iter()
         .map(|r| {
             (
                 r["properties"]["scope"].as_str().unwrap(),
@@ -366,8 +363,8 @@ fn every_backend_option_has_its_azure_effect() {
     let warnings: Vec<&str> = report.warnings.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(
         warnings,
-        ["ATK0904", "ATK0907"],
-        "identity off and HTTPS off are warned; nothing is pending"
+        ["ATK0904", "ATK0911", "ATK0907", "ATK0909"],
+        "HTTPS off, the provider isolation needs, identity off and the backend's size are warned; nothing is pending"
     );
     let t = valid(&plan.to_arm()).clone();
 
@@ -442,7 +439,7 @@ fn every_backend_option_has_its_azure_effect() {
         "StorageAccountConnectionString"
     );
     assert!(
-        of_type(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments").is_empty(),
+        atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments").is_empty(),
         "no data-plane roles with keys"
     );
 
@@ -467,7 +464,12 @@ fn every_backend_option_has_its_azure_effect() {
                 .unwrap_or("availability")
         })
         .collect();
-    assert_eq!(metrics, ["Http5xx", "HttpResponseTime", "availability"]);
+    assert_eq!(metrics, ["requests/duration", "availability"]);
+    assert_eq!(
+        of_type(&t, "Microsoft.Insights/scheduledQueryRules").len(),
+        1,
+        "server errors: a log search alert over the app's requests"
+    );
 
     // cache(ttl = 300): Azure Managed Redis with Entra access for the API
     let redis = of_type(&t, "Microsoft.Cache/redisEnterprise")[0];
@@ -490,7 +492,7 @@ fn every_backend_option_has_its_azure_effect() {
         test["properties"]["Request"]["RequestUrl"]
             .as_str()
             .unwrap()
-            .contains("/api/cacheds/healthz")
+            .starts_with("[format('https://{0}/healthz'")
     );
     assert_eq!(test["properties"]["Locations"].as_array().unwrap().len(), 5);
 }

@@ -86,7 +86,7 @@ fn throughput_per_environment() {
 fn identity_and_no_secrets() {
     let t = template("prod");
     let site = one(&t, "Microsoft.Web/sites");
-    assert_eq!(site["identity"], json!({ "type": "SystemAssigned" }));
+    assert_eq!(site["identity"]["type"], "UserAssigned", "its own identity, created before it");
     assert_eq!(site["kind"], "functionapp,linux");
     assert_eq!(site["properties"]["httpsOnly"], json!(true));
     assert_eq!(site["properties"]["siteConfig"]["minTlsVersion"], "1.2");
@@ -96,7 +96,7 @@ fn identity_and_no_secrets() {
     );
     assert_eq!(
         site["properties"]["functionAppConfig"]["deployment"]["storage"]["authentication"],
-        json!({ "type": "SystemAssignedIdentity" })
+        json!({ "type": "UserAssignedIdentity", "userAssignedIdentityResourceId": "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', variables('apiIdentityName'))]" })
     );
     let settings: Vec<&str> = site["properties"]["siteConfig"]["appSettings"]
         .as_array()
@@ -131,7 +131,7 @@ fn identity_and_no_secrets() {
 #[test]
 fn role_assignments_follow_operations() {
     let t = template("prod");
-    let roles: Vec<(String, String)> = of_type(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+    let roles: Vec<(String, String)> = atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
         .iter()
         .map(|r| {
             (
@@ -152,7 +152,7 @@ fn role_assignments_follow_operations() {
             "{container}: {role}"
         );
     }
-    let rbac: Vec<&str> = of_type(&t, "Microsoft.Authorization/roleAssignments")
+    let rbac: Vec<&str> = atakora::testing::all_resources(&t, "Microsoft.Authorization/roleAssignments")
         .iter()
         .map(|r| r["properties"]["roleDefinitionId"].as_str().unwrap())
         .collect();

@@ -1,11 +1,18 @@
 //! Compile-time diagnostics, matched against their `.stderr` files (trybuild).
 //! Regenerate after an intended change with `TRYBUILD=overwrite cargo test -p atakora-tests --test ui`.
 
+/// Compile-fail and pass cases in separate runs, one after the other: trybuild builds the
+/// compile-fail cases of a run in one cargo invocation only when the run has no pass case.
 #[test]
 fn ui() {
-    let t = trybuild::TestCases::new();
-    t.compile_fail("ui/fail/*.rs");
-    t.pass("ui/pass/*.rs");
+    {
+        let t = trybuild::TestCases::new();
+        t.compile_fail("ui/fail/*.rs");
+    }
+    {
+        let t = trybuild::TestCases::new();
+        t.pass("ui/pass/*.rs");
+    }
 }
 
 /// Every code docs/errors.md describes as a compile-time error has a UI case whose `.stderr`

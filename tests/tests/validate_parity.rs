@@ -98,7 +98,7 @@ fn hand_built_specs_get_the_compilers_codes() {
             })
         }),
         ("ATK0201", jobs, |s| functions(s, |f| f.memory_mb = 1024)),
-        ("ATK0202", jobs, |s| functions(s, |f| f.max_instances = 20)),
+        ("ATK0202", jobs, |s| functions(s, |f| f.max_instances = 0)),
         ("ATK0203", jobs, |s| functions(s, |f| f.always_ready = 200)),
         ("ATK0302", jobs, |s| s.components = Cow::Borrowed(&[])),
         ("ATK0303", jobs, |s| {

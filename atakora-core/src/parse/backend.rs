@@ -1,44 +1,93 @@
-//! `#[backend(...)]`: options, and the components its fields declare.
+//! `#[backend(...)]`: its option tables, and the components its fields declare.
 
-use super::attrs::{self, each_option};
-use super::{Ctxt, Parsed};
+use super::attrs::{
+    Opt, OrWord, Ruled, Switch, Value, keep, list_items, nested_table, one_of, set, str_expr, value_span,
+};
+use super::{At, Ctxt, Parsed};
 use crate::check;
-use crate::diag::{Code, Diagnostic, closest};
+use crate::diag::{Code, Diagnostic};
 use crate::spec::*;
 use darling::ast::NestedMeta;
-use proc_macro2::TokenStream;
+use darling::util::SpannedValue;
+use proc_macro2::{Span, TokenStream};
 use std::borrow::Cow;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Expr, ExprLit, Fields, GenericArgument, Lit, Meta, PathArguments, Type};
+use syn::{Data, DeriveInput, Fields, GenericArgument, Lit, Meta, PathArguments, Type};
 
-/// The options the attribute accepts at its top level.
-pub const OPTIONS: &[&str] = &[
-    "app",
-    "location",
-    "environments",
-    "networking",
-    "enforce_https",
-    "managed_identity",
-    "limits",
-    "naming",
-    "monitoring",
-    "auto_scale",
-    "consistency",
-    "tags",
-];
-const WHAT: &str = "`#[backend]`";
+options! {
+    BackendOptions("`#[backend]`") {
+        app: String = "app = \"shop\"",
+        location: String = "location = \"eastus\"",
+        environments: Environments = "environments(dev, staging, prod)",
+        networking: NetworkingValue = "networking(isolated(address_space = \"10.0.0.0/16\"))",
+        enforce_https: bool = "enforce_https = true",
+        managed_identity: bool = "managed_identity = true",
+        limits: LimitsOptions = "limits(max_cosmos_accounts = 1)",
+        naming: NamingOptions = "naming(pattern = \"{type}-{app}-{env}-{purpose}\")",
+        monitoring: Switch<MonitoringOptions> = "monitoring = true",
+        auto_scale: AutoScaleOptions = "auto_scale(max_throughput = 10000)",
+        consistency: Consistency = "consistency = \"Session\"",
+        tags: Tags = "tags(cost_center = \"engineering\")",
+    }
+
+    LimitsOptions("`limits(...)`") {
+        max_cosmos_accounts: i64 = "max_cosmos_accounts = 1",
+        max_function_apps: i64 = "max_function_apps = 2",
+        max_storage_accounts: i64 = "max_storage_accounts = 1",
+        max_throughput_per_database: i64 = "max_throughput_per_database = 10000",
+    }
+
+    NamingOptions("`naming(...)`") {
+        pattern: String = "pattern = \"{type}-{app}-{env}-{purpose}\"",
+        unique_suffix: bool = "unique_suffix = true",
+        strict: bool = "strict = true",
+    }
+
+    MonitoringOptions("`monitoring(...)`") {
+        retention_days: i64 = "retention_days = 90",
+        sampling_percentage: f64 = "sampling_percentage = 100",
+        alerting: OrWord<AlertingOptions> = "alerting(error_threshold = 5)",
+    }
+
+    AlertingOptions("`alerting(...)`") {
+        error_threshold: i64 = "error_threshold = 5",
+        latency_threshold_ms: i64 = "latency_threshold_ms = 1000",
+        email: String = "email = \"ops@example.com\"",
+    }
+
+    AutoScaleOptions("`auto_scale(...)`") {
+        max_throughput: i64 = "max_throughput = 10000",
+        target_utilization: i64 = "target_utilization = 70",
+    }
+
+    NetworkingModes("`networking(...)`") {
+        public: () = "networking(public)",
+        isolated: OrWord<IsolatedOptions> = "networking(isolated(address_space = \"10.0.0.0/16\"))",
+    }
+
+    IsolatedOptions("`isolated(...)`") {
+        vnet_name: String = "vnet_name = \"vnet-shop\"",
+        subnet_name: String = "subnet_name = \"snet-apps\"",
+        address_space: String = "address_space = \"10.0.0.0/16\"",
+        private_endpoints: bool = "private_endpoints = true",
+    }
+}
 
 /// Which wrapper a backend field uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComponentKind {
+    /// `CrudApi<T>`.
     CrudApi,
+    /// `FunctionsApp<T>`.
     FunctionsApp,
 }
 
 /// A backend field: `users: CrudApi<User>`.
 #[derive(Debug, Clone)]
 pub struct ComponentRef {
+    /// The field's name.
     pub field: syn::Ident,
+    /// Its wrapper.
     pub kind: ComponentKind,
     /// `User`: the component type (its spec is `<User as CrudEntity>::SPEC`).
     pub ty: Type,
@@ -57,205 +106,327 @@ impl ComponentRef {
 /// The backend's options (with `components` left empty) and the fields that declare them.
 #[derive(Debug, Clone)]
 pub struct BackendAttr {
+    /// The options.
     pub spec: BackendSpec,
+    /// The fields.
     pub components: Vec<ComponentRef>,
 }
+
+/// A rule over the whole backend, decided from its options and its fields.
+type BackendRule = fn(&BackendSpec, &[ComponentRef]) -> Vec<Diagnostic>;
 
 /// Parse `#[backend(<args>)]` on `item`. `crate_name` is the default `app`.
 pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parsed<BackendAttr> {
     let mut cx = Ctxt::default();
     let type_name = item.ident.to_string();
     let mut spec = BackendSpec::with_defaults(&type_name, &crate_name.replace('_', "-").to_ascii_lowercase());
-    let mut app_given = false;
-    let mut function_apps_limit: Option<Expr> = None;
-    // Where naming errors point: the pattern if given, else `app`, else the struct's name.
-    let mut names_at: Option<proc_macro2::Span> = None;
-    let mut app_at: Option<proc_macro2::Span> = None;
+    let o: BackendOptions = cx.options(args);
+    let s = &mut spec;
 
-    let metas = attrs::nested(&mut cx, args);
-    each_option(&mut cx, WHAT, OPTIONS, &metas, |cx, key, meta| match key {
-        "app" => {
-            if let Some((v, e)) = attrs::string(cx, meta, key, "app = \"shop\"")
-                && cx.check(&e, check::app_name(&v)).is_some()
-            {
-                spec.app = Cow::Owned(v);
-                app_given = true;
-                app_at.get_or_insert(e.span());
-            }
+    let app = match cx.rule(&o.app, keep(check::app_name)) {
+        // Rule: the crate name, the default `app`, is usable in names too.
+        Ok(None) => {
+            let app = check::app_name(&s.app).map_err(|d| d.help("set `app = \"...\"` in `#[backend(...)]`"));
+            cx.check(item.ident.span(), app).is_some()
         }
-        "location" => {
-            if let Some((v, e)) = attrs::string(cx, meta, key, "location = \"eastus\"")
-                && cx.check(&e, check::location(&v)).is_some()
-            {
-                spec.location = Cow::Owned(v);
-            }
-        }
-        "environments" => {
-            if let Some(envs) = environments(cx, meta) {
-                spec.environments = Cow::Owned(envs.into_iter().map(Cow::Owned).collect());
-            }
-        }
-        "networking" => {
-            if let Some(n) = networking(cx, meta) {
-                spec.networking = n;
-            }
-        }
-        "enforce_https" => spec.enforce_https = attrs::flag(cx, meta, key).unwrap_or(true),
-        "managed_identity" => spec.managed_identity = attrs::flag(cx, meta, key).unwrap_or(true),
-        "limits" => {
-            if let Some(items) = attrs::list(cx, meta, key, "limits(max_cosmos_accounts = 1)") {
-                let l = &mut spec.limits;
-                each_option(
-                    cx,
-                    "`limits(...)`",
-                    &[
-                        "max_cosmos_accounts",
-                        "max_function_apps",
-                        "max_storage_accounts",
-                        "max_throughput_per_database",
-                    ],
-                    &items,
-                    |cx, key, m| {
-                        let Some((v, e)) = attrs::int(cx, m, key, &format!("{key} = 1")) else {
-                            return;
-                        };
-                        let v = cx.check(&e, check::positive(v, key, Code::LimitValue));
-                        match key {
-                            "max_cosmos_accounts" => l.max_cosmos_accounts = v,
-                            "max_function_apps" => {
-                                l.max_function_apps = v;
-                                function_apps_limit = Some(e.clone());
-                            }
-                            "max_storage_accounts" => l.max_storage_accounts = v,
-                            _ => l.max_throughput_per_database = v,
-                        }
-                    },
-                );
-            }
-        }
-        "naming" => {
-            if let Some(items) = attrs::list(cx, meta, key, "naming(pattern = \"{type}-{app}-{env}-{purpose}\")") {
-                let n = &mut spec.naming;
-                each_option(
-                    cx,
-                    "`naming(...)`",
-                    &["pattern", "unique_suffix", "strict"],
-                    &items,
-                    |cx, key, m| match key {
-                        "pattern" => {
-                            if let Some((v, e)) =
-                                attrs::string(cx, m, key, "pattern = \"{type}-{app}-{env}-{purpose}\"")
-                                && cx.check(&e, check::naming_pattern(&v)).is_some()
-                            {
-                                n.pattern = Cow::Owned(v);
-                                names_at = Some(e.span());
-                            }
-                        }
-                        "unique_suffix" => n.unique_suffix = attrs::flag(cx, m, key).unwrap_or(true),
-                        _ => n.strict = attrs::flag(cx, m, key).unwrap_or(false),
-                    },
-                );
-            }
-        }
-        "monitoring" => spec.monitoring = monitoring(cx, meta, spec.monitoring.take()),
-        "auto_scale" => spec.auto_scale = auto_scale(cx, meta),
-        "consistency" => {
-            let names: Vec<&str> = Consistency::ALL.iter().map(|c| c.as_str()).collect();
-            if let Some((v, e)) = attrs::string(cx, meta, key, "consistency = \"Session\"") {
-                match Consistency::from_name(&v) {
-                    Some(c) => spec.consistency = c,
-                    None => cx.error(
-                        &e,
-                        Diagnostic::new(
-                            Code::UnknownValue,
-                            format!("`consistency` `{v}` is not a Cosmos DB consistency level"),
-                        )
-                        .help(match closest(&v, names.iter().copied()) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => format!("levels: {}", names.join(", ")),
-                        }),
-                    ),
-                }
-            }
-        }
-        "tags" => {
-            if let Some(items) = attrs::list(cx, meta, key, "tags(cost_center = \"engineering\")") {
-                let mut tags: Vec<(Str, Str)> = Vec::new();
-                for item in &items {
-                    let NestedMeta::Meta(m @ Meta::NameValue(_)) = item else {
-                        cx.error(
-                            item,
-                            Diagnostic::new(Code::Syntax, "`tags(...)` takes `name = \"value\"` pairs")
-                                .help("e.g. `tags(cost_center = \"engineering\")`"),
-                        );
-                        continue;
-                    };
-                    let name = m.path().get_ident().map(|i| i.to_string()).unwrap_or_default();
-                    if tags.iter().any(|(k, _)| k == &name) {
-                        cx.error(
-                            m.path(),
-                            Diagnostic::new(Code::DuplicateOption, format!("tag `{name}` is given twice")),
-                        );
-                        continue;
-                    }
-                    if let Some((v, e)) = attrs::string(cx, m, &name, "cost_center = \"engineering\"")
-                        && cx.check(&e, check::tag(&name, &v)).is_some()
-                    {
-                        tags.push((Cow::Owned(name), Cow::Owned(v)));
-                    }
-                }
-                spec.tags = Cow::Owned(tags);
-            }
-        }
-        _ => unreachable!("each_option passes only known options"),
+        ruled => set(&mut s.app, ruled),
+    };
+    let location = cx.set(&mut s.location, &o.location, keep(check::location));
+    let environments = cx.apply(&mut s.environments, &o.environments, environments);
+    cx.apply(&mut s.networking, &o.networking, networking);
+    cx.set(&mut s.enforce_https, &o.enforce_https, Ok);
+    cx.set(&mut s.managed_identity, &o.managed_identity, Ok);
+    cx.apply(&mut s.limits, &o.limits, limits);
+    let naming = cx.apply(&mut s.naming, &o.naming, naming);
+    let monitoring = cx.apply(&mut s.monitoring, &o.monitoring, |cx, m| Some(monitoring(cx, m)));
+    let auto_scale_at = o.auto_scale.given().map_or_else(Span::call_site, |g| g.at);
+    cx.apply(&mut s.auto_scale, &o.auto_scale, |cx, a| {
+        auto_scale(cx, a, auto_scale_at).map(Some)
     });
-    if !app_given {
-        // The crate name is the default: it must be usable in names too.
-        if let Err(d) = check::app_name(&spec.app) {
-            cx.error(&item.ident, d.help("set `app = \"...\"` in `#[backend(...)]`"));
-        }
-    }
+    cx.set(&mut s.consistency, &o.consistency, Ok);
+    cx.apply(&mut s.tags, &o.tags, tags);
 
     let components = components(&mut cx, item, &type_name);
-    // Rule (ATK0404): one Function App serves all CRUD APIs, one more per functions app; the
-    // count is known from the fields alone.
-    if let (Some(max), Some(at)) = (spec.limits.max_function_apps, &function_apps_limit) {
-        let crud: Vec<String> = components
-            .iter()
-            .filter(|c| c.kind == ComponentKind::CrudApi)
-            .map(|c| c.field.to_string())
-            .collect();
-        let functions: Vec<String> = components
-            .iter()
-            .filter(|c| c.kind == ComponentKind::FunctionsApp)
-            .map(|c| format!("`{}`", c.field))
-            .collect();
-        let needed = functions.len() as u32 + u32::from(!crud.is_empty());
-        if needed > max {
-            let mut apps = functions;
-            if !crud.is_empty() {
-                apps.insert(0, "one for the CRUD APIs".to_string());
-            }
-            cx.error(
-                at,
-                Diagnostic::new(
-                    Code::FunctionAppLimit,
-                    format!(
-                        "backend `{type_name}` needs {needed} Function Apps ({}), above `max_function_apps = {max}`",
-                        apps.join(", ")
-                    ),
-                )
-                .help("move functions apps to another backend, or raise the limit"),
-            );
-        }
-    }
-    if cx.errors.is_empty() {
-        let at = names_at.or(app_at).unwrap_or_else(|| item.ident.span());
-        for d in naming_errors(&spec, &components) {
-            cx.error(&at, d);
-        }
+    // The rules over the whole backend, each reported at the token that decides it, and each
+    // run only when its inputs are valid.
+    let pattern = o.naming.get().and_then(|n| n.pattern.given());
+    let names_at = pattern.or(o.app.given()).map_or(item.ident.span(), |g| g.at);
+    let names_valid = app && location && environments && naming && monitoring && o.rest.is_clean();
+    let function_apps_at = o.limits.get().and_then(|l| l.max_function_apps.given()).map(|g| g.at);
+    let rules: [(BackendRule, Option<Span>); 2] = [
+        (function_app_count, function_apps_at),
+        (naming_errors, names_valid.then_some(names_at)),
+    ];
+    for (rule, at) in rules {
+        let Some(at) = at else { continue };
+        rule(&spec, &components).into_iter().for_each(|d| cx.error(at, d));
     }
     cx.finish(BackendAttr { spec, components })
+}
+
+fn owned(v: &str) -> Str {
+    Cow::Owned(v.to_string())
+}
+
+/// Rule (ATK0404): one Function App serves all CRUD APIs, one more per functions app; the
+/// count is known from the fields alone.
+fn function_app_count(spec: &BackendSpec, components: &[ComponentRef]) -> Vec<Diagnostic> {
+    let Some(max) = spec.limits.max_function_apps else {
+        return Vec::new();
+    };
+    let crud = components.iter().any(|c| c.kind == ComponentKind::CrudApi);
+    let functions = components.iter().filter(|c| c.kind == ComponentKind::FunctionsApp);
+    let apps: Vec<String> = crud
+        .then(|| "one for the CRUD APIs".to_string())
+        .into_iter()
+        .chain(functions.map(|c| format!("`{}`", c.field)))
+        .collect();
+    let needed = apps.len() as u32;
+    if needed <= max {
+        return Vec::new();
+    }
+    let (backend, apps) = (&spec.type_name, apps.join(", "));
+    let msg = format!("backend `{backend}` needs {needed} Function Apps ({apps}), above `max_function_apps = {max}`");
+    vec![
+        Diagnostic::new(Code::FunctionAppLimit, msg).help("move functions apps to another backend, or raise the limit"),
+    ]
+}
+
+/// `environments(dev, "production-eastus")`: names with their spans, each once, at least one.
+pub(crate) struct Environments(Vec<SpannedValue<String>>);
+
+impl Value for Environments {
+    fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
+        let items = list_items(meta, key, example)?;
+        let error = |msg: String| Diagnostic::new(Code::EnvironmentName, msg);
+        if items.is_empty() {
+            let d = error("`environments()` is empty".into()).help("e.g. `environments(dev, prod)`");
+            return Err(d.at(meta.span()));
+        }
+        let mut names: Vec<SpannedValue<String>> = Vec::new();
+        let mut errors = darling::Error::accumulator();
+        for item in &items {
+            let name = match item {
+                NestedMeta::Meta(Meta::Path(p)) => p.get_ident().map(|i| i.to_string()),
+                NestedMeta::Lit(Lit::Str(s)) => Some(s.value()),
+                _ => None,
+            };
+            let d = match name {
+                None => error("`environments(...)` lists names".into())
+                    .help("e.g. `environments(dev, prod)` or `environments(\"production-eastus-blue\")`"),
+                Some(name) if names.iter().any(|n| **n == name) => {
+                    error(format!("environment `{name}` is declared twice"))
+                }
+                Some(name) => {
+                    names.push(SpannedValue::new(name, item.span()));
+                    continue;
+                }
+            };
+            errors.push(d.at(item.span()));
+        }
+        errors.finish_with(Environments(names))
+    }
+}
+
+/// Rule: every environment name is legal.
+fn environments(cx: &mut Ctxt, Environments(names): &Environments) -> Option<List<Str>> {
+    let ok = names.iter().fold(true, |ok, n| {
+        cx.check(n.span(), check::environment_name(n)).is_some() & ok
+    });
+    ok.then(|| Cow::Owned(names.iter().map(|n| owned(n)).collect()))
+}
+
+/// `networking = "public" | "isolated"`, or `networking(public)` / `networking(isolated(...))`.
+pub(crate) enum NetworkingValue {
+    Public,
+    Isolated,
+    Modes(NetworkingModes),
+}
+
+impl Value for NetworkingValue {
+    fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
+        let Meta::NameValue(nv) = meta else {
+            return nested_table(meta, key, example).map(NetworkingValue::Modes);
+        };
+        match str_expr(&nv.value).as_deref() {
+            Some("public") => Ok(NetworkingValue::Public),
+            Some("isolated") => Ok(NetworkingValue::Isolated),
+            _ => {
+                let msg = "`networking` is `\"public\"`, `\"isolated\"` or `isolated(...)`";
+                let d = Diagnostic::new(Code::UnknownValue, msg).help(format!("e.g. `{example}`"));
+                Err(d.at(nv.value.span()))
+            }
+        }
+    }
+    fn report(&mut self, cx: &mut Ctxt) {
+        if let NetworkingValue::Modes(m) = self {
+            Value::report(m, cx)
+        }
+    }
+}
+
+/// Rule: `networking(...)` takes one mode (ATK0313 at a second one; the first stands).
+fn networking(cx: &mut Ctxt, v: &NetworkingValue) -> Option<Networking> {
+    let m = match v {
+        NetworkingValue::Public => return Some(Networking::Public),
+        NetworkingValue::Isolated => return Some(isolated(cx, &IsolatedOptions::default())),
+        NetworkingValue::Modes(m) => m,
+    };
+    let modes = [
+        ("public", m.public.given().map(|g| g.name)),
+        ("isolated", m.isolated.given().map(|g| g.name)),
+    ];
+    let one_mode = |_: &str, _: &str| Diagnostic::new(Code::Networking, "`networking(...)` takes one mode");
+    match m.rest.first_written(cx, &modes, one_mode)? {
+        0 => Some(Networking::Public),
+        _ => m.isolated.get().map(|iso| isolated(cx, &iso.0)),
+    }
+}
+
+/// Rule: an isolated network's address space is a CIDR block, its VNet and subnet names are
+/// legal for their types.
+fn isolated(cx: &mut Ctxt, o: &IsolatedOptions) -> Networking {
+    let mut iso = IsolatedNetwork::DEFAULT;
+    cx.set(&mut iso.address_space, &o.address_space, keep(check::address_space));
+    cx.set(
+        &mut iso.vnet_name,
+        &o.vnet_name,
+        keep(|v| check::network_name(v, "vnet_name")),
+    );
+    cx.set(
+        &mut iso.subnet_name,
+        &o.subnet_name,
+        keep(|v| check::network_name(v, "subnet_name")),
+    );
+    cx.set(&mut iso.private_endpoints, &o.private_endpoints, Ok);
+    Networking::Isolated(iso)
+}
+
+/// Rule: a count or threshold is positive.
+fn positive(cx: &mut Ctxt, opt: &Opt<i64>, code: Code) -> Ruled<u32> {
+    opt.rule(|g, v| cx.check(g.at, check::positive(*v, g.key, code)))
+}
+
+/// Rule: every limit is positive.
+fn limits(cx: &mut Ctxt, o: &LimitsOptions) -> Option<Limits> {
+    let mut limit = |opt| positive(cx, opt, Code::LimitValue).ok().flatten();
+    Some(Limits {
+        max_cosmos_accounts: limit(&o.max_cosmos_accounts),
+        max_function_apps: limit(&o.max_function_apps),
+        max_storage_accounts: limit(&o.max_storage_accounts),
+        max_throughput_per_database: limit(&o.max_throughput_per_database),
+    })
+}
+
+/// Rule: the naming pattern uses known placeholders and `{type}`. `None` unless every naming
+/// option is valid (only then can the names be checked).
+fn naming(cx: &mut Ctxt, o: &NamingOptions) -> Option<NamingSpec> {
+    let mut n = NamingSpec::DEFAULT;
+    let pattern = cx.set(&mut n.pattern, &o.pattern, keep(check::naming_pattern));
+    let flags = cx.set(&mut n.unique_suffix, &o.unique_suffix, Ok) & cx.set(&mut n.strict, &o.strict, Ok);
+    (pattern && flags && o.rest.is_clean()).then_some(n)
+}
+
+/// Rule: retention is 30..=730 days, sampling in (0, 100] percent (and the alerting rules).
+fn monitoring(cx: &mut Ctxt, Switch(on): &Switch<MonitoringOptions>) -> Option<MonitoringSpec> {
+    let o = on.as_ref()?;
+    let mut m = MonitoringSpec::DEFAULT;
+    cx.set(&mut m.retention_days, &o.retention_days, check::retention_days);
+    cx.set(
+        &mut m.sampling_percentage,
+        &o.sampling_percentage,
+        check::sampling_percentage,
+    );
+    m.alerting = o.alerting.get().map(|a| alerting(cx, &a.0));
+    Some(m)
+}
+
+/// Rule: alert thresholds are positive, the alert e-mail is an address.
+fn alerting(cx: &mut Ctxt, o: &AlertingOptions) -> AlertingSpec {
+    let mut a = AlertingSpec::DEFAULT;
+    set(
+        &mut a.error_threshold,
+        positive(cx, &o.error_threshold, Code::Monitoring),
+    );
+    set(
+        &mut a.latency_threshold_ms,
+        positive(cx, &o.latency_threshold_ms, Code::Monitoring),
+    );
+    cx.set(&mut a.email, &o.email, keep(check::email));
+    a
+}
+
+/// Rule: `auto_scale(...)` gives `max_throughput`, an autoscale maximum, and a target
+/// utilization of 1..=100 percent.
+fn auto_scale(cx: &mut Ctxt, o: &AutoScaleOptions, at: Span) -> Option<AutoScaleSpec> {
+    let max = cx.rule(&o.max_throughput, |v| {
+        check::autoscale_max(v, "max_throughput", Code::AutoScale)
+    });
+    let mut target_utilization = AutoScaleSpec::DEFAULT_TARGET_UTILIZATION;
+    cx.set(
+        &mut target_utilization,
+        &o.target_utilization,
+        check::target_utilization,
+    );
+    // Not when the list has an unknown option: it may be `max_throughput` misspelt.
+    if matches!(max, Ok(None)) && o.rest.is_clean() {
+        let d = Diagnostic::new(Code::AutoScale, "`auto_scale(...)` needs `max_throughput`");
+        cx.error(at, d.help("e.g. `auto_scale(max_throughput = 10000)`"));
+    }
+    let max_throughput = max.ok().flatten()?;
+    Some(AutoScaleSpec {
+        max_throughput,
+        target_utilization,
+    })
+}
+
+/// `consistency = "Session"`: a Cosmos DB consistency level.
+impl Value for Consistency {
+    fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
+        let v = String::read(meta, key, example)?;
+        let names: Vec<&str> = Consistency::ALL.iter().map(|c| c.as_str()).collect();
+        let help = one_of(&v, &names, |names| format!("levels: {names}"));
+        let msg = format!("`{key}` `{v}` is not a Cosmos DB consistency level");
+        let unknown = || Diagnostic::new(Code::UnknownValue, msg).help(help).at(value_span(meta));
+        Consistency::from_name(&v).ok_or_else(unknown)
+    }
+}
+
+/// `tags(name = "value", ...)`: each tag's name and value with their spans, each name once.
+pub(crate) struct Tags(Vec<(String, SpannedValue<String>)>);
+
+impl Value for Tags {
+    fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
+        let items = list_items(meta, key, example)?;
+        let mut tags: Vec<(String, SpannedValue<String>)> = Vec::new();
+        let mut errors = darling::Error::accumulator();
+        for item in &items {
+            let NestedMeta::Meta(m @ Meta::NameValue(_)) = item else {
+                let d = Diagnostic::new(Code::Syntax, "`tags(...)` takes `name = \"value\"` pairs");
+                errors.push(d.help(format!("e.g. `{example}`")).at(item.span()));
+                continue;
+            };
+            let name = m.path().get_ident().map(|i| i.to_string()).unwrap_or_default();
+            if tags.iter().any(|(k, _)| k == &name) {
+                let d = Diagnostic::new(Code::DuplicateOption, format!("tag `{name}` is given twice"));
+                errors.push(d.at(m.path().span()));
+            } else if let Some(v) = errors.handle(String::read(m, &name, "cost_center = \"engineering\"")) {
+                tags.push((name, SpannedValue::new(v, value_span(m))));
+            }
+        }
+        errors.finish_with(Tags(tags))
+    }
+}
+
+/// Rule: every tag is one Azure accepts and atakora does not set itself.
+fn tags(cx: &mut Ctxt, Tags(tags): &Tags) -> Option<List<(Str, Str)>> {
+    let mut valid = Vec::new();
+    for (name, value) in tags {
+        if cx.check(value.span(), check::tag(name, value)).is_some() {
+            valid.push((owned(name), owned(value)));
+        }
+    }
+    Some(Cow::Owned(valid))
 }
 
 /// Rule: every name the backend will get is legal for its type in every environment, and
@@ -338,73 +509,53 @@ fn naming_errors(spec: &BackendSpec, components: &[ComponentRef]) -> Vec<Diagnos
     out
 }
 
+/// Rules: the backend is a non-generic struct with named fields, each `CrudApi<T>` or
+/// `FunctionsApp<T>`, each component once, at least one.
 fn components(cx: &mut Ctxt, item: &DeriveInput, type_name: &str) -> Vec<ComponentRef> {
     if !item.generics.params.is_empty() {
-        cx.error(
-            &item.generics,
-            Diagnostic::new(Code::GenericItem, format!("{WHAT} `{type_name}` cannot be generic")),
-        );
+        let msg = format!("`#[backend]` `{type_name}` cannot be generic");
+        cx.error(item.generics.span(), Diagnostic::new(Code::GenericItem, msg));
     }
     let fields = match &item.data {
         Data::Struct(s) => match &s.fields {
             Fields::Named(f) => &f.named,
             _ => {
-                cx.error(
-                    &item.ident,
-                    Diagnostic::new(
-                        Code::WrongItem,
-                        format!("{WHAT} `{type_name}` must have named fields, one per component"),
-                    )
-                    .help("e.g. `pub struct ShopBackend { pub users: CrudApi<User> }`"),
-                );
+                let msg = format!("`#[backend]` `{type_name}` must have named fields, one per component");
+                let help = "e.g. `pub struct ShopBackend { pub users: CrudApi<User> }`";
+                cx.error(item.ident.span(), Diagnostic::new(Code::WrongItem, msg).help(help));
                 return Vec::new();
             }
         },
         _ => {
-            cx.error(
-                &item.ident,
-                Diagnostic::new(
-                    Code::WrongItem,
-                    format!("{WHAT} must be on a struct, and `{type_name}` is not one"),
-                ),
-            );
+            let msg = format!("`#[backend]` must be on a struct, and `{type_name}` is not one");
+            cx.error(item.ident.span(), Diagnostic::new(Code::WrongItem, msg));
             return Vec::new();
         }
     };
     let mut out: Vec<ComponentRef> = Vec::new();
     for f in fields {
-        let Some(field) = f.ident.clone() else {
-            continue;
-        };
+        let Some(field) = f.ident.clone() else { continue };
         let Some((kind, ty)) = wrapper(&f.ty) else {
-            cx.error(&f.ty, Diagnostic::new(Code::BackendField, format!("backend field `{field}` must be `CrudApi<T>` or `FunctionsApp<T>`")).help("wrap an entity with `#[crud_api]` in `CrudApi<...>`, or a `#[functions_app]` struct in `FunctionsApp<...>`"));
+            let msg = format!("backend field `{field}` must be `CrudApi<T>` or `FunctionsApp<T>`");
+            let help = "wrap an entity with `#[crud_api]` in `CrudApi<...>`, or a `#[functions_app]` struct in `FunctionsApp<...>`";
+            cx.error(f.ty.span(), Diagnostic::new(Code::BackendField, msg).help(help));
             continue;
         };
         // Rule: a component appears once per backend (reported at the second field).
-        let same = out.iter().find(|c| {
-            c.kind == kind
-                && quote::ToTokens::to_token_stream(&c.ty).to_string()
-                    == quote::ToTokens::to_token_stream(&ty).to_string()
-        });
-        if let Some(first) = same {
-            cx.error(
-                &f.ty,
-                Diagnostic::new(
-                    Code::DuplicateComponent,
-                    format!("`{field}` declares the same component as `{}`", first.field),
-                )
-                .help("a backend serves each entity or functions app once"),
-            );
+        let tokens = |t: &Type| quote::ToTokens::to_token_stream(t).to_string();
+        if let Some(first) = out.iter().find(|c| c.kind == kind && tokens(&c.ty) == tokens(&ty)) {
+            let msg = format!("`{field}` declares the same component as `{}`", first.field);
+            let help = "a backend serves each entity or functions app once";
+            cx.error(f.ty.span(), Diagnostic::new(Code::DuplicateComponent, msg).help(help));
             continue;
         }
         out.push(ComponentRef { field, kind, ty });
     }
-    if out.is_empty() && cx.errors.is_empty() {
-        cx.error(
-            &item.ident,
-            Diagnostic::new(Code::EmptyBackend, format!("backend `{type_name}` has no components"))
-                .help("add a field such as `pub users: CrudApi<User>`"),
-        );
+    // Not when fields are there but wrong: they are reported already.
+    if fields.is_empty() {
+        let msg = format!("backend `{type_name}` has no components");
+        let help = "add a field such as `pub users: CrudApi<User>`";
+        cx.error(item.ident.span(), Diagnostic::new(Code::EmptyBackend, msg).help(help));
     }
     out
 }
@@ -424,257 +575,5 @@ fn wrapper(ty: &Type) -> Option<(ComponentKind, Type)> {
     match args.args.iter().collect::<Vec<_>>().as_slice() {
         [GenericArgument::Type(t)] => Some((kind, t.clone())),
         _ => None,
-    }
-}
-
-fn environments(cx: &mut Ctxt, meta: &Meta) -> Option<Vec<String>> {
-    let items = attrs::list(cx, meta, "environments", "environments(dev, staging, prod)")?;
-    let mut envs: Vec<String> = Vec::new();
-    let mut ok = true;
-    for item in &items {
-        let name = match item {
-            NestedMeta::Meta(Meta::Path(p)) if p.get_ident().is_some() => p.get_ident().map(|i| i.to_string()),
-            NestedMeta::Lit(Lit::Str(s)) => Some(s.value()),
-            _ => None,
-        };
-        let Some(name) = name else {
-            cx.error(
-                item,
-                Diagnostic::new(Code::EnvironmentName, "`environments(...)` lists names")
-                    .help("e.g. `environments(dev, prod)` or `environments(\"production-eastus-blue\")`"),
-            );
-            ok = false;
-            continue;
-        };
-        if envs.contains(&name) {
-            cx.error(
-                item,
-                Diagnostic::new(Code::EnvironmentName, format!("environment `{name}` is declared twice")),
-            );
-            ok = false;
-            continue;
-        }
-        ok &= cx.check(item, check::environment_name(&name)).is_some();
-        envs.push(name);
-    }
-    if items.is_empty() {
-        cx.error(
-            meta,
-            Diagnostic::new(Code::EnvironmentName, "`environments()` is empty").help("e.g. `environments(dev, prod)`"),
-        );
-        return None;
-    }
-    ok.then_some(envs)
-}
-
-fn networking(cx: &mut Ctxt, meta: &Meta) -> Option<Networking> {
-    let example = "networking(isolated(address_space = \"10.0.0.0/16\"))";
-    match meta {
-        Meta::NameValue(nv) => match &nv.value {
-            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) if s.value() == "public" => Some(Networking::Public),
-            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) if s.value() == "isolated" => {
-                Some(Networking::Isolated(IsolatedNetwork {
-                    vnet_name: None,
-                    subnet_name: None,
-                    address_space: Cow::Borrowed(IsolatedNetwork::DEFAULT_ADDRESS_SPACE),
-                    private_endpoints: true,
-                }))
-            }
-            other => {
-                cx.error(
-                    other,
-                    Diagnostic::new(
-                        Code::UnknownValue,
-                        "`networking` is `\"public\"`, `\"isolated\"` or `isolated(...)`",
-                    )
-                    .help(format!("e.g. `{example}`")),
-                );
-                None
-            }
-        },
-        _ => {
-            let items = attrs::list(cx, meta, "networking", example)?;
-            let mut out = None;
-            each_option(
-                cx,
-                "`networking(...)`",
-                &["public", "isolated"],
-                &items,
-                |cx, key, m| {
-                    if out.is_some() {
-                        cx.error(
-                            m.path(),
-                            Diagnostic::new(Code::Networking, "`networking(...)` takes one mode"),
-                        );
-                        return;
-                    }
-                    out = Some(if key == "public" {
-                        Networking::Public
-                    } else {
-                        let mut iso = IsolatedNetwork {
-                            vnet_name: None,
-                            subnet_name: None,
-                            address_space: Cow::Borrowed(IsolatedNetwork::DEFAULT_ADDRESS_SPACE),
-                            private_endpoints: true,
-                        };
-                        if let Meta::List(_) = m {
-                            let items = attrs::list(cx, m, key, example).unwrap_or_default();
-                            each_option(
-                                cx,
-                                "`isolated(...)`",
-                                &["vnet_name", "subnet_name", "address_space", "private_endpoints"],
-                                &items,
-                                |cx, key, m| match key {
-                                    "private_endpoints" => {
-                                        iso.private_endpoints = attrs::flag(cx, m, key).unwrap_or(true)
-                                    }
-                                    _ => {
-                                        let Some((v, e)) = attrs::string(cx, m, key, &format!("{key} = \"...\""))
-                                        else {
-                                            return;
-                                        };
-                                        match key {
-                                            "address_space" => {
-                                                if cx.check(&e, check::address_space(&v)).is_some() {
-                                                    iso.address_space = Cow::Owned(v);
-                                                }
-                                            }
-                                            _ => {
-                                                if cx.check(&e, check::network_name(&v, key)).is_some() {
-                                                    if key == "vnet_name" {
-                                                        iso.vnet_name = Some(Cow::Owned(v));
-                                                    } else {
-                                                        iso.subnet_name = Some(Cow::Owned(v));
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                },
-                            );
-                        }
-                        Networking::Isolated(iso)
-                    });
-                },
-            );
-            out
-        }
-    }
-}
-
-fn monitoring(cx: &mut Ctxt, meta: &Meta, default: Option<MonitoringSpec>) -> Option<MonitoringSpec> {
-    let default = default.unwrap_or(MonitoringSpec {
-        retention_days: MonitoringSpec::DEFAULT_RETENTION_DAYS,
-        sampling_percentage: MonitoringSpec::DEFAULT_SAMPLING_PERCENTAGE,
-        alerting: None,
-    });
-    match meta {
-        Meta::List(_) => {
-            let mut m = default;
-            let items = attrs::list(cx, meta, "monitoring", "monitoring(retention_days = 90)")?;
-            each_option(
-                cx,
-                "`monitoring(...)`",
-                &["retention_days", "sampling_percentage", "alerting"],
-                &items,
-                |cx, key, o| match key {
-                    "retention_days" => {
-                        if let Some((v, e)) = attrs::int(cx, o, key, "retention_days = 90") {
-                            m.retention_days = cx.check(&e, check::retention_days(v)).unwrap_or(m.retention_days);
-                        }
-                    }
-                    "sampling_percentage" => {
-                        if let Some((v, e)) = attrs::float(cx, o, key, "sampling_percentage = 100") {
-                            m.sampling_percentage = cx
-                                .check(&e, check::sampling_percentage(v))
-                                .unwrap_or(m.sampling_percentage);
-                        }
-                    }
-                    _ => m.alerting = alerting(cx, o),
-                },
-            );
-            Some(m)
-        }
-        _ => match attrs::flag(cx, meta, "monitoring") {
-            Some(false) => None,
-            _ => Some(default),
-        },
-    }
-}
-
-fn alerting(cx: &mut Ctxt, meta: &Meta) -> Option<AlertingSpec> {
-    let mut a = AlertingSpec {
-        error_threshold: AlertingSpec::DEFAULT_ERROR_THRESHOLD,
-        latency_threshold_ms: AlertingSpec::DEFAULT_LATENCY_THRESHOLD_MS,
-        email: None,
-    };
-    if let Meta::Path(_) = meta {
-        return Some(a);
-    }
-    let items = attrs::list(cx, meta, "alerting", "alerting(error_threshold = 5)")?;
-    each_option(
-        cx,
-        "`alerting(...)`",
-        &["error_threshold", "latency_threshold_ms", "email"],
-        &items,
-        |cx, key, o| match key {
-            "email" => {
-                if let Some((v, e)) = attrs::string(cx, o, key, "email = \"ops@example.com\"")
-                    && cx.check(&e, check::email(&v)).is_some()
-                {
-                    a.email = Some(Cow::Owned(v));
-                }
-            }
-            _ => {
-                if let Some((v, e)) = attrs::int(cx, o, key, &format!("{key} = 5"))
-                    && let Some(v) = cx.check(&e, check::positive(v, key, Code::Monitoring))
-                {
-                    if key == "error_threshold" {
-                        a.error_threshold = v
-                    } else {
-                        a.latency_threshold_ms = v
-                    }
-                }
-            }
-        },
-    );
-    Some(a)
-}
-
-fn auto_scale(cx: &mut Ctxt, meta: &Meta) -> Option<AutoScaleSpec> {
-    let items = attrs::list(cx, meta, "auto_scale", "auto_scale(max_throughput = 10000)")?;
-    let mut max = None;
-    let mut target = AutoScaleSpec::DEFAULT_TARGET_UTILIZATION;
-    each_option(
-        cx,
-        "`auto_scale(...)`",
-        &["max_throughput", "target_utilization"],
-        &items,
-        |cx, key, o| {
-            let Some((v, e)) = attrs::int(cx, o, key, &format!("{key} = 10000")) else {
-                return;
-            };
-            if key == "max_throughput" {
-                max = cx.check(&e, check::autoscale_max(v, key, Code::AutoScale));
-            } else {
-                target = cx.check(&e, check::target_utilization(v)).unwrap_or(target);
-            }
-        },
-    );
-    match max {
-        Some(max_throughput) => Some(AutoScaleSpec {
-            max_throughput,
-            target_utilization: target,
-        }),
-        None => {
-            if cx.errors.is_empty() {
-                cx.error(
-                    meta,
-                    Diagnostic::new(Code::AutoScale, "`auto_scale(...)` needs `max_throughput`")
-                        .help("e.g. `auto_scale(max_throughput = 10000)`"),
-                );
-            }
-            None
-        }
     }
 }

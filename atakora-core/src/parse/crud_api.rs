@@ -1,272 +1,418 @@
-//! `#[crud_api(...)]`: options, the entity's shape, and its serialized fields.
+//! `#[crud_api(...)]`: its option table, the entity's shape, and its serialized fields.
 
-use super::attrs::{self, each_option};
-use super::serde_names::{SerializedFields, serialized_fields};
-use super::{Bound, Ctxt, Parsed};
+use super::attrs::{OrWord, Strings, Value, keep, list_items, one_of, path_text, strings, value_span, wrong};
+use super::serde_names::{SerializedField, SerializedFields, json_type, serialized_fields};
+use super::{At, Bound, Ctxt, Parsed};
 use crate::check;
 use crate::diag::{Code, Diagnostic, closest};
-use crate::spec::{CacheSpec, CrudApiSpec, FieldSpec, HealthCheckSpec, Operations, Throughput};
+use crate::spec::{CacheSpec, CrudApiSpec, FieldSpec, HealthCheckSpec, List, Operations, PerEnv, Str, Throughput};
 use darling::ast::NestedMeta;
-use proc_macro2::TokenStream;
+use darling::util::SpannedValue;
+use proc_macro2::{Span, TokenStream};
 use std::borrow::Cow;
+use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Data, DeriveInput, Expr, ExprLit, Fields, Lit, Meta, Token};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Expr, Fields, Meta, Token};
 
-/// The options `#[crud_api]` accepts.
-pub const OPTIONS: &[&str] = &[
-    "partition_key",
-    "ttl",
-    "throughput",
-    "autoscale",
-    "auto_scale",
-    "serverless",
-    "operations",
-    "cache",
-    "health_check",
-    "entity_name",
-    "container",
-    "unique_keys",
-];
-const WHAT: &str = "`#[crud_api]`";
+options! {
+    CrudApiOptions("`#[crud_api]`") {
+        partition_key: Strings = "partition_key = \"/tenantId\"",
+        ttl: i64 = "ttl = 86400",
+        throughput: PerEnvValue = "throughput(dev = 400, prod = 4000)",
+        autoscale: PerEnvValue = "autoscale(dev = 1000, prod = 4000)",
+        /// `autoscale`, spelt as in `#[backend(auto_scale(...))]`.
+        auto_scale: PerEnvValue = "auto_scale(dev = 1000, prod = 4000)",
+        serverless: bool = "serverless = true",
+        operations: Operations = "operations(read, list)",
+        cache: OrWord<CacheOptions> = "cache(ttl = 300)",
+        health_check: OrWord<HealthCheckOptions> = "health_check(path = \"/health\")",
+        entity_name: String = "entity_name = \"orders\"",
+        container: String = "container = \"orders\"",
+        unique_keys: UniqueKeys = "unique_keys([\"/email\"])",
+    }
+
+    CacheOptions("`cache(...)`") {
+        ttl: i64 = "cache(ttl = 300)",
+    }
+
+    HealthCheckOptions("`health_check(...)`") {
+        path: String = "path = \"/health\"",
+        interval: i64 = "interval = 30",
+        timeout: i64 = "timeout = 10",
+        unhealthy_threshold: i64 = "unhealthy_threshold = 3",
+    }
+}
 
 /// Parse `#[crud_api(<args>)]` on `item`.
 pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
     let mut cx = Ctxt::default();
     let type_name = item.ident.to_string();
     let mut spec = CrudApiSpec::with_defaults(&type_name);
-
-    // Rule: the entity is a struct with named fields and no generics (its spec is one const).
-    let fields = match &item.data {
-        Data::Struct(s) if matches!(s.fields, Fields::Named(_)) => Some(&s.fields),
-        Data::Struct(_) => {
-            cx.error(
-                &item.ident,
-                Diagnostic::new(
-                    Code::WrongItem,
-                    format!("{WHAT} entity `{type_name}` must have named fields"),
-                )
-                .help("Cosmos DB items are JSON objects: declare `struct Name { id: String, ... }`"),
-            );
-            None
+    let fields = entity(&mut cx, item, &type_name);
+    if let Some(s) = &fields {
+        spec.fields = Cow::Owned(s.fields.iter().map(field_spec).collect());
+        if let Some(id) = s.get("id") {
+            cx.require(Bound::IdValue, &id.ty, id.ty.span());
         }
-        Data::Enum(e) => {
-            cx.error(
-                &e.enum_token,
-                Diagnostic::new(
-                    Code::WrongItem,
-                    format!("{WHAT} must be on a struct with named fields, not on enum `{type_name}`"),
-                ),
-            );
-            None
-        }
-        Data::Union(u) => {
-            cx.error(
-                &u.union_token,
-                Diagnostic::new(
-                    Code::WrongItem,
-                    format!("{WHAT} must be on a struct with named fields, not on union `{type_name}`"),
-                ),
-            );
-            None
-        }
+    }
+    let keys = KeyFields {
+        fields: fields.as_ref(),
+        type_name: &type_name,
     };
-    if !item.generics.params.is_empty() {
-        cx.error(
-            &item.generics,
-            Diagnostic::new(
-                Code::GenericItem,
-                format!("{WHAT} entity `{type_name}` cannot be generic"),
-            )
-            .help("declare one concrete struct per entity"),
-        );
+    let o: CrudApiOptions = cx.options(args);
+    if let Some(paths) = partition_key(&mut cx, &o, keys) {
+        spec.partition_key = Cow::Owned(paths);
     }
-    let serialized = fields.map(|f| serialized_fields(&item.attrs, f));
-
-    // Rule: Cosmos DB requires every item to have a string `id`.
-    if let Some(s) = &serialized
-        && !s.has_flatten
-        && s.get("id").is_none()
-    {
-        let help = match s.fields.iter().find(|f| f.rust == "id") {
-            Some(f) => format!("field `id` is serialized as `{}`; remove its rename", f.json),
-            None => "add `pub id: String`".to_string(),
-        };
-        cx.error(
-            &item.ident,
-            Diagnostic::new(
-                Code::MissingId,
-                format!("{WHAT} entity `{type_name}` has no field serialized as `id`"),
-            )
-            .help(help),
-        );
-    }
-    if let Some(s) = &serialized {
-        spec.fields = Cow::Owned(
-            s.fields
-                .iter()
-                .map(|f| {
-                    let (ty, optional) = super::serde_names::json_type(&f.ty);
-                    FieldSpec {
-                        name: Cow::Owned(f.json.clone()),
-                        ty,
-                        required: !optional && !f.has_default,
-                    }
-                })
-                .collect(),
-        );
-    }
-    if let Some(id) = serialized.as_ref().and_then(|s| s.get("id")) {
-        cx.require(Bound::IdValue, &id.ty, &id.ty);
-    }
-
-    let metas = attrs::nested(&mut cx, args);
-    let mut throughput_meta: Option<Meta> = None;
-    each_option(&mut cx, WHAT, OPTIONS, &metas, |cx, key, meta| match key {
-        "partition_key" => {
-            if let Some(paths) = partition_key(cx, meta, serialized.as_ref(), &type_name) {
-                spec.partition_key = Cow::Owned(paths.into_iter().map(Cow::Owned).collect());
-            }
-        }
-        "ttl" => {
-            if let Some((v, e)) = attrs::int(cx, meta, key, "ttl = 86400") {
-                spec.ttl = cx.check(&e, check::ttl(v));
-            }
-        }
-        "throughput" | "autoscale" | "auto_scale" => {
-            // Rule: at most one kind of dedicated throughput.
-            if let Some(first) = &throughput_meta {
-                let first = first.path().get_ident().map(|i| i.to_string()).unwrap_or_default();
-                cx.error(
-                    meta.path(),
-                    Diagnostic::new(
-                        Code::ThroughputConflict,
-                        format!("`{key}` and `{first}` cannot both be set"),
-                    )
-                    .help("choose manual `throughput` or `autoscale`"),
-                );
-                return;
-            }
-            throughput_meta = Some(meta.clone());
-            spec.throughput = if key == "throughput" {
-                attrs::per_env(cx, meta, key, None, &check::throughput).map(|rus| Throughput::Manual { rus })
-            } else {
-                let rule = |v| check::autoscale_max(v, key, Code::AutoscaleRange);
-                attrs::per_env(cx, meta, key, Some("max_throughput"), &rule)
-                    .map(|max_rus| Throughput::Autoscale { max_rus })
-            };
-        }
-        "serverless" => spec.serverless = attrs::flag(cx, meta, key).unwrap_or(false),
-        "operations" => {
-            if let Some(ops) = operations(cx, meta) {
-                spec.operations = ops;
-            }
-        }
-        "cache" => spec.cache = cache(cx, meta),
-        "health_check" => spec.health_check = health_check(cx, meta),
-        "entity_name" | "container" => {
-            if let Some((v, e)) = attrs::string(cx, meta, key, &format!("{key} = \"orders\""))
-                && cx.check(&e, check::resource_word(&v, key)).is_some()
-            {
-                if key == "entity_name" {
-                    spec.entity_name = Cow::Owned(v)
-                } else {
-                    spec.container = Cow::Owned(v)
-                }
-            }
-        }
-        "unique_keys" => {
-            if let Some(keys) = unique_keys(cx, meta, serialized.as_ref(), &type_name) {
-                spec.unique_keys = Cow::Owned(
-                    keys.into_iter()
-                        .map(|k| Cow::Owned(k.into_iter().map(Cow::Owned).collect()))
-                        .collect(),
-                );
-            }
-        }
-        _ => unreachable!("each_option passes only known options"),
-    });
-
-    // Rule: serverless accounts have no provisioned throughput.
-    if spec.serverless
-        && let Some(meta) = &throughput_meta
-    {
-        cx.error(
-            meta.path(),
-            Diagnostic::new(
-                Code::ThroughputConflict,
-                format!(
-                    "`{}` cannot be combined with `serverless`",
-                    meta.path().get_ident().map(|i| i.to_string()).unwrap_or_default()
-                ),
-            )
-            .help("serverless accounts bill per request; remove one of the two"),
-        );
-        spec.throughput = None;
+    cx.set(&mut spec.ttl, &o.ttl, |v| check::ttl(v).map(Some));
+    cx.set(&mut spec.serverless, &o.serverless, Ok);
+    spec.throughput = throughput(&mut cx, &o, spec.serverless);
+    cx.set(&mut spec.operations, &o.operations, Ok);
+    spec.cache = o.cache.get().map(|c| cache(&mut cx, &c.0));
+    let health_check = o.health_check.rule(|g, h| Some(health_check(&mut cx, &h.0, g.at)));
+    spec.health_check = health_check.ok().flatten();
+    let word = |key| keep(move |v| check::resource_word(v, key));
+    cx.set(&mut spec.entity_name, &o.entity_name, word("entity_name"));
+    cx.set(&mut spec.container, &o.container, word("container"));
+    if let Some(keys) = unique_keys(&mut cx, &o, keys) {
+        spec.unique_keys = Cow::Owned(keys);
     }
     cx.finish(spec)
 }
 
-/// Rule: a key path's first segment is a serialized field of the entity (nested segments
-/// below it are not checked here: the nested type is another item).
-/// Which key option a path belongs to, and the codes its mistakes get.
-#[derive(Clone, Copy)]
-struct KeyOption {
-    name: &'static str,
-    syntax: Code,
-    unknown: Code,
-    partition_key: bool,
+/// Rule: the entity is a non-generic struct with named fields (its spec is one const), and has
+/// a field serialized as `id` (Cosmos DB requires every item to have a string `id`).
+fn entity(cx: &mut Ctxt, item: &DeriveInput, type_name: &str) -> Option<SerializedFields> {
+    let not_struct = |what| {
+        let msg = format!("`#[crud_api]` must be on a struct with named fields, not on {what} `{type_name}`");
+        Diagnostic::new(Code::WrongItem, msg)
+    };
+    let (fields, wrong) = match &item.data {
+        Data::Struct(s) if matches!(s.fields, Fields::Named(_)) => (Some(&s.fields), None),
+        Data::Struct(_) => {
+            let help = "Cosmos DB items are JSON objects: declare `struct Name { id: String, ... }`";
+            let msg = format!("`#[crud_api]` entity `{type_name}` must have named fields");
+            (
+                None,
+                Some((item.ident.span(), Diagnostic::new(Code::WrongItem, msg).help(help))),
+            )
+        }
+        Data::Enum(e) => (None, Some((e.enum_token.span(), not_struct("enum")))),
+        Data::Union(u) => (None, Some((u.union_token.span(), not_struct("union")))),
+    };
+    if let Some((at, d)) = wrong {
+        cx.error(at, d);
+    }
+    if !item.generics.params.is_empty() {
+        let msg = format!("`#[crud_api]` entity `{type_name}` cannot be generic");
+        let d = Diagnostic::new(Code::GenericItem, msg).help("declare one concrete struct per entity");
+        cx.error(item.generics.span(), d);
+    }
+    let s = serialized_fields(&item.attrs, fields?);
+    if !s.has_flatten && s.get("id").is_none() {
+        let help = match s.fields.iter().find(|f| f.rust == "id") {
+            Some(f) => format!("field `id` is serialized as `{}`; remove its rename", f.json),
+            None => "add `pub id: String`".to_string(),
+        };
+        let msg = format!("`#[crud_api]` entity `{type_name}` has no field serialized as `id`");
+        cx.error(item.ident.span(), Diagnostic::new(Code::MissingId, msg).help(help));
+    }
+    Some(s)
 }
 
-const PARTITION_KEY: KeyOption = KeyOption {
-    name: "partition_key",
-    syntax: Code::PartitionKeySyntax,
-    unknown: Code::PartitionKeyUnknownField,
-    partition_key: true,
-};
-const UNIQUE_KEYS: KeyOption = KeyOption {
-    name: "unique_keys",
-    syntax: Code::UniqueKeys,
-    unknown: Code::UniqueKeys,
-    partition_key: false,
-};
+fn field_spec(f: &SerializedField) -> FieldSpec {
+    let (ty, optional) = json_type(&f.ty);
+    let required = !optional && !f.has_default;
+    FieldSpec {
+        name: Cow::Owned(f.json.clone()),
+        ty,
+        required,
+    }
+}
 
-fn field_path(
+/// Rule: each partition key path is well-formed and names a serialized field (see
+/// [`field_path`]); a hierarchical key has 1 to 3 distinct paths.
+fn partition_key(cx: &mut Ctxt, o: &CrudApiOptions, keys: KeyFields) -> Option<Vec<Str>> {
+    let given = o.partition_key.given()?;
+    let Strings(paths) = given.value()?;
+    let fields_ok = paths.iter().fold(true, |ok, p| field_path(cx, p, true, keys) & ok);
+    let refs: Vec<&str> = paths.iter().map(|p| p.as_str()).collect();
+    let count_ok = cx.check(given.at, check::partition_key_count(&refs)).is_some();
+    (fields_ok && count_ok).then(|| owned_all(paths))
+}
+
+/// Rule: each unique key path is well-formed and names a serialized field (see [`field_path`]).
+fn unique_keys(cx: &mut Ctxt, o: &CrudApiOptions, keys: KeyFields) -> Option<Vec<List<Str>>> {
+    let UniqueKeys(list) = o.unique_keys.get()?;
+    let ok = list
+        .iter()
+        .flatten()
+        .fold(true, |ok, p| field_path(cx, p, false, keys) & ok);
+    ok.then(|| list.iter().map(|k| Cow::Owned(owned_all(k))).collect())
+}
+
+fn owned_all(paths: &[SpannedValue<String>]) -> Vec<Str> {
+    paths.iter().map(|p| Cow::Owned(p.to_string())).collect()
+}
+
+/// Rule: at most one kind of dedicated throughput (ATK0113 at each kind written after the
+/// first), its values in range (see [`per_env`]), and none at all on a serverless entity.
+fn throughput(cx: &mut Ctxt, o: &CrudApiOptions, serverless: bool) -> Option<Throughput> {
+    // Each kind: its option, and whether it is manual RU/s (else an autoscale maximum).
+    let kinds = [
+        ("throughput", &o.throughput, true),
+        ("autoscale", &o.autoscale, false),
+        ("auto_scale", &o.auto_scale, false),
+    ];
+    let written = kinds.map(|(key, opt, _)| (key, opt.given().map(|g| g.name)));
+    let conflict = |later: &str, first: &str| {
+        let msg = format!("`{later}` and `{first}` cannot both be set");
+        Diagnostic::new(Code::ThroughputConflict, msg).help("choose manual `throughput` or `autoscale`")
+    };
+    let (key, opt, manual) = kinds[o.rest.first_written(cx, &written, conflict)?];
+    let rule = |n| match manual {
+        true => check::throughput(n),
+        false => check::autoscale_max(n, key, Code::AutoscaleRange),
+    };
+    let alias = (!manual).then_some("max_throughput");
+    let rus = opt.get().and_then(|v| per_env(cx, v, key, alias, &rule));
+    if let Some(given) = opt.given().filter(|_| serverless) {
+        let msg = format!("`{key}` cannot be combined with `serverless`");
+        let help = "serverless accounts bill per request; remove one of the two";
+        cx.error(given.name, Diagnostic::new(Code::ThroughputConflict, msg).help(help));
+        return None;
+    }
+    let rus = rus?;
+    Some(if manual {
+        Throughput::Manual { rus }
+    } else {
+        Throughput::Autoscale { max_rus: rus }
+    })
+}
+
+/// `key = n` or `key(env = n, ..., default = n)`: each number with the environment it is for
+/// (`None`: the single value) and its span.
+pub(crate) struct PerEnvValue(Vec<(Option<syn::Ident>, SpannedValue<i64>)>);
+
+impl Value for PerEnvValue {
+    fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
+        let items = match meta {
+            Meta::NameValue(_) => {
+                let n = SpannedValue::new(i64::read(meta, key, example)?, value_span(meta));
+                return Ok(PerEnvValue(vec![(None, n)]));
+            }
+            Meta::List(_) => list_items(meta, key, example)?,
+            Meta::Path(_) => return Err(wrong(meta.span(), key, "a number or per-environment values", example)),
+        };
+        if items.is_empty() {
+            let d = Diagnostic::new(Code::WrongValueType, format!("`{key}(...)` gives no value"));
+            return Err(d.help(format!("e.g. `{example}`")).at(meta.span()));
+        }
+        let mut errors = darling::Error::accumulator();
+        let syntax = |what: &str| Diagnostic::new(Code::Syntax, format!("{what} in `{key}(...)`"));
+        let mut values: Vec<(Option<syn::Ident>, SpannedValue<i64>)> = Vec::new();
+        let mut seen: Vec<&syn::Ident> = Vec::new();
+        for item in &items {
+            let NestedMeta::Meta(m) = item else {
+                errors.push(syntax("expected `environment = value`").at(item.span()));
+                continue;
+            };
+            let Some(name) = m.path().get_ident() else {
+                errors.push(syntax("expected an environment name").at(m.path().span()));
+                continue;
+            };
+            if seen.contains(&name) {
+                let msg = format!("`{name}` is given twice in `{key}(...)`");
+                errors.push(Diagnostic::new(Code::DuplicateOption, msg).at(name.span()));
+                continue;
+            }
+            seen.push(name);
+            if let Some(n) = errors.handle(i64::read(m, &name.to_string(), example)) {
+                values.push((Some(name.clone()), SpannedValue::new(n, value_span(m))));
+            }
+        }
+        errors.finish_with(PerEnvValue(values))
+    }
+}
+
+/// Rule: each per-environment value passes `rule`; the default (`default = n`, or `alias = n`)
+/// is given once.
+fn per_env(
     cx: &mut Ctxt,
-    at: &Expr,
-    path: &str,
-    key: &KeyOption,
-    fields: Option<&SerializedFields>,
-    type_name: &str,
-) -> bool {
-    let KeyOption {
-        name: option,
-        syntax,
-        unknown: code,
-        partition_key,
-    } = *key;
+    v: &PerEnvValue,
+    key: &str,
+    alias: Option<&str>,
+    rule: &dyn Fn(i64) -> Result<u32, Diagnostic>,
+) -> Option<PerEnv> {
+    let mut ok = true;
+    let mut default = None;
+    let mut values = Vec::new();
+    for (name, n) in &v.0 {
+        let Some(n) = cx.check(n.span(), rule(**n)) else {
+            ok = false;
+            continue;
+        };
+        match name {
+            Some(env) if env != "default" && alias.is_none_or(|a| env != a) => {
+                values.push((Cow::Owned(env.to_string()), n))
+            }
+            _ if default.is_some() => {
+                let at = name.as_ref().map_or_else(Span::call_site, |n| n.span());
+                let msg = format!("`{key}(...)` has two defaults");
+                cx.error(at, Diagnostic::new(Code::DuplicateOption, msg));
+                ok = false;
+            }
+            _ => default = Some(n),
+        }
+    }
+    ok.then_some(PerEnv {
+        default,
+        values: Cow::Owned(values),
+    })
+}
+
+/// `unique_keys(["/a"], ["/b", "/c"])`: each key's paths with their spans.
+pub(crate) struct UniqueKeys(Vec<Vec<SpannedValue<String>>>);
+
+impl Value for UniqueKeys {
+    fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
+        let Meta::List(l) = meta else {
+            return Err(wrong(meta.span(), key, "a list of path lists", example));
+        };
+        let invalid = |e: syn::Error| Diagnostic::new(Code::Syntax, format!("invalid `{key}`: {e}")).at(e.span());
+        let exprs = Punctuated::<Expr, Token![,]>::parse_terminated
+            .parse2(l.tokens.clone())
+            .map_err(invalid)?;
+        let e_g = format!("e.g. `{example}`");
+        if exprs.is_empty() {
+            let d = Diagnostic::new(Code::UniqueKeys, format!("`{key}(...)` lists no key"));
+            return Err(d.help(e_g).at(meta.span()));
+        }
+        let not_string = || Diagnostic::new(Code::WrongValueType, format!("`{key}` expects string paths")).help(&e_g);
+        let mut errors = darling::Error::accumulator();
+        let mut keys = Vec::new();
+        for e in &exprs {
+            match errors.handle(strings(e, &not_string)) {
+                Some(k) if k.is_empty() => {
+                    let d = Diagnostic::new(Code::UniqueKeys, "a unique key needs at least one path");
+                    errors.push(d.at(e.span()))
+                }
+                Some(k) => keys.push(k),
+                None => {}
+            }
+        }
+        errors.finish_with(UniqueKeys(keys))
+    }
+}
+
+/// `operations(read, list)`: known operation names, each once, at least one.
+impl Value for Operations {
+    fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
+        let items = list_items(meta, key, example)?;
+        if items.is_empty() {
+            let d = Diagnostic::new(Code::Operations, "`operations()` is empty: the API would serve nothing");
+            return Err(d
+                .help("list at least one of create, read, update, delete, list")
+                .at(meta.span()));
+        }
+        let names: Vec<&str> = Operations::NAMES.iter().map(|(n, _)| *n).collect();
+        let mut bits = 0u8;
+        let mut errors = darling::Error::accumulator();
+        for item in &items {
+            let NestedMeta::Meta(Meta::Path(p)) = item else {
+                let d = Diagnostic::new(Code::Operations, "`operations(...)` lists operation names");
+                errors.push(d.help(format!("e.g. `{example}`")).at(item.span()));
+                continue;
+            };
+            let name = path_text(p);
+            let d = match Operations::NAMES.iter().find(|(n, _)| *n == name) {
+                Some((_, bit)) if bits & bit == 0 => {
+                    bits |= bit;
+                    continue;
+                }
+                Some(_) => Diagnostic::new(Code::Operations, format!("operation `{name}` is listed twice")),
+                None => {
+                    let help = one_of(&name, &names, |names| format!("operations are: {names}"));
+                    Diagnostic::new(Code::Operations, format!("unknown operation `{name}`")).help(help)
+                }
+            };
+            errors.push(d.at(p.span()));
+        }
+        errors.finish_with(Operations(bits))
+    }
+}
+
+/// Rule: `cache(ttl)` is at least one second.
+fn cache(cx: &mut Ctxt, o: &CacheOptions) -> CacheSpec {
+    let mut c = CacheSpec::DEFAULT;
+    cx.set(&mut c.ttl, &o.ttl, check::cache_ttl);
+    c
+}
+
+/// Rule: the health check's values together pass [`check::health_check`] (reported at
+/// `health_check`); not checked when one of them is wrong already.
+fn health_check(cx: &mut Ctxt, o: &HealthCheckOptions, at: Span) -> HealthCheckSpec {
+    let d = HealthCheckSpec::DEFAULT;
+    let mut h = (
+        d.path.to_string(),
+        i64::from(d.interval),
+        i64::from(d.timeout),
+        i64::from(d.unhealthy_threshold),
+    );
+    let valid = cx.set(&mut h.0, &o.path, Ok)
+        & cx.set(&mut h.1, &o.interval, Ok)
+        & cx.set(&mut h.2, &o.timeout, Ok)
+        & cx.set(&mut h.3, &o.unhealthy_threshold, Ok);
+    if !valid || cx.check(at, check::health_check(&h.0, h.1, h.2, h.3)).is_none() {
+        return d;
+    }
+    let (path, interval, timeout, threshold) = h;
+    HealthCheckSpec {
+        path: Cow::Owned(path),
+        interval: interval as u32,
+        timeout: timeout as u32,
+        unhealthy_threshold: threshold as u32,
+    }
+}
+
+/// The entity's serialized fields and name, for the key path rules.
+#[derive(Clone, Copy)]
+struct KeyFields<'a> {
+    fields: Option<&'a SerializedFields>,
+    type_name: &'a str,
+}
+
+/// Rule: a key path is well-formed, and its first segment is a serialized field of the entity
+/// (nested segments below it are not checked here: the nested type is another item). For
+/// `partition_key` (else `unique_keys`).
+fn field_path(cx: &mut Ctxt, path: &SpannedValue<String>, partition_key: bool, keys: KeyFields) -> bool {
+    let (option, syntax, code) = match partition_key {
+        true => (
+            "partition_key",
+            Code::PartitionKeySyntax,
+            Code::PartitionKeyUnknownField,
+        ),
+        false => ("unique_keys", Code::UniqueKeys, Code::UniqueKeys),
+    };
+    let (at, path) = (path.span(), path.as_str());
     if cx.check(at, check::key_path_syntax(path, option, syntax)).is_none() {
         return false;
     }
-    let Some(fields) = fields else { return true };
+    let Some(fields) = keys.fields else { return true };
     let first = path[1..].split('/').next().unwrap_or_default();
     let nested = path[1..].contains('/');
     if let Some(field) = fields.get(first) {
         // Rule: a partition key value is a string, number or bool; a nested path goes into
         // a field that has fields (deeper segments are checked by the build helper).
-        if nested {
-            if let Some(scalar) = scalar_name(&field.ty) {
-                cx.error(
-                    at,
-                    Diagnostic::new(
-                        Code::PartitionKeyType,
-                        format!("`{option}` path `{path}` goes into `{first}`, a `{scalar}`, which has no fields"),
-                    )
-                    .help(format!("write `/{first}`, or point into a struct field")),
-                );
+        match scalar_name(&field.ty) {
+            Some(scalar) if nested => {
+                let msg = format!("`{option}` path `{path}` goes into `{first}`, a `{scalar}`, which has no fields");
+                let help = format!("write `/{first}`, or point into a struct field");
+                cx.error(at, Diagnostic::new(Code::PartitionKeyType, msg).help(help));
                 return false;
             }
-        } else if partition_key {
-            cx.require(Bound::PartitionKeyValue, &field.ty, at);
+            _ if partition_key && !nested => cx.require(Bound::PartitionKeyValue, &field.ty, at),
+            _ => {}
         }
         return true;
     }
@@ -282,255 +428,15 @@ fn field_path(
     } else if let Some(s) = closest(first, fields.fields.iter().map(|f| f.json.as_str())) {
         format!("did you mean `/{s}{rest}`?")
     } else {
-        format!(
-            "serialized fields: {}",
-            fields
-                .fields
-                .iter()
-                .map(|f| format!("`{}`", f.json))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        let names: Vec<String> = fields.fields.iter().map(|f| format!("`{}`", f.json)).collect();
+        format!("serialized fields: {}", names.join(", "))
     };
-    cx.error(
-        at,
-        Diagnostic::new(
-            code,
-            format!("`{option}` path `{path}` is not a serialized field of `{type_name}`"),
-        )
-        .help(help),
+    let msg = format!(
+        "`{option}` path `{path}` is not a serialized field of `{}`",
+        keys.type_name
     );
+    cx.error(at, Diagnostic::new(code, msg).help(help));
     false
-}
-
-fn str_of(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
-        _ => None,
-    }
-}
-
-fn partition_key(
-    cx: &mut Ctxt,
-    meta: &Meta,
-    fields: Option<&SerializedFields>,
-    type_name: &str,
-) -> Option<Vec<String>> {
-    let example = "partition_key = \"/tenantId\"";
-    let e = attrs::value(cx, meta, "partition_key", "a path or a list of up to 3 paths", example)?;
-    let items: Vec<&Expr> = match e {
-        Expr::Array(a) => a.elems.iter().collect(),
-        other => vec![other],
-    };
-    let mut paths = Vec::new();
-    let mut ok = true;
-    for item in &items {
-        match str_of(item) {
-            Some(p) => {
-                ok &= field_path(cx, item, &p, &PARTITION_KEY, fields, type_name);
-                paths.push(p);
-            }
-            None => {
-                cx.error(
-                    *item,
-                    Diagnostic::new(Code::WrongValueType, "`partition_key` expects string paths").help(format!(
-                        "e.g. `{example}` or `partition_key = [\"/tenantId\", \"/userId\"]`"
-                    )),
-                );
-                ok = false;
-            }
-        }
-    }
-    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-    ok &= cx.check(e, check::partition_key_count(&refs)).is_some();
-    ok.then_some(paths)
-}
-
-fn unique_keys(
-    cx: &mut Ctxt,
-    meta: &Meta,
-    fields: Option<&SerializedFields>,
-    type_name: &str,
-) -> Option<Vec<Vec<String>>> {
-    let example = "unique_keys([\"/email\"])";
-    let Meta::List(l) = meta else {
-        cx.error(
-            meta,
-            Diagnostic::new(Code::WrongValueType, "`unique_keys` expects a list of path lists")
-                .help(format!("e.g. `{example}`")),
-        );
-        return None;
-    };
-    let exprs = match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(l.tokens.clone()) {
-        Ok(p) => p,
-        Err(e) => {
-            cx.error(
-                &e.span(),
-                Diagnostic::new(Code::Syntax, format!("invalid `unique_keys`: {e}")),
-            );
-            return None;
-        }
-    };
-    let mut keys = Vec::new();
-    let mut ok = !exprs.is_empty();
-    if exprs.is_empty() {
-        cx.error(
-            meta,
-            Diagnostic::new(Code::UniqueKeys, "`unique_keys(...)` lists no key").help(format!("e.g. `{example}`")),
-        );
-    }
-    for e in &exprs {
-        let items: Vec<&Expr> = match e {
-            Expr::Array(a) => a.elems.iter().collect(),
-            other => vec![other],
-        };
-        let mut key = Vec::new();
-        for item in items {
-            match str_of(item) {
-                Some(p) => {
-                    ok &= field_path(cx, item, &p, &UNIQUE_KEYS, fields, type_name);
-                    key.push(p);
-                }
-                None => {
-                    cx.error(
-                        item,
-                        Diagnostic::new(Code::WrongValueType, "`unique_keys` expects string paths")
-                            .help(format!("e.g. `{example}`")),
-                    );
-                    ok = false;
-                }
-            }
-        }
-        if key.is_empty() {
-            cx.error(
-                e,
-                Diagnostic::new(Code::UniqueKeys, "a unique key needs at least one path"),
-            );
-            ok = false;
-        }
-        keys.push(key);
-    }
-    ok.then_some(keys)
-}
-
-use syn::parse::Parser;
-
-fn operations(cx: &mut Ctxt, meta: &Meta) -> Option<Operations> {
-    let items = attrs::list(cx, meta, "operations", "operations(read, list)")?;
-    let mut bits = 0u8;
-    let names: Vec<&str> = Operations::NAMES.iter().map(|(n, _)| *n).collect();
-    let mut ok = true;
-    for item in &items {
-        let ident = match item {
-            NestedMeta::Meta(Meta::Path(p)) => p.get_ident(),
-            _ => None,
-        };
-        let Some(ident) = ident else {
-            cx.error(
-                item,
-                Diagnostic::new(Code::Operations, "`operations(...)` lists operation names")
-                    .help("e.g. `operations(read, list)`"),
-            );
-            ok = false;
-            continue;
-        };
-        let name = ident.to_string();
-        match Operations::NAMES.iter().find(|(n, _)| *n == name) {
-            Some((_, bit)) if bits & bit != 0 => {
-                cx.error(
-                    ident,
-                    Diagnostic::new(Code::Operations, format!("operation `{name}` is listed twice")),
-                );
-                ok = false;
-            }
-            Some((_, bit)) => bits |= bit,
-            None => {
-                let help = match closest(&name, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("operations are: {}", names.join(", ")),
-                };
-                cx.error(
-                    ident,
-                    Diagnostic::new(Code::Operations, format!("unknown operation `{name}`")).help(help),
-                );
-                ok = false;
-            }
-        }
-    }
-    if items.is_empty() {
-        cx.error(
-            meta,
-            Diagnostic::new(Code::Operations, "`operations()` is empty: the API would serve nothing")
-                .help("list at least one of create, read, update, delete, list"),
-        );
-        return None;
-    }
-    ok.then_some(Operations(bits))
-}
-
-fn cache(cx: &mut Ctxt, meta: &Meta) -> Option<CacheSpec> {
-    match meta {
-        Meta::Path(_) => Some(CacheSpec {
-            ttl: CacheSpec::DEFAULT_TTL,
-        }),
-        _ => {
-            let items = attrs::list(cx, meta, "cache", "cache(ttl = 300)")?;
-            let mut ttl = CacheSpec::DEFAULT_TTL;
-            each_option(cx, "`cache(...)`", &["ttl"], &items, |cx, key, m| {
-                if let Some((v, e)) = attrs::int(cx, m, key, "cache(ttl = 300)") {
-                    ttl = cx.check(&e, check::cache_ttl(v)).unwrap_or(ttl);
-                }
-            });
-            Some(CacheSpec { ttl })
-        }
-    }
-}
-
-fn health_check(cx: &mut Ctxt, meta: &Meta) -> Option<HealthCheckSpec> {
-    let mut h = HealthCheckSpec {
-        path: Cow::Borrowed(HealthCheckSpec::DEFAULT_PATH),
-        interval: HealthCheckSpec::DEFAULT_INTERVAL,
-        timeout: HealthCheckSpec::DEFAULT_TIMEOUT,
-        unhealthy_threshold: HealthCheckSpec::DEFAULT_UNHEALTHY_THRESHOLD,
-    };
-    if let Meta::Path(_) = meta {
-        return Some(h);
-    }
-    let items = attrs::list(cx, meta, "health_check", "health_check(path = \"/health\")")?;
-    let mut ok = true;
-    let mut nums: [i64; 3] = [h.interval.into(), h.timeout.into(), h.unhealthy_threshold.into()];
-    each_option(
-        cx,
-        "`health_check(...)`",
-        &["path", "interval", "timeout", "unhealthy_threshold"],
-        &items,
-        |cx, key, m| match key {
-            "path" => match attrs::string(cx, m, key, "path = \"/health\"") {
-                Some((p, _)) => h.path = Cow::Owned(p),
-                None => ok = false,
-            },
-            _ => {
-                let i = ["interval", "timeout", "unhealthy_threshold"]
-                    .iter()
-                    .position(|k| *k == key)
-                    .unwrap_or(0);
-                match attrs::int(cx, m, key, &format!("{key} = 10")) {
-                    Some((v, _)) => nums[i] = v,
-                    None => ok = false,
-                }
-            }
-        },
-    );
-    if ok
-        && cx
-            .check(meta, check::health_check(&h.path, nums[0], nums[1], nums[2]))
-            .is_some()
-    {
-        h.interval = nums[0] as u32;
-        h.timeout = nums[1] as u32;
-        h.unhealthy_threshold = nums[2] as u32;
-    }
-    Some(h)
 }
 
 /// The scalar a type names (`String`, `u64`, `Option<bool>`...), if it is one: such fields have
@@ -540,27 +446,11 @@ fn scalar_name(ty: &syn::Type) -> Option<String> {
         "String", "str", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
         "isize", "f32", "f64",
     ];
-    match ty {
-        syn::Type::Reference(r) => scalar_name(&r.elem),
-        syn::Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            let name = last.ident.to_string();
-            if name == "Option" || name == "Box" {
-                if let syn::PathArguments::AngleBracketed(a) = &last.arguments
-                    && let Some(syn::GenericArgument::Type(inner)) = a.args.first()
-                {
-                    return scalar_name(inner);
-                }
-                return None;
-            }
-            SCALARS.contains(&name.as_str()).then_some(name)
-        }
-        _ => None,
-    }
+    struct_name(ty).filter(|name| SCALARS.contains(&name.as_str()))
 }
 
-/// The struct a field type names (`Address`, `Option<Address>`, `Box<Address>`), by its last
-/// path segment.
+/// The type a field type names (`Address`, `Option<Address>`, `Box<Address>`, `&Address`), by
+/// its last path segment.
 fn struct_name(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Reference(r) => struct_name(&r.elem),
@@ -592,22 +482,18 @@ pub fn nested_path_errors(
         Data::Struct(s) => Some(serialized_fields(&item.attrs, &s.fields)),
         _ => None,
     };
-    let mut out = Vec::new();
-    let paths = spec
+    let partition_key = spec
         .partition_key
         .iter()
-        .map(|p| ("partition_key", Code::PartitionKeyUnknownField, p.as_ref()))
-        .chain(
-            spec.unique_keys
-                .iter()
-                .flat_map(|k| k.iter().map(|p| ("unique_keys", Code::UniqueKeys, p.as_ref()))),
-        );
-    for (option, code, path) in paths {
+        .map(|p| ("partition_key", Code::PartitionKeyUnknownField, p));
+    let unique_keys = spec
+        .unique_keys
+        .iter()
+        .flat_map(|k| k.iter().map(|p| ("unique_keys", Code::UniqueKeys, p)));
+    let mut out = Vec::new();
+    for (option, code, path) in partition_key.chain(unique_keys) {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        if segments.len() < 2 {
-            continue;
-        }
-        let Some(mut fields) = fields_of(entity) else {
+        let (Some(mut fields), true) = (fields_of(entity), segments.len() > 1) else {
             continue;
         };
         let mut holder = entity.ident.to_string();
@@ -616,32 +502,21 @@ pub fn nested_path_errors(
                 break;
             }
             let Some(field) = fields.get(seg) else {
-                out.push(
-                    Diagnostic::new(
-                        code,
-                        format!(
-                            "`{option}` path `{path}` of `{}`: `{holder}` has no serialized field `{seg}`",
-                            spec.type_name
-                        ),
-                    )
-                    .help_opt(
-                        closest(seg, fields.fields.iter().map(|f| f.json.as_str()))
-                            .map(|s| format!("did you mean `{s}`?")),
-                    ),
+                let msg = format!(
+                    "`{option}` path `{path}` of `{}`: `{holder}` has no serialized field `{seg}`",
+                    spec.type_name
                 );
+                let help =
+                    closest(seg, fields.fields.iter().map(|f| f.json.as_str())).map(|s| format!("did you mean `{s}`?"));
+                out.push(Diagnostic::new(code, msg).help_opt(help));
                 break;
             };
             if i + 1 == segments.len() {
                 break;
             }
-            let Some(next) = struct_name(&field.ty).and_then(|n| lookup(&n).map(|d| (n, d))) else {
-                break;
-            };
-            let Some(next_fields) = fields_of(&next.1) else {
-                break;
-            };
-            holder = next.0;
-            fields = next_fields;
+            let next = struct_name(&field.ty).and_then(|n| Some((fields_of(&lookup(&n)?)?, n)));
+            let Some((next_fields, next)) = next else { break };
+            (holder, fields) = (next, next_fields);
         }
     }
     out

@@ -53,7 +53,10 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
     quote! {
         #item
         #errors
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
         const _: () = {
+            #[automatically_derived]
             impl ::atakora::__private::CrudEntity for #ident {
                 const SPEC: ::atakora::__private::spec::CrudApiSpec = #spec;
                 const VALID: bool = #valid;
@@ -93,6 +96,7 @@ pub fn functions_app(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let parsed = super::functions_app(args, &item);
     let errors = parsed.error_tokens();
+    let valid = parsed.is_ok();
     let ident = &item.ident;
     if !item.generics.params.is_empty() {
         return quote!(#item #errors);
@@ -101,9 +105,13 @@ pub fn functions_app(args: TokenStream, input: TokenStream) -> TokenStream {
     quote! {
         #item
         #errors
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
         const _: () = {
+            #[automatically_derived]
             impl ::atakora::__private::FunctionsAppDef for #ident {
                 const SPEC: ::atakora::__private::spec::FunctionsAppSpec = #spec;
+                const VALID: bool = #valid;
             }
             ::atakora::__private::inventory::submit! {
                 ::atakora::__private::Registration::FunctionsApp(&<#ident as ::atakora::__private::FunctionsAppDef>::SPEC)
@@ -179,6 +187,8 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
     quote! {
         #item
         #errors
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
         const _: () = {
             // A reference: the spec lives in static memory, so the rules below read it without
             // ever dropping it.
@@ -197,6 +207,7 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
                     &COMPONENTS
                 }
             }
+            #[automatically_derived]
             impl #ident {
                 /// The resolved plan of this backend for `environment` (see `atakora::Backend::plan`).
                 pub fn plan(environment: &str) -> ::core::result::Result<::atakora::Plan, ::atakora::PlanError> {
@@ -220,7 +231,9 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
         let span = syn::spanned::Spanned::span(ty);
         match c.kind {
             ComponentKind::CrudApi => quote_spanned!(span=> <#ty as ::atakora::__private::CrudEntity>::VALID),
-            ComponentKind::FunctionsApp => quote!(true),
+            ComponentKind::FunctionsApp => {
+                quote_spanned!(span=> <#ty as ::atakora::__private::FunctionsAppDef>::VALID)
+            }
         }
     });
     // `rule` is a call of a rule function returning `Option<Finding>`.
@@ -236,10 +249,11 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
     let rules = quote!(::atakora::__private::rules);
     let mut checks = Vec::new();
     for (i, c) in attr.components.iter().enumerate() {
-        if c.kind != ComponentKind::CrudApi {
+        let span = syn::spanned::Spanned::span(&c.ty);
+        if c.kind == ComponentKind::FunctionsApp {
+            checks.push(assert(span, quote!(#rules::always_ready_zone_redundant(SPEC, #i))));
             continue;
         }
-        let span = syn::spanned::Spanned::span(&c.ty);
         checks.push(assert(span, quote!(#rules::throughput_names_declared_environments(SPEC, #i))));
         for env in &envs {
             checks.push(assert(span, quote!(#rules::throughput_covers(SPEC, #i, #env))));

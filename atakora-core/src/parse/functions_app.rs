@@ -1,59 +1,43 @@
 //! `#[functions_app(...)]`.
 
-use super::attrs::{self, each_option};
 use super::{Ctxt, Parsed};
 use crate::check;
 use crate::diag::{Code, Diagnostic};
 use crate::spec::FunctionsAppSpec;
 use proc_macro2::TokenStream;
-use std::borrow::Cow;
+use syn::spanned::Spanned;
 use syn::{Data, DeriveInput};
 
-/// The options the attribute accepts at its top level.
-pub const OPTIONS: &[&str] = &["memory_mb", "max_instances", "always_ready"];
-const WHAT: &str = "`#[functions_app]`";
+options! {
+    FunctionsAppOptions("`#[functions_app]`") {
+        memory_mb: i64 = "memory_mb = 2048",
+        max_instances: i64 = "max_instances = 100",
+        always_ready: i64 = "always_ready = 1",
+    }
+}
 
 /// Parse `#[functions_app(<args>)]` on `item` (any non-generic struct).
 pub fn functions_app(args: TokenStream, item: &DeriveInput) -> Parsed<FunctionsAppSpec> {
     let mut cx = Ctxt::default();
     let type_name = item.ident.to_string();
+    // Rule: a functions app is a non-generic struct (its spec is one const).
     if !matches!(item.data, Data::Struct(_)) {
-        cx.error(
-            &item.ident,
-            Diagnostic::new(
-                Code::WrongItem,
-                format!("{WHAT} must be on a struct, and `{type_name}` is not one"),
-            )
-            .help(format!("declare `pub struct {type_name};`")),
-        );
+        let msg = format!("`#[functions_app]` must be on a struct, and `{type_name}` is not one");
+        let help = format!("declare `pub struct {type_name};`");
+        cx.error(item.ident.span(), Diagnostic::new(Code::WrongItem, msg).help(help));
     }
     if !item.generics.params.is_empty() {
-        cx.error(
-            &item.generics,
-            Diagnostic::new(Code::GenericItem, format!("{WHAT} `{type_name}` cannot be generic")),
-        );
+        let msg = format!("`#[functions_app]` `{type_name}` cannot be generic");
+        cx.error(item.generics.span(), Diagnostic::new(Code::GenericItem, msg));
     }
-    let mut spec = FunctionsAppSpec {
-        type_name: Cow::Owned(type_name),
-        memory_mb: FunctionsAppSpec::DEFAULT_MEMORY_MB,
-        max_instances: FunctionsAppSpec::DEFAULT_MAX_INSTANCES,
-        always_ready: FunctionsAppSpec::DEFAULT_ALWAYS_READY,
-    };
-    let metas = attrs::nested(&mut cx, args);
-    let mut always_ready = None;
-    each_option(&mut cx, WHAT, OPTIONS, &metas, |cx, key, meta| {
-        let Some((v, e)) = attrs::int(cx, meta, key, &format!("{key} = 2048")) else {
-            return;
-        };
-        match key {
-            "memory_mb" => spec.memory_mb = cx.check(&e, check::memory_mb(v)).unwrap_or(spec.memory_mb),
-            "max_instances" => spec.max_instances = cx.check(&e, check::max_instances(v)).unwrap_or(spec.max_instances),
-            _ => always_ready = Some((v, e)),
-        }
-    });
-    // Checked after the loop: the bound is `max_instances`, wherever it is written.
-    if let Some((v, e)) = always_ready {
-        spec.always_ready = cx.check(&e, check::always_ready(v, spec.max_instances)).unwrap_or(0);
+    let o: FunctionsAppOptions = cx.options(args);
+    let mut spec = FunctionsAppSpec::with_defaults(&type_name);
+    cx.set(&mut spec.memory_mb, &o.memory_mb, check::memory_mb);
+    // Rule: `always_ready` is within `max_instances`, wherever that is written; not checked
+    // against a `max_instances` that is itself wrong.
+    if cx.set(&mut spec.max_instances, &o.max_instances, check::max_instances) {
+        let max = spec.max_instances;
+        cx.set(&mut spec.always_ready, &o.always_ready, |v| check::always_ready(v, max));
     }
     cx.finish(spec)
 }

@@ -32,43 +32,30 @@ impl SerializedFields {
 pub(crate) fn serialized_fields(container_attrs: &[Attribute], fields: &Fields) -> SerializedFields {
     let mut rename_all: Option<String> = None;
     let mut container_default = false;
-    // A malformed `#[serde(...)]` is serde_derive's to report, with its own span: here it only
-    // stops reading that attribute.
-    for attr in container_attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename_all") {
-                rename_all = serialize_name(&meta)?.or(rename_all.take());
-            } else if meta.path.is_ident("default") {
-                container_default = true;
-                skip_value(&meta)?;
-            } else {
-                skip_value(&meta)?;
-            }
-            Ok(())
-        });
-    }
+    serde_options(container_attrs, |meta| {
+        if meta.path.is_ident("rename_all") {
+            rename_all = serialize_name(meta)?.or(rename_all.take());
+            return Ok(());
+        }
+        container_default |= meta.path.is_ident("default");
+        skip_value(meta)
+    });
     let mut out = SerializedFields::default();
     for field in fields.iter() {
         let Some(ident) = &field.ident else { continue };
         let rust = ident.to_string().trim_start_matches("r#").to_string();
         let (mut rename, mut skip, mut flatten, mut default) = (None, false, false, container_default);
-        for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-            let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename") {
-                    rename = serialize_name(&meta)?.or(rename.take());
-                } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
-                    skip = true;
-                } else if meta.path.is_ident("flatten") {
-                    flatten = true;
-                } else if meta.path.is_ident("default") {
-                    default = true;
-                    skip_value(&meta)?;
-                } else {
-                    skip_value(&meta)?;
-                }
-                Ok(())
-            });
-        }
+        serde_options(&field.attrs, |meta| {
+            let is = |name| meta.path.is_ident(name);
+            if is("rename") {
+                rename = serialize_name(meta)?.or(rename.take());
+                return Ok(());
+            }
+            skip |= is("skip") || is("skip_serializing");
+            flatten |= is("flatten");
+            default |= is("default");
+            skip_value(meta)
+        });
         if flatten {
             out.has_flatten = true;
             continue;
@@ -111,10 +98,11 @@ pub(crate) fn json_type(ty: &syn::Type) -> (crate::spec::FieldType, bool) {
             let ty = match name.as_str() {
                 "Option" => return (first_arg().map_or(F::Object, |t| json_type(t).0), true),
                 "Box" | "Rc" | "Arc" => return first_arg().map_or((F::Object, false), json_type),
-                "String" | "str" | "char" | "Cow" | "PathBuf" | "Uuid" | "DateTime" | "NaiveDate"
-                | "NaiveDateTime" | "Url" => F::Text,
-                "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
-                | "isize" => F::Integer,
+                "String" | "str" | "char" | "Cow" | "PathBuf" | "Uuid" | "DateTime" | "NaiveDate" | "NaiveDateTime"
+                | "Url" => F::Text,
+                "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => {
+                    F::Integer
+                }
                 "f32" | "f64" => F::Number,
                 "bool" => F::Boolean,
                 "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "IndexSet" => F::Array,
@@ -123,6 +111,14 @@ pub(crate) fn json_type(ty: &syn::Type) -> (crate::spec::FieldType, bool) {
             (ty, false)
         }
         _ => (F::Object, false),
+    }
+}
+
+/// Visit each option of the `#[serde(...)]` attributes in `attrs`. A malformed one is
+/// serde_derive's to report, with its own span: here it only stops reading that attribute.
+fn serde_options(attrs: &[Attribute], mut visit: impl FnMut(&syn::meta::ParseNestedMeta) -> syn::Result<()>) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| visit(&meta));
     }
 }
 

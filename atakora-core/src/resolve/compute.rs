@@ -4,12 +4,15 @@
 
 use super::context::Resolver;
 use crate::naming::{ResourceKind, ResourceName, SUFFIX_LEN, unique_string};
-use crate::plan::{AppRole, DeclaredBy, FunctionApp, StorageAccount};
+use crate::plan::{AppRole, DeclaredBy, FunctionApp, Identity, StorageAccount};
 use crate::rules;
 use crate::spec::{FunctionsAppSpec, kebab_case};
 
 pub(crate) fn resolve(r: &mut Resolver, storage: &StorageAccount) -> Vec<FunctionApp> {
     r.finding(rules::function_app_limit(r.spec));
+    for i in 0..r.spec.components.len() {
+        r.finding(rules::always_ready_zone_redundant(r.spec, i));
+    }
     let mut apps = Vec::new();
     let crud: Vec<String> = r.crud_apis().map(|(f, _)| f.to_string()).collect();
     if !crud.is_empty() {
@@ -58,6 +61,8 @@ fn app(
         Some(storage.blob_service),
         by.clone(),
     );
+    // Created before the app and kept when the app is recreated: the roles granted to it stay.
+    let (identity_name, identity_id) = r.name(ResourceKind::UserAssignedIdentity, key, None, by.clone());
     let (plan_name, _) = r.name(ResourceKind::AppServicePlan, key, None, by.clone());
     let (name, id) = r.name(ResourceKind::FunctionApp, key, None, by.clone());
     // No username/password publishing over FTP or to the SCM site.
@@ -69,6 +74,10 @@ fn app(
         key: key.to_string(),
         name,
         id,
+        identity: Identity {
+            name: identity_name,
+            id: identity_id,
+        },
         plan_name,
         deployment_container: container.base,
         memory_mb: spec.memory_mb,

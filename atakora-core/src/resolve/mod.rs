@@ -78,7 +78,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         auth: &auth,
         cache: cache.as_ref(),
     };
-    let grants = roles::resolve(&mut r, &scopes);
+    let (grants, access) = roles::resolve(&mut r, &scopes);
     advice::tier(&mut r, &cosmos_accounts);
     let mut tags = vec![
         ("app".to_string(), spec.app.to_string()),
@@ -108,6 +108,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         cache,
         auth,
         grants,
+        access,
         tags,
         named,
         diagnostics,

@@ -69,7 +69,7 @@ pub(crate) fn alerts(r: &mut Resolver, apps: &[FunctionApp]) -> Option<Alerts> {
         .map(|app| AppAlerts {
             app_key: app.key.clone(),
             errors: r
-                .name(ResourceKind::MetricAlert, &format!("{}-http5xx", app.key), None, by.clone())
+                .name(ResourceKind::ScheduledQueryRule, &format!("{}-http5xx", app.key), None, by.clone())
                 .0,
             latency: r
                 .name(ResourceKind::MetricAlert, &format!("{}-latency", app.key), None, by.clone())
@@ -103,13 +103,20 @@ pub(crate) fn availability_tests(r: &mut Resolver) -> Vec<AvailabilityTest> {
         out.push(AvailabilityTest {
             component: field.to_string(),
             name: r.name(ResourceKind::AvailabilityTest, &kebab_case(field), None, by.clone()).0,
-            path: format!("/api/{}{}", api.container, h.path),
+            // The health path is served at the root of the API app (see `contract`).
+            path: h.path.to_string(),
             frequency: match h.interval {
                 0..=300 => 300,
                 301..=600 => 600,
                 _ => 900,
             },
-            timeout: h.timeout,
+            // Standard tests time out after 30, 60, 90 or 120 s: the declared timeout, rounded up.
+            timeout: match h.timeout {
+                0..=30 => 30,
+                31..=60 => 60,
+                61..=90 => 90,
+                _ => 120,
+            },
             locations: TEST_LOCATIONS[..(h.unhealthy_threshold as usize).clamp(5, TEST_LOCATIONS.len())].to_vec(),
             failed_locations: h.unhealthy_threshold,
             alert: r

@@ -3,6 +3,7 @@
 //! DNS zones, VNet links and zone groups.
 
 use super::context::Resolver;
+use crate::diag::{Code, Diagnostic};
 use crate::naming::{ResourceKind, ResourceName};
 use crate::plan::{
     AccountRole, Auth, Cache, CosmosAccount, EndpointTarget, NetworkPosture, PrivateDnsZone, PrivateEndpoint, Vnet,
@@ -22,6 +23,17 @@ pub(crate) fn vnet(r: &mut Resolver) -> Option<Isolation> {
         return None;
     };
     let iso: &IsolatedNetwork = iso;
+    r.report(
+        Diagnostic::new(
+            Code::ProviderRegistration,
+            "`networking(isolated(...))`: Flex Consumption VNet integration needs the `Microsoft.App` resource provider registered in the subscription, which a template cannot do",
+        )
+        .help("run `az provider register --namespace Microsoft.App` once per subscription (`cargo atakora deploy` checks it)")
+        .about(crate::diag::Subject {
+            option: Some("networking".into()),
+            ..Default::default()
+        }),
+    );
     let by = r.by_backend();
     let (base, bits) = parse_cidr(&iso.address_space).unwrap_or((0x0A00_0000, 16));
     let sub_bits = if bits <= 23 { 24 } else { bits + 1 };

@@ -1,4 +1,4 @@
-//! Least privilege: each app's identity gets exactly the roles it needs.
+//! Least privilege: each app's identity gets exactly the roles it needs, before the app starts.
 //!
 //! - Storage Blob Data Owner on the storage account: identity-based host storage and the
 //!   deployment container (keys mode: Key Vault Secrets User on the vault instead);
@@ -6,11 +6,16 @@
 //! - for the CRUD APIs' app, per container, Cosmos DB Built-in Data Reader (APIs that only
 //!   read and list) or Data Contributor, scoped to that container's data-plane path, and the
 //!   Redis access policy when a cache exists.
+//!
+//! Every assignment is named from the identity's principal id, so an identity created anew
+//! gets new assignments instead of failing with `RoleAssignmentUpdateNotPermitted`; a
+//! principal id is known only once the identity exists, so each app's assignments live in a
+//! nested deployment of their own (see [`Access`]).
 
 use super::context::Resolver;
 use crate::naming::ResourceKind;
 use crate::plan::{
-    Auth, Cache, CosmosAccount, DataAccess, DeclaredBy, FunctionApp, GrantScope, Monitoring, NameId, NamePart, Role,
+    Access, Auth, Cache, CosmosAccount, DataAccess, DeclaredBy, FunctionApp, GrantScope, Monitoring, NameId, NamePart, Role,
     RoleGrant, StorageAccount,
 };
 
@@ -24,7 +29,7 @@ pub(crate) struct Scopes<'a> {
     pub cache: Option<&'a Cache>,
 }
 
-pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> Vec<RoleGrant> {
+pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> (Vec<RoleGrant>, Vec<Access>) {
     let mut out = Vec::new();
     for app in s.apps {
         let by = by_app(app);
@@ -38,7 +43,8 @@ pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> Vec<RoleGrant> {
         }
     }
     let Some(api) = s.apps.iter().find(|a| a.role_is_crud()) else {
-        return out;
+        let access = access(r, s.apps);
+        return (out, access);
     };
     if !s.auth.uses_keys() {
         for (i, account) in s.accounts.iter().enumerate() {
@@ -50,7 +56,7 @@ pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> Vec<RoleGrant> {
                     };
                     let parts = vec![
                         NamePart::DataPathOf(c.id),
-                        NamePart::IdOf(api.id),
+                        NamePart::PrincipalOf(api.identity.id),
                         NamePart::Text(role.definition_id().to_string()),
                     ];
                     let id = r.guid(ResourceKind::CosmosRoleAssignment, parts, Some(account.id), DeclaredBy::CrudApis);
@@ -83,7 +89,22 @@ pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> Vec<RoleGrant> {
             id,
         });
     }
-    out
+    let access = access(r, s.apps);
+    (out, access)
+}
+
+/// One nested deployment per app for its assignments.
+fn access(r: &mut Resolver, apps: &[FunctionApp]) -> Vec<Access> {
+    apps.iter()
+        .map(|app| {
+            let (name, id) = r.name(ResourceKind::Deployment, &format!("access-{}", app.key), None, by_app(app));
+            Access {
+                app: app.key.clone(),
+                name,
+                id,
+            }
+        })
+        .collect()
 }
 
 fn by_app(app: &FunctionApp) -> DeclaredBy {
@@ -96,12 +117,12 @@ fn by_app(app: &FunctionApp) -> DeclaredBy {
     }
 }
 
-/// An Azure RBAC assignment, named `guid(scope id, app id, role)`: stable across
-/// redeployments.
+/// An Azure RBAC assignment, named `guid(scope id, principal id, role)`: stable across
+/// redeployments, new when the identity is.
 fn rbac(r: &mut Resolver, app: &FunctionApp, role: Role, scope: GrantScope, scope_id: NameId, by: DeclaredBy) -> RoleGrant {
     let parts = vec![
         NamePart::IdOf(scope_id),
-        NamePart::IdOf(app.id),
+        NamePart::PrincipalOf(app.identity.id),
         NamePart::Text(role.definition_id().to_string()),
     ];
     let id = r.guid(ResourceKind::RoleAssignment, parts, None, by);

@@ -18,7 +18,8 @@ fn the_catalogue_is_cached_in_managed_redis_with_entra_access() {
             access["properties"]["user"]["objectId"]
                 .as_str()
                 .unwrap()
-                .contains("identity.principalId")
+                .ends_with("').principalId]"),
+            "the app's user-assigned identity"
         );
         let site = one(&t, "Microsoft.Web/sites");
         assert_eq!(setting(site, "ATAKORA_CACHE_TTL_ITEMS"), Some(&json!("300")));

@@ -12,13 +12,17 @@ fn the_health_path_is_probed_and_alerted_on() {
         json!(300),
         "30 s is rounded up to the shortest test frequency"
     );
-    assert_eq!(test["properties"]["Timeout"], json!(10));
+    assert_eq!(
+        test["properties"]["Timeout"],
+        json!(30),
+        "10 s is rounded up to the shortest test timeout"
+    );
     assert_eq!(test["properties"]["Locations"].as_array().unwrap().len(), 5);
     assert!(
         test["properties"]["Request"]["RequestUrl"]
             .as_str()
             .unwrap()
-            .contains("/api/probes/health")
+            .starts_with("[format('https://{0}/health'")
     );
     assert!(
         test["tags"]

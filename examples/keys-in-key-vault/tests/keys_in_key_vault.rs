@@ -49,7 +49,7 @@ fn keys_live_in_key_vault_and_the_choice_is_warned() {
     {
         assert!(!r.to_string().contains("listKeys("), "{}", r["type"]);
     }
-    let roles: Vec<&str> = of_type(&t, "Microsoft.Authorization/roleAssignments")
+    let roles: Vec<&str> = atakora::testing::all_resources(&t, "Microsoft.Authorization/roleAssignments")
         .iter()
         .map(|r| r["properties"]["roleDefinitionId"].as_str().unwrap())
         .collect();

@@ -11,7 +11,7 @@ fn roles_are_scoped_per_container_and_read_only_means_reader() {
         .map(|c| c["properties"]["resource"]["id"].as_str().unwrap())
         .collect();
     assert_eq!(containers, ["data", "reports"], "the shared container is deployed once");
-    let roles: Vec<(String, String)> = of_type(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+    let roles: Vec<(String, String)> = atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
         .iter()
         .map(|r| {
             (

@@ -32,7 +32,11 @@ fn every_name_carries_type_app_and_environment() {
             [format!("asp-myapp-{env}-api"), format!("asp-myapp-{env}-thumbnailer")]
         );
         assert_eq!(name(ResourceKind::LogAnalytics), [format!("log-myapp-{env}")]);
-        for ((kind, n), r) in names.iter().zip(plan.model().named_resources()) {
+        let model = plan.model();
+        for (id, r) in model.named_resources().iter().enumerate() {
+            // Role assignments are named from principal ids, known once deployed.
+            let Some(n) = model.final_name(id, &rg, &suffix) else { continue };
+            let (kind, n) = (&r.kind, &n);
             kind.check_final(n)
                 .unwrap_or_else(|e| panic!("{} `{n}`: {e}", kind.label()));
             // Every name made from the pattern (the purpose is what the pattern fills in);

@@ -21,7 +21,7 @@ pub struct Customer {
     pub email: String,
 }
 
-#[functions_app(memory_mb = 2048, max_instances = 100, always_ready = 1)]
+#[functions_app(memory_mb = 2048, max_instances = 100, always_ready = 2)]
 pub struct Worker;
 
 #[backend(
