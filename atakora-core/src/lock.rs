@@ -188,7 +188,7 @@ fn short(commit: &str) -> &str {
 fn how(deployment: &str, locked: &DeploymentState) -> String {
     let env = deployment.rsplit('/').next().unwrap_or(deployment);
     let never = if locked.recorded.is_none() {
-        format!("if it was never deployed, remove its entry from atakora.lock; ")
+        "if it was never deployed, remove its entry from atakora.lock; ".to_string()
     } else {
         String::new()
     };

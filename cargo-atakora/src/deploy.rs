@@ -122,11 +122,7 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
     }
     let mut namespaces = BTreeSet::new();
     for p in &plans {
-        for r in p.to_arm()["resources"].as_array().into_iter().flatten() {
-            if let Some(ns) = r["type"].as_str().and_then(|t| t.split('/').next()) {
-                namespaces.insert(ns.to_string());
-            }
-        }
+        resource_namespaces(&p.to_arm(), &mut namespaces);
         if p.model().network.vnet().is_some() {
             // Flex Consumption's VNet integration delegates the subnet to Microsoft.App.
             namespaces.insert("Microsoft.App".to_string());
@@ -219,7 +215,7 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
             let app_name = if a.dry_run {
                 fa.name.to_string()
             } else {
-                model.final_name(fa.id, &rg_id, &suffix)
+                model.final_name(fa.id, &rg_id, &suffix).unwrap_or_else(|| fa.name.to_string())
             };
             ui.progress(&format!("uploading and activating the package of {app_name}"), || {
                 az.run(&upload_args(&a.resource_group, &app_name, zip))
@@ -233,7 +229,7 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
         }
         if let Some(api) = model.api_app().filter(|f| matches!(f.role, AppRole::CrudApis { .. })) {
             let base = outputs["apiBaseUrl"]["value"].as_str().map(str::to_string).unwrap_or_else(|| {
-                format!("https://{}.azurewebsites.net/api", if a.dry_run { api.name.to_string() } else { model.final_name(api.id, &rg_id, &suffix) })
+                format!("https://{}.azurewebsites.net/api", if a.dry_run { api.name.to_string() } else { model.final_name(api.id, &rg_id, &suffix).unwrap_or_else(|| api.name.to_string()) })
             });
             let root = base.trim_end_matches('/').trim_end_matches("/api").to_string();
             let path = model
@@ -270,6 +266,19 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
         file.display()
     ));
     Ok(())
+}
+
+/// The resource providers a template's resources (nested deployments' too) belong to, less the
+/// ones every subscription has registered.
+fn resource_namespaces(template: &Value, out: &mut BTreeSet<String>) {
+    for r in template["resources"].as_array().into_iter().flatten() {
+        if let Some(ns) = r["type"].as_str().and_then(|t| t.split('/').next())
+            && !["Microsoft.Resources", "Microsoft.Authorization"].contains(&ns)
+        {
+            out.insert(ns.to_string());
+        }
+        resource_namespaces(&r["properties"]["template"], out);
+    }
 }
 
 /// `az functionapp deployment source config-zip`: Flex Consumption's one deploy uploads the

@@ -69,7 +69,7 @@ pub fn describe(lock_state: &lock::Lock, plan: &atakora::Plan, rg_id: Option<&st
     let model = plan.model();
     let manifest = plan.manifest();
     let rows = manifest["resources"].as_array().cloned().unwrap_or_default();
-    let finals = rg_id.map(|id| model.final_names(id));
+    let finals = rg_id.map(|id| (id, atakora_core::naming::suffix_for(id)));
     let full_name = |id: usize| -> String {
         let mut parts = vec![model.named[id].name.to_string()];
         let mut p = model.named[id].parent;
@@ -105,8 +105,11 @@ pub fn describe(lock_state: &lock::Lock, plan: &atakora::Plan, rg_id: Option<&st
             if let Some(p) = r.parent {
                 v["parent"] = json!(p);
             }
-            if let Some(f) = &finals {
-                v["finalName"] = json!(f[id].1);
+            // Names derived from a principal id are known only once Azure creates it.
+            if let Some((rg, suffix)) = &finals
+                && let Some(n) = model.final_name(id, rg, suffix)
+            {
+                v["finalName"] = json!(n);
             }
             if let Some(row) = row {
                 if !row["component"].is_null() {

@@ -178,9 +178,9 @@ fn deploy_dev_then_prod_with_a_fake_az() {
         vec![
             "az account show --output json".to_string(),
             format!("az group show --name {rg} --output json"),
-            "az provider show --namespace Microsoft.Authorization --query registrationState --output tsv".into(),
             "az provider show --namespace Microsoft.DocumentDB --query registrationState --output tsv".into(),
             "az provider show --namespace Microsoft.Insights --query registrationState --output tsv".into(),
+            "az provider show --namespace Microsoft.ManagedIdentity --query registrationState --output tsv".into(),
             "az provider show --namespace Microsoft.OperationalInsights --query registrationState --output tsv".into(),
             "az provider show --namespace Microsoft.Storage --query registrationState --output tsv".into(),
             "az provider show --namespace Microsoft.Web --query registrationState --output tsv".into(),
