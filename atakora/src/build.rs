@@ -542,6 +542,8 @@ pub struct Project {
     pub findings: Vec<Finding>,
     /// The deployments recorded in the lock (empty without one).
     pub lock: Lock,
+    /// The one environment resolved, when loaded for one (then nothing else is tidied away).
+    pub only_env: Option<String>,
 }
 
 impl Project {
@@ -610,6 +612,7 @@ impl Project {
             sources,
             plans,
             lock,
+            only_env: only_env.map(str::to_string),
         })
     }
 
@@ -733,7 +736,12 @@ pub fn write_project(project: &Project, options: &EmitOptions) -> Result<Emitted
         eprintln!("atakora: wrote {}", dir.display());
         emitted.deployments.push(dir);
     }
-    emitted.removed = outputs::tidy(out_dir, &owner, &written)?;
+    // Only a project resolved for every environment knows what is no longer planned.
+    if project.only_env.is_none() {
+        emitted.removed = outputs::tidy(out_dir, &owner, &written)?;
+    } else {
+        outputs::claim(out_dir, &owner, &ids)?;
+    }
     for r in &emitted.removed {
         eprintln!("atakora: removed {} (no longer planned)", r.display());
     }

@@ -193,6 +193,8 @@ fn deploy_dev_then_prod_with_a_fake_az() {
     assert!(app_name("prod").starts_with("func-notes-prod-api-") && !app_name("prod").contains('{'));
     let lock: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.join("atakora.lock")).unwrap()).unwrap();
     assert_eq!(lock["deployments"]["notes-backend/prod"]["recorded"]["resourceGroup"], "rg-notes-prod");
+    assert!(!stderr.contains("removed"), "deploying one environment keeps the others' templates: {stderr}");
+    assert!(dir.join("atakora-out/notes-backend/dev/azuredeploy.json").is_file());
     // What the note shows: the transcript.
     eprintln!("--- dev ---\n{}\n--- prod ---\n{}", dev_calls.join("\n"), prod_calls.join("\n"));
 }

@@ -61,6 +61,14 @@ pub fn check_owners(out: &Path, me: &Owner, backends: &[String]) -> Result<(), B
     Ok(())
 }
 
+/// Record `me` as the owner of `backends` under `out`, removing nothing.
+pub fn claim(out: &Path, me: &Owner, backends: &[String]) -> Result<(), BuildError> {
+    for b in backends {
+        super::write_atomic(&owners_dir(out).join(b), &me.text())?;
+    }
+    Ok(())
+}
+
 /// After writing: mark the folders of `written` (`(backend, environments)`) as ours, remove
 /// environment folders no longer planned and the backend folders we own that are gone.
 /// Returns the folders removed.
@@ -72,7 +80,7 @@ pub fn tidy(out: &Path, me: &Owner, written: &[(String, Vec<String>)]) -> Result
     let mut removed = Vec::new();
     for (backend, envs) in written {
         let dir = out.join(backend);
-        super::write_atomic(&owners_dir(out).join(backend), &me.text())?;
+        claim(out, me, std::slice::from_ref(backend))?;
         for entry in read_dirs(&dir) {
             let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
             if !envs.contains(&name) && entry.join("azuredeploy.json").is_file() {
