@@ -73,6 +73,11 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             },
             json!({ "type": "string", "value": expr(endpoint(refs, i)) }),
         );
+        out.output(
+            Slot::Data,
+            account_ref.key.clone(),
+            json!({ "type": "string", "value": account_ref.value() }),
+        );
     }
     grants(plan, refs, out);
     wiring(plan, refs, out);

@@ -25,6 +25,7 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             "metadata": { "description": "When the Key Vault secrets (storage and Cosmos DB keys) expire, in seconds since 1970; rotate the keys before." }
         }),
     );
+    out.output(Slot::Vault, "keyVaultName", json!({ "type": "string", "value": vault.value() }));
     let service_endpoints = matches!(plan.network, NetworkPosture::ServiceEndpoints(_));
     let isolated = plan.network.vnet().is_some();
     let mut acls = json!({ "defaultAction": if isolated { "Deny" } else { "Allow" }, "bypass": "AzureServices" });

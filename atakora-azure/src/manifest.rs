@@ -27,10 +27,15 @@ pub fn manifest(plan: &Plan, template: &Value) -> Value {
         "environment": plan.environment,
         "tier": if plan.tier.is_production() { "production" } else { "non-production" },
         "app": plan.app,
-        "location": plan.location,
+        "location": plan.location.as_deref().unwrap_or("the resource group's"),
         "templateResources": limits::resource_count(template),
         "estimatedMonthlyCost": cost(plan),
         "templateBytes": text.len(),
+        "names": {
+            "suffix": "`{suffix}` is the template's `nameSuffix` parameter: by default take(uniqueString(resourceGroup().id), 6), so every resource group gets its own",
+            "guid": "`{guid}` names a role assignment: a GUID of its scope, the identity's principal id and the role, known once the identity exists",
+            "finalNames": "`cargo atakora plan --resource-group-id <id>` (or `Plan::final_names`) computes every final name for a resource group, offline"
+        },
         "resources": rows.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
         "diagnostics": diagnostics
     })

@@ -100,6 +100,11 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             "resources": containers
         }),
     );
+    out.output(
+        Slot::HostStorage,
+        "storageAccountName",
+        json!({ "type": "string", "value": refs.storage.value() }),
+    );
     let secret = plan
         .auth
         .vault()

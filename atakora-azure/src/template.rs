@@ -45,7 +45,7 @@ pub fn template(plan: &Plan) -> Value {
         "location".into(),
         json!({
             "type": "string",
-            "defaultValue": plan.location,
+            "defaultValue": plan.location.as_deref().unwrap_or("[resourceGroup().location]"),
             "metadata": { "description": "Region of every regional resource." }
         }),
     );
@@ -74,9 +74,14 @@ pub fn template(plan: &Plan) -> Value {
 
 /// `azuredeploy.parameters.json`: the values a deployment of this environment uses.
 pub fn parameters(plan: &Plan) -> Value {
+    // Without `location`, the resource group's region is the template's own default.
+    let mut parameters = Map::new();
+    if let Some(location) = &plan.location {
+        parameters.insert("location".into(), json!({ "value": location }));
+    }
     json!({
         "$schema": PARAMETERS_SCHEMA,
         "contentVersion": "1.0.0.0",
-        "parameters": { "location": { "value": plan.location } }
+        "parameters": parameters
     })
 }

@@ -46,6 +46,11 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         }
         wiring.depends_on(Slot::App, &r.plan.id());
         out.resource(Section::Compute, site(plan, app, r, wiring));
+        out.output(
+            Slot::App,
+            r.site.key.clone(),
+            json!({ "type": "string", "value": r.site.value() }),
+        );
         let host = format!("reference({}, '{WEB}').defaultHostName", r.site.id());
         match &app.role {
             AppRole::CrudApis { .. } => out.output(
@@ -66,6 +71,9 @@ fn site(plan: &Plan, app: &FunctionApp, r: &AppRef, wiring: AppWiring) -> Value 
     let mut scale = json!({ "maximumInstanceCount": app.max_instances, "instanceMemoryMB": app.memory_mb });
     if app.always_ready > 0 {
         scale["alwaysReady"] = json!([{ "name": "http", "instanceCount": app.always_ready }]);
+    }
+    if let Some(n) = app.http_concurrency {
+        scale["triggers"] = json!({ "http": { "perInstanceConcurrency": n } });
     }
     let policy = |kind: &str| {
         json!({
@@ -91,6 +99,10 @@ fn site(plan: &Plan, app: &FunctionApp, r: &AppRef, wiring: AppWiring) -> Value 
             "appSettings": wiring.settings()
         }
     });
+    // The Functions front end answers CORS preflight requests itself, for these origins only.
+    if !app.cors_origins.is_empty() {
+        properties["siteConfig"]["cors"] = json!({ "allowedOrigins": app.cors_origins, "supportCredentials": false });
+    }
     for (k, v) in &wiring.properties {
         properties[k] = v.clone();
     }

@@ -334,6 +334,16 @@ pub fn location(value: &str) -> Check {
     )
 }
 
+/// Rule: a naming pattern with `{region}` needs `location`: without it the region is the
+/// resource group's, known only when deploying, and names are made before.
+pub fn region_needs_location() -> Diagnostic {
+    Diagnostic::new(
+        Code::NamingPattern,
+        "naming pattern uses `{region}`, but the backend sets no `location`",
+    )
+    .help("set `location = \"...\"`, or drop `{region}` from the pattern")
+}
+
 /// Rule: Log Analytics keeps data 30..=730 days.
 pub fn retention_days(value: i64) -> Check<u32> {
     if (30..=730).contains(&value) {
@@ -474,6 +484,47 @@ pub fn address_space(value: &str) -> Check {
     })
 }
 
+/// Rule: a CORS origin is a scheme and a host (`https://app.example.com`, with an optional
+/// port), HTTPS except for `http://localhost`; never `*` (any site could then call the API
+/// from a visitor's browser) and never a path.
+pub fn cors_origin(value: &str) -> Check {
+    let bad = |why: &str| {
+        Err(Diagnostic::new(Code::Cors, format!("CORS origin `{value}` {why}"))
+            .help("list each origin as `https://host` or `https://host:port`, e.g. `cors(allowed_origins = [\"https://app.example.com\"])`"))
+    };
+    if value == "*" || value.contains('*') {
+        return bad("is a wildcard: the API would answer every site's scripts");
+    }
+    let rest = if let Some(r) = value.strip_prefix("https://") {
+        r
+    } else if let Some(r) = value.strip_prefix("http://") {
+        let host = r.split(':').next().unwrap_or_default();
+        if host != "localhost" && host != "127.0.0.1" {
+            return bad("is not HTTPS (plain HTTP is allowed for `localhost` only)");
+        }
+        r
+    } else {
+        return bad("has no `https://` scheme");
+    };
+    let (host, port) = match rest.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (rest, None),
+    };
+    let host_ok = !host.is_empty()
+        && host.split('.').all(|l| {
+            !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if !host_ok {
+        return bad("has no valid host name (a path, query or trailing `/` is not part of an origin)");
+    }
+    if let Some(p) = port
+        && p.parse::<u16>().map_or(true, |p| p == 0)
+    {
+        return bad("has an invalid port");
+    }
+    Ok(())
+}
+
 /// Rule: `auto_scale(target_utilization)` is a percentage 1..=100.
 pub fn target_utilization(value: i64) -> Check<u32> {
     if (1..=100).contains(&value) {
@@ -605,7 +656,12 @@ pub fn backend_spec(spec: &BackendSpec) -> Vec<Diagnostic> {
         }
     };
     push(app_name(&spec.app));
-    push(location(&spec.location));
+    if let Some(l) = &spec.location {
+        push(location(l));
+    }
+    if spec.location.is_none() && spec.naming.pattern.contains("{region}") {
+        push(Err(region_needs_location()));
+    }
     push(naming_pattern(&spec.naming.pattern));
     for (i, e) in spec.environments.iter().enumerate() {
         push(environment_name(e));
@@ -635,6 +691,11 @@ pub fn backend_spec(spec: &BackendSpec) -> Vec<Diagnostic> {
             if let Some(address) = &a.email {
                 push(email(address));
             }
+        }
+    }
+    if let Some(c) = &spec.cors {
+        for origin in c.allowed_origins.iter() {
+            push(cors_origin(origin));
         }
     }
     if let Networking::Isolated(n) = &spec.networking {

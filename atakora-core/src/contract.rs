@@ -20,6 +20,11 @@ pub const HOST_ROUTE_PREFIX: &str = "";
 /// The health path served when no `health_check(path = ...)` is declared.
 pub const DEFAULT_HEALTH_PATH: &str = "/health";
 
+/// HTTP requests one instance of the CRUD APIs' app takes at once
+/// (`scaleAndConcurrency.triggers.http.perInstanceConcurrency`): the runtime is one async
+/// process, so an instance serves many requests while it waits on Cosmos DB.
+pub const HTTP_CONCURRENCY: u32 = 64;
+
 /// The OpenAPI document of every route.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
 

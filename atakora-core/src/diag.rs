@@ -122,6 +122,8 @@ codes! {
     HealthCheckNeedsMonitoring = "ATK0317", Error;
     /// `limits(...)` value of 0.
     LimitValue = "ATK0316", Error;
+    /// `cors(allowed_origins)` with an origin that is not `https://host[:port]` (or `*`).
+    Cors = "ATK0318", Error;
     /// A plan asked for an environment the backend does not declare.
     UnknownEnvironment = "ATK0401", Error;
     /// More Cosmos DB accounts than `limits(max_cosmos_accounts)` allows.
@@ -167,6 +169,9 @@ codes! {
     /// Isolated networking needs the `Microsoft.App` resource provider registered in the
     /// subscription, which a template cannot do.
     ProviderRegistration = "ATK0911", Warning;
+    /// A naming pattern without `{env}` in a backend with several environments: every
+    /// environment's resources get the same names.
+    PatternWithoutEnvironment = "ATK0912", Warning;
 }
 
 impl fmt::Display for Code {

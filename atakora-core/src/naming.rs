@@ -430,11 +430,17 @@ impl Namer<'_> {
         let base = if clean.len() > budget {
             let short = shorten(&clean, budget, rule.charset);
             if self.strict {
+                let room = if reserved > 0 {
+                    format!("the {budget} of {} left next to the unique suffix", rule.max)
+                } else {
+                    format!("{budget}")
+                };
                 return Err(Diagnostic::new(
                     Code::IllegalName,
                     format!(
-                        "the {} name `{clean}` is longer than {budget} characters and `naming(strict = true)` forbids shortening it",
-                        kind.label()
+                        "the {} name `{clean}` has {} characters, more than {room}, and `naming(strict = true)` forbids shortening it",
+                        kind.label(),
+                        clean.len()
                     ),
                 )
                 .help("shorten `app`, the environment or the pattern"));

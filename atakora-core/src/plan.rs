@@ -24,8 +24,8 @@ pub struct Plan {
     pub environment: String,
     /// The application name in resource names.
     pub app: String,
-    /// Default of the template's `location` parameter.
-    pub location: String,
+    /// Default of the template's `location` parameter; `None`: the resource group's region.
+    pub location: Option<String>,
     /// Whether global names carry the deployment-time unique suffix.
     pub unique_suffix: bool,
     /// Whether the apps accept HTTPS only.
@@ -552,6 +552,10 @@ pub struct FunctionApp {
     /// An explicit Functions host id (`AzureFunctionsWebHost__hostid`), set when the default
     /// ones (the name's first 32 characters) of two apps sharing the storage account could meet.
     pub host_id: Option<String>,
+    /// HTTP requests one instance takes at once, for apps that serve HTTP.
+    pub http_concurrency: Option<u32>,
+    /// Browser origins the app answers (`cors(...)`), for the CRUD APIs' app.
+    pub cors_origins: Vec<String>,
 }
 
 impl FunctionApp {

@@ -265,8 +265,9 @@ pub struct BackendSpec {
     pub type_name: Str,
     /// `app`: the application name in resource names; default: the crate's name.
     pub app: Str,
-    /// `location`: the default of the template's `location` parameter.
-    pub location: Str,
+    /// `location`: the region of every regional resource (the default of the template's
+    /// `location` parameter); `None`: the resource group's region.
+    pub location: Option<Str>,
     /// `environments`: one template each; default `dev`.
     pub environments: List<Str>,
     pub networking: Networking,
@@ -280,12 +281,13 @@ pub struct BackendSpec {
     pub consistency: Consistency,
     /// `tags(key = "value")`, in the order written.
     pub tags: List<(Str, Str)>,
+    /// `cors(allowed_origins = [...])`: the browser origins the API answers; `None`: none.
+    pub cors: Option<CorsSpec>,
     /// The struct's fields, in declaration order.
     pub components: List<ComponentSpec>,
 }
 
 impl BackendSpec {
-    pub const DEFAULT_LOCATION: &'static str = "eastus";
     pub const DEFAULT_ENVIRONMENT: &'static str = "dev";
 
     /// The spec of `#[backend]` without options on `type_name` in app `app`: `eastus`, one
@@ -295,7 +297,7 @@ impl BackendSpec {
         BackendSpec {
             type_name: Cow::Owned(type_name.to_string()),
             app: Cow::Owned(app.to_string()),
-            location: Cow::Borrowed(Self::DEFAULT_LOCATION),
+            location: None,
             environments: Cow::Borrowed(&[Cow::Borrowed(Self::DEFAULT_ENVIRONMENT)]),
             networking: Networking::Public,
             enforce_https: true,
@@ -306,9 +308,17 @@ impl BackendSpec {
             auto_scale: None,
             consistency: Consistency::Session,
             tags: Cow::Borrowed(&[]),
+            cors: None,
             components: Cow::Borrowed(&[]),
         }
     }
+}
+
+/// `cors(allowed_origins = ["https://app.example.com"])`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorsSpec {
+    /// Origins (`https://host[:port]`) whose browser requests the API answers.
+    pub allowed_origins: List<Str>,
 }
 
 /// One field of a backend struct.

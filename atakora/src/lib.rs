@@ -31,6 +31,7 @@ pub use atakora_macros::{backend, crud_api, functions_app};
 
 pub use atakora_core::ResolveError as PlanError;
 pub use atakora_core::diag::{Code, Diagnostic, Severity};
+pub use atakora_core::contract;
 pub use atakora_core::naming;
 pub use atakora_core::plan::Report;
 pub use atakora_core::spec;

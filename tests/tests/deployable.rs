@@ -179,3 +179,22 @@ fn redis_uses_the_enterprise_clustering_policy() {
     assert_eq!(db["properties"]["clusteringPolicy"], "EnterpriseCluster");
     assert_eq!(db["properties"]["accessKeysAuthentication"], "Disabled");
 }
+
+#[test]
+fn the_api_answers_declared_browser_origins_and_many_requests_per_instance() {
+    let t = template::<atakora_example_cached_catalog::CachedCatalogBackend>("prod");
+    let site = resource(&t, "Microsoft.Web/sites");
+    assert_eq!(
+        site["properties"]["siteConfig"]["cors"],
+        serde_json::json!({ "allowedOrigins": ["https://shop.example.com", "http://localhost:5173"], "supportCredentials": false })
+    );
+    assert_eq!(
+        site["properties"]["functionAppConfig"]["scaleAndConcurrency"]["triggers"]["http"]["perInstanceConcurrency"],
+        atakora::contract::HTTP_CONCURRENCY
+    );
+    // Without `cors(...)`, no origin is answered.
+    let t = template::<MonitoredBackend>("prod");
+    assert!(resource(&t, "Microsoft.Web/sites")["properties"]["siteConfig"].get("cors").is_none());
+    // The availability test probes the path the runtime serves, as `contract` says.
+    assert_eq!(atakora::contract::DEFAULT_HEALTH_PATH, "/health");
+}

@@ -108,7 +108,7 @@ fn hand_built_specs_get_the_compilers_codes() {
         ("ATK0304", jobs, |s| {
             s.environments = Cow::Owned(vec!["dev".into(), "Prod".into()])
         }),
-        ("ATK0305", jobs, |s| s.location = "East US".into()),
+        ("ATK0305", jobs, |s| s.location = Some("East US".into())),
         ("ATK0307", jobs, |s| s.monitoring.as_mut().unwrap().retention_days = 7),
         ("ATK0310", jobs, |s| {
             s.monitoring.as_mut().unwrap().alerting = Some(AlertingSpec {
@@ -137,6 +137,11 @@ fn hand_built_specs_get_the_compilers_codes() {
             })
         }),
         ("ATK0316", jobs, |s| s.limits.max_cosmos_accounts = Some(0)),
+        ("ATK0318", api, |s| {
+            s.cors = Some(CorsSpec {
+                allowed_origins: Cow::Owned(vec!["*".into()]),
+            })
+        }),
         ("ATK0404", jobs, |s| s.limits.max_function_apps = Some(1)),
         ("ATK0405", jobs, |s| s.limits.max_storage_accounts = Some(0)),
     ];

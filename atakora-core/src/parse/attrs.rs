@@ -392,7 +392,7 @@ pub(crate) fn value_span(meta: &Meta) -> Span {
 }
 
 /// The value of `key = value`.
-fn name_value<'m>(meta: &'m Meta, key: &str, expected: &str, example: &str) -> darling::Result<&'m Expr> {
+pub(crate) fn name_value<'m>(meta: &'m Meta, key: &str, expected: &str, example: &str) -> darling::Result<&'m Expr> {
     match meta {
         Meta::NameValue(nv) => Ok(&nv.value),
         _ => Err(wrong(meta.span(), key, expected, example)),

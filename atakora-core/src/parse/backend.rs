@@ -28,6 +28,11 @@ options! {
         auto_scale: AutoScaleOptions = "auto_scale(max_throughput = 10000)",
         consistency: Consistency = "consistency = \"Session\"",
         tags: Tags = "tags(cost_center = \"engineering\")",
+        cors: CorsOptions = "cors(allowed_origins = [\"https://app.example.com\"])",
+    }
+
+    CorsOptions("`cors(...)`") {
+        allowed_origins: Origins = "allowed_origins = [\"https://app.example.com\"]",
     }
 
     LimitsOptions("`limits(...)`") {
@@ -145,13 +150,21 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
     });
     cx.set(&mut s.consistency, &o.consistency, Ok);
     cx.apply(&mut s.tags, &o.tags, tags);
+    let cors_at = o.cors.given().map_or_else(Span::call_site, |g| g.at);
+    cx.apply(&mut s.cors, &o.cors, |cx, c| cors(cx, c, cors_at).map(Some));
 
     let components = components(&mut cx, item, &type_name);
     // The rules over the whole backend, each reported at the token that decides it, and each
     // run only when its inputs are valid.
     let pattern = o.naming.get().and_then(|n| n.pattern.given());
     let names_at = pattern.or(o.app.given()).map_or(item.ident.span(), |g| g.at);
-    let names_valid = app && location && environments && naming && monitoring && o.rest.is_clean();
+    let mut names_valid = app && location && environments && naming && monitoring && o.rest.is_clean();
+    // Rule: `{region}` in the pattern needs `location` (else the region is known only when
+    // deploying, after names are made).
+    if naming && location && spec.location.is_none() && spec.naming.pattern.contains("{region}") {
+        cx.error(names_at, check::region_needs_location());
+        names_valid = false;
+    }
     let function_apps_at = o.limits.get().and_then(|l| l.max_function_apps.given()).map(|g| g.at);
     let rules: [(BackendRule, Option<Span>); 2] = [
         (function_app_count, function_apps_at),
@@ -171,25 +184,37 @@ fn owned(v: &str) -> Str {
 /// Rule (ATK0404): one Function App serves all CRUD APIs, one more per functions app; the
 /// count is known from the fields alone.
 fn function_app_count(spec: &BackendSpec, components: &[ComponentRef]) -> Vec<Diagnostic> {
-    let Some(max) = spec.limits.max_function_apps else {
-        return Vec::new();
-    };
-    let crud = components.iter().any(|c| c.kind == ComponentKind::CrudApi);
-    let functions = components.iter().filter(|c| c.kind == ComponentKind::FunctionsApp);
-    let apps: Vec<String> = crud
-        .then(|| "one for the CRUD APIs".to_string())
+    crate::rules::function_app_limit(&skeleton(spec, components))
+        .map(|f| f.diagnostic(spec))
         .into_iter()
-        .chain(functions.map(|c| format!("`{}`", c.field)))
-        .collect();
-    let needed = apps.len() as u32;
-    if needed <= max {
-        return Vec::new();
-    }
-    let (backend, apps) = (&spec.type_name, apps.join(", "));
-    let msg = format!("backend `{backend}` needs {needed} Function Apps ({apps}), above `max_function_apps = {max}`");
-    vec![
-        Diagnostic::new(Code::FunctionAppLimit, msg).help("move functions apps to another backend, or raise the limit"),
-    ]
+        .collect()
+}
+
+/// `spec` with a stand-in for each component: its kind and type name, every option at its
+/// default. Enough for the rules whose inputs the backend's own tokens decide (how many
+/// Function Apps, the names of the backend's resources): the real rules run on it.
+fn skeleton(spec: &BackendSpec, components: &[ComponentRef]) -> BackendSpec {
+    let mut skeleton = spec.clone();
+    skeleton.components = Cow::Owned(
+        components
+            .iter()
+            .map(|c| {
+                let name = c.type_name().unwrap_or_default();
+                let field = Cow::Owned(c.field.to_string().trim_start_matches("r#").to_string());
+                match c.kind {
+                    ComponentKind::CrudApi => ComponentSpec::CrudApi {
+                        field,
+                        api: Cow::Owned(CrudApiSpec::with_defaults(&name)),
+                    },
+                    ComponentKind::FunctionsApp => ComponentSpec::FunctionsApp {
+                        field,
+                        app: Cow::Owned(FunctionsAppSpec::with_defaults(&name)),
+                    },
+                }
+            })
+            .collect(),
+    );
+    skeleton
 }
 
 /// `environments(dev, "production-eastus")`: names with their spans, each once, at least one.
@@ -380,6 +405,47 @@ fn auto_scale(cx: &mut Ctxt, o: &AutoScaleOptions, at: Span) -> Option<AutoScale
     })
 }
 
+/// `allowed_origins = "https://a"` or `allowed_origins = ["https://a", "https://b"]`.
+pub(crate) struct Origins(Vec<SpannedValue<String>>);
+
+impl Value for Origins {
+    fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
+        let e = super::attrs::name_value(meta, key, "an origin or a list of origins", example)?;
+        let not_string = || {
+            Diagnostic::new(Code::WrongValueType, format!("`{key}` expects origins as strings"))
+                .help(format!("e.g. `{example}`"))
+        };
+        super::attrs::strings(e, &not_string).map(Origins)
+    }
+}
+
+/// Rules: `cors(...)` names at least one origin, and every origin is one a browser sends
+/// (see `check::cors_origin`).
+fn cors(cx: &mut Ctxt, o: &CorsOptions, at: Span) -> Option<CorsSpec> {
+    let Some(Origins(origins)) = o.allowed_origins.get() else {
+        // Not when the list has an unknown option: it may be `allowed_origins` misspelt.
+        if o.rest.is_clean() {
+            let d = Diagnostic::new(Code::Cors, "`cors(...)` needs `allowed_origins`");
+            cx.error(at, d.help("e.g. `cors(allowed_origins = [\"https://app.example.com\"])`"));
+        }
+        return None;
+    };
+    if origins.is_empty() {
+        let d = Diagnostic::new(Code::Cors, "`cors(allowed_origins = [])` lists no origin");
+        cx.error(at, d.help("list the origins, or leave `cors(...)` out to answer no browser origin"));
+        return None;
+    }
+    let mut valid = Vec::new();
+    for origin in origins {
+        if cx.check(origin.span(), check::cors_origin(origin)).is_some() {
+            valid.push(owned(origin));
+        }
+    }
+    (valid.len() == origins.len()).then(|| CorsSpec {
+        allowed_origins: Cow::Owned(valid),
+    })
+}
+
 /// `consistency = "Session"`: a Cosmos DB consistency level.
 impl Value for Consistency {
     fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
@@ -429,62 +495,22 @@ fn tags(cx: &mut Ctxt, Tags(tags): &Tags) -> Option<List<(Str, Str)>> {
     Some(Cow::Owned(valid))
 }
 
-/// Rule: every name the backend will get is legal for its type in every environment, and
-/// under `naming(strict = true)` none needs shortening. Checked here for the names whose
-/// purpose the fields show (the serverless account's name is checked when resolving).
+/// Rule: every name the backend will get is legal for its type in every environment, none
+/// collides with another, and under `naming(strict = true)` none needs shortening. The names
+/// come from resolving the backend's skeleton (its components with default options) for each
+/// environment: the very names `resolve` makes, for every resource the backend's own options
+/// decide (the components' containers, caches and health checks are checked when resolving).
 fn naming_errors(spec: &BackendSpec, components: &[ComponentRef]) -> Vec<Diagnostic> {
-    use crate::naming::{Namer, ResourceKind as K};
-    let backend = kebab_case(&spec.type_name);
-    let has_crud = components.iter().any(|c| c.kind == ComponentKind::CrudApi);
-    let mut requests: Vec<(K, String)> = vec![(K::StorageAccount, String::new())];
-    if has_crud {
-        requests.push((K::CosmosAccount, String::new()));
-        requests.push((K::FunctionApp, "api".into()));
-        requests.push((K::AppServicePlan, "api".into()));
-    }
-    for c in components.iter().filter(|c| c.kind == ComponentKind::FunctionsApp) {
-        let purpose = kebab_case(&c.type_name().unwrap_or_default());
-        requests.push((K::FunctionApp, purpose.clone()));
-        requests.push((K::AppServicePlan, purpose));
-    }
-    if spec.monitoring.is_some() {
-        requests.push((K::LogAnalytics, String::new()));
-        requests.push((K::AppInsights, String::new()));
-    }
+    let skeleton = skeleton(spec, components);
     let mut found: Vec<Diagnostic> = Vec::new();
     for env in spec.environments.iter() {
-        let namer = Namer {
-            pattern: &spec.naming.pattern,
-            app: &spec.app,
-            env,
-            backend: &backend,
-            region: &spec.location,
-            unique_suffix: spec.naming.unique_suffix,
-            strict: spec.naming.strict,
+        let Ok(plan) = crate::resolve::resolve(&skeleton, env) else {
+            continue;
         };
-        let mut named: Vec<(K, String, &str)> = Vec::new();
-        for (kind, purpose) in &requests {
-            match namer.name(*kind, purpose, &mut Vec::new()) {
-                Err(d) if !found.iter().any(|o| o.message == d.message) => found.push(d),
-                Err(_) => {}
-                Ok(name) => {
-                    let name = name.to_string();
-                    // Rule (ATK0407): the pattern keeps resources of one type apart.
-                    if let Some((_, _, other)) = named
-                        .iter()
-                        .find(|(k, n, _)| k == kind && n.eq_ignore_ascii_case(&name))
-                    {
-                        let d = Diagnostic::new(
-                            Code::NameCollision,
-                            format!("the naming pattern gives the {} of `{other}` and of `{purpose}` the same name `{name}`", kind.label()),
-                        )
-                        .help("put `{purpose}` in the pattern");
-                        if !found.iter().any(|o| o.message == d.message) {
-                            found.push(d);
-                        }
-                    }
-                    named.push((*kind, name, purpose));
-                }
+        for d in plan.diagnostics {
+            let about_names = d.subject.as_ref().and_then(|s| s.option.as_deref()) == Some("naming.pattern");
+            if d.is_error() && about_names && !found.iter().any(|o| o.message == d.message) {
+                found.push(d);
             }
         }
     }
@@ -493,6 +519,7 @@ fn naming_errors(spec: &BackendSpec, components: &[ComponentRef]) -> Vec<Diagnos
     let mut out = Vec::new();
     if let Some(first) = found.first() {
         let mut d = first.clone();
+        d.subject = None;
         if found.len() > 1 {
             d.message = format!(
                 "{} problems with resource names: {}",

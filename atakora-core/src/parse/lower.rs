@@ -96,6 +96,7 @@ lower_struct!(CrudApiSpec {
     fields
 });
 lower_struct!(FieldSpec { name, ty, required });
+lower_struct!(CorsSpec { allowed_origins });
 lower_struct!(PerEnv { default, values });
 lower_struct!(CacheSpec { ttl });
 lower_struct!(HealthCheckSpec {
@@ -209,7 +210,8 @@ pub(crate) fn backend(spec: &BackendSpec, components: &[TokenStream]) -> TokenSt
             monitoring,
             auto_scale,
             consistency,
-            tags
+            tags,
+            cors
         },
         components = components
     )

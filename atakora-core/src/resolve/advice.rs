@@ -21,6 +21,28 @@ pub(crate) fn https(r: &mut Resolver) {
     }
 }
 
+/// Rule (ATK0912): with several environments, names carry the environment, so that a
+/// resource of one environment is never mistaken for (or deployed over) another's.
+pub(crate) fn names_carry_environment(r: &mut Resolver) {
+    let pattern = &r.spec.naming.pattern;
+    if r.spec.environments.len() > 1 && !pattern.contains("{env}") {
+        r.report(
+            Diagnostic::new(
+                Code::PatternWithoutEnvironment,
+                format!(
+                    "naming pattern `{pattern}` has no `{{env}}`: the {} environments give their resources the same names",
+                    r.spec.environments.len()
+                ),
+            )
+            .help("add `{env}` to the pattern (`{type}-{app}-{env}-{purpose}`), or deploy each environment to its own resource group and subscription")
+            .about(crate::diag::Subject {
+                option: Some("naming.pattern".into()),
+                ..Default::default()
+            }),
+        );
+    }
+}
+
 /// Rules (ATK0906, ATK0908): production keeps full telemetry; other environments avoid large
 /// dedicated throughput.
 pub(crate) fn tier(r: &mut Resolver, accounts: &[CosmosAccount]) {

@@ -14,19 +14,26 @@ pub(crate) fn collisions(plan: &Plan) -> Vec<Diagnostic> {
         let Some(name) = r.planned() else { continue };
         let key = (r.kind, r.parent, name.to_string().to_ascii_lowercase());
         if let Some(first) = seen.get(&key) {
+            // Two purposes, one name: the pattern drops the purpose.
+            let help = if first.purpose != r.purpose {
+                "put `{purpose}` in the naming pattern"
+            } else {
+                "give one of them another name (`container = \"...\"`, or a different `app`)"
+            };
             out.push(
                 Diagnostic::new(
                     Code::NameCollision,
                     format!(
-                        "{} and {} both name a {} `{}` in {}",
+                        "{} and {} both name {} `{}` in {}",
                         first.declared_by,
                         r.declared_by,
-                        r.kind.label(),
+                        a(r.kind.label()),
                         name,
                         plan.scope_of(r)
                     ),
                 )
-                .help("give one of them another name (`container = \"...\"`, or a different `app`)"),
+                .help(help)
+                .about(naming()),
             );
         } else {
             seen.insert(key, r);
@@ -49,11 +56,28 @@ pub(crate) fn collisions(plan: &Plan) -> Vec<Diagnostic> {
                         b.name, a.name
                     ),
                 )
-                .help("shorten `app` or the environment name"),
+                .help("shorten `app` or the environment name")
+                .about(naming()),
             );
         }
     }
     out
+}
+
+/// `a storage account`, `an App Service plan`.
+fn a(label: &str) -> String {
+    // `u` reads as a consonant in these labels (`a user-assigned identity`).
+    let article = if label.starts_with(['A', 'E', 'I', 'O', 'a', 'e', 'i', 'o']) { "an" } else { "a" };
+    format!("{article} {label}")
+}
+
+/// What a name collision is about: the names the naming pattern makes.
+fn naming() -> crate::diag::Subject {
+    crate::diag::Subject {
+        backend: None,
+        component: None,
+        option: Some("naming.pattern".into()),
+    }
 }
 
 /// Rule (ATK0407): two backends of one crate deployed in the same environment never give two
@@ -73,10 +97,10 @@ pub fn cross_backend_collisions(plans: &[&Plan]) -> Vec<Diagnostic> {
                     Diagnostic::new(
                         Code::NameCollision,
                         format!(
-                            "backends `{}` and `{}` both name a {} `{}` in environment `{}`",
+                            "backends `{}` and `{}` both name {} `{}` in environment `{}`",
                             other.backend_type,
                             plan.backend_type,
-                            r.kind.label(),
+                            a(r.kind.label()),
                             name,
                             plan.environment
                         ),

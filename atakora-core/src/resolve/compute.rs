@@ -23,14 +23,22 @@ pub(crate) fn resolve(r: &mut Resolver, storage: &StorageAccount) -> Vec<Functio
             max_instances: FunctionsAppSpec::DEFAULT_MAX_INSTANCES,
             always_ready: FunctionsAppSpec::DEFAULT_ALWAYS_READY,
         };
-        apps.push(app(
+        let mut api = app(
             r,
             storage,
             AppRole::CrudApis { components: crud },
             "api",
             &defaults,
             DeclaredBy::CrudApis,
-        ));
+        );
+        api.http_concurrency = Some(crate::contract::HTTP_CONCURRENCY);
+        api.cors_origins = r
+            .spec
+            .cors
+            .iter()
+            .flat_map(|c| c.allowed_origins.iter().map(|o| o.to_string()))
+            .collect();
+        apps.push(api);
     }
     for (field, f) in r.functions_apps().collect::<Vec<_>>() {
         let by = DeclaredBy::Component {
@@ -84,6 +92,8 @@ fn app(
         max_instances: spec.max_instances,
         always_ready: spec.always_ready,
         host_id: None,
+        http_concurrency: None,
+        cors_origins: Vec::new(),
     }
 }
 

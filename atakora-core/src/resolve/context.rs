@@ -39,7 +39,7 @@ impl<'s> Resolver<'s> {
             app: &self.spec.app,
             env: self.env,
             backend: &self.backend,
-            region: &self.spec.location,
+            region: self.spec.location.as_deref().unwrap_or(REGION_UNSET),
             unique_suffix: self.spec.naming.unique_suffix,
             strict: self.spec.naming.strict,
         }
@@ -167,6 +167,10 @@ impl<'s> Resolver<'s> {
         (self.named, self.diagnostics)
     }
 }
+
+/// `{region}` when no `location` is set: the region is the resource group's, known only when
+/// deploying (a pattern using `{region}` needs `location`, ATK0311).
+const REGION_UNSET: &str = "";
 
 /// Names follow from the naming pattern (and the app and environment in it).
 fn naming_subject() -> Subject {

@@ -63,6 +63,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     let function_apps = compute::resolve(&mut r, &storage);
     let monitoring = monitoring::workspace(&mut r);
     advice::https(&mut r);
+    advice::names_carry_environment(&mut r);
     let isolation = network::vnet(&mut r);
     let alerts = monitoring::alerts(&mut r, &function_apps);
     let availability_tests = monitoring::availability_tests(&mut r);
@@ -93,7 +94,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         backend_type: spec.type_name.to_string(),
         environment: environment.to_string(),
         app: spec.app.to_string(),
-        location: spec.location.to_string(),
+        location: spec.location.as_deref().map(str::to_string),
         unique_suffix: spec.naming.unique_suffix,
         enforce_https: spec.enforce_https,
         tier,

@@ -13,7 +13,12 @@ pub struct CatalogItem {
     pub price: f64,
 }
 
-#[backend(app = "catalog", environments(dev, prod))]
+#[backend(
+    app = "catalog",
+    environments(dev, prod),
+    // The storefront calls the catalogue from the browser.
+    cors(allowed_origins = ["https://shop.example.com", "http://localhost:5173"])
+)]
 pub struct CachedCatalogBackend {
     pub items: CrudApi<CatalogItem>,
 }

@@ -45,7 +45,7 @@ pub struct Everything {
 
 fn main() {
     let spec = Everything::spec();
-    assert_eq!(spec.location, "westeurope");
+    assert_eq!(spec.location.as_deref(), Some("westeurope"));
     assert_eq!(spec.monitoring.as_ref().unwrap().sampling_percentage, 50.5);
     assert!(Everything::plan("prod").unwrap().validate().is_ok());
 }
