@@ -106,7 +106,10 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
     let group = az
         .json(&args(&["group", "show", "--name", &a.resource_group, "--output", "json"]))
         .map_err(|f| {
-            let location = plans.first().map(|p| p.model().location.clone()).unwrap_or_default();
+            let location = plans
+                .first()
+                .and_then(|p| p.model().location.clone())
+                .unwrap_or_else(|| "<region>".to_string());
             Failure::new(format!(
                 "{}\nhelp: create the resource group first: `az group create --name {} --location {location}` (one resource group per environment)",
                 f.message, a.resource_group

@@ -222,7 +222,7 @@ fn human(ui: &Ui, p: &Value) {
         p["type"].as_str().unwrap_or_default(),
         p["environment"].as_str().unwrap_or_default(),
         p["tier"].as_str().unwrap_or_default(),
-        p["location"].as_str().unwrap_or_default()
+        p["location"].as_str().unwrap_or("the resource group's region")
     )));
     let resources = p["resources"].as_array().cloned().unwrap_or_default();
     fn walk(ui: &Ui, all: &[Value], parent: Option<u64>, prefix: &str) {

@@ -223,7 +223,7 @@ fn deploy_checks_prerequisites() {
     let out = cli(&dir, &["deploy", "--env", "dev", "--resource-group", "rg-missing", "--yes", "--handler", h.to_str().unwrap()], &[("FAKE_AZ_NO_GROUP", "1")]);
     let stderr = text(&out).1;
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr.contains("help: create the resource group first: `az group create --name rg-missing --location eastus`"), "{stderr}");
+    assert!(stderr.contains("help: create the resource group first: `az group create --name rg-missing --location <region>`"), "{stderr}");
     let out = cli(&dir, &["deploy", "--env", "dev", "--resource-group", "rg", "--yes", "--handler", h.to_str().unwrap()], &[("FAKE_AZ_UNREGISTERED", "Microsoft.DocumentDB")]);
     let stderr = text(&out).1;
     assert!(stderr.contains("resource providers not registered in this subscription: Microsoft.DocumentDB"), "{stderr}");
