@@ -22,6 +22,7 @@ mod storage;
 mod web;
 
 pub mod limits;
+pub mod cost;
 pub mod manifest;
 pub mod template;
 

@@ -151,42 +151,7 @@ fn throughput(t: Option<ThroughputSetting>) -> Value {
     }
 }
 
-/// US list price of manual provisioned throughput: USD per 100 RU/s per hour. Autoscale bills
-/// 1.5 times that at the highest RU/s reached in the hour, at least a tenth of its maximum.
-const RU_HOUR_PER_100: f64 = 0.008;
-const AUTOSCALE_FACTOR: f64 = 1.5;
-const HOURS_PER_MONTH: f64 = 730.0;
-
-/// The part of the bill the plan fixes in advance: provisioned Cosmos DB throughput, as a
-/// range (autoscale varies with load). Everything billed by usage is named, not guessed.
+/// The estimate of [`crate::cost`]: per resource and in total, from the dated price table.
 fn cost(plan: &Plan) -> Value {
-    let (mut min, mut max) = (0.0f64, 0.0f64);
-    for acc in plan.cosmos_accounts.iter().filter(|a| !a.serverless) {
-        for db in &acc.databases {
-            let settings = db
-                .shared_throughput
-                .into_iter()
-                .chain(db.containers.iter().filter_map(|c| c.throughput));
-            for t in settings {
-                let monthly =
-                    |rus: u32, factor: f64| f64::from(rus) / 100.0 * RU_HOUR_PER_100 * factor * HOURS_PER_MONTH;
-                match t {
-                    ThroughputSetting::Manual(r) => {
-                        min += monthly(r, 1.0);
-                        max += monthly(r, 1.0);
-                    }
-                    ThroughputSetting::Autoscale(r) => {
-                        min += monthly(r / 10, AUTOSCALE_FACTOR);
-                        max += monthly(r, AUTOSCALE_FACTOR);
-                    }
-                }
-            }
-        }
-    }
-    let cents = |x: f64| (x * 100.0).round() / 100.0;
-    json!({
-        "currency": "USD",
-        "cosmosProvisionedThroughput": { "min": cents(min), "max": cents(max) },
-        "basis": "Cosmos DB provisioned throughput at the US list price of $0.008 per 100 RU/s-hour (autoscale: 1.5 times that, between 10% and 100% of its maximum), 730 hours a month. Serverless Cosmos DB, Function Apps, storage, monitoring, Redis and networking are billed by usage and not included. An estimate, not a quote."
-    })
+    serde_json::to_value(crate::cost::estimate(plan)).unwrap_or(Value::Null)
 }

@@ -1,21 +1,27 @@
 //! Deployed state: `atakora.lock` records, per backend and environment, the identity facts of
-//! the stateful resources (names of storage and Cosmos DB accounts, databases and containers;
-//! partition keys; unique keys). A new plan is compared with it before anything is written:
-//! renaming a stateful resource leaves its data behind, and partition and unique keys cannot
-//! change in place, so either change fails the build until it is migrated or accepted.
+//! the stateful resources that were *deployed* (names of storage and Cosmos DB accounts,
+//! databases and containers; partition keys; unique keys), with the commit and resource group
+//! they were deployed from. Only a deployment (`cargo atakora deploy`) or an explicit
+//! `cargo atakora accept` records a state: before that, plans are free to change. Once
+//! recorded, a new plan is compared with it before anything is written: renaming a stateful
+//! resource leaves its data behind, and partition and unique keys cannot change in place, so
+//! either change fails the build until it is migrated and accepted.
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Subject};
 use crate::plan::Plan;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The lock file's format version.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
+/// The lock file: every recorded deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lock {
     #[serde(rename = "_about")]
+    /// What the file is, for a reader who finds it in a repository.
     pub about: String,
+    /// [`VERSION`] when written by this atakora; 1: written on every build by an older one.
     pub version: u32,
     /// `<backend>/<environment>` → state.
     pub deployments: BTreeMap<String, DeploymentState>,
@@ -24,8 +30,9 @@ pub struct Lock {
 impl Default for Lock {
     fn default() -> Self {
         Lock {
-            about: "Written by atakora: the identity facts of stateful resources per deployment. Commit this file; \
-                    a build fails when a change would rename these resources or alter their immutable properties."
+            about: "Written by `cargo atakora deploy` and `cargo atakora accept`: the identity facts of the stateful \
+                    resources of each deployment. Commit this file; a build fails when a change would rename these \
+                    resources or alter their immutable properties."
                 .into(),
             version: VERSION,
             deployments: BTreeMap::new(),
@@ -33,29 +40,66 @@ impl Default for Lock {
     }
 }
 
+/// The recorded state of one deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentState {
     /// Names as planned (`stshopprod{suffix}`): the suffix is per resource group.
     pub storage_account: String,
+    /// The Cosmos DB accounts, their databases and containers.
     pub cosmos_accounts: Vec<AccountState>,
+    /// How the state was recorded; `None` in a version-1 file (written by a build).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<Record>,
 }
 
+/// How a deployment's state came to be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    /// `deploy` or `accept`.
+    pub by: RecordedBy,
+    /// The git commit deployed or accepted, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The resource group deployed to, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+}
+
+/// What recorded a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordedBy {
+    /// `cargo atakora deploy`, after Azure accepted the deployment.
+    Deploy,
+    /// `cargo atakora accept`: the user says this is what is deployed (after a migration).
+    Accept,
+}
+
+/// A Cosmos DB account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountState {
+    /// Its planned name.
     pub name: String,
+    /// Serverless or provisioned.
     pub serverless: bool,
+    /// Its databases.
     pub databases: Vec<DatabaseState>,
 }
 
+/// A SQL database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DatabaseState {
+    /// Its name.
     pub name: String,
+    /// Its containers.
     pub containers: Vec<ContainerState>,
 }
 
+/// A container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerState {
@@ -63,8 +107,11 @@ pub struct ContainerState {
     pub component: String,
     /// The entity's Rust name.
     pub entity: String,
+    /// Its name.
     pub name: String,
+    /// Its partition key paths.
     pub partition_key: Vec<String>,
+    /// Its unique key policy.
     pub unique_keys: Vec<Vec<String>>,
 }
 
@@ -74,6 +121,7 @@ pub fn deployment_key(plan: &Plan) -> String {
 }
 
 impl DeploymentState {
+    /// The state `plan` would leave, not yet recorded.
     pub fn of(plan: &Plan) -> Self {
         DeploymentState {
             storage_account: plan.storage.name.to_string(),
@@ -103,10 +151,12 @@ impl DeploymentState {
                         .collect(),
                 })
                 .collect(),
+            recorded: None,
         }
     }
 
-    fn containers(&self) -> impl Iterator<Item = (&AccountState, &DatabaseState, &ContainerState)> {
+    /// Every container with its account and database.
+    pub fn containers(&self) -> impl Iterator<Item = (&AccountState, &DatabaseState, &ContainerState)> {
         self.cosmos_accounts.iter().flat_map(|a| {
             a.databases
                 .iter()
@@ -115,16 +165,48 @@ impl DeploymentState {
     }
 }
 
-const HOW: &str = "migrate first (deploy the new resource next to the old one, copy the data, then remove the old one from the code), \
-or accept the change with `ATAKORA_ACCEPT_LOCK_CHANGES=1 cargo build`, which records the new state in atakora.lock";
+/// How the recorded state came about, for messages.
+fn provenance(deployment: &str, locked: &DeploymentState) -> String {
+    match &locked.recorded {
+        Some(r) => {
+            let what = match r.by {
+                RecordedBy::Deploy => "was deployed",
+                RecordedBy::Accept => "was recorded as deployed by `cargo atakora accept`",
+            };
+            let commit = r.commit.as_deref().map(|c| format!(" from commit {}", short(c))).unwrap_or_default();
+            let rg = r.resource_group.as_deref().map(|g| format!(" to resource group `{g}`")).unwrap_or_default();
+            format!("`{deployment}` {what}{commit}{rg}")
+        }
+        None => format!("`{deployment}` is recorded in atakora.lock by an older atakora, which wrote the lock on every build, deployed or not"),
+    }
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}
+
+fn how(deployment: &str, locked: &DeploymentState) -> String {
+    let env = deployment.rsplit('/').next().unwrap_or(deployment);
+    let never = if locked.recorded.is_none() {
+        "if it was never deployed, remove its entry from atakora.lock; ".to_string()
+    } else {
+        String::new()
+    };
+    format!(
+        "{never}otherwise migrate first (deploy the new resource next to the old one, copy the data, then remove the old one from the code) \
+and record the migrated state with `cargo atakora accept --env {env}`; `ATAKORA_ACCEPT_LOCK_CHANGES=1 cargo build` builds anyway without recording"
+    )
+}
 
 /// Every change from `locked` to `planned` that Azure cannot make in place. Additions and
 /// removals are not violations: a new container is created empty; a removed component leaves
 /// its data where it is.
 pub fn violations(deployment: &str, locked: &DeploymentState, planned: &DeploymentState) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let state = provenance(deployment, locked);
+    let help = how(deployment, locked);
     let rename = |what: String, why: &str| {
-        Diagnostic::new(Code::LockedRename, format!("in `{deployment}`, {what}: {why}")).help(HOW)
+        Diagnostic::new(Code::LockedRename, format!("{state}; {what}: {why}")).help(help.clone())
     };
     if locked.storage_account != planned.storage_account {
         out.push(rename(
@@ -139,6 +221,10 @@ pub fn violations(deployment: &str, locked: &DeploymentState, planned: &Deployme
             .find(|(_, _, c)| c.component == lc.component)
             .or_else(|| planned.containers().find(|(_, _, c)| c.entity == lc.entity));
         let Some((pa, pd, pc)) = found else { continue };
+        let subject = || Subject {
+            component: Some(pc.component.clone()),
+            ..Subject::default()
+        };
         let (old, new) = (
             format!("{}/{}/{}", la.name, ld.name, lc.name),
             format!("{}/{}/{}", pa.name, pd.name, pc.name),
@@ -147,18 +233,19 @@ pub fn violations(deployment: &str, locked: &DeploymentState, planned: &Deployme
             out.push(rename(
                 format!("the container of `{}` (`{}`) would move from `{old}` to `{new}`", pc.component, pc.entity),
                 "Azure cannot rename a Cosmos DB account, database or container; the new one would start empty and the data stay in the old one",
-            ));
+            ).about(subject()));
         }
         if lc.partition_key != pc.partition_key {
             out.push(
                 Diagnostic::new(
                     Code::LockedImmutable,
                     format!(
-                        "in `{deployment}`, the partition key of container `{}` (field `{}`) would change from {:?} to {:?}: a container's partition key is fixed when it is created, and the deployment would fail",
+                        "{state}; the partition key of container `{}` (field `{}`) would change from {:?} to {:?}: a container's partition key is fixed when it is created, and the deployment would fail",
                         lc.name, pc.component, lc.partition_key, pc.partition_key
                     ),
                 )
-                .help(HOW),
+                .help(help.clone())
+                .about(Subject { option: Some("partition_key".into()), ..subject() }),
             );
         }
         if lc.unique_keys != pc.unique_keys {
@@ -166,32 +253,75 @@ pub fn violations(deployment: &str, locked: &DeploymentState, planned: &Deployme
                 Diagnostic::new(
                     Code::LockedImmutable,
                     format!(
-                        "in `{deployment}`, the unique keys of container `{}` (field `{}`) would change from {:?} to {:?}: a container's unique key policy is fixed when it is created",
+                        "{state}; the unique keys of container `{}` (field `{}`) would change from {:?} to {:?}: a container's unique key policy is fixed when it is created",
                         lc.name, pc.component, lc.unique_keys, pc.unique_keys
                     ),
                 )
-                .help(HOW),
+                .help(help.clone())
+                .about(Subject { option: Some("unique_keys".into()), ..subject() }),
             );
         }
     }
     out
 }
 
-/// Compare `plans` with `lock`; return the violations and the lock to write (the planned
-/// state of every planned deployment; deployments no longer planned are dropped).
-pub fn update(lock: &Lock, plans: &[&Plan]) -> (Vec<Diagnostic>, Lock) {
-    let mut next = Lock {
-        deployments: BTreeMap::new(),
-        ..Lock::default()
-    };
+/// Compare `plans` with the deployments recorded in `lock`: the violations, each about its
+/// plan's backend. Deployments not recorded are free to change.
+pub fn check(lock: &Lock, plans: &[&Plan]) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     for plan in plans {
         let key = deployment_key(plan);
-        let planned = DeploymentState::of(plan);
         if let Some(locked) = lock.deployments.get(&key) {
-            problems.extend(violations(&key, locked, &planned));
+            for d in violations(&key, locked, &DeploymentState::of(plan)) {
+                let subject = d.subject.clone().unwrap_or_default();
+                problems.push(d.about(Subject {
+                    backend: Some(plan.backend_type.clone()),
+                    ..subject
+                }));
+            }
         }
-        next.deployments.insert(key, planned);
     }
-    (problems, next)
+    problems
+}
+
+/// `lock` with `plan`'s state recorded as deployed (or accepted) by `record`; the other
+/// deployments are kept as they are.
+pub fn record(lock: &Lock, plan: &Plan, record: Record) -> Lock {
+    let mut next = lock.clone();
+    next.version = VERSION;
+    next.about = Lock::default().about;
+    let mut state = DeploymentState::of(plan);
+    state.recorded = Some(record);
+    next.deployments.insert(deployment_key(plan), state);
+    next
+}
+
+/// What a plan changes in the stateful resources of a recorded deployment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Changes {
+    /// Containers planned but not recorded (`account/database/container`).
+    pub added: Vec<String>,
+    /// Containers recorded but no longer planned (their data stay where they are).
+    pub removed: Vec<String>,
+    /// Violations: what Azure cannot do in place, and the build refuses.
+    pub refused: Vec<Diagnostic>,
+}
+
+/// The difference between a recorded deployment and its new plan.
+pub fn changes(deployment: &str, locked: &DeploymentState, planned: &DeploymentState) -> Changes {
+    let path = |a: &AccountState, d: &DatabaseState, c: &ContainerState| format!("{}/{}/{}", a.name, d.name, c.name);
+    let matches = |l: &ContainerState, p: &ContainerState| l.component == p.component || l.entity == p.entity;
+    Changes {
+        added: planned
+            .containers()
+            .filter(|(_, _, p)| !locked.containers().any(|(_, _, l)| matches(l, p)))
+            .map(|(a, d, c)| path(a, d, c))
+            .collect(),
+        removed: locked
+            .containers()
+            .filter(|(_, _, l)| !planned.containers().any(|(_, _, p)| matches(l, p)))
+            .map(|(a, d, c)| path(a, d, c))
+            .collect(),
+        refused: violations(deployment, locked, planned),
+    }
 }

@@ -1,3 +1,3 @@
 fn main() {
-    atakora::build::emit().expect("atakora: templates");
+    atakora::build::emit();
 }

@@ -1,0 +1,117 @@
+//! `cargo atakora package`: the Functions deployment package of each backend's API app.
+//!
+//! The package holds the app's own binary as the custom handler, and only that binary knows
+//! its backend's Rust types, so the binary writes its package itself: the CLI builds it
+//! (`cargo build --release`) and runs it with `ATAKORA_PACKAGE_OUT` (the folder to write
+//! `released-package.zip` to) and `ATAKORA_PACKAGE_BACKEND` (the backend id) set; the
+//! runtime's `atakora::serve::<B>()` answers that by writing the package instead of serving.
+//! [`Packager`] is that boundary.
+
+use crate::app::App;
+use crate::ui::Ui;
+use crate::{Failure, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The package's file name (what Flex Consumption runs).
+pub const PACKAGE_NAME: &str = "released-package.zip";
+/// Set to the folder the binary writes its package to.
+pub const OUT_ENV: &str = "ATAKORA_PACKAGE_OUT";
+/// Set to the backend id whose API app is packaged.
+pub const BACKEND_ENV: &str = "ATAKORA_PACKAGE_BACKEND";
+
+/// Builds the package of one backend's API app.
+pub trait Packager {
+    /// Write `<out>/released-package.zip` for `backend` in `env`; return its path.
+    fn package(&self, ui: &Ui, app: &App, backend: &str, env: &str, out: &Path) -> Result<PathBuf>;
+}
+
+/// The app's binary packages itself: built with `cargo build --release`, or the handler given
+/// (a binary cross-built for the Functions image, e.g. with cargo-zigbuild).
+pub struct BinaryPackager {
+    /// A prebuilt handler binary to use instead of building one.
+    pub handler: Option<PathBuf>,
+}
+
+impl Packager for BinaryPackager {
+    fn package(&self, ui: &Ui, app: &App, backend: &str, env: &str, out: &Path) -> Result<PathBuf> {
+        let binary = match &self.handler {
+            Some(h) => std::fs::canonicalize(h).map_err(|e| Failure::new(format!("the handler {}: {e}", h.display())))?,
+            None => build_binary(ui, app)?,
+        };
+        std::fs::create_dir_all(out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
+        let zip = out.join(PACKAGE_NAME);
+        let _ = std::fs::remove_file(&zip);
+        let status = Command::new(&binary)
+            .env(OUT_ENV, out)
+            .env(BACKEND_ENV, backend)
+            .env("ATAKORA_ENVIRONMENT", env)
+            .status()
+            .map_err(|e| Failure::new(format!("cannot run {}: {e}", binary.display())))?;
+        if !status.success() || !zip.is_file() {
+            return Err(Failure::new(format!(
+                "{} did not write {}: the app's main must serve the backend `{backend}` with `atakora::serve::<B>()` (atakora's `serve` feature), which writes the package when {OUT_ENV} is set",
+                binary.display(),
+                zip.display()
+            )));
+        }
+        Ok(zip)
+    }
+}
+
+/// Where the package of `backend`'s app `key` goes: next to its templates.
+pub fn zip_path(app: &App, backend: &str, env: &str, key: &str) -> PathBuf {
+    app.out_dir().join(backend).join(env).join("packages").join(key).join(PACKAGE_NAME)
+}
+
+/// `cargo build --release` of the crate's binary; its path.
+fn build_binary(ui: &Ui, app: &App) -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = app.dir.join("Cargo.toml");
+    let bin = app.name.clone();
+    let status = ui.progress(&format!("cargo build --release --bin {bin}"), || {
+        Command::new(&cargo)
+            .args(["build", "--release", "--bin", &bin, "--manifest-path"])
+            .arg(&manifest)
+            .status()
+    });
+    match status {
+        Ok(s) if s.success() => Ok(app.target_dir.join("release").join(&bin)),
+        Ok(_) => Err(Failure::new(format!("`cargo build --release --bin {bin}` failed"))),
+        Err(e) => Err(Failure::new(format!("cannot run cargo: {e}"))),
+    }
+}
+
+/// Run `package`: every API app of the environment; `(backend, app key, zip)` each.
+pub fn run(ui: &Ui, app: &App, env: &str, handler: Option<PathBuf>) -> Result<Vec<(String, String, PathBuf)>> {
+    run_with(&BinaryPackager { handler }, ui, app, env)
+}
+
+/// [`run`] with another packager.
+pub fn run_with(p: &dyn Packager, ui: &Ui, app: &App, env: &str) -> Result<Vec<(String, String, PathBuf)>> {
+    let project = app.load(Some(env))?;
+    if let Some(f) = project.errors().next() {
+        return Err(Failure::new(f.render(ui.color)));
+    }
+    let mut out = Vec::new();
+    for plan in &project.plans {
+        for fa in &plan.model().function_apps {
+            match &fa.role {
+                atakora_core::plan::AppRole::CrudApis { .. } => {
+                    let zip = zip_path(app, plan.backend_id(), env, &fa.key);
+                    let dir = zip.parent().map(Path::to_path_buf).unwrap_or_default();
+                    let written = p.package(ui, app, plan.backend_id(), env, &dir)?;
+                    ui.line(&format!("  {} {}", ui.green("packaged"), written.display()));
+                    out.push((plan.backend_id().to_string(), fa.key.clone(), written));
+                }
+                atakora_core::plan::AppRole::FunctionsApp { type_name, .. } => ui.line(&format!(
+                    "  {} {}: the code of `{type_name}` is yours to package (`func azure functionapp publish {}`)",
+                    ui.dim("skipped"),
+                    fa.name,
+                    fa.name
+                )),
+            }
+        }
+    }
+    Ok(out)
+}
