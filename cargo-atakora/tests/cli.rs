@@ -32,7 +32,7 @@ fn validate_renders_each_mistake_like_rustc_and_fails() {
     assert_eq!(stdout, "", "human output goes to stderr");
     assert_eq!(
         stderr,
-        "error[ATK0110]: `ttl` must be -1 or 1..=2147483647 seconds, not 0\n --> src/lib.rs:4:46\n  |\n\
+        "error[ATK0110]: `ttl` must be -1 (documents set their own expiry) or 1..=2147483647 seconds (Cosmos DB's longest default, about 68 years), not 0\n --> src/lib.rs:4:46\n  |\n\
          4 | #[crud_api(partition_key = \"/ownerId\", ttl = 0)]\n  |                                              ^\n  |\n  \
          = help: leave `ttl` out to keep items forever, or use `ttl = -1` to let items set their own expiry\n\n\
          failed: `cli-broken`: 1 backend, 0 plans: 1 error, 0 warnings\n"
