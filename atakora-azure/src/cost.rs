@@ -273,12 +273,23 @@ pub fn estimate(plan: &Plan) -> Estimate {
             pr.p("flexOnDemandFreeGbSeconds"),
             pr.p("flexOnDemandFreeExecutions")
         );
-        if app.always_ready > 0 {
-            let baseline = f64::from(app.always_ready) * gb * hours * 3600.0 * pr.p("flexAlwaysReadyBaselinePerGbSecond");
+        // A zone-redundant plan (production) keeps at least 2 always-ready instances per
+        // function group, billed as always-ready whatever `always_ready` says.
+        let always_ready = if plan.tier.is_production() {
+            app.always_ready.max(2)
+        } else {
+            app.always_ready
+        };
+        if always_ready > 0 {
+            let baseline = f64::from(always_ready) * gb * hours * 3600.0 * pr.p("flexAlwaysReadyBaselinePerGbSecond");
             monthly = monthly.add(Range::fixed(baseline));
+            let zone = if always_ready > app.always_ready {
+                " (the zone-redundant plan's minimum)"
+            } else {
+                ""
+            };
             basis.push_str(&format!(
-                "; {} always-ready instance(s): {} baseline at {}/GB-s",
-                app.always_ready,
+                "; {always_ready} always-ready instance(s){zone}: {} baseline at {}/GB-s",
                 money(baseline),
                 pr.p("flexAlwaysReadyBaselinePerGbSecond")
             ));
@@ -294,7 +305,7 @@ pub fn estimate(plan: &Plan) -> Estimate {
     let storage_rate = if plan.tier.is_production() {
         pr.p("storageGzrsPerGbMonth")
     } else {
-        pr.p("storageLrsPerGbMonth")
+        pr.p("storageGrsPerGbMonth")
     };
     lines.push(Line {
         kind: "Microsoft.Storage/storageAccounts".into(),

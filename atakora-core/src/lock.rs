@@ -95,6 +95,10 @@ pub struct AccountState {
 pub struct DatabaseState {
     /// Its name.
     pub name: String,
+    /// Its shared throughput: `manual`, `autoscale`, or `none` (the containers have their
+    /// own, or the account is serverless). Absent in locks written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<ThroughputMode>,
     /// Its containers.
     pub containers: Vec<ContainerState>,
 }
@@ -113,6 +117,45 @@ pub struct ContainerState {
     pub partition_key: Vec<String>,
     /// Its unique key policy.
     pub unique_keys: Vec<Vec<String>>,
+    /// Its throughput: `manual` or `autoscale` (its own), `shared` (its database's), `none`
+    /// (serverless). Absent in locks written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<ThroughputMode>,
+}
+
+/// How a database or container is provisioned: state Cosmos DB cannot switch by a template
+/// change alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThroughputMode {
+    /// Manual RU/s of its own.
+    Manual,
+    /// Autoscale of its own.
+    Autoscale,
+    /// A container drawing on its database's throughput.
+    Shared,
+    /// No throughput of its own: a serverless container, or a database whose containers all
+    /// have their own.
+    None,
+}
+
+impl ThroughputMode {
+    fn of(t: Option<crate::plan::ThroughputSetting>, otherwise: ThroughputMode) -> ThroughputMode {
+        match t {
+            Some(crate::plan::ThroughputSetting::Manual(_)) => ThroughputMode::Manual,
+            Some(crate::plan::ThroughputSetting::Autoscale(_)) => ThroughputMode::Autoscale,
+            None => otherwise,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            ThroughputMode::Manual => "manual throughput",
+            ThroughputMode::Autoscale => "autoscale throughput",
+            ThroughputMode::Shared => "its database's shared throughput",
+            ThroughputMode::None => "no throughput of its own",
+        }
+    }
 }
 
 /// The key of a deployment in the lock.
@@ -136,6 +179,7 @@ impl DeploymentState {
                         .iter()
                         .map(|d| DatabaseState {
                             name: d.name.clone(),
+                            throughput: Some(ThroughputMode::of(d.shared_throughput, ThroughputMode::None)),
                             containers: d
                                 .containers
                                 .iter()
@@ -145,6 +189,10 @@ impl DeploymentState {
                                     name: c.name.clone(),
                                     partition_key: c.partition_key.clone(),
                                     unique_keys: c.unique_keys.clone(),
+                                    throughput: Some(ThroughputMode::of(
+                                        c.throughput,
+                                        if a.serverless { ThroughputMode::None } else { ThroughputMode::Shared },
+                                    )),
                                 })
                                 .collect(),
                         })
@@ -181,6 +229,14 @@ fn provenance(deployment: &str, locked: &DeploymentState) -> String {
     }
 }
 
+fn label_db(m: ThroughputMode) -> &'static str {
+    match m {
+        ThroughputMode::Manual => "manual shared throughput",
+        ThroughputMode::Autoscale => "autoscale shared throughput",
+        _ => "no shared throughput",
+    }
+}
+
 fn short(commit: &str) -> &str {
     commit.get(..12).unwrap_or(commit)
 }
@@ -213,6 +269,31 @@ pub fn violations(deployment: &str, locked: &DeploymentState, planned: &Deployme
             format!("the storage account `{}` would become `{}`", locked.storage_account, planned.storage_account),
             "Azure cannot rename a storage account; a new, empty account would be created and the apps' packages and host state left in the old one",
         ));
+    }
+    for la in &locked.cosmos_accounts {
+        for ld in &la.databases {
+            let Some(pd) = planned
+                .cosmos_accounts
+                .iter()
+                .filter(|pa| pa.name == la.name)
+                .flat_map(|pa| &pa.databases)
+                .find(|pd| pd.name == ld.name)
+            else {
+                continue;
+            };
+            if let (Some(from), Some(to)) = (ld.throughput, pd.throughput)
+                && from != to
+            {
+                let (why, fix) = throughput_fix(from, to, &la.name, &ld.name, "");
+                out.push(
+                    Diagnostic::new(
+                        Code::LockedImmutable,
+                        format!("{state}; database `{}` would change from {} to {}: {why}", ld.name, label_db(from), label_db(to)),
+                    )
+                    .help(fix),
+                );
+            }
+        }
     }
     for (la, ld, lc) in locked.containers() {
         // The same container is found by its component, else by its entity (a renamed field).
@@ -248,6 +329,26 @@ pub fn violations(deployment: &str, locked: &DeploymentState, planned: &Deployme
                 .about(Subject { option: Some("partition_key".into()), ..subject() }),
             );
         }
+        if let (Some(from), Some(to)) = (lc.throughput, pc.throughput)
+            && from != to
+        {
+            let fix = throughput_fix(from, to, &pa.name, &pd.name, &pc.name);
+            out.push(
+                Diagnostic::new(
+                    Code::LockedImmutable,
+                    format!(
+                        "{state}; container `{}` (field `{}`) would change from {} to {}: {}",
+                        lc.name,
+                        pc.component,
+                        from.label(),
+                        to.label(),
+                        fix.0
+                    ),
+                )
+                .help(fix.1)
+                .about(Subject { option: Some("throughput".into()), ..subject() }),
+            );
+        }
         if lc.unique_keys != pc.unique_keys {
             out.push(
                 Diagnostic::new(
@@ -263,6 +364,32 @@ pub fn violations(deployment: &str, locked: &DeploymentState, planned: &Deployme
         }
     }
     out
+}
+
+/// Why Azure refuses a throughput change, and the way there (`account`, `database`,
+/// `container` as planned; `container` empty for a database).
+fn throughput_fix(from: ThroughputMode, to: ThroughputMode, account: &str, database: &str, container: &str) -> (String, String) {
+    use ThroughputMode::*;
+    let (kind, target) = if container.is_empty() {
+        ("database", format!("--account-name {account} --name {database}"))
+    } else {
+        ("container", format!("--account-name {account} --database-name {database} --name {container}"))
+    };
+    match (from, to) {
+        (Manual, Autoscale) | (Autoscale, Manual) => {
+            let to = if to == Autoscale { "autoscale" } else { "manual" };
+            (
+                format!("Cosmos DB switches a {kind} between manual and autoscale only through its migrate operation, not by a template change"),
+                format!(
+                    "run `az cosmosdb sql {kind} throughput migrate --resource-group <rg> {target} --throughput-type {to}`, then record it with `cargo atakora accept`"
+                ),
+            )
+        }
+        _ => (
+            format!("Cosmos DB fixes whether a {kind} has throughput of its own when it is created; it never converts shared throughput to dedicated or back"),
+            format!("give the entity a new `container = \"...\"` (a new {kind}), copy the data across, remove the old one, then record it with `cargo atakora accept`"),
+        ),
+    }
 }
 
 /// Compare `plans` with the deployments recorded in `lock`: the violations, each about its
@@ -323,5 +450,65 @@ pub fn changes(deployment: &str, locked: &DeploymentState, planned: &DeploymentS
             .map(|(a, d, c)| path(a, d, c))
             .collect(),
         refused: violations(deployment, locked, planned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(container: ThroughputMode, database: ThroughputMode) -> DeploymentState {
+        DeploymentState {
+            storage_account: "stshopprod{suffix}".into(),
+            cosmos_accounts: vec![AccountState {
+                name: "cosno-shop-prod-{suffix}".into(),
+                serverless: false,
+                databases: vec![DatabaseState {
+                    name: "shop".into(),
+                    throughput: Some(database),
+                    containers: vec![ContainerState {
+                        component: "orders".into(),
+                        entity: "Order".into(),
+                        name: "orders".into(),
+                        partition_key: vec!["/id".into()],
+                        unique_keys: vec![],
+                        throughput: Some(container),
+                    }],
+                }],
+            }],
+            recorded: Some(Record {
+                by: RecordedBy::Deploy,
+                commit: Some("0123456789abcdef".into()),
+                resource_group: Some("rg-shop-prod".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_throughput_mode_change_is_refused_with_its_migration() {
+        use ThroughputMode::*;
+        let locked = state(Manual, None);
+        let to_autoscale = violations("shop/prod", &locked, &state(Autoscale, None));
+        assert_eq!(to_autoscale.len(), 1, "{to_autoscale:?}");
+        let d = &to_autoscale[0];
+        assert_eq!(d.code, Code::LockedImmutable);
+        assert!(d.message.contains("would change from manual throughput to autoscale throughput"), "{}", d.message);
+        assert!(d.message.contains("deployed from commit 0123456789ab to resource group `rg-shop-prod`"), "{}", d.message);
+        assert!(
+            d.help.as_deref().unwrap().contains("az cosmosdb sql container throughput migrate") && d.help.as_deref().unwrap().contains("--throughput-type autoscale"),
+            "{:?}",
+            d.help
+        );
+        // Shared to dedicated: no migration path but a new container.
+        let to_dedicated = violations("shop/prod", &state(Shared, Manual), &state(Manual, None));
+        assert_eq!(to_dedicated.len(), 2, "the database loses its shared throughput and the container gains its own: {to_dedicated:?}");
+        assert!(to_dedicated.iter().all(|d| d.code == Code::LockedImmutable));
+        assert!(to_dedicated[1].help.as_deref().unwrap().contains("new `container"));
+        // The same mode: nothing to refuse; a lock written before modes were recorded: unknown.
+        assert!(violations("shop/prod", &locked, &state(Manual, None)).is_empty());
+        let mut old = locked.clone();
+        old.cosmos_accounts[0].databases[0].throughput = Option::None;
+        old.cosmos_accounts[0].databases[0].containers[0].throughput = Option::None;
+        assert!(violations("shop/prod", &old, &state(Autoscale, Manual)).is_empty());
     }
 }

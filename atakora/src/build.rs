@@ -326,7 +326,9 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
     let mut crate_errors = Vec::new();
     for (item, spec) in &found.crud {
         for d in parse::nested_path_errors(item, spec, &lookup) {
-            let option = if d.code == Code::UniqueKeys { "unique_keys" } else { "partition_key" };
+            // The subject names the option (`partition_key` or `unique_keys`) on the item's own
+            // `#[crud_api]`; there is no backend to name.
+            let option = d.subject.as_ref().and_then(|s| s.option.as_deref()).unwrap_or("partition_key");
             let location = found.index.locate_component_option(&item.ident.to_string(), option);
             crate_errors.push(Finding {
                 diagnostic: d,
