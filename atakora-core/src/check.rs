@@ -541,96 +541,6 @@ pub fn target_utilization(value: i64) -> Check<u32> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ttl_bounds() {
-        assert_eq!(ttl(-1).unwrap(), -1);
-        assert_eq!(ttl(1).unwrap(), 1);
-        assert_eq!(ttl(2_147_483_647).unwrap(), i32::MAX);
-        for bad in [0, -2, 2_147_483_648] {
-            assert_eq!(ttl(bad).unwrap_err().code, Code::TtlRange);
-        }
-    }
-
-    #[test]
-    fn throughput_steps() {
-        assert_eq!(throughput(400).unwrap(), 400);
-        assert_eq!(throughput(1_000_000).unwrap(), 1_000_000);
-        let e = throughput(450).unwrap_err();
-        assert_eq!(e.help.as_deref(), Some("round to a multiple of 100, e.g. 500"));
-        assert!(throughput(300).is_err());
-        assert!(autoscale_max(4000, "autoscale", Code::AutoscaleRange).is_ok());
-        assert!(autoscale_max(4500, "autoscale", Code::AutoscaleRange).is_err());
-        assert!(autoscale_max(400, "autoscale", Code::AutoscaleRange).is_err());
-    }
-
-    #[test]
-    fn paths() {
-        assert!(key_path_syntax("/tenantId", "partition_key", Code::PartitionKeySyntax).is_ok());
-        assert!(key_path_syntax("/address/zip", "partition_key", Code::PartitionKeySyntax).is_ok());
-        let e = key_path_syntax("tenantId", "partition_key", Code::PartitionKeySyntax).unwrap_err();
-        assert_eq!(e.help.as_deref(), Some("write `/tenantId`"));
-        assert!(key_path_syntax("/a/", "partition_key", Code::PartitionKeySyntax).is_err());
-        assert!(key_path_syntax("/a*", "partition_key", Code::PartitionKeySyntax).is_err());
-        assert!(partition_key_count(&["/a", "/b", "/c"]).is_ok());
-        assert!(partition_key_count(&["/a", "/b", "/c", "/d"]).is_err());
-        assert!(partition_key_count(&["/a", "/a"]).is_err());
-    }
-
-    #[test]
-    fn words_regions_emails_patterns() {
-        assert!(environment_name("production-eastus-blue").is_ok());
-        assert!(environment_name("Prod").is_err());
-        assert!(environment_name("a--b").is_err());
-        assert!(location("eastus").is_ok());
-        assert_eq!(
-            location("East US").unwrap_err().help.as_deref(),
-            Some("did you mean `eastus`?")
-        );
-        assert_eq!(
-            location("westeurop").unwrap_err().help.as_deref(),
-            Some("did you mean `westeurope`?")
-        );
-        assert!(email("ops@example.com").is_ok());
-        assert!(email("ops@example").is_err());
-        assert!(email("a b@example.com").is_err());
-        assert!(naming_pattern("{type}-{app}-{env}-{purpose}").is_ok());
-        assert_eq!(
-            naming_pattern("{type}-{ap}").unwrap_err().help.as_deref(),
-            Some("did you mean `{app}`?")
-        );
-        assert!(naming_pattern("{app}-{env}").is_err());
-        assert!(address_space("10.0.0.0/16").is_ok());
-        assert!(address_space("10.0.0/16").is_err());
-        assert!(tag("cost_center", "engineering").is_ok());
-        assert!(tag("a/b", "x").is_err());
-    }
-
-    #[test]
-    fn functions_app_rules() {
-        assert!(memory_mb(2048).is_ok());
-        assert_eq!(
-            memory_mb(1024).unwrap_err().help.as_deref(),
-            Some("the nearest size is 512")
-        );
-        assert!(max_instances(0).is_err());
-        assert!(max_instances(1).is_ok());
-        assert!(max_instances(1001).is_err());
-        assert!(always_ready(101, 100).is_err());
-        assert!(always_ready(100, 100).is_ok());
-    }
-
-    #[test]
-    fn health_checks() {
-        assert!(health_check("/health", 30, 10, 3).is_ok());
-        assert!(health_check("health", 30, 10, 3).is_err());
-        assert!(health_check("/health", 30, 30, 3).is_err());
-    }
-}
-
 /// Rule: a declared VNet or subnet name is legal for its type (letters, digits, `-`; 2..=64 and
 /// 1..=80 characters); the Flex integration subnet name has no `_`.
 pub fn network_name(value: &str, option: &str) -> Result<(), Diagnostic> {
@@ -819,4 +729,94 @@ pub fn backend_spec(spec: &BackendSpec) -> Vec<Diagnostic> {
         }
     }
     diags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_bounds() {
+        assert_eq!(ttl(-1).unwrap(), -1);
+        assert_eq!(ttl(1).unwrap(), 1);
+        assert_eq!(ttl(2_147_483_647).unwrap(), i32::MAX);
+        for bad in [0, -2, 2_147_483_648] {
+            assert_eq!(ttl(bad).unwrap_err().code, Code::TtlRange);
+        }
+    }
+
+    #[test]
+    fn throughput_steps() {
+        assert_eq!(throughput(400).unwrap(), 400);
+        assert_eq!(throughput(1_000_000).unwrap(), 1_000_000);
+        let e = throughput(450).unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("round to a multiple of 100, e.g. 500"));
+        assert!(throughput(300).is_err());
+        assert!(autoscale_max(4000, "autoscale", Code::AutoscaleRange).is_ok());
+        assert!(autoscale_max(4500, "autoscale", Code::AutoscaleRange).is_err());
+        assert!(autoscale_max(400, "autoscale", Code::AutoscaleRange).is_err());
+    }
+
+    #[test]
+    fn paths() {
+        assert!(key_path_syntax("/tenantId", "partition_key", Code::PartitionKeySyntax).is_ok());
+        assert!(key_path_syntax("/address/zip", "partition_key", Code::PartitionKeySyntax).is_ok());
+        let e = key_path_syntax("tenantId", "partition_key", Code::PartitionKeySyntax).unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("write `/tenantId`"));
+        assert!(key_path_syntax("/a/", "partition_key", Code::PartitionKeySyntax).is_err());
+        assert!(key_path_syntax("/a*", "partition_key", Code::PartitionKeySyntax).is_err());
+        assert!(partition_key_count(&["/a", "/b", "/c"]).is_ok());
+        assert!(partition_key_count(&["/a", "/b", "/c", "/d"]).is_err());
+        assert!(partition_key_count(&["/a", "/a"]).is_err());
+    }
+
+    #[test]
+    fn words_regions_emails_patterns() {
+        assert!(environment_name("production-eastus-blue").is_ok());
+        assert!(environment_name("Prod").is_err());
+        assert!(environment_name("a--b").is_err());
+        assert!(location("eastus").is_ok());
+        assert_eq!(
+            location("East US").unwrap_err().help.as_deref(),
+            Some("did you mean `eastus`?")
+        );
+        assert_eq!(
+            location("westeurop").unwrap_err().help.as_deref(),
+            Some("did you mean `westeurope`?")
+        );
+        assert!(email("ops@example.com").is_ok());
+        assert!(email("ops@example").is_err());
+        assert!(email("a b@example.com").is_err());
+        assert!(naming_pattern("{type}-{app}-{env}-{purpose}").is_ok());
+        assert_eq!(
+            naming_pattern("{type}-{ap}").unwrap_err().help.as_deref(),
+            Some("did you mean `{app}`?")
+        );
+        assert!(naming_pattern("{app}-{env}").is_err());
+        assert!(address_space("10.0.0.0/16").is_ok());
+        assert!(address_space("10.0.0/16").is_err());
+        assert!(tag("cost_center", "engineering").is_ok());
+        assert!(tag("a/b", "x").is_err());
+    }
+
+    #[test]
+    fn functions_app_rules() {
+        assert!(memory_mb(2048).is_ok());
+        assert_eq!(
+            memory_mb(1024).unwrap_err().help.as_deref(),
+            Some("the nearest size is 512")
+        );
+        assert!(max_instances(0).is_err());
+        assert!(max_instances(1).is_ok());
+        assert!(max_instances(1001).is_err());
+        assert!(always_ready(101, 100).is_err());
+        assert!(always_ready(100, 100).is_ok());
+    }
+
+    #[test]
+    fn health_checks() {
+        assert!(health_check("/health", 30, 10, 3).is_ok());
+        assert!(health_check("health", 30, 10, 3).is_err());
+        assert!(health_check("/health", 30, 30, 3).is_err());
+    }
 }

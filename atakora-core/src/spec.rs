@@ -320,9 +320,10 @@ impl BackendSpec {
     /// The one environment when `environments(...)` is not given.
     pub const DEFAULT_ENVIRONMENT: &'static str = "dev";
 
-    /// The spec of `#[backend]` without options on `type_name` in app `app`: `eastus`, one
-    /// `dev` environment, public networking, HTTPS and identities on, monitoring on (90 days,
-    /// 100%), the default naming pattern, `Session` consistency, no components yet.
+    /// The spec of `#[backend]` without options on `type_name` in app `app`: the resource
+    /// group's region, one `dev` environment, public networking, HTTPS and identities on,
+    /// monitoring on (90 days, 100%), the default naming pattern, `Session` consistency, no
+    /// components yet.
     pub fn with_defaults(type_name: &str, app: &str) -> Self {
         BackendSpec {
             type_name: Cow::Owned(type_name.to_string()),

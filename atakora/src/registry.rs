@@ -1,4 +1,24 @@
 //! Every backend and component linked into this binary, as the macros registered them.
+//!
+//! The macros register each item with `inventory`, so the registry holds the items of every
+//! crate **linked into the binary**. Rust links a dependency only when the binary names it: a
+//! `main.rs` that calls `atakora::registry::backends()` but never mentions the app crate that
+//! declares the backends gets an empty list. Naming anything of that crate links it, and
+//! `use my_app as _;` does exactly that and nothing else:
+//!
+//! ```ignore
+//! use my_app as _; // links my_app, so its #[backend]s are registered
+//!
+//! fn main() {
+//!     for backend in atakora::registry::backends() {
+//!         println!("{}", backend.type_name);
+//!     }
+//! }
+//! ```
+//!
+//! Within the app crate itself (its tests, its own `main.rs`, code that uses its types) there is
+//! nothing to do. Code that knows the backend it wants needs no registry: `MyBackend::spec()`
+//! and `MyBackend::plan(env)` come from the type.
 
 use atakora_core::spec::{BackendSpec, CrudApiSpec, FunctionsAppSpec};
 

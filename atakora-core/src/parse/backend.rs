@@ -441,7 +441,7 @@ fn cors(cx: &mut Ctxt, o: &CorsOptions, at: Span) -> Option<CorsSpec> {
             valid.push(owned(origin));
         }
     }
-    (valid.len() == origins.len()).then(|| CorsSpec {
+    (valid.len() == origins.len()).then_some(CorsSpec {
         allowed_origins: Cow::Owned(valid),
     })
 }
