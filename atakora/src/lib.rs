@@ -84,6 +84,38 @@ pub trait Document: serde::Serialize + serde::de::DeserializeOwned {}
 #[diagnostic::do_not_recommend]
 impl<T: serde::Serialize + serde::de::DeserializeOwned> Document for T {}
 
+/// Types a partition key field may have: Cosmos DB hashes strings, numbers and booleans.
+/// `#[crud_api]` requires it of the field each `partition_key` path names (ATK0104).
+#[diagnostic::on_unimplemented(
+    message = "ATK0104: a partition key field cannot be of type `{Self}`",
+    label = "this path names a `{Self}` field",
+    note = "partition key values are strings, numbers or booleans (or `Option` of those)"
+)]
+pub trait PartitionKeyValue {}
+
+/// Types the `id` field may have: Cosmos DB item ids are strings. `#[crud_api]` requires it of
+/// the entity's `id` field (ATK0015).
+#[diagnostic::on_unimplemented(
+    message = "ATK0015: the `id` field must be a string, not `{Self}`",
+    label = "Cosmos DB item ids are strings",
+    note = "declare `pub id: String`"
+)]
+pub trait IdValue {}
+
+macro_rules! mark {
+    ($tr:ident: $($ty:ty),*) => { $( impl $tr for $ty {} )* };
+}
+mark!(PartitionKeyValue: String, str, bool, char, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64);
+mark!(IdValue: String, str);
+impl<T: PartitionKeyValue + ?Sized> PartitionKeyValue for &T {}
+impl<T: PartitionKeyValue> PartitionKeyValue for Option<T> {}
+impl<T: PartitionKeyValue + ?Sized> PartitionKeyValue for Box<T> {}
+impl PartitionKeyValue for std::borrow::Cow<'_, str> {}
+impl<T: IdValue + ?Sized> IdValue for &T {}
+impl<T: IdValue + ?Sized> IdValue for Box<T> {}
+impl IdValue for std::borrow::Cow<'_, str> {}
+impl IdValue for std::sync::Arc<str> {}
+
 /// A backend field serving `T` (a `#[crud_api]` entity) as a CRUD API.
 ///
 /// `T` is not bounded here: `#[backend]` requires `T: CrudEntity` where it reads the spec, so
@@ -241,36 +273,4 @@ pub mod __private {
     pub use serde;
     pub use std::borrow::Cow;
 
-    /// Types a partition key field may have: Cosmos DB hashes strings, numbers and booleans.
-    #[diagnostic::on_unimplemented(
-        message = "ATK0104: a partition key field cannot be of type `{Self}`",
-        label = "this path names a `{Self}` field",
-        note = "partition key values are strings, numbers or booleans (or `Option` of those)"
-    )]
-    pub trait PartitionKeyValue {}
-
-    /// Types the `id` field may have: Cosmos DB ids are strings.
-    #[diagnostic::on_unimplemented(
-        message = "ATK0015: the `id` field must be a string, not `{Self}`",
-        label = "Cosmos DB item ids are strings",
-        note = "declare `pub id: String`"
-    )]
-    pub trait IdValue {}
-
-    macro_rules! mark {
-        ($tr:ident: $($ty:ty),*) => { $( impl $tr for $ty {} )* };
-    }
-    mark!(PartitionKeyValue: String, str, bool, char, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64);
-    mark!(IdValue: String, str);
-    impl<T: PartitionKeyValue + ?Sized> PartitionKeyValue for &T {}
-    impl<T: PartitionKeyValue> PartitionKeyValue for Option<T> {}
-    impl<T: PartitionKeyValue + ?Sized> PartitionKeyValue for Box<T> {}
-    impl PartitionKeyValue for Cow<'_, str> {}
-    impl<T: IdValue + ?Sized> IdValue for &T {}
-    impl<T: IdValue + ?Sized> IdValue for Box<T> {}
-    impl IdValue for Cow<'_, str> {}
-    impl IdValue for std::sync::Arc<str> {}
-
-    pub fn assert_partition_key_value<T: PartitionKeyValue + ?Sized>() {}
-    pub fn assert_id_value<T: IdValue + ?Sized>() {}
 }

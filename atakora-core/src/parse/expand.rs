@@ -45,15 +45,20 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
         stored_as_json::<Self>()
     }};
     let type_checks = parsed.obligations.iter().map(|o| {
-        let assert = match o.bound {
-            Bound::PartitionKeyValue => quote!(assert_partition_key_value),
-            Bound::IdValue => quote!(assert_id_value),
+        // A local function, so the bound the compiler quotes is in the user's file, not in
+        // atakora's.
+        let (assert, bound) = match o.bound {
+            Bound::PartitionKeyValue => (quote!(is_a_partition_key_value), quote!(::atakora::PartitionKeyValue)),
+            Bound::IdValue => (quote!(is_an_id_value), quote!(::atakora::IdValue)),
         };
         // Spanned at the literal or field that imposes the bound, so the error points there.
         let ty = &o.ty;
         let ty = respan(quote!(#ty), o.span);
         quote_spanned! {o.span=>
-            const _: fn() = || { ::atakora::__private::#assert::<#ty>(); };
+            const _: fn() = || {
+                fn #assert<T: #bound + ?Sized>() {}
+                #assert::<#ty>();
+            };
         }
     });
     quote! {
