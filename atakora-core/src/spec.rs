@@ -211,7 +211,7 @@ pub struct CacheSpec {
 }
 
 impl CacheSpec {
-    /// `cache` without arguments: five minutes, the seed's example value.
+    /// `cache` without arguments: five minutes.
     pub const DEFAULT_TTL: u32 = 300;
     /// `cache` without arguments.
     pub const DEFAULT: CacheSpec = CacheSpec { ttl: Self::DEFAULT_TTL };

@@ -1,5 +1,5 @@
-//! Helpers for testing a backend's templates in your own crate (the seed's "test
-//! infrastructure code"): find resources by type and read app settings.
+//! Helpers for testing a backend's templates in your own crate, as you test the rest of
+//! your code: find resources by type and read app settings.
 //!
 //! ```
 //! use atakora::testing::{app_setting, resource, resources};

@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 /// The JSON format's version (`docs/cli.md` documents it).
 pub const JSON_VERSION: u32 = 1;
 
-/// Above this many resources the seed's practice is to consider splitting a backend.
+/// Above this many resources, `plan` suggests splitting the backend into groups of related
+/// components.
 pub const SPLIT_ADVICE: usize = 50;
 
 /// Run `plan`.

@@ -1,4 +1,4 @@
-//! The seed says "use managed identity over connection strings", and atakora does by default.
+//! Managed identities over connection strings: atakora's default.
 //! When a backend must use keys (`managed_identity = false`, e.g. for a client library without
 //! Entra ID support), atakora still keeps them out of the template's settings: they are Key
 //! Vault secrets that the apps read through Key Vault references, and the choice is warned

@@ -1,6 +1,6 @@
 //! "Use a consistent naming pattern" and "include the environment in all resource names":
 //! `{type}-{app}-{env}-{purpose}`, made legal per resource type (storage accounts take no
-//! hyphens: the seed's `st-myapp-dev-uploads` becomes `stmyappdevuploads...`), with a short
+//! hyphens: `st-myapp-dev-uploads` becomes `stmyappdevuploads...`), with a short
 //! per-resource-group suffix on globally unique names.
 
 use atakora::{CrudApi, FunctionsApp, backend, crud_api, functions_app};
