@@ -120,7 +120,7 @@ impl Reply {
     fn problem(p: Problem) -> Reply {
         let mut r = Reply::empty(StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST));
         if let Some(allow) = &p.allow {
-            r.headers.push((header::ALLOW, allow.clone()));
+            r.headers.push((header::ALLOW, allow.to_string()));
         }
         if p.status == 415 && p.detail.contains(MERGE_PATCH) {
             r.headers.push((header::HeaderName::from_static("accept-patch"), MERGE_PATCH.to_string()));
@@ -203,9 +203,12 @@ async fn handle(rt: &Runtime, route: &Route, req: Request) -> Response {
     let query = parts.uri.query().unwrap_or("").to_string();
     let method = parts.method.clone();
     let headers = &parts.headers;
+    let allowed = route.methods.contains(&method.as_str());
+    let not_allowed = || Err(Problem::method_not_allowed(method.as_str(), &route.methods));
     let (component, operation, reply) = match route.kind {
-        RouteKind::Health => ("-", "health", health(rt).await),
-        RouteKind::OpenApi => ("-", "openapi", Ok(Reply::json(StatusCode::OK, rt.openapi.clone()))),
+        RouteKind::Health if allowed => ("-", "health", health(rt).await),
+        RouteKind::OpenApi if allowed => ("-", "openapi", Ok(Reply::json(StatusCode::OK, rt.openapi.clone()))),
+        RouteKind::Health | RouteKind::OpenApi => ("-", "-", not_allowed()),
         RouteKind::Collection(i) | RouteKind::Item(i) => {
             let api = &rt.service.apis[i];
             let item = matches!(route.kind, RouteKind::Item(_));
@@ -218,8 +221,8 @@ async fn handle(rt: &Runtime, route: &Route, req: Request) -> Response {
                 (true, "DELETE") => "delete",
                 _ => "-",
             };
-            let reply = if !route.methods.contains(&method.as_str()) || op == "-" {
-                Err(Problem::method_not_allowed(method.as_str(), &route.methods))
+            let reply = if !allowed || op == "-" {
+                not_allowed()
             } else {
                 let mut cx = Cx { rt, api, index: i, charge: None };
                 let id = path.rsplit('/').next().unwrap_or_default();

@@ -30,11 +30,11 @@ pub struct FieldProblem {
 /// A problem details document and its status.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Problem {
-    /// A URN naming the kind of problem (`urn:atakora:problem:invalid-body`).
-    #[serde(rename = "type")]
-    pub kind: String,
+    /// The kind of problem; serialized as the URN `urn:atakora:problem:<kind>`.
+    #[serde(rename = "type", serialize_with = "urn")]
+    pub kind: &'static str,
     /// A short summary of the kind.
-    pub title: String,
+    pub title: &'static str,
     /// The HTTP status.
     pub status: u16,
     /// What happened to this request.
@@ -44,15 +44,19 @@ pub struct Problem {
     pub errors: Vec<FieldProblem>,
     /// For 405: the methods the route allows (also in the `Allow` header).
     #[serde(skip)]
-    pub allow: Option<String>,
+    pub allow: Option<Box<str>>,
+}
+
+fn urn<S: serde::Serializer>(kind: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!("urn:atakora:problem:{kind}"))
 }
 
 impl Problem {
     /// A problem of kind `kind` (the last segment of its URN).
-    pub fn new(status: u16, kind: &str, title: &str, detail: impl Into<String>) -> Problem {
+    pub fn new(status: u16, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
         Problem {
-            kind: format!("urn:atakora:problem:{kind}"),
-            title: title.to_string(),
+            kind,
+            title,
             status,
             detail: detail.into(),
             errors: Vec::new(),
@@ -60,7 +64,7 @@ impl Problem {
         }
     }
 
-    fn invalid(location: Location, kind: &str, title: &str, path: &str, message: &str) -> Problem {
+    fn invalid(location: Location, kind: &'static str, title: &'static str, path: &str, message: &str) -> Problem {
         let mut p = Problem::new(400, kind, title, format!("{path}: {message}"));
         p.errors.push(FieldProblem {
             location,
@@ -108,7 +112,7 @@ impl Problem {
             "Method not allowed",
             format!("{method} is not among this API's operations"),
         );
-        p.allow = Some(allow.join(", "));
+        p.allow = Some(allow.join(", ").into());
         p
     }
 

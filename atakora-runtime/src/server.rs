@@ -92,19 +92,31 @@ impl Settings {
     }
 }
 
-/// Logs: the structured request log (JSON, one line per request) on stdout; everything else
-/// on stderr, filtered by `RUST_LOG` (`info` by default).
-pub fn init_logging() {
+/// The structured request log: one JSON object per line on `writer`, only the
+/// `atakora::request` events (one per request).
+pub fn request_log<S, W>(writer: W) -> Box<dyn tracing_subscriber::Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     use tracing::level_filters::LevelFilter;
-    use tracing_subscriber::{Layer, filter::Targets, fmt, layer::SubscriberExt, util::SubscriberInitExt};
-    let requests = fmt::layer()
+    use tracing_subscriber::{Layer, filter::Targets, fmt};
+    fmt::layer()
         .json()
         .flatten_event(true)
         .with_current_span(false)
         .with_span_list(false)
         .with_target(false)
-        .with_writer(std::io::stdout)
-        .with_filter(Targets::new().with_target("atakora::request", LevelFilter::INFO));
+        .with_writer(writer)
+        .with_filter(Targets::new().with_target("atakora::request", LevelFilter::INFO))
+        .boxed()
+}
+
+/// Logs: the structured request log ([`request_log`]) on stdout; everything else on stderr,
+/// filtered by `RUST_LOG` (`info` by default).
+pub fn init_logging() {
+    use tracing::level_filters::LevelFilter;
+    use tracing_subscriber::{Layer, filter::Targets, fmt, layer::SubscriberExt, util::SubscriberInitExt};
     let default = Targets::new()
         .with_default(LevelFilter::INFO)
         .with_target("hyper", LevelFilter::WARN)
@@ -115,7 +127,10 @@ pub fn init_logging() {
         .unwrap_or(default)
         .with_target("atakora::request", LevelFilter::OFF);
     let other = fmt::layer().with_writer(std::io::stderr).with_filter(filter);
-    let _ = tracing_subscriber::registry().with(requests).with(other).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(request_log(std::io::stdout))
+        .with(other)
+        .try_init();
 }
 
 /// Serve backend `spec` with `components` as the environment says, until SIGINT/SIGTERM.

@@ -526,3 +526,4 @@ async fn accepted_writes_survive_a_restart() {
     assert_eq!(again.get("/api/members/m0?tenantId=t0").await.json()["age"], 9);
     again.stop().await;
 }
+
