@@ -143,6 +143,11 @@ impl Names {
     }
 }
 
+/// The containers a run with `prefix` uses (for stores that must know them up front).
+pub fn containers(prefix: &str) -> Vec<ContainerDef> {
+    Names::new(prefix).defs()
+}
+
 /// Run every check against `store`. `clock` is the store's clock when it is a
 /// [`ManualClock`] (TTL checks need one); `gaps` names checks this store is known to fail,
 /// with the reason; `prefix` starts every container name.
