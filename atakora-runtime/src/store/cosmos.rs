@@ -18,6 +18,7 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::OnceCell;
 
 /// How to reach one account.
@@ -55,6 +56,8 @@ pub struct CosmosStore {
     accounts: Vec<Connection>,
     targets: HashMap<String, (Target, OnceCell<ContainerClient>)>,
     region: String,
+    /// The server's ETags come without quotes (not Cosmos DB itself: test servers).
+    unquoted: AtomicBool,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -111,10 +114,14 @@ fn strip(mut doc: Value) -> (Value, Option<i64>) {
     (doc, ts)
 }
 
-fn stored(def: &ContainerDef, raw: Value, etag: Option<String>) -> Stored {
+fn stored(def: &ContainerDef, raw: Value, etag: Option<String>, unquoted: &AtomicBool) -> Stored {
     let etag = etag
         .or_else(|| raw.get("_etag").and_then(Value::as_str).map(String::from))
         .unwrap_or_default();
+    if !etag.starts_with('"') {
+        // Cosmos DB's ETags are quoted; a server whose are not gets them back unquoted.
+        unquoted.store(true, Ordering::Relaxed);
+    }
     let (doc, ts) = strip(raw);
     let expires_at_ms = match (def.expiry(&doc), ts) {
         (Some(s), Some(ts)) => Some((ts + s) * 1000),
@@ -127,12 +134,20 @@ fn stored(def: &ContainerDef, raw: Value, etag: Option<String>) -> Stored {
     }
 }
 
-fn write_options(condition: Option<&Precondition>) -> ItemWriteOptions {
-    let mut op = OperationOptions::default();
-    op.content_response_on_write = Some(ContentResponseOnWrite::Enabled);
-    let mut o = ItemWriteOptions::default().with_operation_options(op);
+fn write_options(condition: Option<&Precondition>, unquoted: &AtomicBool, content: bool) -> ItemWriteOptions {
+    let mut o = ItemWriteOptions::default();
+    if content {
+        let mut op = OperationOptions::default();
+        op.content_response_on_write = Some(ContentResponseOnWrite::Enabled);
+        o = o.with_operation_options(op);
+    }
     if let Some(Precondition::IfMatch(tag)) = condition {
-        o = o.with_precondition(azure_data_cosmos::options::Precondition::if_match(tag.as_str()));
+        let tag = if unquoted.load(Ordering::Relaxed) {
+            tag.trim_matches('"')
+        } else {
+            tag.as_str()
+        };
+        o = o.with_precondition(azure_data_cosmos::options::Precondition::if_match(tag));
     }
     o
 }
@@ -157,6 +172,7 @@ impl CosmosStore {
                 .map(|t| (t.def.name.clone(), (t, OnceCell::new())))
                 .collect(),
             region: std::env::var("REGION_NAME").unwrap_or_else(|_| "East US".to_string()),
+            unquoted: AtomicBool::new(false),
         }
     }
 
@@ -382,13 +398,13 @@ impl Store for CosmosStore {
         Box::pin(async move {
             let (t, cc) = self.container(container).await?;
             let id = doc_id(doc);
-            match cc.create_item(to_sdk_key(&key.values)?, id, doc, Some(write_options(None))).await {
+            match cc.create_item(to_sdk_key(&key.values)?, id, doc, Some(write_options(None, &self.unquoted, true))).await {
                 Ok(r) => {
                     let charge = charge_of(r.headers());
                     let etag = r.headers().etag().map(|e| e.to_string());
                     let body: Value = r.into_body().into_single().map_err(unavailable)?;
                     Ok(Charged {
-                        value: stored(&t.def, body, etag),
+                        value: stored(&t.def, body, etag, &self.unquoted),
                         charge,
                     })
                 }
@@ -412,7 +428,7 @@ impl Store for CosmosStore {
                     let etag = r.headers().etag().map(|e| e.to_string());
                     let body: Value = r.into_body().into_single().map_err(unavailable)?;
                     Ok(Charged {
-                        value: Some(stored(&t.def, body, etag)),
+                        value: Some(stored(&t.def, body, etag, &self.unquoted)),
                         charge,
                     })
                 }
@@ -432,14 +448,14 @@ impl Store for CosmosStore {
         Box::pin(async move {
             let (t, cc) = self.container(container).await?;
             let r = cc
-                .replace_item(to_sdk_key(&key.values)?, doc_id(doc), doc, Some(write_options(Some(condition))))
+                .replace_item(to_sdk_key(&key.values)?, doc_id(doc), doc, Some(write_options(Some(condition), &self.unquoted, true)))
                 .await
                 .map_err(|e| conflict_or(e, false, &t.def))?;
             let charge = charge_of(r.headers());
             let etag = r.headers().etag().map(|e| e.to_string());
             let body: Value = r.into_body().into_single().map_err(unavailable)?;
             Ok(Charged {
-                value: stored(&t.def, body, etag),
+                value: stored(&t.def, body, etag, &self.unquoted),
                 charge,
             })
         })
@@ -454,10 +470,7 @@ impl Store for CosmosStore {
     ) -> StoreFuture<'a, Charged<()>> {
         Box::pin(async move {
             let (t, cc) = self.container(container).await?;
-            let mut o = ItemWriteOptions::default();
-            if let Precondition::IfMatch(tag) = condition {
-                o = o.with_precondition(azure_data_cosmos::options::Precondition::if_match(tag.as_str()));
-            }
+            let o = write_options(Some(condition), &self.unquoted, false);
             let r = cc
                 .delete_item(to_sdk_key(&key.values)?, id, Some(o))
                 .await
@@ -478,10 +491,32 @@ impl Store for CosmosStore {
     ) -> StoreFuture<'a, Charged<Page>> {
         Box::pin(async move {
             let (t, cc) = self.container(container).await?;
-            let scope = if prefix.is_empty() {
-                FeedScope::full_container()
+            // The scope routes the query; the filter repeats it in SQL (servers that ignore
+            // the routing headers still scope the list).
+            let (scope, query) = if prefix.is_empty() {
+                (FeedScope::full_container(), Query::from("SELECT * FROM c"))
             } else {
-                FeedScope::partition(to_sdk_key(prefix)?)
+                let mut sql = String::from("SELECT * FROM c WHERE ");
+                for (i, path) in t.def.partition_key.iter().take(prefix.len()).enumerate() {
+                    if i > 0 {
+                        sql.push_str(" AND ");
+                    }
+                    sql.push('c');
+                    for seg in path.split('/').filter(|s| !s.is_empty()) {
+                        if seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                            sql.push('.');
+                            sql.push_str(seg);
+                        } else {
+                            sql.push_str(&format!("[{}]", Value::from(seg)));
+                        }
+                    }
+                    sql.push_str(&format!(" = @k{i}"));
+                }
+                let mut q = Query::from(sql);
+                for (i, v) in prefix.iter().enumerate() {
+                    q = q.with_parameter(format!("@k{i}"), v).map_err(unavailable)?;
+                }
+                (FeedScope::partition(to_sdk_key(prefix)?), q)
             };
             let n = std::num::NonZeroU32::new(limit.clamp(1, i32::MAX as usize) as u32).unwrap_or(std::num::NonZeroU32::MIN);
             let hint = azure_data_cosmos::options::MaxItemCountHint::Limit(n);
@@ -491,7 +526,7 @@ impl Store for CosmosStore {
                     azure_data_cosmos::feed::ContinuationToken::from_string(token.to_string()),
                 );
             }
-            let mut pages = Box::pin(cc.query_items::<Value>(Query::from("SELECT * FROM c"), scope, Some(options)))
+            let mut pages = Box::pin(cc.query_items::<Value>(query, scope, Some(options)))
                 .await
                 .map_err(|e| match status(&e) {
                     400 if continuation.is_some() => StoreError::BadContinuation,
@@ -526,7 +561,7 @@ impl Store for CosmosStore {
             };
             Ok(Charged {
                 value: Page {
-                    items: items.into_iter().map(|d| stored(&t.def, d, None)).collect(),
+                    items: items.into_iter().map(|d| stored(&t.def, d, None, &self.unquoted)).collect(),
                     continuation: if more { token } else { None },
                 },
                 charge: Some(charge),

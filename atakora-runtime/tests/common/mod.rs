@@ -9,7 +9,7 @@ use atakora_runtime::{Runtime, Service};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -237,4 +237,27 @@ pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&st
         headers,
         body: body.to_string(),
     }
+}
+
+/// The address of a server `.ci/services.sh start` runs: `$var`, else the line `var=...` of
+/// `.ci/.services/env` at the workspace root. When it is missing, a test under CI (`CI` or
+/// `ATAKORA_REQUIRE_SERVICES` set) fails; on a developer machine it is skipped, loudly.
+pub fn service_url(var: &str) -> Option<String> {
+    let from_env = std::env::var(var).ok().filter(|v| !v.is_empty());
+    let from_file = || {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/.services/env");
+        std::fs::read_to_string(path).ok().and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(var).and_then(|r| r.strip_prefix('=')).map(String::from))
+        })
+    };
+    if let Some(v) = from_env.or_else(from_file) {
+        return Some(v);
+    }
+    let required = ["CI", "ATAKORA_REQUIRE_SERVICES"]
+        .iter()
+        .any(|k| std::env::var(k).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false"));
+    assert!(!required, "{var} is not set: run `.ci/services.sh start` first (required under CI)");
+    eprintln!("\n*** SKIPPED: {var} is not set; run `.ci/services.sh start` to run this test ***\n");
+    None
 }
