@@ -21,6 +21,8 @@ pub const DEFAULT_PORT: u16 = 7071;
 pub const STORE: &str = "ATAKORA_STORE";
 /// `normal` (default) or `full`: `PRAGMA synchronous` of the SQLite store.
 pub const SQLITE_SYNC: &str = "ATAKORA_SQLITE_SYNC";
+/// `redis://host:port/`: a Redis cache without Entra ID (local runs; feature `redis`).
+pub const CACHE_URL: &str = "ATAKORA_CACHE_URL";
 
 /// Which store to serve from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +46,8 @@ pub struct Settings {
     pub store: StoreChoice,
     /// `CACHE__endpoint`, if set.
     pub cache_endpoint: Option<String>,
+    /// `ATAKORA_CACHE_URL`, if set.
+    pub cache_url: Option<String>,
     /// The SQLite durability level.
     pub sync: Synchronous,
 }
@@ -78,6 +82,7 @@ impl Settings {
             in_functions_host: functions_port.is_some(),
             store,
             cache_endpoint: env(settings::CACHE_ENDPOINT).filter(|v| !v.is_empty()),
+            cache_url: env(CACHE_URL).filter(|v| !v.is_empty()),
             sync,
         })
     }
@@ -196,19 +201,25 @@ fn cosmos_store(_: &Service, _: &BackendSpec) -> Result<Arc<dyn Store>, String> 
         .into())
 }
 
-/// The cache the settings name: Redis at `CACHE__endpoint` with the `redis` feature, else in
-/// memory.
+/// The cache the settings name: with the `redis` feature, Redis at `ATAKORA_CACHE_URL` or
+/// Azure Managed Redis at `CACHE__endpoint`; else (or when it cannot be set up) in memory.
 pub async fn open_cache(settings: &Settings, clock: Arc<dyn Clock>) -> Arc<dyn Cache> {
+    let wanted = settings.cache_url.as_ref().or(settings.cache_endpoint.as_ref());
     #[cfg(feature = "redis")]
-    if let Some(endpoint) = &settings.cache_endpoint {
-        match crate::cache::redis::RedisCache::from_endpoint(endpoint).await {
+    if let Some(target) = wanted {
+        use crate::cache::redis::RedisCache;
+        let made = match &settings.cache_url {
+            Some(url) => RedisCache::from_url(url),
+            None => RedisCache::from_endpoint(target).await,
+        };
+        match made {
             Ok(c) => return Arc::new(c),
-            Err(e) => tracing::warn!("the Redis cache at {endpoint} is unavailable, caching in memory: {e}"),
+            Err(e) => tracing::warn!("the Redis cache at {target} cannot be used, caching in memory: {e}"),
         }
     }
     #[cfg(not(feature = "redis"))]
-    if let Some(endpoint) = &settings.cache_endpoint {
-        tracing::warn!("{endpoint} is set but this binary has no Redis adapter (feature `redis`): caching in memory");
+    if let Some(target) = wanted {
+        tracing::warn!("a Redis cache is configured ({target}) but this binary has no Redis adapter (feature `redis`): caching in memory");
     }
     Arc::new(MemoryCache::new(100_000, clock))
 }

@@ -364,7 +364,7 @@ impl CosmosStore {
 
 /// The managed identity in Azure (user-assigned when `AZURE_CLIENT_ID` is set), else the
 /// developer's own sign-in (Azure CLI / azd).
-fn credential() -> Result<Arc<dyn azure_core::credentials::TokenCredential>, StoreError> {
+pub(crate) fn credential() -> Result<Arc<dyn azure_core::credentials::TokenCredential>, StoreError> {
     let in_azure = std::env::var_os("IDENTITY_ENDPOINT").is_some() || std::env::var_os("MSI_ENDPOINT").is_some();
     if in_azure {
         let options = std::env::var("AZURE_CLIENT_ID").ok().filter(|v| !v.is_empty()).map(|id| {
