@@ -15,7 +15,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter, types
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 /// `PRAGMA synchronous` of the writer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,9 +27,77 @@ pub enum Synchronous {
     Full,
 }
 
+/// What the writer thread runs once the batch's transaction is open (`Some`) or could not be
+/// opened (`None`): whether to keep the job's changes, and how to answer once the batch is
+/// committed (`true`) or not.
+type Batched = Box<dyn FnOnce(Option<&Connection>) -> (bool, Box<dyn FnOnce(bool) + Send>) + Send>;
+
+enum Job {
+    /// A write, grouped with the writes queued beside it into one transaction (a savepoint
+    /// each, so one job's failure undoes only its own changes).
+    Batched(Batched),
+    /// Work that manages its own transactions (schema, upkeep).
+    Alone(Box<dyn FnOnce(&Connection) + Send>),
+}
+
+/// The most writes one transaction groups.
+const MAX_BATCH: usize = 256;
+
+/// The writer thread: takes every queued job, runs the writes in one transaction, answers
+/// them after `COMMIT` (so an answered write is durable), until the store is dropped.
+fn writer_loop(conn: Connection, jobs: std::sync::mpsc::Receiver<Job>) {
+    let mut queued = std::collections::VecDeque::new();
+    while let Ok(first) = jobs.recv() {
+        queued.push_back(first);
+        while queued.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(j) => queued.push_back(j),
+                Err(_) => break,
+            }
+        }
+        let mut batch: Vec<Batched> = Vec::new();
+        while let Some(job) = queued.pop_front() {
+            match job {
+                Job::Batched(b) => batch.push(b),
+                Job::Alone(f) => {
+                    run_batch(&conn, std::mem::take(&mut batch));
+                    f(&conn);
+                }
+            }
+        }
+        run_batch(&conn, batch);
+    }
+}
+
+fn run_batch(conn: &Connection, batch: Vec<Batched>) {
+    if batch.is_empty() {
+        return;
+    }
+    let open = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+    let mut answers = Vec::with_capacity(batch.len());
+    for job in batch {
+        if !open {
+            answers.push(job(None).1);
+            continue;
+        }
+        let _ = conn.execute_batch("SAVEPOINT job");
+        let (keep, answer) = job(Some(conn));
+        let end = if keep { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        let _ = conn.execute_batch(end);
+        answers.push(answer);
+    }
+    let committed = open && conn.execute_batch("COMMIT").is_ok();
+    if open && !committed {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for answer in answers {
+        answer(committed);
+    }
+}
+
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    jobs: Mutex<std::sync::mpsc::Sender<Job>>,
     readers: Mutex<Vec<Connection>>,
     /// Container name → its definition (known after `ensure`).
     defs: Mutex<HashMap<String, ContainerDef>>,
@@ -86,10 +154,15 @@ impl SqliteStore {
                  CREATE TABLE IF NOT EXISTS atakora_containers (name TEXT PRIMARY KEY, partition_key TEXT NOT NULL);"
             ))
             .map_err(unavailable)?;
+        let (jobs, queue) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("atakora-sqlite-writer".into())
+            .spawn(move || writer_loop(writer, queue))
+            .map_err(|e| unavailable(format!("cannot start the writer thread: {e}")))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path,
-                writer: Mutex::new(writer),
+                jobs: Mutex::new(jobs),
                 readers: Mutex::new(Vec::new()),
                 defs: Mutex::new(HashMap::new()),
                 clock,
@@ -102,8 +175,47 @@ impl SqliteStore {
         &self.inner.path
     }
 
-    fn writer(&self) -> MutexGuard<'_, Connection> {
-        self.inner.writer.lock().unwrap_or_else(|e| e.into_inner())
+    fn send(&self, job: Job) -> Result<(), StoreError> {
+        let jobs = self.inner.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        jobs.send(job).map_err(|_| unavailable("the writer thread has stopped"))
+    }
+
+    /// Run a write on the writer thread, in the next batch's transaction; the answer comes
+    /// after its commit.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SqliteStore, &Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let me = self.clone();
+        self.send(Job::Batched(Box::new(move |conn| {
+            let result = match conn {
+                Some(c) => f(&me, c),
+                None => Err(unavailable("cannot begin a transaction")),
+            };
+            let keep = result.is_ok();
+            let answer = Box::new(move |committed: bool| {
+                let _ = tx.send(match result {
+                    Ok(_) if !committed => Err(unavailable("the transaction did not commit")),
+                    other => other,
+                });
+            });
+            (keep, answer)
+        })))?;
+        rx.await.map_err(|_| unavailable("the writer thread has stopped"))?
+    }
+
+    /// Run `f` on the writer thread outside any batch.
+    async fn alone<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SqliteStore, &Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let me = self.clone();
+        self.send(Job::Alone(Box::new(move |conn| {
+            let _ = tx.send(f(&me, conn));
+        })))?;
+        rx.await.map_err(|_| unavailable("the writer thread has stopped"))?
     }
 
     fn def(&self, container: &str) -> Result<ContainerDef, StoreError> {
@@ -130,19 +242,7 @@ impl SqliteStore {
         out
     }
 
-    /// Run a write on the writer connection, off the async threads.
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&SqliteStore) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || f(&me))
-            .await
-            .map_err(|e| unavailable(format!("write task failed: {e}")))?
-    }
-
-    fn ensure_now(&self, defs: &[ContainerDef], create: bool) -> Result<(), StoreError> {
-        let conn = self.writer();
+    fn ensure_now(&self, conn: &Connection, defs: &[ContainerDef], create: bool) -> Result<(), StoreError> {
         for def in defs {
             let pk = Value::from(def.partition_key.clone()).to_string();
             let known: Option<String> = conn
@@ -173,6 +273,7 @@ impl SqliteStore {
                 "CREATE TABLE IF NOT EXISTS {t} (pk TEXT NOT NULL, id TEXT NOT NULL, pk1 TEXT, pk2 TEXT, pk3 TEXT,
                    body TEXT NOT NULL, etag TEXT NOT NULL, expires_at INTEGER, PRIMARY KEY (pk, id)) WITHOUT ROWID;
                  CREATE INDEX IF NOT EXISTS \"c:{n}:expiry\" ON {t} (expires_at) WHERE expires_at IS NOT NULL;
+                 CREATE INDEX IF NOT EXISTS \"c:{n}:partition-expiry\" ON {t} (pk, expires_at) WHERE expires_at IS NOT NULL;
                  INSERT OR IGNORE INTO atakora_containers (name, partition_key) VALUES ({}, {});",
                 sql_text(&def.name),
                 sql_text(&pk),
@@ -224,6 +325,7 @@ impl SqliteStore {
 
     fn write_now(
         &self,
+        tx: &Connection,
         container: &str,
         key: &PartitionKey,
         doc: &Value,
@@ -240,20 +342,18 @@ impl SqliteStore {
             etag: new_etag(),
             expires_at_ms: def.expiry(doc).map(|s| now + s * 1000),
         };
-        let mut conn = self.writer();
-        let tx = conn.transaction().map_err(unavailable)?;
         // Expired documents of this partition no longer hold their id or unique values.
-        tx.prepare_cached(&format!("DELETE FROM {t} WHERE pk = ?1 AND expires_at <= ?2"))
+        tx.prepare_cached(&format!("DELETE FROM {t} WHERE pk = ?1 AND expires_at IS NOT NULL AND expires_at <= ?2"))
             .and_then(|mut s| s.execute(rusqlite::params![part, now]))
             .map_err(unavailable)?;
-        let exists = |tx: &rusqlite::Transaction<'_>| -> Result<bool, StoreError> {
+        let exists = |tx: &Connection| -> Result<bool, StoreError> {
             tx.prepare_cached(&format!("SELECT 1 FROM {t} WHERE pk = ?1 AND id = ?2"))
                 .and_then(|mut s| s.exists(rusqlite::params![part, id]))
                 .map_err(unavailable)
         };
         // The id is checked first: a duplicate that also repeats a unique value is a
         // conflict on `id`.
-        if replace.is_none() && exists(&tx)? {
+        if replace.is_none() && exists(tx)? {
             return Err(StoreError::Conflict { key: "id".into() });
         }
         let changed = match replace {
@@ -288,22 +388,27 @@ impl SqliteStore {
         };
         let changed = changed.map_err(|e| constraint(&e, &def).unwrap_or_else(|| unavailable(e)))?;
         if changed == 0 {
-            return Err(if exists(&tx)? {
+            return Err(if exists(tx)? {
                 StoreError::PreconditionFailed
             } else {
                 StoreError::NotFound
             });
         }
-        tx.commit().map_err(unavailable)?;
         Ok(stored)
     }
 
-    fn delete_now(&self, container: &str, key: &PartitionKey, id: &str, cond: &Precondition) -> Result<(), StoreError> {
+    fn delete_now(
+        &self,
+        conn: &Connection,
+        container: &str,
+        key: &PartitionKey,
+        id: &str,
+        cond: &Precondition,
+    ) -> Result<(), StoreError> {
         self.def(container)?;
         let t = table(container);
         let now = self.inner.clock.now_ms();
         let part = key.canonical();
-        let conn = self.writer();
         let tag = match cond {
             Precondition::IfMatch(t) => Some(t.as_str()),
             Precondition::None => None,
@@ -411,7 +516,7 @@ impl SqliteStore {
         })
     }
 
-    fn purge_now(&self) -> Result<(), StoreError> {
+    fn purge_now(&self, conn: &Connection) -> Result<(), StoreError> {
         let now = self.inner.clock.now_ms();
         let names: Vec<String> = self
             .inner
@@ -421,11 +526,12 @@ impl SqliteStore {
             .keys()
             .cloned()
             .collect();
-        let conn = self.writer();
         for n in names {
             conn.execute(&format!("DELETE FROM {} WHERE expires_at <= ?1", table(&n)), [now])
                 .map_err(unavailable)?;
         }
+        // Fold the WAL back into the database while nothing waits: reads stay fast.
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).map_err(unavailable)?;
         Ok(())
     }
 }
@@ -464,13 +570,13 @@ impl Store for SqliteStore {
 
     fn ensure<'a>(&'a self, containers: &'a [ContainerDef], create: bool) -> StoreFuture<'a, ()> {
         let defs = containers.to_vec();
-        Box::pin(self.blocking(move |s| s.ensure_now(&defs, create)))
+        Box::pin(self.alone(move |s, conn| s.ensure_now(conn, &defs, create)))
     }
 
     fn create<'a>(&'a self, container: &'a str, key: &'a PartitionKey, doc: &'a Value)
     -> StoreFuture<'a, Charged<Stored>> {
         let (c, k, d) = (container.to_string(), key.clone(), doc.clone());
-        Box::pin(async move { self.blocking(move |s| s.write_now(&c, &k, &d, None)).await.map(Charged::free) })
+        Box::pin(async move { self.write(move |s, tx| s.write_now(tx, &c, &k, &d, None)).await.map(Charged::free) })
     }
 
     fn read<'a>(&'a self, container: &'a str, key: &'a PartitionKey, id: &'a str)
@@ -488,7 +594,7 @@ impl Store for SqliteStore {
     ) -> StoreFuture<'a, Charged<Stored>> {
         let (c, k, d, cond) = (container.to_string(), key.clone(), doc.clone(), condition.clone());
         Box::pin(async move {
-            self.blocking(move |s| s.write_now(&c, &k, &d, Some(&cond)))
+            self.write(move |s, tx| s.write_now(tx, &c, &k, &d, Some(&cond)))
                 .await
                 .map(Charged::free)
         })
@@ -502,7 +608,7 @@ impl Store for SqliteStore {
         condition: &'a Precondition,
     ) -> StoreFuture<'a, Charged<()>> {
         let (c, k, i, cond) = (container.to_string(), key.clone(), id.to_string(), condition.clone());
-        Box::pin(async move { self.blocking(move |s| s.delete_now(&c, &k, &i, &cond)).await.map(Charged::free) })
+        Box::pin(async move { self.write(move |s, tx| s.delete_now(tx, &c, &k, &i, &cond)).await.map(Charged::free) })
     }
 
     fn list<'a>(
@@ -522,6 +628,6 @@ impl Store for SqliteStore {
     }
 
     fn maintain(&self) -> StoreFuture<'_, ()> {
-        Box::pin(self.blocking(|s| s.purge_now()))
+        Box::pin(self.alone(|s, conn| s.purge_now(conn)))
     }
 }
