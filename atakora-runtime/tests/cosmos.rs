@@ -26,10 +26,14 @@ fn report(store: &str, r: &conformance::Report) {
     assert_eq!(r.counts().2, ttl);
 }
 
-/// A run id, so runs against a long-lived server never meet old containers.
-fn run_prefix() -> String {
+/// Run the suite on `client` (containers named by a run id, so runs against a long-lived
+/// server never meet old ones) and check the report.
+async fn conform(name: &str, client: azure_data_cosmos::CosmosClient, gaps: &[(&'static str, &'static str)]) {
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
-    format!("r{t}-")
+    let prefix = format!("r{t}-");
+    let store = CosmosStore::with_client(client, "conformance", &conformance::containers(&prefix));
+    let r = conformance::run(&store, None, gaps, &prefix).await;
+    report(name, &r);
 }
 
 #[cfg(feature = "cosmos-emulator")]
@@ -62,10 +66,7 @@ mod emulator {
             .build(account, RoutingStrategy::ProximityTo(Region::EAST_US))
             .await
             .unwrap();
-        let prefix = run_prefix();
-        let store = CosmosStore::with_client(client, "conformance", &conformance::containers(&prefix));
-        let r = conformance::run(&store, None, GAPS, &prefix).await;
-        report("emulator", &r);
+        conform("emulator", client, GAPS).await;
     }
 }
 
@@ -111,9 +112,6 @@ mod vercel {
             .build(account, RoutingStrategy::ProximityTo(Region::EAST_US))
             .await
             .unwrap();
-        let prefix = run_prefix();
-        let store = CosmosStore::with_client(client, "conformance", &conformance::containers(&prefix));
-        let r = conformance::run(&store, None, GAPS, &prefix).await;
-        report("vercel", &r);
+        conform("vercel", client, GAPS).await;
     }
 }

@@ -253,6 +253,17 @@ impl CosmosStore {
         Ok(CosmosStore::new(accounts, targets))
     }
 
+    /// The stored document an item response carries, with its ETag and charge.
+    fn item(&self, def: &ContainerDef, r: azure_data_cosmos::models::ItemResponse) -> Result<Charged<Stored>, StoreError> {
+        let charge = charge_of(r.headers());
+        let etag = r.headers().etag().map(|e| e.to_string());
+        let body: Value = r.into_body().into_single().map_err(unavailable)?;
+        Ok(Charged {
+            value: stored(def, body, etag, &self.unquoted),
+            charge,
+        })
+    }
+
     async fn client(&self, account: usize) -> Result<&CosmosClient, StoreError> {
         let conn = &self.accounts[account];
         conn.client
@@ -399,15 +410,7 @@ impl Store for CosmosStore {
             let (t, cc) = self.container(container).await?;
             let id = doc_id(doc);
             match cc.create_item(to_sdk_key(&key.values)?, id, doc, Some(write_options(None, &self.unquoted, true))).await {
-                Ok(r) => {
-                    let charge = charge_of(r.headers());
-                    let etag = r.headers().etag().map(|e| e.to_string());
-                    let body: Value = r.into_body().into_single().map_err(unavailable)?;
-                    Ok(Charged {
-                        value: stored(&t.def, body, etag, &self.unquoted),
-                        charge,
-                    })
-                }
+                Ok(r) => self.item(&t.def, r),
                 Err(e) if status(&e) == 409 => {
                     // Which key? A document with this id in the partition means `id`.
                     let exists = self.read(container, key, id).await?.value.is_some();
@@ -423,15 +426,10 @@ impl Store for CosmosStore {
         Box::pin(async move {
             let (t, cc) = self.container(container).await?;
             match cc.read_item(to_sdk_key(&key.values)?, id, None).await {
-                Ok(r) => {
-                    let charge = charge_of(r.headers());
-                    let etag = r.headers().etag().map(|e| e.to_string());
-                    let body: Value = r.into_body().into_single().map_err(unavailable)?;
-                    Ok(Charged {
-                        value: Some(stored(&t.def, body, etag, &self.unquoted)),
-                        charge,
-                    })
-                }
+                Ok(r) => self.item(&t.def, r).map(|c| Charged {
+                    value: Some(c.value),
+                    charge: c.charge,
+                }),
                 Err(e) if status(&e) == 404 => Ok(Charged::free(None)),
                 Err(e) => Err(unavailable(e)),
             }
@@ -451,13 +449,7 @@ impl Store for CosmosStore {
                 .replace_item(to_sdk_key(&key.values)?, doc_id(doc), doc, Some(write_options(Some(condition), &self.unquoted, true)))
                 .await
                 .map_err(|e| conflict_or(e, false, &t.def))?;
-            let charge = charge_of(r.headers());
-            let etag = r.headers().etag().map(|e| e.to_string());
-            let body: Value = r.into_body().into_single().map_err(unavailable)?;
-            Ok(Charged {
-                value: stored(&t.def, body, etag, &self.unquoted),
-                charge,
-            })
+            self.item(&t.def, r)
         })
     }
 

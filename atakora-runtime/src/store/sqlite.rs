@@ -180,29 +180,39 @@ impl SqliteStore {
         jobs.send(job).map_err(|_| unavailable("the writer thread has stopped"))
     }
 
+    /// Queue the job `make` builds around the answer's sender, and wait for the answer.
+    async fn submit<T: Send + 'static>(
+        &self,
+        make: impl FnOnce(SqliteStore, tokio::sync::oneshot::Sender<Result<T, StoreError>>) -> Job,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send(make(self.clone(), tx))?;
+        rx.await.map_err(|_| unavailable("the writer thread has stopped"))?
+    }
+
     /// Run a write on the writer thread, in the next batch's transaction; the answer comes
     /// after its commit.
     async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&SqliteStore, &Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let me = self.clone();
-        self.send(Job::Batched(Box::new(move |conn| {
-            let result = match conn {
-                Some(c) => f(&me, c),
-                None => Err(unavailable("cannot begin a transaction")),
-            };
-            let keep = result.is_ok();
-            let answer = Box::new(move |committed: bool| {
-                let _ = tx.send(match result {
-                    Ok(_) if !committed => Err(unavailable("the transaction did not commit")),
-                    other => other,
+        self.submit(|me, tx| {
+            Job::Batched(Box::new(move |conn| {
+                let result = match conn {
+                    Some(c) => f(&me, c),
+                    None => Err(unavailable("cannot begin a transaction")),
+                };
+                let keep = result.is_ok();
+                let answer = Box::new(move |committed: bool| {
+                    let _ = tx.send(match result {
+                        Ok(_) if !committed => Err(unavailable("the transaction did not commit")),
+                        other => other,
+                    });
                 });
-            });
-            (keep, answer)
-        })))?;
-        rx.await.map_err(|_| unavailable("the writer thread has stopped"))?
+                (keep, answer)
+            }))
+        })
+        .await
     }
 
     /// Run `f` on the writer thread outside any batch.
@@ -210,12 +220,12 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&SqliteStore, &Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let me = self.clone();
-        self.send(Job::Alone(Box::new(move |conn| {
-            let _ = tx.send(f(&me, conn));
-        })))?;
-        rx.await.map_err(|_| unavailable("the writer thread has stopped"))?
+        self.submit(|me, tx| {
+            Job::Alone(Box::new(move |conn| {
+                let _ = tx.send(f(&me, conn));
+            }))
+        })
+        .await
     }
 
     fn def(&self, container: &str) -> Result<ContainerDef, StoreError> {
