@@ -1,6 +1,6 @@
 //! The read cache of `cache(ttl)` APIs: point reads are kept for the TTL and dropped by every
 //! write to the same document. [`MemoryCache`] locally; with the `redis` feature,
-//! [`redis::RedisCache`](crate::cache::redis::RedisCache) for Azure Managed Redis. A cache
+//! `redis::RedisCache` for Azure Managed Redis. A cache
 //! error is never a request error: the runtime logs it and reads the store.
 
 use crate::store::{Clock, Stored};
