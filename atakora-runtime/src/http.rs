@@ -135,7 +135,8 @@ impl Reply {
     }
 }
 
-/// The request id: `x-request-id`, else the W3C trace id of `traceparent`, else a new one.
+/// The request id: `x-request-id`, else the W3C trace id of `traceparent`, else a new one
+/// (32 hex digits, like a trace id).
 fn request_id(headers: &HeaderMap) -> String {
     if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty()) {
         return id.to_string();
@@ -148,7 +149,7 @@ fn request_id(headers: &HeaderMap) -> String {
     {
         return trace.to_string();
     }
-    uuid::Uuid::now_v7().to_string()
+    crate::store::unique_hex()
 }
 
 #[allow(clippy::too_many_arguments)]

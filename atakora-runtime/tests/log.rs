@@ -57,7 +57,9 @@ async fn one_structured_log_line_per_request() {
     assert_eq!(lines[1]["request_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
     assert_eq!((lines[1]["operation"].as_str(), lines[1]["cache"].as_str()), (Some("read"), Some("miss")));
     assert_eq!(lines[2]["cache"], "hit");
-    assert!(lines[2]["request_id"].as_str().unwrap().len() == 36, "a generated id");
+    let generated = lines[2]["request_id"].as_str().unwrap();
+    assert!(generated.len() == 32 && generated.chars().all(|c| c.is_ascii_hexdigit()), "a generated id: {generated}");
+    assert_ne!(generated, lines[3]["request_id"].as_str().unwrap());
     assert_eq!((lines[3]["component"].as_str(), lines[3]["status"].as_u64()), (Some("member_view"), Some(405)));
     assert_eq!(lines[4]["operation"], "health");
 }
