@@ -75,6 +75,10 @@ stop() {
     fi
     rm -f "$state/$name.pid"
   done
+  # A Redis this script started whose pid file went missing still answers on its port.
+  if command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  fi
   rm -f "$state/env"
 }
 
