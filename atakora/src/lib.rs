@@ -66,6 +66,10 @@ pub use atakora_core::spec;
 #[cfg_attr(docsrs, doc(cfg(feature = "build")))]
 pub mod build;
 pub mod registry;
+#[cfg(feature = "serve")]
+pub mod serve;
+#[cfg(feature = "serve")]
+pub use serve::serve;
 pub mod testing;
 
 use std::marker::PhantomData;

@@ -274,7 +274,7 @@ fn registry_lists_everything_linked() {
         .iter()
         .map(|c| c.type_name.as_ref())
         .collect();
-    assert_eq!(crud, ["Order", "Product", "User"]);
+    assert_eq!(crud, ["CatalogItem", "Order", "Product", "User"]);
     let apps: Vec<&str> = atakora::registry::functions_apps()
         .iter()
         .map(|c| c.type_name.as_ref())

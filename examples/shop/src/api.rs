@@ -26,6 +26,22 @@ pub struct Product {
     pub price: f64,
 }
 
+/// The public catalogue: a read-only API over the products container (least privilege: it
+/// serves only `read` and `list`, so nothing written through it can reach the data).
+#[crud_api(
+    partition_key = "/category",
+    container = "products",
+    throughput(dev = 400, staging = 1000, prod = 4000),
+    operations(read, list)
+)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CatalogItem {
+    pub id: String,
+    pub category: String,
+    pub name: String,
+    pub price: f64,
+}
+
 /// Orders, partitioned by the user who placed them: "all my orders" is one partition.
 #[crud_api(partition_key = "/userId")]
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,7 +53,8 @@ pub struct Order {
     pub total: f64,
 }
 
-/// The public API: one Cosmos DB account, one database, one Function App for all three.
+/// The public API: one Cosmos DB account, one database, one Function App for all four APIs
+/// (three containers: the catalogue reads the products').
 #[backend(
     app = "shop",
     location = "eastus",
@@ -50,4 +67,5 @@ pub struct ApiBackend {
     pub users: CrudApi<User>,
     pub products: CrudApi<Product>,
     pub orders: CrudApi<Order>,
+    pub catalog: CrudApi<CatalogItem>,
 }

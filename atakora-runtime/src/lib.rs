@@ -1,0 +1,38 @@
+//! # atakora-runtime
+//!
+//! The CRUD runtime of atakora: one binary serves every `CrudApi<T>` of a backend over HTTP,
+//! from the user's own types, locally on an embedded SQLite file and in Azure as the API
+//! Function App's custom handler on Cosmos DB. Apps use it through the facade:
+//!
+//! ```ignore
+//! fn main() -> std::process::ExitCode { atakora::serve::<ShopBackend>() }
+//! ```
+//!
+//! | module | what |
+//! |---|---|
+//! | [`api`] | the served APIs and the route table ([`Service`], [`Route`]) |
+//! | [`http`] | the HTTP contract (router, handlers) |
+//! | [`store`] | the store interface and its implementations |
+//! | [`cache`] | the read cache (memory; Redis with feature `redis`) |
+//! | [`openapi`] | the OpenAPI 3.1 document |
+//! | [`server`] | settings from the environment, logging, start-up, shutdown |
+//! | [`package`] | the Azure Functions deployment package |
+//! | [`conformance`] | the store conformance suite |
+//!
+//! The contract is written for users in the repository's `docs/runtime.md`.
+
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod cache;
+pub mod conformance;
+pub mod http;
+pub mod openapi;
+pub mod package;
+pub mod problem;
+pub mod server;
+pub mod store;
+
+pub use api::{Api, Route, RouteKind, Service};
+pub use http::{Runtime, router};
+pub use server::{Settings, StoreChoice, run, serve};
