@@ -38,6 +38,26 @@ pub fn collection_path(field: &str) -> String {
     format!("/{API_PREFIX}/{}", component_segment(field))
 }
 
+/// `/api/audit-logs/{id}`: read, update and delete of one document of a component.
+pub fn item_path(field: &str) -> String {
+    format!("{}/{{id}}", collection_path(field))
+}
+
+/// How `cargo atakora package` and the app's binary agree on its deployment package: the CLI
+/// builds the binary and runs it with these variables set, and `atakora::serve::<B>()`
+/// writes the package instead of serving (only the binary knows its backend's Rust types).
+pub mod package {
+    /// The package's file name: what Flex Consumption runs from the deployment container.
+    pub const FILE: &str = "released-package.zip";
+    /// The folder the binary writes [`FILE`] to.
+    pub const OUT_ENV: &str = "ATAKORA_PACKAGE_OUT";
+    /// The id of the backend (`shop-backend`) whose API app is packaged; a binary serving
+    /// another backend refuses.
+    pub const BACKEND_ENV: &str = "ATAKORA_PACKAGE_BACKEND";
+    /// The environment packaged for (informational: one package serves every environment).
+    pub const ENVIRONMENT_ENV: &str = "ATAKORA_ENVIRONMENT";
+}
+
 /// The app settings the templates write and the runtime reads.
 pub mod settings {
     /// The connection name of the (primary) Cosmos DB account: `COSMOS__accountEndpoint` with
@@ -74,6 +94,7 @@ mod tests {
     #[test]
     fn routes_and_settings() {
         assert_eq!(collection_path("audit_logs"), "/api/audit-logs");
+        assert_eq!(item_path("audit_logs"), "/api/audit-logs/{id}");
         assert_eq!(settings::container("audit_logs"), "ATAKORA_CONTAINER_AUDIT_LOGS");
         assert_eq!(settings::database(settings::COSMOS_SERVERLESS), "ATAKORA_COSMOS_SERVERLESS_DATABASE");
         assert_eq!(settings::cache_ttl("products"), "ATAKORA_CACHE_TTL_PRODUCTS");

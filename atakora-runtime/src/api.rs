@@ -19,11 +19,6 @@ pub const DEFAULT_LIMIT: usize = 50;
 /// See [`DEFAULT_LIMIT`].
 pub const MAX_LIMIT: usize = 1000;
 
-/// `/api/audit-logs/{id}`: read, update and delete of one document of a component.
-pub fn item_path(field: &str) -> String {
-    format!("{}/{{id}}", contract::collection_path(field))
-}
-
 /// The JSON type of one partition key level, as far as the entity's field list tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyType {
@@ -288,7 +283,7 @@ impl Service {
             );
             if !item.is_empty() {
                 out.push(Route {
-                    path: item_path(api.field),
+                    path: contract::item_path(api.field),
                     methods: item,
                     kind: RouteKind::Item(i),
                 });

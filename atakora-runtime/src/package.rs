@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The package's file name: what Flex Consumption runs from the deployment container.
-pub const PACKAGE_NAME: &str = "released-package.zip";
+pub const PACKAGE_NAME: &str = contract::package::FILE;
 /// The handler's name in the package (`host.json`'s `defaultExecutablePath`).
 pub const EXECUTABLE: &str = "handler";
 

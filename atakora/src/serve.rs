@@ -2,6 +2,7 @@
 //! `serve`), and build its Azure Functions package. The contract is in `docs/runtime.md`.
 
 use crate::Backend;
+use atakora_core::contract::package as contract;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -17,8 +18,40 @@ pub use atakora_runtime::{Route, Service};
 /// ```ignore
 /// fn main() -> std::process::ExitCode { atakora::serve::<ShopBackend>() }
 /// ```
+///
+/// Run by `cargo atakora package` (with `ATAKORA_PACKAGE_OUT` set), it writes the API app's
+/// deployment package with this very binary as the handler, and exits, instead of serving.
 pub fn serve<B: Backend>() -> ExitCode {
+    if let Some(out) = std::env::var_os(contract::OUT_ENV) {
+        return package_self::<B>(Path::new(&out));
+    }
     atakora_runtime::run(B::spec(), B::components())
+}
+
+/// The `cargo atakora package` side of [`serve`]: package the running executable for `B`.
+fn package_self<B: Backend>(out: &Path) -> ExitCode {
+    let id = crate::spec::kebab_case(&B::spec().type_name);
+    if let Ok(wanted) = std::env::var(contract::BACKEND_ENV)
+        && wanted != id
+    {
+        eprintln!(
+            "atakora: this binary serves backend `{id}`, not `{wanted}`: package `{wanted}` with the binary that serves it"
+        );
+        return ExitCode::FAILURE;
+    }
+    let result = std::env::current_exe()
+        .map_err(|e| format!("cannot find this executable: {e}"))
+        .and_then(|exe| package::<B>(&exe, out).map_err(|e| e.to_string()));
+    match result {
+        Ok(p) => {
+            eprintln!("atakora: wrote {}", p.path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("atakora: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The served APIs and route table of backend `B`.

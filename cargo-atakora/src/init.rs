@@ -6,10 +6,6 @@ use crate::ui::Ui;
 use crate::{Failure, Result};
 use std::path::{Path, PathBuf};
 
-/// Whether the facade has `atakora::serve` (the CRUD runtime, feature `serve`): the generated
-/// `main.rs` serves the backend when it does, and lists its deployments otherwise.
-pub const RUNTIME: bool = false;
-
 /// The atakora checkout this binary was built from, when it still exists: `init` depends on
 /// it by path (atakora is not on a registry yet).
 fn checkout() -> Option<PathBuf> {
@@ -88,7 +84,6 @@ pub fn run(ui: &Ui, name: Option<String>, atakora_path: Option<PathBuf>) -> Resu
 
 /// The crate's files.
 fn files(name: &str, krate: &str, backend: &str, dep: &str) -> Vec<(&'static str, String)> {
-    let features = if RUNTIME { ", features = [\"serve\"]" } else { "" };
     let dep_with = |extra: &str| {
         if dep.starts_with('{') {
             dep.replacen(" }", &format!("{extra} }}"), 1)
@@ -110,7 +105,7 @@ serde = {{ version = "1", features = ["derive"] }}
 [build-dependencies]
 atakora = {build}
 "#,
-        runtime = dep_with(features),
+        runtime = dep_with(", features = [\"serve\"]"),
         build = dep_with(", features = [\"build\"]"),
     );
     let lib = format!(
@@ -138,48 +133,15 @@ pub struct {backend} {{
 "#,
         app = name.replace('_', "-").to_ascii_lowercase(),
     );
-    let main = if RUNTIME {
-        format!(
-            r#"//! `cargo run` serves the backend's CRUD APIs on http://127.0.0.1:7071 (SQLite locally); in
+    let main = format!(
+        r#"//! `cargo run` serves the backend's CRUD APIs on http://127.0.0.1:7071 (SQLite locally); in
 //! Azure the same binary is the Function App's custom handler.
 
 fn main() -> std::process::ExitCode {{
     atakora::serve::<{krate}::{backend}>()
 }}
 "#
-        )
-    } else {
-        format!(
-            r#"//! `cargo run` lists what `cargo build` prepared: each environment's plan and templates.
-
-use atakora::Backend;
-use std::process::ExitCode;
-
-fn main() -> ExitCode {{
-    let dir = std::path::Path::new(env!("ATAKORA_TEMPLATES_DIR"));
-    for env in {krate}::{backend}::spec().environments.iter() {{
-        let plan = match {krate}::{backend}::plan(env) {{
-            Ok(plan) => plan,
-            Err(e) => {{
-                eprintln!("{{e}}");
-                return ExitCode::FAILURE;
-            }}
-        }};
-        let report = plan.validate();
-        println!(
-            "{{}}/{{env}}: {{}} resources, {{}} errors, {{}} warnings, template {{}}",
-            plan.backend_id(),
-            plan.resources().len(),
-            report.errors.len(),
-            report.warnings.len(),
-            dir.join(plan.backend_id()).join(plan.environment()).join("azuredeploy.json").display()
-        );
-    }}
-    ExitCode::SUCCESS
-}}
-"#
-        )
-    };
+    );
     let build = "fn main() {\n    atakora::build::emit();\n}\n".to_string();
     let gitignore = "/target\n/.atakora\n".to_string();
     vec![

@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The package's file name (what Flex Consumption runs).
-pub const PACKAGE_NAME: &str = "released-package.zip";
+pub const PACKAGE_NAME: &str = atakora_core::contract::package::FILE;
 /// Set to the folder the binary writes its package to.
-pub const OUT_ENV: &str = "ATAKORA_PACKAGE_OUT";
+pub const OUT_ENV: &str = atakora_core::contract::package::OUT_ENV;
 /// Set to the backend id whose API app is packaged.
-pub const BACKEND_ENV: &str = "ATAKORA_PACKAGE_BACKEND";
+pub const BACKEND_ENV: &str = atakora_core::contract::package::BACKEND_ENV;
 
 /// Builds the package of one backend's API app.
 pub trait Packager {
@@ -45,7 +45,7 @@ impl Packager for BinaryPackager {
         let status = Command::new(&binary)
             .env(OUT_ENV, out)
             .env(BACKEND_ENV, backend)
-            .env("ATAKORA_ENVIRONMENT", env)
+            .env(atakora_core::contract::package::ENVIRONMENT_ENV, env)
             .status()
             .map_err(|e| Failure::new(format!("cannot run {}: {e}", binary.display())))?;
         if !status.success() || !zip.is_file() {

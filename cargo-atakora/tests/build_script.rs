@@ -191,18 +191,52 @@ fn init_then_cargo_build_then_cargo_run() {
     let (ok, stderr) = build(&dir);
     assert!(ok, "{stderr}");
     assert!(dir.join("atakora-out/my-notes-backend/dev/azuredeploy.json").is_file());
-    let run = std::process::Command::new(env!("CARGO"))
+    // `cargo run` serves the CRUD API: start it on a free port with the memory store, create
+    // a note and read it back, then stop it.
+    let mut server = std::process::Command::new(env!("CARGO"))
         .args(["run", "--quiet"])
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", shared_target())
         .env("ATAKORA_OUT_DIR", dir.join("atakora-out"))
-        .output()
+        .env("PORT", "0")
+        .env("ATAKORA_STORE", "memory")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
-    let (stdout, stderr) = text(&run);
-    eprintln!("{stdout}{stderr}");
-    assert!(run.status.success(), "{stderr}");
-    assert!(stdout.contains("my-notes-backend/dev:"), "{stdout}");
-    assert!(stdout.contains("0 errors"), "{stdout}");
+    let mut banner = std::io::BufReader::new(server.stderr.take().unwrap());
+    let address = loop {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut banner, &mut line).unwrap() == 0 {
+            let _ = server.kill();
+            panic!("the served app exited before listening");
+        }
+        eprint!("{line}");
+        if let Some(rest) = line.split("on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let created = http(&address, "POST", "/api/notes", r#"{"id":"n1","ownerId":"ann","text":"hello"}"#);
+    let read = http(&address, "GET", "/api/notes/n1?ownerId=ann", "");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+    assert!(read.starts_with("HTTP/1.1 200") && read.contains(r#""text":"hello""#), "{read}");
     let validate = cli(&dir, &["validate"], &[]);
     assert!(validate.status.success(), "{}", text(&validate).1);
+}
+
+/// One HTTP/1.1 request to `address` (`host:port`); the whole response as text.
+fn http(address: &str, method: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
 }

@@ -1,4 +1,4 @@
-//! The seed's core patterns as an atakora app crate.
+//! atakora's core patterns as an app crate.
 //!
 //! - `ApiBackend`: three CRUD APIs sharing one Cosmos DB account, one database, one Function
 //!   App and one storage account. Users are partitioned by tenant (multi-tenant) and expire a

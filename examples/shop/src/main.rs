@@ -4,8 +4,7 @@
 //! stdout. `cargo run -p atakora-example-shop -- templates` only lists the templates;
 //! `-- package <handler-binary> [<out-dir>]` writes the API app's `released-package.zip`.
 
-use atakora::Backend;
-use atakora_example_shop::{ApiBackend, ProcessingBackend};
+use atakora_example_shop::ApiBackend;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -33,7 +32,6 @@ fn main() -> ExitCode {
 }
 
 fn list_templates() -> Result<(), atakora::PlanError> {
-    let _ = (ApiBackend::spec(), ProcessingBackend::spec());
     let dir = Path::new(env!("ATAKORA_TEMPLATES_DIR"));
     eprintln!("atakora: templates written by build.rs under {}", dir.display());
     for spec in atakora::registry::backends() {
