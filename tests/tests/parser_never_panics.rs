@@ -3,7 +3,7 @@
 //!
 //! `ATAKORA_FUZZ_CASES` sets the number of cases (default 3000, what CI runs);
 //! `ATAKORA_FUZZ_SEED` the seed. For a long run:
-//! `ATAKORA_FUZZ_CASES=100000 cargo test --release -p atakora-tests --test parser_never_panics -- --nocapture`
+//! `ATAKORA_FUZZ_CASES=100000 cargo test --release -p atakora-tests --test workspace parser_never_panics:: -- --nocapture`
 
 use atakora_core::parse::{self, expand};
 use atakora_tests::Rng;

@@ -41,7 +41,7 @@ fn the_reference_page_is_the_rustdoc() {
         std::fs::write(&path, &want).unwrap();
     }
     let got = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(got == want, "docs/reference.md is out of date: run `ATAKORA_BLESS=1 cargo test -p atakora-tests --test reference`");
+    assert!(got == want, "docs/reference.md is out of date: run `ATAKORA_BLESS=1 cargo test -p atakora-tests --test workspace reference::`");
 }
 
 #[test]
