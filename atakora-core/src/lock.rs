@@ -316,51 +316,48 @@ pub fn violations(deployment: &str, locked: &DeploymentState, planned: &Deployme
                 "Azure cannot rename a Cosmos DB account, database or container; the new one would start empty and the data stay in the old one",
             ).about(subject()));
         }
+        // A property of the container fixed at creation, about its option.
+        let immutable = |option: &str, message: String, help: String| {
+            Diagnostic::new(Code::LockedImmutable, format!("{state}; {message}"))
+                .help(help)
+                .about(Subject { option: Some(option.into()), ..subject() })
+        };
         if lc.partition_key != pc.partition_key {
-            out.push(
-                Diagnostic::new(
-                    Code::LockedImmutable,
-                    format!(
-                        "{state}; the partition key of container `{}` (field `{}`) would change from {:?} to {:?}: a container's partition key is fixed when it is created, and the deployment would fail",
-                        lc.name, pc.component, lc.partition_key, pc.partition_key
-                    ),
-                )
-                .help(help.clone())
-                .about(Subject { option: Some("partition_key".into()), ..subject() }),
-            );
+            out.push(immutable(
+                "partition_key",
+                format!(
+                    "the partition key of container `{}` (field `{}`) would change from {:?} to {:?}: a container's partition key is fixed when it is created, and the deployment would fail",
+                    lc.name, pc.component, lc.partition_key, pc.partition_key
+                ),
+                help.clone(),
+            ));
         }
         if let (Some(from), Some(to)) = (lc.throughput, pc.throughput)
             && from != to
         {
             let fix = throughput_fix(from, to, &pa.name, &pd.name, &pc.name);
-            out.push(
-                Diagnostic::new(
-                    Code::LockedImmutable,
-                    format!(
-                        "{state}; container `{}` (field `{}`) would change from {} to {}: {}",
-                        lc.name,
-                        pc.component,
-                        from.label(),
-                        to.label(),
-                        fix.0
-                    ),
-                )
-                .help(fix.1)
-                .about(Subject { option: Some("throughput".into()), ..subject() }),
-            );
+            out.push(immutable(
+                "throughput",
+                format!(
+                    "container `{}` (field `{}`) would change from {} to {}: {}",
+                    lc.name,
+                    pc.component,
+                    from.label(),
+                    to.label(),
+                    fix.0
+                ),
+                fix.1,
+            ));
         }
         if lc.unique_keys != pc.unique_keys {
-            out.push(
-                Diagnostic::new(
-                    Code::LockedImmutable,
-                    format!(
-                        "{state}; the unique keys of container `{}` (field `{}`) would change from {:?} to {:?}: a container's unique key policy is fixed when it is created",
-                        lc.name, pc.component, lc.unique_keys, pc.unique_keys
-                    ),
-                )
-                .help(help.clone())
-                .about(Subject { option: Some("unique_keys".into()), ..subject() }),
-            );
+            out.push(immutable(
+                "unique_keys",
+                format!(
+                    "the unique keys of container `{}` (field `{}`) would change from {:?} to {:?}: a container's unique key policy is fixed when it is created",
+                    lc.name, pc.component, lc.unique_keys, pc.unique_keys
+                ),
+                help.clone(),
+            ));
         }
     }
     out
