@@ -13,6 +13,7 @@ mod refs;
 mod alerts;
 mod cache;
 mod cosmos;
+mod functions;
 mod identity;
 mod keyvault;
 mod monitor;
@@ -21,8 +22,8 @@ mod roles;
 mod storage;
 mod web;
 
-pub mod limits;
 pub mod cost;
+pub mod limits;
 pub mod manifest;
 pub mod template;
 

@@ -101,6 +101,9 @@ pub enum Component {
         field: &'static str,
         /// `T`'s spec.
         spec: &'static FunctionsAppSpec,
+        /// `T`'s type identity: the functions naming `app = T` join this app, whatever other
+        /// crate declares a functions app of the same name.
+        type_id: fn() -> core::any::TypeId,
     },
 }
 
@@ -139,7 +142,10 @@ mod tests {
         let ok = CODEC
             .normalize(serde_json::json!({ "id": "n1", "tenantId": "t", "address": { "zip": 10115 } }))
             .unwrap();
-        assert_eq!(ok, serde_json::json!({ "id": "n1", "tenantId": "t", "tags": [], "address": { "zip": 10115 } }));
+        assert_eq!(
+            ok,
+            serde_json::json!({ "id": "n1", "tenantId": "t", "tags": [], "address": { "zip": 10115 } })
+        );
         let e = CODEC
             .normalize(serde_json::json!({ "id": "n1", "tenantId": "t", "address": { "zip": "x" } }))
             .unwrap_err();

@@ -108,11 +108,17 @@ pub enum ResourceKind {
     Deployment,
     /// A log search alert (scheduled query rule).
     ScheduledQueryRule,
+    /// The storage account's queue service (`default`).
+    QueueService,
+    /// A storage queue (a queue trigger's queue, or its `-poison` twin).
+    StorageQueue,
+    /// A Cosmos DB data-plane custom role definition (a GUID).
+    CosmosRoleDefinition,
 }
 
 impl ResourceKind {
     /// Every kind.
-    pub const ALL: [ResourceKind; 30] = [
+    pub const ALL: [ResourceKind; 33] = [
         ResourceKind::CosmosAccount,
         ResourceKind::CosmosDatabase,
         ResourceKind::CosmosContainer,
@@ -143,6 +149,9 @@ impl ResourceKind {
         ResourceKind::UserAssignedIdentity,
         ResourceKind::Deployment,
         ResourceKind::ScheduledQueryRule,
+        ResourceKind::QueueService,
+        ResourceKind::StorageQueue,
+        ResourceKind::CosmosRoleDefinition,
     ];
 
     /// The ARM resource type (the one kind-to-type table).
@@ -180,6 +189,9 @@ impl ResourceKind {
             ResourceKind::UserAssignedIdentity => "Microsoft.ManagedIdentity/userAssignedIdentities",
             ResourceKind::Deployment => "Microsoft.Resources/deployments",
             ResourceKind::ScheduledQueryRule => "Microsoft.Insights/scheduledQueryRules",
+            ResourceKind::QueueService => "Microsoft.Storage/storageAccounts/queueServices",
+            ResourceKind::StorageQueue => "Microsoft.Storage/storageAccounts/queueServices/queues",
+            ResourceKind::CosmosRoleDefinition => "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions",
         }
     }
 
@@ -221,9 +233,7 @@ impl ResourceKind {
                 r("", 1, 80, LowerAlnumHyphen, false)
             }
             ResourceKind::PublishingPolicy => r("", 3, 3, LowerAlnum, false),
-            ResourceKind::RoleAssignment | ResourceKind::CosmosRoleAssignment => {
-                r("", 36, 36, LowerAlnumHyphen, false)
-            }
+            ResourceKind::RoleAssignment | ResourceKind::CosmosRoleAssignment => r("", 36, 36, LowerAlnumHyphen, false),
             // Zone names are dotted DNS names; checked as written by Azure's documentation.
             ResourceKind::PrivateDnsZone => r("", 1, 63, DnsName, false),
             ResourceKind::DnsZoneLink => r("", 1, 80, AlnumHyphen, false),
@@ -233,6 +243,9 @@ impl ResourceKind {
             // CAF has no abbreviation for deployments.
             ResourceKind::Deployment => r("deploy", 1, 64, AlnumHyphenUnderscore, false),
             ResourceKind::ScheduledQueryRule => r("alert", 1, 260, AlnumHyphen, false),
+            ResourceKind::QueueService => r("", 1, 80, LowerAlnumHyphen, false),
+            ResourceKind::StorageQueue => r("", 3, 63, LowerAlnumHyphen, false),
+            ResourceKind::CosmosRoleDefinition => r("", 36, 36, LowerAlnumHyphen, false),
         }
     }
 
@@ -269,6 +282,9 @@ impl ResourceKind {
             ResourceKind::UserAssignedIdentity => "user-assigned identity",
             ResourceKind::Deployment => "nested deployment",
             ResourceKind::ScheduledQueryRule => "log search alert",
+            ResourceKind::QueueService => "queue service",
+            ResourceKind::StorageQueue => "storage queue",
+            ResourceKind::CosmosRoleDefinition => "Cosmos DB role definition",
         }
     }
 
@@ -570,11 +586,20 @@ pub fn arm_guid(args: &[&str]) -> String {
     let mut sha = sha1_smol::Sha1::new();
     sha.update(&NAMESPACE);
     sha.update(args.join("-").as_bytes());
-    let mut b: [u8; 16] = sha.digest().bytes()[..16].try_into().expect("a SHA-1 digest has 20 bytes");
+    let mut b: [u8; 16] = sha.digest().bytes()[..16]
+        .try_into()
+        .expect("a SHA-1 digest has 20 bytes");
     b[6] = (b[6] & 0x0f) | 0x50;
     b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 fn fmix32(mut x: u32) -> u32 {

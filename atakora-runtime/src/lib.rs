@@ -29,6 +29,7 @@ pub mod conformance;
 pub mod http;
 pub mod openapi;
 pub mod package;
+pub mod payload;
 pub mod problem;
 pub mod server;
 pub mod store;

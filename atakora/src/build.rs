@@ -154,11 +154,16 @@ impl BuildError {
                 owner_manifest.display(),
                 folder.display()
             ),
-            BuildError::Plan { backend, environment, .. } => {
+            BuildError::Plan {
+                backend, environment, ..
+            } => {
                 format!("backend `{backend}`, environment `{environment}`")
             }
             BuildError::Source { .. } => "the crate's sources".into(),
-            BuildError::Lock { file, .. } => format!("the plans conflict with the deployed state recorded in {}", file.display()),
+            BuildError::Lock { file, .. } => format!(
+                "the plans conflict with the deployed state recorded in {}",
+                file.display()
+            ),
         }
     }
 }
@@ -328,7 +333,11 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
         for d in parse::nested_path_errors(item, spec, &lookup) {
             // The subject names the option (`partition_key` or `unique_keys`) on the item's own
             // `#[crud_api]`; there is no backend to name.
-            let option = d.subject.as_ref().and_then(|s| s.option.as_deref()).unwrap_or("partition_key");
+            let option = d
+                .subject
+                .as_ref()
+                .and_then(|s| s.option.as_deref())
+                .unwrap_or("partition_key");
             let location = found.index.locate_component_option(&item.ident.to_string(), option);
             crate_errors.push(Finding {
                 diagnostic: d,
@@ -445,16 +454,27 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
 fn component(found: &Found, kind: ComponentKind, name: &str, field: &str) -> Option<ComponentSpec> {
     let field = Cow::Owned(field.to_string());
     match kind {
-        ComponentKind::CrudApi => unique(&found.crud, |(_, s)| s.type_name == name).map(|(_, api)| ComponentSpec::CrudApi {
-            field,
-            api: Cow::Owned(api.clone()),
-        }),
-        ComponentKind::FunctionsApp => {
-            unique(&found.functions, |s| s.type_name == name).map(|app| ComponentSpec::FunctionsApp {
+        ComponentKind::CrudApi => {
+            unique(&found.crud, |(_, s)| s.type_name == name).map(|(_, api)| ComponentSpec::CrudApi {
                 field,
-                app: Cow::Owned(app.clone()),
+                api: Cow::Owned(api.clone()),
             })
         }
+        ComponentKind::FunctionsApp => unique(&found.functions, |s| s.type_name == name).map(|app| {
+            let mut app = app.clone();
+            let mut mine: Vec<_> = found
+                .handlers
+                .iter()
+                .filter(|f| f.app == app.type_name)
+                .cloned()
+                .collect();
+            mine.sort_by(|a, b| a.name.cmp(&b.name));
+            app.functions = Cow::Owned(mine);
+            ComponentSpec::FunctionsApp {
+                field,
+                app: Cow::Owned(app),
+            }
+        }),
     }
 }
 
@@ -564,8 +584,15 @@ impl Project {
         backends.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         let mut plans = Vec::new();
         if sources.errors.is_empty() {
-            for spec in backends.into_iter().filter(|b| !sources.incomplete.iter().any(|i| *i == b.type_name)) {
-                for env in spec.environments.iter().filter(|e| only_env.is_none_or(|o| o == e.as_ref())) {
+            for spec in backends
+                .into_iter()
+                .filter(|b| !sources.incomplete.iter().any(|i| *i == b.type_name))
+            {
+                for env in spec
+                    .environments
+                    .iter()
+                    .filter(|e| only_env.is_none_or(|o| o == e.as_ref()))
+                {
                     match Plan::resolve(spec, env) {
                         Ok(plan) => {
                             let report = plan.validate();
@@ -620,7 +647,11 @@ impl Project {
 
     /// Whether the compiler will report an error too (an invalid attribute, a cross-item rule).
     pub fn compiler_reports_errors(&self) -> bool {
-        !self.sources.errors.is_empty() || self.findings.iter().any(|f| f.diagnostic.is_error() && f.diagnostic.compile_time)
+        !self.sources.errors.is_empty()
+            || self
+                .findings
+                .iter()
+                .any(|f| f.diagnostic.is_error() && f.diagnostic.compile_time)
     }
 
     /// The errors.
@@ -641,7 +672,9 @@ pub fn read_lock(file: &Path) -> Result<Lock, BuildError> {
         error,
     };
     match fs::read_to_string(file) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))),
+        Ok(text) => {
+            serde_json::from_str(&text).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Lock::default()),
         Err(e) => Err(io(e)),
     }
@@ -674,7 +707,10 @@ pub fn write_project(project: &Project, options: &EmitOptions) -> Result<Emitted
     };
     if project.compiler_reports_errors() {
         for e in &project.sources.errors {
-            eprintln!("atakora: not writing templates: {}", e.lines().next().unwrap_or_default());
+            eprintln!(
+                "atakora: not writing templates: {}",
+                e.lines().next().unwrap_or_default()
+            );
         }
         emitted.skipped_for_compile_errors = true;
         return Ok(emitted);
@@ -777,6 +813,8 @@ struct Found {
     /// Every struct of the crate, for nested key paths.
     structs: Vec<syn::DeriveInput>,
     functions: Vec<FunctionsAppSpec>,
+    /// Every `#[atakora::function]`, in source order.
+    handlers: Vec<atakora_core::spec::FunctionSpec>,
     backends: Vec<BackendAttr>,
     files: Vec<PathBuf>,
     errors: Vec<String>,
@@ -820,6 +858,7 @@ fn walk_items(
     for item in items {
         match item {
             syn::Item::Struct(s) => visit_struct(s, file, crate_name, &aliases, found),
+            syn::Item::Fn(f) => visit_fn(f, file, &items_function_aliases(items), found),
             syn::Item::Mod(m) => {
                 // Test-only modules are not part of the built crate.
                 if m.attrs.iter().any(is_cfg_test) {
@@ -903,7 +942,59 @@ fn atakora_attr(attr: &syn::Attribute, aliases: &[(String, &'static str)]) -> Op
     ATTRIBUTES.into_iter().find(|n| *n == last)
 }
 
-fn visit_struct(s: &syn::ItemStruct, file: &Path, crate_name: &str, aliases: &[(String, &'static str)], found: &mut Found) {
+/// The names `#[atakora::function]` is used under in one module: `function` when imported
+/// from atakora (`use atakora::function;`), and its renames. The full path
+/// `atakora::function` always is.
+fn items_function_aliases(items: &[syn::Item]) -> Vec<String> {
+    fn walk(tree: &syn::UseTree, from_atakora: bool, out: &mut Vec<String>) {
+        match tree {
+            syn::UseTree::Path(p) => walk(&p.tree, from_atakora || p.ident == "atakora", out),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| walk(t, from_atakora, out)),
+            syn::UseTree::Name(n) if from_atakora && n.ident == "function" => out.push("function".to_string()),
+            syn::UseTree::Rename(r) if from_atakora && r.ident == "function" => out.push(r.rename.to_string()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for item in items {
+        if let syn::Item::Use(u) = item {
+            walk(&u.tree, false, &mut out);
+        }
+    }
+    out
+}
+
+/// An `#[atakora::function]` handler: its spec joins its app's when the app is a component.
+fn visit_fn(f: &syn::ItemFn, file: &Path, aliases: &[String], found: &mut Found) {
+    let is_function = |a: &syn::Attribute| {
+        let segments: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+        match segments.as_slice() {
+            [first, last] => first == "atakora" && last == "function",
+            [only] => aliases.contains(only),
+            _ => false,
+        }
+    };
+    let Some(index) = f.attrs.iter().position(is_function) else {
+        return;
+    };
+    let args = match &f.attrs[index].meta {
+        syn::Meta::List(l) => l.tokens.clone(),
+        _ => proc_macro2::TokenStream::new(),
+    };
+    let mut item = f.clone();
+    item.attrs.remove(index);
+    let p = parse::function(args, &item);
+    record_errors(&p, file, found);
+    found.handlers.push(p.value.spec);
+}
+
+fn visit_struct(
+    s: &syn::ItemStruct,
+    file: &Path,
+    crate_name: &str,
+    aliases: &[(String, &'static str)],
+    found: &mut Found,
+) {
     found.structs.push(syn::DeriveInput::from(s.clone()));
     let Some((index, kind)) = s
         .attrs
