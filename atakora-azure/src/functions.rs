@@ -25,6 +25,7 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         let app_ref = refs.app(plan, app);
         let wiring = out.app(&app.key);
         let identity = !plan.auth.uses_keys();
+        wiring.setting(Slot::Triggers, settings::FUNCTIONS_APP, app.key.clone());
         // Every app with functions may send (`Queue::send`); queue triggers read the same
         // connection.
         if plan.functions.iter().any(|f| !f.queues.is_empty()) && identity {

@@ -67,12 +67,21 @@ pub mod functions {
     /// The trigger binding's name: the key of the invocation's `Data` the handler reads.
     pub fn binding(trigger: &PlannedTrigger) -> &'static str {
         match trigger {
-            PlannedTrigger::Queue { .. } => "msg",
-            PlannedTrigger::Timer { .. } => "timer",
-            PlannedTrigger::Changes { .. } => "batch",
-            PlannedTrigger::Http { .. } => "req",
+            PlannedTrigger::Queue { .. } => QUEUE_BINDING,
+            PlannedTrigger::Timer { .. } => TIMER_BINDING,
+            PlannedTrigger::Changes { .. } => CHANGES_BINDING,
+            PlannedTrigger::Http { .. } => HTTP_BINDING,
         }
     }
+
+    /// A queue trigger's binding.
+    pub const QUEUE_BINDING: &str = "msg";
+    /// A timer trigger's binding.
+    pub const TIMER_BINDING: &str = "timer";
+    /// A change-feed trigger's binding.
+    pub const CHANGES_BINDING: &str = "batch";
+    /// An HTTP trigger's binding.
+    pub const HTTP_BINDING: &str = "req";
 
     /// Retries of a failed change-feed batch (without a policy the host skips it for good).
     pub const CHANGE_FEED_RETRIES: u32 = 5;
@@ -107,6 +116,9 @@ pub mod settings {
     pub const CREDENTIAL_SUFFIX: &str = "__credential";
     /// `<connection>__clientId`: the user-assigned identity's client id.
     pub const CLIENT_ID_SUFFIX: &str = "__clientId";
+    /// `ATAKORA_FUNCTIONS_APP`: the key of the functions app a handler runs (`order-processor`);
+    /// set on every functions app with functions, so one binary serves the app it is deployed as.
+    pub const FUNCTIONS_APP: &str = "ATAKORA_FUNCTIONS_APP";
     /// `CACHE__endpoint`: `host:port` of the backend's Azure Managed Redis (Entra ID auth).
     pub const CACHE_ENDPOINT: &str = "CACHE__endpoint";
 

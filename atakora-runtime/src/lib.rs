@@ -26,6 +26,7 @@
 pub mod api;
 pub mod cache;
 pub mod conformance;
+pub mod functions;
 pub mod http;
 pub mod openapi;
 pub mod package;
