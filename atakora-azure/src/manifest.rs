@@ -89,31 +89,13 @@ fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value
         AppRole::FunctionsApp { component, .. } => component.clone(),
     };
     match r.kind {
-        K::LogAnalytics => (
-            None,
-            plan.monitoring
-                .as_ref()
-                .map_or(Value::Null, |m| json!({ "retentionInDays": m.retention_days })),
-        ),
-        K::AppInsights => (
-            None,
-            plan.monitoring
-                .as_ref()
-                .map_or(Value::Null, |m| json!({ "samplingPercentage": m.sampling_percentage })),
-        ),
+        K::LogAnalytics => (None, plan.monitoring.as_ref().map_or(Value::Null, |m| json!({ "retentionInDays": m.retention_days }))),
+        K::AppInsights => (None, plan.monitoring.as_ref().map_or(Value::Null, |m| json!({ "samplingPercentage": m.sampling_percentage }))),
         K::CosmosAccount => match plan.cosmos_accounts.iter().find(|a| a.id == id) {
-            Some(a) => (
-                None,
-                json!({ "serverless": a.serverless, "consistency": a.consistency.as_str() }),
-            ),
+            Some(a) => (None, json!({ "serverless": a.serverless, "consistency": a.consistency.as_str() })),
             None => (None, Value::Null),
         },
-        K::CosmosDatabase => match plan
-            .cosmos_accounts
-            .iter()
-            .flat_map(|a| &a.databases)
-            .find(|d| d.id == id)
-        {
+        K::CosmosDatabase => match plan.cosmos_accounts.iter().flat_map(|a| &a.databases).find(|d| d.id == id) {
             Some(d) => (None, json!({ "sharedThroughput": throughput(d.shared_throughput) })),
             None => (None, Value::Null),
         },
@@ -174,21 +156,10 @@ fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value
                     let app = plan.app(&g.app).map(|a| a.name.to_string()).unwrap_or_default();
                     let scope = match &g.scope {
                         GrantScope::Storage => plan.storage.name.to_string(),
-                        GrantScope::Insights => plan
-                            .monitoring
-                            .as_ref()
-                            .map(|m| m.insights.to_string())
-                            .unwrap_or_default(),
+                        GrantScope::Insights => plan.monitoring.as_ref().map(|m| m.insights.to_string()).unwrap_or_default(),
                         GrantScope::KeyVault => plan.auth.vault().map(|v| v.name.to_string()).unwrap_or_default(),
-                        GrantScope::CosmosContainer {
-                            account,
-                            database,
-                            container,
-                        } => {
-                            format!(
-                                "{}/dbs/{database}/colls/{container}",
-                                plan.cosmos_accounts[*account].name
-                            )
+                        GrantScope::CosmosContainer { account, database, container } => {
+                            format!("{}/dbs/{database}/colls/{container}", plan.cosmos_accounts[*account].name)
                         }
                         GrantScope::Redis => plan
                             .cache
@@ -200,10 +171,7 @@ fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value
                             format!("{}/dbs/{database}", plan.cosmos_accounts[*account].name)
                         }
                     };
-                    (
-                        None,
-                        json!({ "role": g.role.label(), "principal": app, "scope": scope }),
-                    )
+                    (None, json!({ "role": g.role.label(), "principal": app, "scope": scope }))
                 }
                 None => (None, Value::Null),
             }

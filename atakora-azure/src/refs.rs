@@ -174,12 +174,7 @@ impl Refs {
     pub fn inner(&self) -> Refs {
         let mut r = self.clone();
         r.storage.inner = true;
-        for x in r
-            .insights
-            .iter_mut()
-            .chain(r.vault.iter_mut())
-            .chain(r.cosmos.iter_mut())
-        {
+        for x in r.insights.iter_mut().chain(r.vault.iter_mut()).chain(r.cosmos.iter_mut()) {
             x.inner = true;
         }
         r
@@ -340,10 +335,7 @@ impl Refs {
         let n = self.vnet.as_ref()?;
         Some(resource_id(
             "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
-            &[
-                self.zones[zone].var(),
-                format!("format('link-{{0}}', {})", n.vnet.var()),
-            ],
+            &[self.zones[zone].var(), format!("format('link-{{0}}', {})", n.vnet.var())],
         ))
     }
 

@@ -41,11 +41,7 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         let Name::Guid(parts) = &plan.named[g.id].name else {
             continue;
         };
-        let guid = parts
-            .iter()
-            .map(|p| inner.name_part(plan, p))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let guid = parts.iter().map(|p| inner.name_part(plan, p)).collect::<Vec<_>>().join(", ");
         let wiring = out.app(&g.app);
         wiring.grants.push(json!({
             "type": "Microsoft.Authorization/roleAssignments",

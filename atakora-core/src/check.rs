@@ -733,10 +733,7 @@ pub fn cors_origin(value: &str) -> Check {
     };
     let host_ok = !host.is_empty()
         && host.split('.').all(|l| {
-            !l.is_empty()
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
     if !host_ok {
         return bad("has no valid host name (a path, query or trailing `/` is not part of an origin)");

@@ -157,10 +157,7 @@ impl Finding {
     pub fn diagnostic(&self, spec: &BackendSpec) -> Diagnostic {
         let mut d = Diagnostic::new(self.code, self.message.as_str()).about(crate::diag::Subject {
             backend: Some(spec.type_name.to_string()),
-            component: self
-                .component
-                .and_then(|i| spec.components.get(i))
-                .map(|c| c.field().to_string()),
+            component: self.component.and_then(|i| spec.components.get(i)).map(|c| c.field().to_string()),
             option: Some(self.option.to_string()),
         });
         // Every rule here is also a `const` assertion of `#[backend]`, except the storage
@@ -480,10 +477,7 @@ pub const fn container_conflict(spec: &BackendSpec, first: usize, component: usi
         return None;
     };
     let differs = [
-        (
-            "partition key",
-            !strs_eq(list(&a.partition_key), list(&b.partition_key)),
-        ),
+        ("partition key", !strs_eq(list(&a.partition_key), list(&b.partition_key))),
         (
             "ttl",
             match (a.ttl, b.ttl) {
@@ -493,10 +487,7 @@ pub const fn container_conflict(spec: &BackendSpec, first: usize, component: usi
             },
         ),
         ("throughput", !throughput_eq(&a.throughput, &b.throughput)),
-        (
-            "unique keys",
-            !unique_keys_eq(list(&a.unique_keys), list(&b.unique_keys)),
-        ),
+        ("unique keys", !unique_keys_eq(list(&a.unique_keys), list(&b.unique_keys))),
     ];
     let mut what = Text::new();
     let mut i = 0;
@@ -596,10 +587,7 @@ pub const fn cosmos_account_limit(spec: &BackendSpec) -> Option<Finding> {
     if needed <= max {
         return None;
     }
-    let mut message = Text::new()
-        .str("the backend needs ")
-        .num(needed as u64)
-        .str(" Cosmos DB accounts");
+    let mut message = Text::new().str("the backend needs ").num(needed as u64).str(" Cosmos DB accounts");
     if needed > 1 {
         message = message
             .str(" (serverless ")
@@ -611,7 +599,10 @@ pub const fn cosmos_account_limit(spec: &BackendSpec) -> Option<Finding> {
     Some(Finding::new(
         Code::CosmosAccountLimit,
         (None, "limits.max_cosmos_accounts"),
-        message.str(", above `max_cosmos_accounts = ").num(max as u64).str("`"),
+        message
+            .str(", above `max_cosmos_accounts = ")
+            .num(max as u64)
+            .str("`"),
         Text::new().str("make the entities all serverless or all provisioned, or raise the limit"),
     ))
 }
@@ -619,11 +610,7 @@ pub const fn cosmos_account_limit(spec: &BackendSpec) -> Option<Finding> {
 /// The first CRUD API of each provisioned container, in declaration order: the components
 /// whose throughput counts (a shared container counts once). `firsts[i]`: component `i`
 /// declares its container first.
-const fn counts_for_throughput<'a>(
-    spec: &'a BackendSpec,
-    firsts: &[bool],
-    i: usize,
-) -> Option<(&'a str, &'a CrudApiSpec)> {
+const fn counts_for_throughput<'a>(spec: &'a BackendSpec, firsts: &[bool], i: usize) -> Option<(&'a str, &'a CrudApiSpec)> {
     match crud(spec, i) {
         Some((field, api)) if !api.serverless && firsts[i] => Some((field, api)),
         _ => None,
@@ -960,10 +947,7 @@ mod tests {
     #[test]
     fn a_shared_container_counts_once() {
         // Two APIs on one container with 400 RU/s each: one container of 400.
-        let b = backend(
-            vec![api("Notes", "notes", Some(400)), api("NotesAdmin", "notes", Some(400))],
-            500,
-        );
+        let b = backend(vec![api("Notes", "notes", Some(400)), api("NotesAdmin", "notes", Some(400))], 500);
         assert!(database_throughput(&b, &container_firsts::<2>(&b), "dev").is_none());
         let b = backend(
             vec![
@@ -983,10 +967,7 @@ mod tests {
 
     #[test]
     fn containers_agree_or_conflict() {
-        let b = backend(
-            vec![api("Notes", "notes", Some(400)), api("NotesAdmin", "NOTES", Some(1000))],
-            10_000,
-        );
+        let b = backend(vec![api("Notes", "notes", Some(400)), api("NotesAdmin", "NOTES", Some(1000))], 10_000);
         let f = container_conflict_at(&b, 1).unwrap();
         assert_eq!(
             f.message.as_str(),

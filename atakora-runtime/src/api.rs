@@ -306,9 +306,5 @@ impl Service {
 }
 
 fn methods(ops: Operations, table: &[(u8, &'static str)]) -> Vec<&'static str> {
-    table
-        .iter()
-        .filter(|(op, _)| ops.contains(*op))
-        .map(|(_, m)| *m)
-        .collect()
+    table.iter().filter(|(op, _)| ops.contains(*op)).map(|(_, m)| *m).collect()
 }

@@ -34,11 +34,7 @@ impl Runtime {
     /// A runtime serving `service` from `store`, caching in `cache` with each API's declared
     /// TTL (override them with [`Runtime::cache_ttls`]).
     pub fn new(service: Service, store: Arc<dyn Store>, cache: Arc<dyn Cache>, clock: Arc<dyn Clock>) -> Runtime {
-        let cache_ttls = service
-            .apis
-            .iter()
-            .map(|a| a.spec.cache.as_ref().map(|c| c.ttl))
-            .collect();
+        let cache_ttls = service.apis.iter().map(|a| a.spec.cache.as_ref().map(|c| c.ttl)).collect();
         let openapi = crate::openapi::document(&service).to_string();
         Runtime {
             service,
@@ -127,8 +123,7 @@ impl Reply {
             r.headers.push((header::ALLOW, allow.to_string()));
         }
         if p.status == 415 && p.detail.contains(MERGE_PATCH) {
-            r.headers
-                .push((header::HeaderName::from_static("accept-patch"), MERGE_PATCH.to_string()));
+            r.headers.push((header::HeaderName::from_static("accept-patch"), MERGE_PATCH.to_string()));
         }
         r.body = Some((PROBLEM, p.to_json()));
         r
@@ -143,11 +138,7 @@ impl Reply {
 /// The request id: `x-request-id`, else the W3C trace id of `traceparent`, else a new one
 /// (32 hex digits, like a trace id).
 fn request_id(headers: &HeaderMap) -> String {
-    if let Some(id) = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-    {
+    if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty()) {
         return id.to_string();
     }
     if let Some(trace) = headers
@@ -234,12 +225,7 @@ async fn handle(rt: &Runtime, route: &Route, req: Request) -> Response {
             let reply = if !allowed || op == "-" {
                 not_allowed()
             } else {
-                let mut cx = Cx {
-                    rt,
-                    api,
-                    index: i,
-                    charge: None,
-                };
+                let mut cx = Cx { rt, api, index: i, charge: None };
                 let id = path.rsplit('/').next().unwrap_or_default();
                 let id = percent_decode_str(id).decode_utf8_lossy().to_string();
                 let out = match op {
@@ -269,10 +255,7 @@ async fn health(rt: &Runtime) -> Result<Reply, Problem> {
             StatusCode::OK,
             serde_json::json!({ "status": "ok", "store": rt.store.kind() }).to_string(),
         )),
-        Err(e) => Err(Problem::unavailable(&format!(
-            "the {} store does not answer: {e}",
-            rt.store.kind()
-        ))),
+        Err(e) => Err(Problem::unavailable(&format!("the {} store does not answer: {e}", rt.store.kind()))),
     }
 }
 
@@ -320,34 +303,14 @@ fn entity_tags(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<O
     if text == "*" {
         return Ok(Some(None));
     }
-    let tags: Vec<String> = text
-        .split(',')
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .collect();
-    if tags.is_empty()
-        || tags
-            .iter()
-            .any(|t| !(t.ends_with('"') && (t.starts_with('"') || t.starts_with("W/\""))))
-    {
-        return Err(Problem::invalid_header(
-            name.as_str(),
-            "expected `*` or quoted entity tags",
-        ));
+    let tags: Vec<String> = text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    if tags.is_empty() || tags.iter().any(|t| !(t.ends_with('"') && (t.starts_with('"') || t.starts_with("W/\"")))) {
+        return Err(Problem::invalid_header(name.as_str(), "expected `*` or quoted entity tags"));
     }
     Ok(Some(Some(tags)))
 }
 
-const COMPONENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'?')
-    .add(b'<')
-    .add(b'>')
-    .add(b'\\');
+const COMPONENT: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b'?').add(b'<').add(b'>').add(b'\\');
 
 impl Cx<'_> {
     fn add<T>(&mut self, c: Charged<T>) -> T {
@@ -379,10 +342,7 @@ impl Cx<'_> {
         let pairs = query_pairs(query)?;
         if self.api.key_is_id() {
             if let Some((k, _)) = pairs.first() {
-                return Err(Problem::invalid_query(
-                    k,
-                    "unexpected parameter: this API's partition key is the id",
-                ));
+                return Err(Problem::invalid_query(k, "unexpected parameter: this API's partition key is the id"));
             }
             return Ok(PartitionKey::new(vec![Value::String(id.to_string())]));
         }
@@ -390,10 +350,7 @@ impl Cx<'_> {
         let mut values = Vec::new();
         for level in &self.api.key {
             let Some((_, text)) = pairs.iter().find(|(k, _)| *k == level.param) else {
-                return Err(Problem::invalid_query(
-                    &level.param,
-                    "missing: this partition key parameter is required",
-                ));
+                return Err(Problem::invalid_query(&level.param, "missing: this partition key parameter is required"));
             };
             values.push(self.api.parse_level(level, text)?);
         }
@@ -403,13 +360,7 @@ impl Cx<'_> {
     fn unexpected(&self, pairs: &[(String, String)], also: &[&str]) -> Result<(), Problem> {
         for (k, _) in pairs {
             if !self.api.key.iter().any(|l| l.param == *k) && !also.contains(&k.as_str()) {
-                let known: Vec<&str> = self
-                    .api
-                    .key
-                    .iter()
-                    .map(|l| l.param.as_str())
-                    .chain(also.iter().copied())
-                    .collect();
+                let known: Vec<&str> = self.api.key.iter().map(|l| l.param.as_str()).chain(also.iter().copied()).collect();
                 return Err(Problem::invalid_query(
                     k,
                     &format!("unexpected parameter (expected: {})", known.join(", ")),
@@ -426,9 +377,7 @@ impl Cx<'_> {
         let ok = match (&essence, patch) {
             (Some(e), true) => e == MERGE_PATCH,
             (None, true) => false,
-            (Some(e), false) => {
-                e == JSON || (e.starts_with("application/") && e.ends_with("+json") && e != MERGE_PATCH)
-            }
+            (Some(e), false) => e == JSON || (e.starts_with("application/") && e.ends_with("+json") && e != MERGE_PATCH),
             (None, false) => true,
         };
         if !ok {
@@ -454,7 +403,8 @@ impl Cx<'_> {
                 return Err(Problem::invalid_body(".", &format!("the body could not be read: {e}")));
             }
         };
-        serde_json::from_slice(&bytes).map_err(|e| Problem::invalid_body(".", &format!("malformed JSON: {e}")))
+        serde_json::from_slice(&bytes)
+            .map_err(|e| Problem::invalid_body(".", &format!("malformed JSON: {e}")))
     }
 
     /// The stored form of `raw`: the entity type's serde applied, `ttl` validated and kept,
@@ -517,12 +467,7 @@ impl Cx<'_> {
 
     /// The store's condition for an `If-Match` list: one tag is passed on; several are
     /// checked against the current document, whose tag is then required.
-    async fn condition(
-        &mut self,
-        tags: &Option<Vec<String>>,
-        key: &PartitionKey,
-        id: &str,
-    ) -> Result<Precondition, Problem> {
+    async fn condition(&mut self, tags: &Option<Vec<String>>, key: &PartitionKey, id: &str) -> Result<Precondition, Problem> {
         match tags.as_deref() {
             None => Ok(Precondition::None),
             Some([one]) => Ok(Precondition::IfMatch(one.clone())),
@@ -540,10 +485,7 @@ impl Cx<'_> {
 
     async fn create(&mut self, query: &str, headers: &HeaderMap, body: Body) -> Result<Reply, Problem> {
         if let Some((k, _)) = query_pairs(query)?.first() {
-            return Err(Problem::invalid_query(
-                k,
-                "unexpected parameter: create takes the partition key from the body",
-            ));
+            return Err(Problem::invalid_query(k, "unexpected parameter: create takes the partition key from the body"));
         }
         let mut raw = self.body(headers, body, false).await?;
         if let Some(obj) = raw.as_object_mut()
@@ -608,12 +550,7 @@ impl Cx<'_> {
         let if_match = self.precondition(headers)?;
         let create_only = match entity_tags(headers, header::IF_NONE_MATCH)? {
             Some(None) => true,
-            Some(Some(_)) => {
-                return Err(Problem::invalid_header(
-                    "if-none-match",
-                    "on PUT only `*` (create-only) is supported",
-                ));
-            }
+            Some(Some(_)) => return Err(Problem::invalid_header("if-none-match", "on PUT only `*` (create-only) is supported")),
             None => false,
         };
         let mut raw = self.body(headers, body, false).await?;
@@ -638,11 +575,7 @@ impl Cx<'_> {
             }
         } else {
             let cond = self.condition(&if_match, &key, id).await?;
-            self.rt
-                .store
-                .replace(container, &key, &doc, &cond)
-                .await
-                .map(|s| (StatusCode::OK, s))
+            self.rt.store.replace(container, &key, &doc, &cond).await.map(|s| (StatusCode::OK, s))
         };
         let (status, stored) = result.map_err(|e| store_problem(e, id))?;
         let stored = self.add(stored);
@@ -659,10 +592,7 @@ impl Cx<'_> {
         let theirs = self.api.key_of(doc)?.levels();
         for ((level, a), b) in self.api.key.iter().zip(theirs).zip(key.levels()) {
             if a != b {
-                return Err(Problem::invalid_body(
-                    &level.param,
-                    &format!("the partition key value {what}"),
-                ));
+                return Err(Problem::invalid_body(&level.param, &format!("the partition key value {what}")));
             }
         }
         Ok(())
@@ -729,12 +659,7 @@ impl Cx<'_> {
             None => DEFAULT_LIMIT,
             Some(t) => match t.parse::<usize>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-                _ => {
-                    return Err(Problem::invalid_query(
-                        "limit",
-                        &format!("expected a whole number from 1 to {MAX_LIMIT}"),
-                    ));
-                }
+                _ => return Err(Problem::invalid_query("limit", &format!("expected a whole number from 1 to {MAX_LIMIT}"))),
             },
         };
         let mut prefix = Vec::new();
@@ -800,10 +725,7 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 fn base64url(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len() * 4 / 3 + 3);
     for chunk in data.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
         for i in 0..=chunk.len() {
             out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
         }
@@ -857,11 +779,7 @@ mod tests {
             (r#"{"a":"b"}"#, r#"{"a":"c"}"#, r#"{"a":"c"}"#),
             (r#"{"a":"b"}"#, r#"{"b":"c"}"#, r#"{"a":"b","b":"c"}"#),
             (r#"{"a":"b"}"#, r#"{"a":null}"#, r#"{}"#),
-            (
-                r#"{"a":{"b":"c"}}"#,
-                r#"{"a":{"b":"d","c":null}}"#,
-                r#"{"a":{"b":"d"}}"#,
-            ),
+            (r#"{"a":{"b":"c"}}"#, r#"{"a":{"b":"d","c":null}}"#, r#"{"a":{"b":"d"}}"#),
             (r#"{"a":[{"b":"c"}]}"#, r#"{"a":[1]}"#, r#"{"a":[1]}"#),
             (r#"["a","b"]"#, r#"["c","d"]"#, r#"["c","d"]"#),
             (r#"{"e":null}"#, r#"{"a":1}"#, r#"{"e":null,"a":1}"#),

@@ -154,16 +154,11 @@ impl BuildError {
                 owner_manifest.display(),
                 folder.display()
             ),
-            BuildError::Plan {
-                backend, environment, ..
-            } => {
+            BuildError::Plan { backend, environment, .. } => {
                 format!("backend `{backend}`, environment `{environment}`")
             }
             BuildError::Source { .. } => "the crate's sources".into(),
-            BuildError::Lock { file, .. } => format!(
-                "the plans conflict with the deployed state recorded in {}",
-                file.display()
-            ),
+            BuildError::Lock { file, .. } => format!("the plans conflict with the deployed state recorded in {}", file.display()),
         }
     }
 }
@@ -333,11 +328,7 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
         for d in parse::nested_path_errors(item, spec, &lookup) {
             // The subject names the option (`partition_key` or `unique_keys`) on the item's own
             // `#[crud_api]`; there is no backend to name.
-            let option = d
-                .subject
-                .as_ref()
-                .and_then(|s| s.option.as_deref())
-                .unwrap_or("partition_key");
+            let option = d.subject.as_ref().and_then(|s| s.option.as_deref()).unwrap_or("partition_key");
             let location = found.index.locate_component_option(&item.ident.to_string(), option);
             crate_errors.push(Finding {
                 diagnostic: d,
@@ -584,15 +575,8 @@ impl Project {
         backends.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         let mut plans = Vec::new();
         if sources.errors.is_empty() {
-            for spec in backends
-                .into_iter()
-                .filter(|b| !sources.incomplete.iter().any(|i| *i == b.type_name))
-            {
-                for env in spec
-                    .environments
-                    .iter()
-                    .filter(|e| only_env.is_none_or(|o| o == e.as_ref()))
-                {
+            for spec in backends.into_iter().filter(|b| !sources.incomplete.iter().any(|i| *i == b.type_name)) {
+                for env in spec.environments.iter().filter(|e| only_env.is_none_or(|o| o == e.as_ref())) {
                     match Plan::resolve(spec, env) {
                         Ok(plan) => {
                             let report = plan.validate();
@@ -647,11 +631,7 @@ impl Project {
 
     /// Whether the compiler will report an error too (an invalid attribute, a cross-item rule).
     pub fn compiler_reports_errors(&self) -> bool {
-        !self.sources.errors.is_empty()
-            || self
-                .findings
-                .iter()
-                .any(|f| f.diagnostic.is_error() && f.diagnostic.compile_time)
+        !self.sources.errors.is_empty() || self.findings.iter().any(|f| f.diagnostic.is_error() && f.diagnostic.compile_time)
     }
 
     /// The errors.
@@ -672,9 +652,7 @@ pub fn read_lock(file: &Path) -> Result<Lock, BuildError> {
         error,
     };
     match fs::read_to_string(file) {
-        Ok(text) => {
-            serde_json::from_str(&text).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
-        }
+        Ok(text) => serde_json::from_str(&text).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Lock::default()),
         Err(e) => Err(io(e)),
     }
@@ -707,10 +685,7 @@ pub fn write_project(project: &Project, options: &EmitOptions) -> Result<Emitted
     };
     if project.compiler_reports_errors() {
         for e in &project.sources.errors {
-            eprintln!(
-                "atakora: not writing templates: {}",
-                e.lines().next().unwrap_or_default()
-            );
+            eprintln!("atakora: not writing templates: {}", e.lines().next().unwrap_or_default());
         }
         emitted.skipped_for_compile_errors = true;
         return Ok(emitted);

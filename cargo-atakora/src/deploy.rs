@@ -20,12 +20,7 @@ use std::process::Command;
 
 /// The git commit of `dir`'s checkout, when it is one.
 pub fn git_commit(dir: &Path) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "HEAD"])
-        .output()
-        .ok()?;
+    let out = Command::new("git").arg("-C").arg(dir).args(["rev-parse", "HEAD"]).output().ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
@@ -98,10 +93,7 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
     };
     ui.step("checking prerequisites");
     let account = az.json(&args(&["account", "show", "--output", "json"])).map_err(|f| {
-        Failure::new(format!(
-            "{}\nhelp: sign in with `az login` (or `azure/login` in CI)",
-            f.message
-        ))
+        Failure::new(format!("{}\nhelp: sign in with `az login` (or `azure/login` in CI)", f.message))
     })?;
     if !a.dry_run {
         ui.line(&format!(
@@ -209,40 +201,24 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
         }
     }
     for (p, name, common) in &deployments {
-        ui.step(&format!(
-            "deploying {} to {} ({name})",
-            p.backend_id(),
-            a.resource_group
-        ));
+        ui.step(&format!("deploying {} to {} ({name})", p.backend_id(), a.resource_group));
         let mut create = args(&["deployment", "group", "create"]);
         create.extend(common.iter().cloned());
         create.extend(args(&["--output", "json"]));
-        let result = ui.progress("Azure is creating the resources (this takes minutes)", || {
-            az.json(&create)
-        })?;
-        let state = result["properties"]["provisioningState"]
-            .as_str()
-            .unwrap_or("Succeeded");
+        let result = ui.progress("Azure is creating the resources (this takes minutes)", || az.json(&create))?;
+        let state = result["properties"]["provisioningState"].as_str().unwrap_or("Succeeded");
         if !a.dry_run && state != "Succeeded" {
             return Err(Failure::new(format!("deployment `{name}` ended in state {state}")));
         }
         let outputs = &result["properties"]["outputs"];
         let model = p.model();
         let suffix = atakora_core::naming::suffix_for(&rg_id);
-        for (key, zip) in packages
-            .iter()
-            .filter(|(b, _, _)| b == p.backend_id())
-            .map(|(_, k, z)| (k, z))
-        {
-            let Some(fa) = model.function_apps.iter().find(|f| &f.key == key) else {
-                continue;
-            };
+        for (key, zip) in packages.iter().filter(|(b, _, _)| b == p.backend_id()).map(|(_, k, z)| (k, z)) {
+            let Some(fa) = model.function_apps.iter().find(|f| &f.key == key) else { continue };
             let app_name = if a.dry_run {
                 fa.name.to_string()
             } else {
-                model
-                    .final_name(fa.id, &rg_id, &suffix)
-                    .unwrap_or_else(|| fa.name.to_string())
+                model.final_name(fa.id, &rg_id, &suffix).unwrap_or_else(|| fa.name.to_string())
             };
             ui.progress(&format!("uploading and activating the package of {app_name}"), || {
                 az.run(&upload_args(&a.resource_group, &app_name, zip))
@@ -255,21 +231,9 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
             az.run(&upload_args(&a.resource_group, &fa.name.to_string(), &zip))?;
         }
         if let Some(api) = model.api_app().filter(|f| matches!(f.role, AppRole::CrudApis { .. })) {
-            let base = outputs["apiBaseUrl"]["value"]
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| {
-                    format!(
-                        "https://{}.azurewebsites.net/api",
-                        if a.dry_run {
-                            api.name.to_string()
-                        } else {
-                            model
-                                .final_name(api.id, &rg_id, &suffix)
-                                .unwrap_or_else(|| api.name.to_string())
-                        }
-                    )
-                });
+            let base = outputs["apiBaseUrl"]["value"].as_str().map(str::to_string).unwrap_or_else(|| {
+                format!("https://{}.azurewebsites.net/api", if a.dry_run { api.name.to_string() } else { model.final_name(api.id, &rg_id, &suffix).unwrap_or_else(|| api.name.to_string()) })
+            });
             let root = base.trim_end_matches('/').trim_end_matches("/api").to_string();
             let path = model
                 .availability_tests
@@ -370,11 +334,7 @@ fn check_promoted(state: &lock::Lock, p: &atakora::Plan, commit: Option<&str>) -
         p.environment(),
         p.backend_id(),
         commit.get(..12).unwrap_or(commit),
-        if others.is_empty() {
-            "the backend declares none".to_string()
-        } else {
-            others.join(", ")
-        },
+        if others.is_empty() { "the backend declares none".to_string() } else { others.join(", ") },
         p.model()
             .spec
             .environments
@@ -407,32 +367,16 @@ fn show_what_if(ui: &Ui, result: &Value) -> usize {
             ui.line(&format!("  {mark} {short}"));
         }
     }
-    let summary: Vec<String> = counts
-        .iter()
-        .map(|(k, v)| format!("{v} {}", k.to_ascii_lowercase()))
-        .collect();
+    let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {}", k.to_ascii_lowercase())).collect();
     ui.line(&format!(
         "  {}",
-        if summary.is_empty() {
-            "no changes".to_string()
-        } else {
-            summary.join(", ")
-        }
+        if summary.is_empty() { "no changes".to_string() } else { summary.join(", ") }
     ));
     n
 }
 
 fn poll_health(ui: &Ui, az: &Az, url: &str, a: &DeployArgs) -> Result<()> {
-    let call = args(&[
-        "rest",
-        "--method",
-        "get",
-        "--url",
-        url,
-        "--skip-authorization-header",
-        "--output",
-        "json",
-    ]);
+    let call = args(&["rest", "--method", "get", "--url", url, "--skip-authorization-header", "--output", "json"]);
     if az.dry_run {
         az.run(&call)?;
         return Ok(());
@@ -496,10 +440,6 @@ pub fn accept(ui: &Ui, app: &App, env: &str, resource_group: Option<String>) -> 
         ui.line(&format!("recorded `{key}` as deployed"));
     }
     write_lock(&file, &state)?;
-    ui.line(&format!(
-        "{} {} updated (commit it)",
-        ui.green(&ui.bold("ok:")),
-        file.display()
-    ));
+    ui.line(&format!("{} {} updated (commit it)", ui.green(&ui.bold("ok:")), file.display()));
     Ok(())
 }

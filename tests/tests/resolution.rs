@@ -97,16 +97,15 @@ pub struct CatalogBackend {
 fn read_only_apis_get_the_reader_role_on_their_container_only() {
     let t = CatalogBackend::plan("prod").unwrap().to_arm();
     valid(&t);
-    let roles: Vec<(&str, &str)> =
-        atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
-            .into_iter()
-            .map(|r| {
-                (
-                    r["properties"]["scope"].as_str().unwrap(),
-                    r["properties"]["roleDefinitionId"].as_str().unwrap(),
-                )
-            })
-            .collect();
+    let roles: Vec<(&str, &str)> = atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+        .into_iter()
+        .map(|r| {
+            (
+                r["properties"]["scope"].as_str().unwrap(),
+                r["properties"]["roleDefinitionId"].as_str().unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(roles.len(), 3);
     let role_of = |c: &str| roles.iter().find(|(s, _)| s.ends_with(&format!("'{c}')]"))).unwrap().1;
     assert!(

@@ -86,10 +86,7 @@ fn throughput_per_environment() {
 fn identity_and_no_secrets() {
     let t = template("prod");
     let site = one(&t, "Microsoft.Web/sites");
-    assert_eq!(
-        site["identity"]["type"], "UserAssigned",
-        "its own identity, created before it"
-    );
+    assert_eq!(site["identity"]["type"], "UserAssigned", "its own identity, created before it");
     assert_eq!(site["kind"], "functionapp,linux");
     assert_eq!(site["properties"]["httpsOnly"], json!(true));
     assert_eq!(site["properties"]["siteConfig"]["minTlsVersion"], "1.2");
@@ -134,16 +131,15 @@ fn identity_and_no_secrets() {
 #[test]
 fn role_assignments_follow_operations() {
     let t = template("prod");
-    let roles: Vec<(String, String)> =
-        atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
-            .iter()
-            .map(|r| {
-                (
-                    r["properties"]["scope"].as_str().unwrap().to_string(),
-                    r["properties"]["roleDefinitionId"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
+    let roles: Vec<(String, String)> = atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+        .iter()
+        .map(|r| {
+            (
+                r["properties"]["scope"].as_str().unwrap().to_string(),
+                r["properties"]["roleDefinitionId"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
     assert_eq!(roles.len(), 3, "one data-plane assignment per container");
     for (container, _) in [("users", ()), ("products", ()), ("orders", ())] {
         let (_, role) = roles

@@ -426,19 +426,13 @@ fn cors(cx: &mut Ctxt, o: &CorsOptions, at: Span) -> Option<CorsSpec> {
         // Not when the list has an unknown option: it may be `allowed_origins` misspelt.
         if o.rest.is_clean() {
             let d = Diagnostic::new(Code::Cors, "`cors(...)` needs `allowed_origins`");
-            cx.error(
-                at,
-                d.help("e.g. `cors(allowed_origins = [\"https://app.example.com\"])`"),
-            );
+            cx.error(at, d.help("e.g. `cors(allowed_origins = [\"https://app.example.com\"])`"));
         }
         return None;
     };
     if origins.is_empty() {
         let d = Diagnostic::new(Code::Cors, "`cors(allowed_origins = [])` lists no origin");
-        cx.error(
-            at,
-            d.help("list the origins, or leave `cors(...)` out to answer no browser origin"),
-        );
+        cx.error(at, d.help("list the origins, or leave `cors(...)` out to answer no browser origin"));
         return None;
     }
     let mut valid = Vec::new();

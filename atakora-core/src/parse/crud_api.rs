@@ -508,10 +508,7 @@ pub fn nested_path_errors(
                 );
                 let help =
                     closest(seg, fields.fields.iter().map(|f| f.json.as_str())).map(|s| format!("did you mean `{s}`?"));
-                let subject = crate::diag::Subject {
-                    option: Some(option.into()),
-                    ..Default::default()
-                };
+                let subject = crate::diag::Subject { option: Some(option.into()), ..Default::default() };
                 out.push(Diagnostic::new(code, msg).help_opt(help).about(subject));
                 break;
             };

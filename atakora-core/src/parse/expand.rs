@@ -360,10 +360,7 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
             checks.push(assert(span, quote!(#rules::always_ready_zone_redundant(SPEC, #i))));
             continue;
         }
-        checks.push(assert(
-            span,
-            quote!(#rules::throughput_names_declared_environments(SPEC, #i)),
-        ));
+        checks.push(assert(span, quote!(#rules::throughput_names_declared_environments(SPEC, #i))));
         for env in &envs {
             checks.push(assert(span, quote!(#rules::throughput_covers(SPEC, #i, #env))));
         }

@@ -148,10 +148,10 @@ pub fn function(args: TokenStream, item: &syn::ItemFn) -> Parsed<FunctionAttr> {
             },
             "trigger" => trigger = parse_trigger(&mut cx, value),
             _ => {
-                if let Some(n) = int(&mut cx, value, "always_ready", "always_ready = 2") {
-                    if let Some(v) = cx.check(value.span(), function_always_ready(n)) {
-                        always_ready = Some((v, value.span()));
-                    }
+                if let Some(n) = int(&mut cx, value, "always_ready", "always_ready = 2")
+                    && let Some(v) = cx.check(value.span(), function_always_ready(n))
+                {
+                    always_ready = Some((v, value.span()));
                 }
             }
         }

@@ -70,10 +70,7 @@ pub(crate) fn tier(r: &mut Resolver, accounts: &[CosmosAccount]) {
         }
         return;
     }
-    for c in accounts
-        .iter()
-        .flat_map(|a| a.databases.iter().flat_map(|d| &d.containers))
-    {
+    for c in accounts.iter().flat_map(|a| a.databases.iter().flat_map(|d| &d.containers)) {
         if let Some(t) = c.throughput
             && t.rus() > COSTLY_DEV_RUS
         {

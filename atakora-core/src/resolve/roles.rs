@@ -15,8 +15,8 @@
 use super::context::Resolver;
 use crate::naming::ResourceKind;
 use crate::plan::{
-    Access, Auth, Cache, CosmosAccount, DataAccess, DeclaredBy, FunctionApp, GrantScope, Monitoring, NameId, NamePart,
-    Role, RoleGrant, StorageAccount,
+    Access, Auth, Cache, CosmosAccount, DataAccess, DeclaredBy, FunctionApp, GrantScope, Monitoring, NameId, NamePart, Role,
+    RoleGrant, StorageAccount,
 };
 
 /// What the grants refer to.
@@ -35,32 +35,11 @@ pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> (Vec<RoleGrant>, Vec<Acce
         let by = by_app(app);
         match s.auth.vault() {
             // Keys mode: the identity reads the vault's secrets, nothing else.
-            Some(v) => out.push(rbac(
-                r,
-                app,
-                Role::KeyVaultSecretsUser,
-                GrantScope::KeyVault,
-                v.id,
-                by.clone(),
-            )),
-            None => out.push(rbac(
-                r,
-                app,
-                Role::StorageBlobDataOwner,
-                GrantScope::Storage,
-                s.storage.id,
-                by.clone(),
-            )),
+            Some(v) => out.push(rbac(r, app, Role::KeyVaultSecretsUser, GrantScope::KeyVault, v.id, by.clone())),
+            None => out.push(rbac(r, app, Role::StorageBlobDataOwner, GrantScope::Storage, s.storage.id, by.clone())),
         }
         if let Some(m) = s.monitoring {
-            out.push(rbac(
-                r,
-                app,
-                Role::MonitoringMetricsPublisher,
-                GrantScope::Insights,
-                m.insights_id,
-                by,
-            ));
+            out.push(rbac(r, app, Role::MonitoringMetricsPublisher, GrantScope::Insights, m.insights_id, by));
         }
     }
     let Some(api) = s.apps.iter().find(|a| a.role_is_crud()) else {
@@ -80,12 +59,7 @@ pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> (Vec<RoleGrant>, Vec<Acce
                         NamePart::PrincipalOf(api.identity.id),
                         NamePart::Text(role.definition_id().to_string()),
                     ];
-                    let id = r.guid(
-                        ResourceKind::CosmosRoleAssignment,
-                        parts,
-                        Some(account.id),
-                        DeclaredBy::CrudApis,
-                    );
+                    let id = r.guid(ResourceKind::CosmosRoleAssignment, parts, Some(account.id), DeclaredBy::CrudApis);
                     out.push(RoleGrant {
                         app: api.key.clone(),
                         role,
@@ -123,12 +97,7 @@ pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> (Vec<RoleGrant>, Vec<Acce
 fn access(r: &mut Resolver, apps: &[FunctionApp]) -> Vec<Access> {
     apps.iter()
         .map(|app| {
-            let (name, id) = r.name(
-                ResourceKind::Deployment,
-                &format!("access-{}", app.key),
-                None,
-                by_app(app),
-            );
+            let (name, id) = r.name(ResourceKind::Deployment, &format!("access-{}", app.key), None, by_app(app));
             Access {
                 app: app.key.clone(),
                 name,
@@ -150,14 +119,7 @@ fn by_app(app: &FunctionApp) -> DeclaredBy {
 
 /// An Azure RBAC assignment, named `guid(scope id, principal id, role)`: stable across
 /// redeployments, new when the identity is.
-fn rbac(
-    r: &mut Resolver,
-    app: &FunctionApp,
-    role: Role,
-    scope: GrantScope,
-    scope_id: NameId,
-    by: DeclaredBy,
-) -> RoleGrant {
+fn rbac(r: &mut Resolver, app: &FunctionApp, role: Role, scope: GrantScope, scope_id: NameId, by: DeclaredBy) -> RoleGrant {
     let parts = vec![
         NamePart::IdOf(scope_id),
         NamePart::PrincipalOf(app.identity.id),

@@ -148,21 +148,13 @@ impl Store for MemoryStore {
         })
     }
 
-    fn create<'a>(
-        &'a self,
-        container: &'a str,
-        key: &'a PartitionKey,
-        doc: &'a Value,
-    ) -> StoreFuture<'a, Charged<Stored>> {
+    fn create<'a>(&'a self, container: &'a str, key: &'a PartitionKey, doc: &'a Value)
+    -> StoreFuture<'a, Charged<Stored>> {
         Box::pin(async move { self.write(container, key, doc, Write::Create) })
     }
 
-    fn read<'a>(
-        &'a self,
-        container: &'a str,
-        key: &'a PartitionKey,
-        id: &'a str,
-    ) -> StoreFuture<'a, Charged<Option<Stored>>> {
+    fn read<'a>(&'a self, container: &'a str, key: &'a PartitionKey, id: &'a str)
+    -> StoreFuture<'a, Charged<Option<Stored>>> {
         Box::pin(async move {
             let now = self.clock.now_ms();
             let all = self.lock();
