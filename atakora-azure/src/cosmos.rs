@@ -93,10 +93,26 @@ fn endpoint(refs: &Refs, account: usize) -> String {
 fn grants(plan: &Plan, refs: &Refs, out: &mut Emit) {
     let inner = refs.inner();
     for (i, account) in inner.cosmos.iter().enumerate() {
-        let mut previous: Option<String> = None;
-        for g in plan.grants.iter().filter(|g| matches!(&g.scope, GrantScope::CosmosContainer { account, .. } if *account == i)) {
-            let GrantScope::CosmosContainer { database, container, .. } = &g.scope else {
-                continue;
+        // Per app: each app's assignments live in its own access deployment.
+        let mut previous: std::collections::BTreeMap<&str, String> = std::collections::BTreeMap::new();
+        let on_account = |g: &&atakora_core::plan::RoleGrant| match &g.scope {
+            GrantScope::CosmosContainer { account, .. } | GrantScope::CosmosDatabase { account, .. } => *account == i,
+            _ => false,
+        };
+        for g in plan.grants.iter().filter(on_account) {
+            // The scope's data-plane path, and what must exist first.
+            let (path, scope_id) = match &g.scope {
+                GrantScope::CosmosContainer {
+                    database, container, ..
+                } => (
+                    inner.cosmos_container_path(i, database, container),
+                    refs.cosmos_container_id(i, database, container),
+                ),
+                GrantScope::CosmosDatabase { database, .. } => (
+                    inner.cosmos_database_path(i, database),
+                    refs.cosmos_role_definition_id(i, g.role.definition_id()),
+                ),
+                _ => continue,
             };
             let Name::Guid(parts) = &plan.named[g.id].name else {
                 continue;
@@ -116,18 +132,21 @@ fn grants(plan: &Plan, refs: &Refs, out: &mut Emit) {
                 "properties": {
                     "roleDefinitionId": expr(resource_id("Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions", &[account.var(), lit(g.role.definition_id())])),
                     "principalId": expr(PRINCIPAL_PARAMETER),
-                    "scope": expr(inner.cosmos_container_path(i, database, container))
+                    "scope": expr(path)
                 }
             });
-            if let Some(p) = &previous {
+            if let Some(p) = previous.get(g.app.as_str()) {
                 assignment["dependsOn"] = json!([expr(p)]);
             }
-            debug_assert!(matches!(g.role, Role::CosmosDataReader | Role::CosmosDataContributor));
+            debug_assert!(matches!(
+                g.role,
+                Role::CosmosDataReader | Role::CosmosDataContributor | Role::CosmosMetadataReader
+            ));
             let wiring = out.app(&g.app);
             wiring.grants.push(assignment);
-            // The assignment's scope must exist first.
-            wiring.grant_depends.push(expr(refs.cosmos_container_id(i, database, container)));
-            previous = Some(assignment_id);
+            // The assignment's scope (or custom definition) must exist first.
+            wiring.grant_depends.push(expr(scope_id));
+            previous.insert(g.app.as_str(), assignment_id);
         }
     }
 }

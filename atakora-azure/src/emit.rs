@@ -13,6 +13,7 @@ pub(crate) enum Section {
     Monitoring,
     Storage,
     Cosmos,
+    Functions,
     Cache,
     Vault,
     Network,
@@ -38,6 +39,8 @@ pub(crate) enum Slot {
     Data,
     /// Per-component data settings.
     Containers,
+    /// The functions' trigger connections.
+    Triggers,
     /// The cache.
     Cache,
     /// The network the app reaches them through.
@@ -60,6 +63,8 @@ pub(crate) struct AppWiring {
     pub grants: Vec<Value>,
     /// What the access deployment waits for (the grants' scopes).
     pub grant_depends: Vec<Value>,
+    /// `alwaysReady` entries beyond the `http` group's (`function:<name>`).
+    pub always_ready: Vec<Value>,
 }
 
 impl AppWiring {

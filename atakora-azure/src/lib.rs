@@ -13,6 +13,7 @@ mod refs;
 mod alerts;
 mod cache;
 mod cosmos;
+mod functions;
 mod identity;
 mod keyvault;
 mod monitor;

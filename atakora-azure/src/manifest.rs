@@ -48,6 +48,7 @@ fn section(kind: K) -> usize {
         K::LogAnalytics | K::AppInsights => 0,
         K::StorageAccount | K::BlobService | K::BlobContainer => 1,
         K::CosmosAccount | K::CosmosDatabase | K::CosmosContainer => 2,
+        K::QueueService | K::StorageQueue | K::CosmosRoleDefinition => 2,
         K::ManagedRedis | K::RedisDatabase | K::RedisAccessPolicyAssignment => 3,
         K::KeyVault | K::KeyVaultSecret => 4,
         K::VirtualNetwork | K::Subnet | K::PrivateDnsZone | K::DnsZoneLink | K::PrivateEndpoint | K::DnsZoneGroup => 5,
@@ -98,6 +99,24 @@ fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value
             Some(d) => (None, json!({ "sharedThroughput": throughput(d.shared_throughput) })),
             None => (None, Value::Null),
         },
+        K::CosmosContainer
+            if plan
+                .functions
+                .iter()
+                .any(|f| f.leases.as_ref().is_some_and(|l| l.id == id)) =>
+        {
+            (
+                Some(
+                    plan.functions
+                        .iter()
+                        .filter(|f| f.leases.as_ref().is_some_and(|l| l.id == id))
+                        .map(|f| f.app.clone())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                json!({ "partitionKey": ["/id"], "purpose": "change-feed leases" }),
+            )
+        }
         K::CosmosContainer => match plan.containers().find(|(_, _, c)| c.id == id) {
             Some((_, _, c)) => (
                 Some(c.components().collect::<Vec<_>>().join(", ")),
@@ -111,10 +130,20 @@ fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value
             None => (None, Value::Null),
         },
         K::FunctionApp => match plan.function_apps.iter().find(|a| a.id == id) {
-            Some(a) => (
-                Some(apps_of(&a.role)),
-                json!({ "memoryMb": a.memory_mb, "maxInstances": a.max_instances, "alwaysReady": a.always_ready }),
-            ),
+            Some(a) => {
+                let mut detail =
+                    json!({ "memoryMb": a.memory_mb, "maxInstances": a.max_instances, "alwaysReady": a.always_ready });
+                if let Some(f) = plan.functions_of(&a.key) {
+                    detail["functions"] = f
+                        .functions
+                        .iter()
+                        .map(|f| {
+                            json!({ "name": f.name, "trigger": f.trigger, "scaleGroup": f.scale_group, "alwaysReady": f.always_ready })
+                        })
+                        .collect();
+                }
+                (Some(apps_of(&a.role)), detail)
+            }
             None => (None, Value::Null),
         },
         K::AppServicePlan => match plan.function_apps.iter().find(|a| r.planned() == Some(&a.plan_name)) {
@@ -132,7 +161,15 @@ fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value
                         GrantScope::CosmosContainer { account, database, container } => {
                             format!("{}/dbs/{database}/colls/{container}", plan.cosmos_accounts[*account].name)
                         }
-                        GrantScope::Redis => plan.cache.as_ref().map(|c| format!("{}/default", c.name)).unwrap_or_default(),
+                        GrantScope::Redis => plan
+                            .cache
+                            .as_ref()
+                            .map(|c| format!("{}/default", c.name))
+                            .unwrap_or_default(),
+                        GrantScope::Queue { name } => format!("{}/default/{name}", plan.storage.name),
+                        GrantScope::CosmosDatabase { account, database } => {
+                            format!("{}/dbs/{database}", plan.cosmos_accounts[*account].name)
+                        }
                     };
                     (None, json!({ "role": g.role.label(), "principal": app, "scope": scope }))
                 }

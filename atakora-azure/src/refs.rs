@@ -264,6 +264,35 @@ impl Refs {
         )
     }
 
+    /// A storage queue of the account's queue service.
+    pub fn queue_id(&self, name: &str) -> String {
+        resource_id(
+            "Microsoft.Storage/storageAccounts/queueServices/queues",
+            &[self.storage.var(), lit("default"), lit(name)],
+        )
+    }
+
+    /// The storage account's queue service.
+    pub fn queue_service_id(&self) -> String {
+        resource_id(
+            "Microsoft.Storage/storageAccounts/queueServices",
+            &[self.storage.var(), lit("default")],
+        )
+    }
+
+    /// The data-plane path of a database (a Cosmos DB role assignment's or definition's scope).
+    pub fn cosmos_database_path(&self, account: usize, db: &str) -> String {
+        format!("format('{{0}}/dbs/{{1}}', {}, {})", self.cosmos[account].id(), lit(db))
+    }
+
+    /// A Cosmos DB data-plane role definition of account `account`.
+    pub fn cosmos_role_definition_id(&self, account: usize, definition: &str) -> String {
+        resource_id(
+            "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions",
+            &[self.cosmos[account].var(), lit(definition)],
+        )
+    }
+
     /// The data-plane path a Cosmos DB role assignment is scoped to.
     pub fn cosmos_container_path(&self, account: usize, db: &str, c: &str) -> String {
         format!(
@@ -368,6 +397,19 @@ impl Refs {
         if let Some(i) = plan.cosmos_accounts.iter().position(|a| a.id == id) {
             return self.cosmos[i].id();
         }
+        for (i, a) in plan.cosmos_accounts.iter().enumerate() {
+            if let Some(d) = a.databases.iter().find(|d| d.id == id) {
+                return self.cosmos_database_id(i, &d.name);
+            }
+        }
+        for q in plan.functions.iter().flat_map(|f| &f.queues) {
+            if q.id == id {
+                return self.queue_id(&q.name);
+            }
+            if q.poison_id == id {
+                return self.queue_id(&q.poison);
+            }
+        }
         let (account, db, c) = container_of(plan, id);
         self.cosmos_container_id(account, db, c)
     }
@@ -375,6 +417,14 @@ impl Refs {
 
 /// `(account index, database, container)` of a recorded container.
 fn container_of(plan: &Plan, id: NameId) -> (usize, &str, &str) {
+    if let Some(l) = plan
+        .functions
+        .iter()
+        .filter_map(|f| f.leases.as_ref())
+        .find(|l| l.id == id)
+    {
+        return (l.account, &l.database, &l.name);
+    }
     for (i, a) in plan.cosmos_accounts.iter().enumerate() {
         for d in &a.databases {
             if let Some(c) = d.containers.iter().find(|c| c.id == id) {

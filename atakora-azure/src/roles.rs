@@ -15,17 +15,28 @@ use serde_json::{Map, Value, json};
 pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
     let inner = refs.inner();
     for g in &plan.grants {
-        let (outer, scope): (&Ref, &Ref) = match &g.scope {
-            GrantScope::Storage => (&refs.storage, &inner.storage),
-            GrantScope::Insights => (
+        let whole = |outer: &Ref, scope: &Ref| (outer.id(), format!("format('{}/{{0}}', {})", scope.ty, scope.var()));
+        let (depends, scope) = match &g.scope {
+            GrantScope::Storage => whole(&refs.storage, &inner.storage),
+            GrantScope::Insights => whole(
                 refs.insights.as_ref().expect("a telemetry grant has insights"),
                 inner.insights.as_ref().expect("a telemetry grant has insights"),
             ),
-            GrantScope::KeyVault => (
+            GrantScope::KeyVault => whole(
                 refs.vault.as_ref().expect("a vault grant has a vault"),
                 inner.vault.as_ref().expect("a vault grant has a vault"),
             ),
-            GrantScope::CosmosContainer { .. } | GrantScope::Redis => continue,
+            // One queue: the assignment's scope is the queue's path under the account.
+            GrantScope::Queue { name } => (
+                refs.queue_id(name),
+                format!(
+                    "format('{}/{{0}}/queueServices/default/queues/{{1}}', {}, {})",
+                    inner.storage.ty,
+                    inner.storage.var(),
+                    lit(name)
+                ),
+            ),
+            GrantScope::CosmosContainer { .. } | GrantScope::CosmosDatabase { .. } | GrantScope::Redis => continue,
         };
         let Name::Guid(parts) = &plan.named[g.id].name else {
             continue;
@@ -36,7 +47,7 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             "type": "Microsoft.Authorization/roleAssignments",
             "apiVersion": ROLE_ASSIGNMENTS,
             "name": expr(format!("guid({guid})")),
-            "scope": expr(format!("format('{}/{{0}}', {})", scope.ty, scope.var())),
+            "scope": expr(scope),
             "properties": {
                 "roleDefinitionId": expr(format!("subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {})", lit(g.role.definition_id()))),
                 "principalId": expr(PRINCIPAL_PARAMETER),
@@ -44,7 +55,7 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
                 "principalType": "ServicePrincipal"
             }
         }));
-        wiring.grant_depends.push(expr(outer.id()));
+        wiring.grant_depends.push(expr(depends));
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::emit::Emit;
 use crate::refs::Refs;
-use crate::{alerts, cache, cosmos, identity, keyvault, monitor, network, roles, storage, web};
+use crate::{alerts, cache, cosmos, functions, identity, keyvault, monitor, network, roles, storage, web};
 use atakora_core::Plan;
 use atakora_core::naming::SUFFIX_LEN;
 use serde_json::{Map, Value, json};
@@ -19,12 +19,13 @@ pub const PARAMETERS_SCHEMA: &str = "https://schema.management.azure.com/schemas
 /// Cosmos DB's own in an app's access deployment); `roles::access` runs after every family has
 /// contributed its grants, and `web` last, after every family has contributed to the apps'
 /// wiring.
-const FAMILIES: [fn(&Plan, &Refs, &mut Emit); 11] = [
+const FAMILIES: [fn(&Plan, &Refs, &mut Emit); 12] = [
     identity::emit,
     roles::emit,
     monitor::emit,
     storage::emit,
     cosmos::emit,
+    functions::emit,
     cache::emit,
     keyvault::emit,
     network::emit,

@@ -69,8 +69,13 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
 
 fn site(plan: &Plan, app: &FunctionApp, r: &AppRef, wiring: AppWiring) -> Value {
     let mut scale = json!({ "maximumInstanceCount": app.max_instances, "instanceMemoryMB": app.memory_mb });
+    let mut always_ready = Vec::new();
     if app.always_ready > 0 {
-        scale["alwaysReady"] = json!([{ "name": "http", "instanceCount": app.always_ready }]);
+        always_ready.push(json!({ "name": "http", "instanceCount": app.always_ready }));
+    }
+    always_ready.extend(wiring.always_ready.iter().cloned());
+    if !always_ready.is_empty() {
+        scale["alwaysReady"] = Value::Array(always_ready);
     }
     if let Some(n) = app.http_concurrency {
         scale["triggers"] = json!({ "http": { "perInstanceConcurrency": n } });

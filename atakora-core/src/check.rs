@@ -215,6 +215,223 @@ pub fn always_ready(value: i64, max_instances: u32) -> Check<u32> {
     }
 }
 
+/// Rule: a function's name is a Functions host function name: `^[a-z][a-z0-9_-]{0,127}$`
+/// and not `host` (names are case-insensitive there, and `host` is the host's own).
+pub fn function_name(value: &str) -> Check {
+    let legal = value.len() <= 128
+        && value.starts_with(|c: char| c.is_ascii_lowercase())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if !legal {
+        let lower = value.trim_start_matches('_').to_ascii_lowercase();
+        return Err(Diagnostic::new(
+            Code::FunctionName,
+            format!("function `{value}` is not a legal Azure Functions name: a lowercase letter, then up to 127 lowercase letters, digits, `_` or `-`"),
+        )
+        .help(format!("rename the handler to `{lower}`")));
+    }
+    if value == "host" {
+        return Err(Diagnostic::new(
+            Code::FunctionName,
+            "a function cannot be named `host`: the Functions host reserves it",
+        )
+        .help("rename the handler, e.g. `host_job`"));
+    }
+    Ok(())
+}
+
+/// The longest queue name that leaves room for its `-poison` twin within Azure's 63.
+pub const MAX_QUEUE_NAME: usize = 63 - crate::spec::FunctionSpec::POISON_SUFFIX.len();
+
+/// Rule: a queue name is what Azure Storage accepts (3–63 lowercase letters, digits and
+/// single hyphens, starting and ending with a letter or digit), and short enough (56) that
+/// the host's `<queue>-poison` is one too.
+pub fn queue_name(value: &str) -> Check {
+    if queue_name_is_legal(value) {
+        return Ok(());
+    }
+    let chars_ok = value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let ends_ok =
+        value.starts_with(|c: char| c.is_ascii_alphanumeric()) && value.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !(3..=63).contains(&value.len()) || !chars_ok || !ends_ok || value.contains("--") {
+        let fixed: String = value
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let fixed = fixed.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+        let help = if (3..=MAX_QUEUE_NAME).contains(&fixed.len()) {
+            format!("did you mean `{fixed}`?")
+        } else {
+            "use 3 to 56 lowercase letters, digits and single hyphens".to_string()
+        };
+        return Err(Diagnostic::new(
+            Code::QueueName,
+            format!("queue name `{value}` is not a legal Azure Storage queue name: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit"),
+        )
+        .help(help));
+    }
+    if value.len() > MAX_QUEUE_NAME {
+        return Err(Diagnostic::new(
+            Code::QueueName,
+            format!(
+                "queue name `{value}` has {} characters: its dead-letter queue `{value}-poison` would be over Azure's 63",
+                value.len()
+            ),
+        )
+        .help(format!("shorten it to at most {MAX_QUEUE_NAME} characters")));
+    }
+    Ok(())
+}
+
+/// The rule of [`queue_name`] as a `const fn` (for `Queue::new` in a `static`): 3 to
+/// [`MAX_QUEUE_NAME`] lowercase letters, digits and single hyphens, alphanumeric at both ends.
+pub const fn queue_name_is_legal(value: &str) -> bool {
+    let b = value.as_bytes();
+    if b.len() < 3 || b.len() > MAX_QUEUE_NAME {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let alnum = c.is_ascii_lowercase() || c.is_ascii_digit();
+        let edge = i == 0 || i == b.len() - 1;
+        if !(alnum || (c == b'-' && !edge && b[i - 1] != b'-')) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Rule: a queue trigger's `max_attempts` (the host's `maxDequeueCount`) is 1..=1000: a
+/// message is delivered at least once, and the host dead-letters after that many.
+pub fn max_attempts(value: i64) -> Check<u32> {
+    if (1..=1000).contains(&value) {
+        Ok(value as u32)
+    } else {
+        Err(Diagnostic::new(
+            Code::MaxAttempts,
+            format!("`max_attempts` must be between 1 and 1000, not {value}"),
+        )
+        .help("leave it out for the host's default of 5"))
+    }
+}
+
+/// Rule: a timer schedule is a six-field NCRONTAB expression (seconds first), without the
+/// Quartz extensions; Flex Consumption evaluates it in UTC.
+pub fn timer_schedule(value: &str) -> Check {
+    use crate::cron::{Schedule, ScheduleError};
+    const UTC: &str = "Flex Consumption runs timers in UTC";
+    let d = |m: String| Diagnostic::new(Code::TimerSchedule, m);
+    match Schedule::parse(value) {
+        Ok(_) => Ok(()),
+        Err(ScheduleError::FiveFields) => Err(d(format!(
+            "timer schedule `{value}` has five fields, but NCRONTAB has six: `{{second}} {{minute}} {{hour}} {{day}} {{month}} {{day-of-week}}`"
+        ))
+        .help(format!("did you mean `0 {}`? ({UTC})", value.trim()))),
+        Err(ScheduleError::FieldCount(n)) => Err(d(format!(
+            "timer schedule `{value}` has {n} fields, but NCRONTAB has six: `{{second}} {{minute}} {{hour}} {{day}} {{month}} {{day-of-week}}`"
+        ))
+        .help(format!("e.g. `0 */5 * * * *` for every five minutes ({UTC})"))),
+        Err(ScheduleError::Quartz { field, element }) => Err(d(format!(
+            "timer schedule `{value}`: `{element}` in the {field} field is a Quartz extension, not NCRONTAB (`?`, `L`, `#` and `W` are refused)"
+        ))
+        .help(format!("use `*`, values, ranges `a-b`, steps `*/n` and lists ({UTC})"))),
+        Err(ScheduleError::Element { field, element, range: (min, max) }) => Err(d(format!(
+            "timer schedule `{value}`: `{element}` is not a value of the {field} field ({min}-{max})"
+        ))
+        .help(format!("use `*`, values {min}-{max}, ranges `a-b`, steps `*/n` or `a-b/n`, and lists ({UTC})"))),
+    }
+}
+
+/// The HTTP methods a function may answer.
+pub const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
+
+/// Rule: an HTTP function's route is relative (no leading `/`), non-empty, its segments
+/// non-empty, each `{placeholder}` a whole segment of letters, digits and `_`.
+pub fn http_route(value: &str) -> Check {
+    let d = |m: String| Diagnostic::new(Code::HttpRoute, m);
+    if let Some(rest) = value.strip_prefix('/') {
+        return Err(d(format!(
+            "route `{value}` starts with `/`: function routes are relative to the app's root"
+        ))
+        .help(format!("write `{rest}`")));
+    }
+    if value.is_empty() || value.split('/').any(str::is_empty) {
+        return Err(d(format!("route `{value}` has an empty segment"))
+            .help("write segments separated by single `/`, e.g. `orders/{id}/ship`"));
+    }
+    for segment in value.split('/') {
+        let placeholder = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
+        let ok = match placeholder {
+            Some(name) => !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            None => !segment.contains(['{', '}', '?', '#', ' ']),
+        };
+        if !ok {
+            return Err(d(format!(
+                "route segment `{segment}` of `{value}` is neither a literal nor a whole `{{name}}` placeholder"
+            ))
+            .help("write a placeholder as its own segment, e.g. `orders/{id}`"));
+        }
+    }
+    Ok(())
+}
+
+/// Rule: an HTTP method is one of [`HTTP_METHODS`].
+pub fn http_method(value: &str) -> Check {
+    if HTTP_METHODS.contains(&value) {
+        return Ok(());
+    }
+    Err(
+        Diagnostic::new(Code::HttpRoute, format!("`{value}` is not an HTTP method"))
+            .help_opt(closest(value, HTTP_METHODS.iter().copied()).map(|m| format!("did you mean `{m}`?"))),
+    )
+}
+
+/// Rule: a function's own fields, as the parser checks them at their tokens.
+pub fn function_spec(f: &crate::spec::FunctionSpec) -> Vec<Diagnostic> {
+    use crate::spec::Trigger;
+    let mut out = Vec::new();
+    let mut push = |r: Check| {
+        if let Err(d) = r {
+            out.push(d)
+        }
+    };
+    push(function_name(&f.name));
+    match &f.trigger {
+        Trigger::Queue { queue, max_attempts: n } => {
+            push(queue_name(queue));
+            push(max_attempts(i64::from(*n)).map(drop));
+        }
+        Trigger::Timer { schedule } => push(timer_schedule(schedule)),
+        Trigger::Changes { .. } => {}
+        Trigger::Http { route, methods } => {
+            push(http_route(route));
+            for m in methods.iter() {
+                push(http_method(m));
+            }
+            if f.always_ready.is_some() {
+                push(Err(http_always_ready(&f.name)));
+            }
+        }
+    }
+    out
+}
+
+/// Rule: `always_ready` is for functions that scale alone; HTTP functions share the app's
+/// `http` group, whose always-ready count is the `#[functions_app]`'s.
+pub fn http_always_ready(name: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::FunctionAlwaysReady,
+        format!("`always_ready` on HTTP function `{name}`: HTTP functions share their app's `http` scale group"),
+    )
+    .help("set `always_ready` on the `#[functions_app]` instead")
+}
+
 /// Rule: an environment name is a lowercase word: `a-z`, digits and single `-`, starting with
 /// a letter, at most 32 characters. It appears in every resource name and tag.
 pub fn environment_name(value: &str) -> Check {
@@ -725,6 +942,9 @@ pub fn backend_spec(spec: &BackendSpec) -> Vec<Diagnostic> {
                 push(memory_mb(i64::from(app.memory_mb)).map(drop));
                 push(max_instances(i64::from(app.max_instances)).map(drop));
                 push(always_ready(i64::from(app.always_ready), app.max_instances).map(drop));
+                for f in app.functions.iter() {
+                    function_spec(f).into_iter().for_each(|d| push(Err(d)));
+                }
             }
         }
     }

@@ -58,6 +58,45 @@ pub mod package {
     pub const ENVIRONMENT_ENV: &str = "ATAKORA_ENVIRONMENT";
 }
 
+/// What a functions app's package (`function.json`) and its handler (the payload decoder)
+/// agree on.
+pub mod functions {
+    use crate::plan::PlannedTrigger;
+    use serde_json::{Value, json};
+
+    /// The trigger binding's name: the key of the invocation's `Data` the handler reads.
+    pub fn binding(trigger: &PlannedTrigger) -> &'static str {
+        match trigger {
+            PlannedTrigger::Queue { .. } => QUEUE_BINDING,
+            PlannedTrigger::Timer { .. } => TIMER_BINDING,
+            PlannedTrigger::Changes { .. } => CHANGES_BINDING,
+            PlannedTrigger::Http { .. } => HTTP_BINDING,
+        }
+    }
+
+    /// A queue trigger's binding.
+    pub const QUEUE_BINDING: &str = "msg";
+    /// A timer trigger's binding.
+    pub const TIMER_BINDING: &str = "timer";
+    /// A change-feed trigger's binding.
+    pub const CHANGES_BINDING: &str = "batch";
+    /// An HTTP trigger's binding.
+    pub const HTTP_BINDING: &str = "req";
+
+    /// Retries of a failed change-feed batch (without a policy the host skips it for good).
+    pub const CHANGE_FEED_RETRIES: u32 = 5;
+
+    /// The `retry` policy of change-feed functions: exponential back-off, 4 s to 15 min.
+    pub fn change_feed_retry() -> Value {
+        json!({
+            "strategy": "exponentialBackoff",
+            "maxRetryCount": CHANGE_FEED_RETRIES,
+            "minimumInterval": "00:00:04",
+            "maximumInterval": "00:15:00"
+        })
+    }
+}
+
 /// The app settings the templates write and the runtime reads.
 pub mod settings {
     /// The connection name of the (primary) Cosmos DB account: `COSMOS__accountEndpoint` with
@@ -67,6 +106,19 @@ pub mod settings {
     pub const COSMOS_SERVERLESS: &str = "COSMOS_SERVERLESS";
     /// `<connection>__accountEndpoint`: the account's endpoint, reached with the app's identity.
     pub const ACCOUNT_ENDPOINT_SUFFIX: &str = "__accountEndpoint";
+    /// The connection name of the backend's storage queues (queue triggers and
+    /// `Queue::send`): `QUEUES__queueServiceUri` with identities.
+    pub const QUEUES: &str = "QUEUES";
+    /// `<connection>__queueServiceUri`: the queue service's endpoint, reached with the app's
+    /// identity.
+    pub const QUEUE_SERVICE_URI_SUFFIX: &str = "__queueServiceUri";
+    /// `<connection>__credential`: `managedidentity` (the app's user-assigned identity).
+    pub const CREDENTIAL_SUFFIX: &str = "__credential";
+    /// `<connection>__clientId`: the user-assigned identity's client id.
+    pub const CLIENT_ID_SUFFIX: &str = "__clientId";
+    /// `ATAKORA_FUNCTIONS_APP`: the key of the functions app a handler runs (`order-processor`);
+    /// set on every functions app with functions, so one binary serves the app it is deployed as.
+    pub const FUNCTIONS_APP: &str = "ATAKORA_FUNCTIONS_APP";
     /// `CACHE__endpoint`: `host:port` of the backend's Azure Managed Redis (Entra ID auth).
     pub const CACHE_ENDPOINT: &str = "CACHE__endpoint";
 

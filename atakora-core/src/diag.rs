@@ -146,6 +146,40 @@ codes! {
     /// A change would alter an immutable property recorded in `atakora.lock` (partition key,
     /// unique keys), which Azure cannot change in place.
     LockedImmutable = "ATK0410", Error;
+    /// `#[atakora::function]` on an item that is not a non-generic `async fn` with one argument.
+    FunctionItem = "ATK0500", Error;
+    /// `#[atakora::function]` without its `app` or its `trigger`, or with one that is not a path.
+    FunctionOptions = "ATK0501", Error;
+    /// `#[atakora::function(app = T)]` whose `T` has no `#[functions_app]` (trait bound).
+    FunctionAppNotFunctionsApp = "ATK0502", Error;
+    /// A trigger that is not `queue(...)`, `timer(...)`, `changes(...)` or `http(...)`, or
+    /// whose arguments are not the trigger's.
+    Trigger = "ATK0503", Error;
+    /// A timer schedule that is not a six-field NCRONTAB expression.
+    TimerSchedule = "ATK0504", Error;
+    /// A queue name Azure Storage refuses, or too long for its `-poison` twin.
+    QueueName = "ATK0505", Error;
+    /// `max_attempts` of 0, or above the Functions host's limit.
+    MaxAttempts = "ATK0506", Error;
+    /// `changes(T)` whose `T` has no `#[crud_api]` (trait bound).
+    ChangesNotEntity = "ATK0507", Error;
+    /// A handler whose argument or result does not fit its trigger (trait bound).
+    HandlerSignature = "ATK0508", Error;
+    /// A function name the Functions host refuses (`^[a-z][a-z0-9_-]{0,127}$`, not `host`).
+    FunctionName = "ATK0509", Error;
+    /// Two functions of one app with the same name, or a function named like the first
+    /// segment of one of the app's HTTP routes.
+    FunctionNameClash = "ATK0510", Error;
+    /// `http(route = ..., methods(...))` with a malformed route or an unknown method.
+    HttpRoute = "ATK0511", Error;
+    /// Queue functions of one app with different `max_attempts` (the host's
+    /// `maxDequeueCount` is one per app).
+    MaxAttemptsDiffer = "ATK0512", Error;
+    /// `changes(T)` on an entity that is not a `CrudApi<T>` of the functions app's backend.
+    ChangesOutsideBackend = "ATK0513", Error;
+    /// `always_ready` on a function of an HTTP trigger (HTTP functions share the app's `http`
+    /// group: set `always_ready` on the `#[functions_app]`).
+    FunctionAlwaysReady = "ATK0514", Error;
     /// An accepted option whose Azure effect is not built yet; the template does not reflect it.
     NotYetEmitted = "ATK0901", Warning;
     /// Serverless and provisioned entities in one backend: two Cosmos DB accounts.

@@ -101,6 +101,9 @@ pub enum Component {
         field: &'static str,
         /// `T`'s spec.
         spec: &'static FunctionsAppSpec,
+        /// `T`'s type identity: the functions naming `app = T` join this app, whatever other
+        /// crate declares a functions app of the same name.
+        type_id: fn() -> core::any::TypeId,
     },
 }
 

@@ -20,6 +20,7 @@
 
 pub mod check;
 pub mod contract;
+pub mod cron;
 pub mod diag;
 pub mod entity;
 pub mod lock;

@@ -108,11 +108,17 @@ pub enum ResourceKind {
     Deployment,
     /// A log search alert (scheduled query rule).
     ScheduledQueryRule,
+    /// The storage account's queue service (`default`).
+    QueueService,
+    /// A storage queue (a queue trigger's queue, or its `-poison` twin).
+    StorageQueue,
+    /// A Cosmos DB data-plane custom role definition (a GUID).
+    CosmosRoleDefinition,
 }
 
 impl ResourceKind {
     /// Every kind.
-    pub const ALL: [ResourceKind; 30] = [
+    pub const ALL: [ResourceKind; 33] = [
         ResourceKind::CosmosAccount,
         ResourceKind::CosmosDatabase,
         ResourceKind::CosmosContainer,
@@ -143,6 +149,9 @@ impl ResourceKind {
         ResourceKind::UserAssignedIdentity,
         ResourceKind::Deployment,
         ResourceKind::ScheduledQueryRule,
+        ResourceKind::QueueService,
+        ResourceKind::StorageQueue,
+        ResourceKind::CosmosRoleDefinition,
     ];
 
     /// The ARM resource type (the one kind-to-type table).
@@ -180,6 +189,9 @@ impl ResourceKind {
             ResourceKind::UserAssignedIdentity => "Microsoft.ManagedIdentity/userAssignedIdentities",
             ResourceKind::Deployment => "Microsoft.Resources/deployments",
             ResourceKind::ScheduledQueryRule => "Microsoft.Insights/scheduledQueryRules",
+            ResourceKind::QueueService => "Microsoft.Storage/storageAccounts/queueServices",
+            ResourceKind::StorageQueue => "Microsoft.Storage/storageAccounts/queueServices/queues",
+            ResourceKind::CosmosRoleDefinition => "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions",
         }
     }
 
@@ -233,6 +245,9 @@ impl ResourceKind {
             // CAF has no abbreviation for deployments.
             ResourceKind::Deployment => r("deploy", 1, 64, AlnumHyphenUnderscore, false),
             ResourceKind::ScheduledQueryRule => r("alert", 1, 260, AlnumHyphen, false),
+            ResourceKind::QueueService => r("", 1, 80, LowerAlnumHyphen, false),
+            ResourceKind::StorageQueue => r("", 3, 63, LowerAlnumHyphen, false),
+            ResourceKind::CosmosRoleDefinition => r("", 36, 36, LowerAlnumHyphen, false),
         }
     }
 
@@ -269,6 +284,9 @@ impl ResourceKind {
             ResourceKind::UserAssignedIdentity => "user-assigned identity",
             ResourceKind::Deployment => "nested deployment",
             ResourceKind::ScheduledQueryRule => "log search alert",
+            ResourceKind::QueueService => "queue service",
+            ResourceKind::StorageQueue => "storage queue",
+            ResourceKind::CosmosRoleDefinition => "Cosmos DB role definition",
         }
     }
 

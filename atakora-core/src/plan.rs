@@ -38,6 +38,9 @@ pub struct Plan {
     pub cosmos_accounts: Vec<CosmosAccount>,
     /// The app serving the CRUD APIs first (when there are any), then one per functions app.
     pub function_apps: Vec<FunctionApp>,
+    /// The `#[atakora::function]`s of each functions app that has any, with what their
+    /// triggers need.
+    pub functions: Vec<AppFunctions>,
     /// `None` with `monitoring = false`.
     pub monitoring: Option<Monitoring>,
     /// Public, or isolated in a VNet with service endpoints or private endpoints.
@@ -105,6 +108,13 @@ pub struct StorageAccount {
     pub id: NameId,
     /// The blob service's record.
     pub blob_service: NameId,
+}
+
+impl Plan {
+    /// The functions of app `key`, when it has any.
+    pub fn functions_of(&self, key: &str) -> Option<&AppFunctions> {
+        self.functions.iter().find(|f| f.app == key)
+    }
 }
 
 /// The network posture, decided once from `networking(...)`.
@@ -565,6 +575,99 @@ impl FunctionApp {
     }
 }
 
+/// The functions of one functions app and the resources their triggers need.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppFunctions {
+    /// The app's [`FunctionApp::key`].
+    pub app: String,
+    /// Its functions, ordered by name.
+    pub functions: Vec<PlannedFunction>,
+    /// The queues its queue functions consume (each with its `-poison` twin).
+    pub queues: Vec<PlannedQueue>,
+    /// `maxDequeueCount` of the app's host (its queue functions' `max_attempts`).
+    pub max_attempts: Option<u32>,
+    /// The leases container of its change-feed functions.
+    pub leases: Option<Leases>,
+}
+
+/// One function as deployed.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedFunction {
+    /// The function's name.
+    pub name: String,
+    /// What runs it.
+    pub trigger: PlannedTrigger,
+    /// Its Flex Consumption scale group (`http`, `function:<name>`).
+    pub scale_group: String,
+    /// Always-ready instances of its own group.
+    pub always_ready: Option<u32>,
+}
+
+/// A trigger with its targets resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PlannedTrigger {
+    /// A storage queue of the backend's storage account.
+    Queue {
+        /// The queue's name.
+        queue: String,
+    },
+    /// An NCRONTAB schedule, UTC.
+    Timer {
+        /// The schedule.
+        schedule: String,
+    },
+    /// The change feed of an entity's container.
+    Changes {
+        /// Index into `cosmos_accounts`.
+        account: usize,
+        /// The database's name.
+        database: String,
+        /// The watched container's name.
+        container: String,
+        /// The entity's Rust name.
+        entity: String,
+    },
+    /// An HTTP route.
+    Http {
+        /// The route.
+        route: String,
+        /// Its methods (empty: every method).
+        methods: Vec<String>,
+    },
+}
+
+/// A storage queue and its dead-letter twin.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedQueue {
+    /// The queue's name.
+    pub name: String,
+    /// Its record.
+    pub id: NameId,
+    /// `<name>-poison`.
+    pub poison: String,
+    /// The poison queue's record.
+    pub poison_id: NameId,
+}
+
+/// The leases container of an app's change-feed functions (partition key `/id`), in the
+/// watched database.
+#[derive(Debug, Clone, Serialize)]
+pub struct Leases {
+    /// Index into `cosmos_accounts`.
+    pub account: usize,
+    /// The database's name.
+    pub database: String,
+    /// The container's name.
+    pub name: String,
+    /// Its record.
+    pub id: NameId,
+    /// Dedicated throughput when its database has none to share.
+    pub throughput: Option<u32>,
+    /// The account's metadata-reader role definition ([`Role::CosmosMetadataReader`]).
+    pub metadata_role: NameId,
+}
+
 /// A user-assigned managed identity.
 #[derive(Debug, Clone, Serialize)]
 pub struct Identity {
@@ -647,6 +750,14 @@ pub enum Role {
     CosmosDataContributor,
     /// Azure Managed Redis `default` access policy.
     RedisDataAccess,
+    /// Storage Queue Data Contributor: a queue trigger reads, deletes, puts back and
+    /// dead-letters messages.
+    StorageQueueDataContributor,
+    /// Storage Queue Data Message Sender: `Queue::send`.
+    StorageQueueDataMessageSender,
+    /// atakora's Cosmos DB metadata reader (a custom data-plane role with
+    /// `readMetadata` only): what the change-feed trigger needs at database scope.
+    CosmosMetadataReader,
 }
 
 impl Role {
@@ -659,6 +770,10 @@ impl Role {
             Role::CosmosDataReader => "00000000-0000-0000-0000-000000000001",
             Role::CosmosDataContributor => "00000000-0000-0000-0000-000000000002",
             Role::RedisDataAccess => "default",
+            Role::StorageQueueDataContributor => "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+            Role::StorageQueueDataMessageSender => "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a",
+            // atakora's own definition, the same name in every account.
+            Role::CosmosMetadataReader => "6c2b7a5e-4d1f-5e0a-9b3c-a7a0a1c0d0e1",
         }
     }
 
@@ -671,6 +786,9 @@ impl Role {
             Role::CosmosDataReader => "Cosmos DB Built-in Data Reader",
             Role::CosmosDataContributor => "Cosmos DB Built-in Data Contributor",
             Role::RedisDataAccess => "Redis default access policy",
+            Role::StorageQueueDataContributor => "Storage Queue Data Contributor",
+            Role::StorageQueueDataMessageSender => "Storage Queue Data Message Sender",
+            Role::CosmosMetadataReader => "Cosmos DB metadata reader (atakora)",
         }
     }
 }
@@ -696,6 +814,18 @@ pub enum GrantScope {
     },
     /// The Redis database.
     Redis,
+    /// One storage queue.
+    Queue {
+        /// The queue's name.
+        name: String,
+    },
+    /// One database's data-plane path (`<account>/dbs/<db>`).
+    CosmosDatabase {
+        /// Index into `cosmos_accounts`.
+        account: usize,
+        /// The database's name.
+        database: String,
+    },
 }
 
 /// `Plan::validate()`: errors and warnings, by code.

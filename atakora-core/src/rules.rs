@@ -872,20 +872,36 @@ pub const fn always_ready_zone_redundant(spec: &BackendSpec, component: usize) -
         Cow::Borrowed(a) => a,
         Cow::Owned(a) => a,
     };
+    // The app's `http` group, or the first function whose own group asks for one instance
+    // (functions join the spec when the registry or the build helper completes it).
+    let functions = list(&app.functions);
+    let mut function: Option<&str> = None;
     if app.always_ready != 1 {
-        return None;
+        let mut k = 0;
+        while k < functions.len() {
+            if let Some(1) = functions[k].always_ready {
+                function = Some(s(&functions[k].name));
+                break;
+            }
+            k += 1;
+        }
+        if function.is_none() {
+            return None;
+        }
     }
     let envs = list(&spec.environments);
     let mut i = 0;
     while i < envs.len() {
         let env = s(&envs[i]);
         if is_production(env) {
+            let what = match function {
+                Some(name) => Text::new().str("function ").quoted(name).str(" of ").quoted(s(field)),
+                None => Text::new().quoted(s(field)),
+            };
             return Some(Finding::new(
                 Code::AlwaysReadyZoneRedundant,
                 (Some(component), "always_ready"),
-                Text::new()
-                    .quoted(s(field))
-                    .str(" sets `always_ready = 1`, but its plan in production environment ")
+                what.str(" sets `always_ready = 1`, but its plan in production environment ")
                     .quoted(env)
                     .str(" is zone-redundant, which keeps at least 2 always-ready instances per function group"),
                 Text::new().str(

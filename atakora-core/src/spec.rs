@@ -259,6 +259,10 @@ pub struct FunctionsAppSpec {
     pub max_instances: u32,
     /// Instances kept warm (Flex always-ready, `http` group).
     pub always_ready: u32,
+    /// The `#[atakora::function]` handlers hosted by this app, ordered by name. Empty in the
+    /// `const` spec `#[functions_app]` emits (the handlers are other items, declared
+    /// anywhere in the crate): the registry and the build helper fill it.
+    pub functions: List<FunctionSpec>,
 }
 
 impl FunctionsAppSpec {
@@ -276,6 +280,80 @@ impl FunctionsAppSpec {
             memory_mb: Self::DEFAULT_MEMORY_MB,
             max_instances: Self::DEFAULT_MAX_INSTANCES,
             always_ready: Self::DEFAULT_ALWAYS_READY,
+            functions: Cow::Borrowed(&[]),
+        }
+    }
+}
+
+/// `#[atakora::function(app = ..., trigger = ...)]` on an `async fn`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionSpec {
+    /// The function's name: the Rust function's name (the Functions host's function name).
+    pub name: Str,
+    /// `app`: the Rust name of the `#[functions_app]` struct hosting it.
+    pub app: Str,
+    /// `trigger`: what runs it.
+    pub trigger: Trigger,
+    /// `always_ready`: instances of its own scale group kept warm (`function:<name>`; HTTP
+    /// functions share the app's `http` group and take its `always_ready`).
+    pub always_ready: Option<u32>,
+}
+
+impl FunctionSpec {
+    /// `max_attempts` of a queue trigger when not given: the Functions host's
+    /// `maxDequeueCount` default.
+    pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+    /// The suffix of a queue's dead-letter twin (the Functions host's name for it).
+    pub const POISON_SUFFIX: &'static str = "-poison";
+
+    /// Flex Consumption's scale group of this function: `http` for HTTP functions (they
+    /// share one), `function:<name>` for every other.
+    pub fn scale_group(&self) -> String {
+        match self.trigger {
+            Trigger::Http { .. } => "http".to_string(),
+            _ => format!("function:{}", self.name),
+        }
+    }
+}
+
+/// What runs a function.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Trigger {
+    /// `queue("orders", max_attempts = 5)`: each message of a Storage queue.
+    Queue {
+        /// The queue's name.
+        queue: Str,
+        /// Deliveries before a message moves to `<queue>-poison`.
+        max_attempts: u32,
+    },
+    /// `timer("0 */5 * * * *")`: a six-field NCRONTAB schedule, in UTC.
+    Timer {
+        /// `{second} {minute} {hour} {day} {month} {day-of-week}`.
+        schedule: Str,
+    },
+    /// `changes(Order)`: batches of the change feed of a `#[crud_api]` entity's container.
+    Changes {
+        /// The Rust name of the entity.
+        entity: Str,
+    },
+    /// `http(route = "orders/{id}/ship", methods(post))`: an HTTP route of the app.
+    Http {
+        /// The route, without a leading `/` (placeholders in braces).
+        route: Str,
+        /// The methods it answers, lowercase (`post`); empty = every method.
+        methods: List<Str>,
+    },
+}
+
+impl Trigger {
+    /// The trigger's kind as the attribute writes it (`queue`, `timer`, `changes`, `http`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Trigger::Queue { .. } => "queue",
+            Trigger::Timer { .. } => "timer",
+            Trigger::Changes { .. } => "changes",
+            Trigger::Http { .. } => "http",
         }
     }
 }

@@ -25,3 +25,10 @@ pub fn functions_app(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn backend(args: TokenStream, item: TokenStream) -> TokenStream {
     atakora_core::parse::expand::backend(args.into(), item.into()).into()
 }
+
+/// Declares a function of a functions app: an `async fn` handler and its trigger. Every
+/// option is documented at `atakora::function`.
+#[proc_macro_attribute]
+pub fn function(args: TokenStream, item: TokenStream) -> TokenStream {
+    atakora_core::parse::expand::function(args.into(), item.into()).into()
+}

@@ -26,9 +26,11 @@
 pub mod api;
 pub mod cache;
 pub mod conformance;
+pub mod functions;
 pub mod http;
 pub mod openapi;
 pub mod package;
+pub mod payload;
 pub mod problem;
 pub mod server;
 pub mod store;

@@ -3,7 +3,9 @@
 //! `function.json` per route of the [route table](crate::Service::routes).
 
 use crate::api::{Route, Service};
+use atakora_core::Plan;
 use atakora_core::contract;
+use atakora_core::plan::{AppFunctions, PlannedFunction, PlannedTrigger};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,11 +68,15 @@ pub struct Package {
     pub glibc: Option<(u32, u32)>,
 }
 
+/// The Functions extension bundle: queue (extension 5.x) and Cosmos DB (4.x) triggers; HTTP
+/// and timer triggers are built in.
+pub const EXTENSION_BUNDLE: &str = "[4.*, 5.0.0)";
+
 /// `host.json`: the custom handler with HTTP proxying, and the route prefix from the contract.
 pub fn host_json() -> Value {
     json!({
         "version": "2.0",
-        "extensionBundle": { "id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5.0.0)" },
+        "extensionBundle": { "id": "Microsoft.Azure.Functions.ExtensionBundle", "version": EXTENSION_BUNDLE },
         "customHandler": {
             "description": { "defaultExecutablePath": EXECUTABLE, "workingDirectory": "", "arguments": [] },
             "enableProxyingHttpRequest": true
@@ -124,10 +130,143 @@ pub fn files(service: &Service) -> Vec<(String, String)> {
     out
 }
 
+/// `host.json` of a functions app: the custom handler, HTTP proxying for its HTTP functions,
+/// the extension bundle only when a queue or change-feed function needs it (HTTP and timer
+/// triggers are built into the host), and for queues plain JSON messages
+/// (`messageEncoding: none`; the default expects base64) with the app's `maxDequeueCount`.
+pub fn functions_host_json(app: &AppFunctions) -> Value {
+    let needs_bundle = app
+        .functions
+        .iter()
+        .any(|f| matches!(f.trigger, PlannedTrigger::Queue { .. } | PlannedTrigger::Changes { .. }));
+    let proxies = app
+        .functions
+        .iter()
+        .any(|f| matches!(f.trigger, PlannedTrigger::Http { .. }));
+    let mut host = json!({ "version": "2.0" });
+    if needs_bundle {
+        host["extensionBundle"] =
+            json!({ "id": "Microsoft.Azure.Functions.ExtensionBundle", "version": EXTENSION_BUNDLE });
+    }
+    host["customHandler"] = json!({
+        "description": { "defaultExecutablePath": EXECUTABLE, "workingDirectory": "", "arguments": [] },
+        "enableProxyingHttpRequest": proxies
+    });
+    let mut extensions = json!({ "http": { "routePrefix": contract::HOST_ROUTE_PREFIX } });
+    if let Some(n) = app.max_attempts {
+        extensions["queues"] = json!({ "messageEncoding": "none", "maxDequeueCount": n });
+    }
+    host["extensions"] = extensions;
+    host
+}
+
+/// One function's `function.json` in a functions app of `plan`.
+pub fn trigger_function_json(plan: &Plan, app: &AppFunctions, f: &PlannedFunction) -> Value {
+    let binding = contract::functions::binding(&f.trigger);
+    match &f.trigger {
+        PlannedTrigger::Queue { queue } => json!({
+            "bindings": [{
+                "type": "queueTrigger",
+                "direction": "in",
+                "name": binding,
+                "queueName": queue,
+                "connection": contract::settings::QUEUES
+            }]
+        }),
+        PlannedTrigger::Timer { schedule } => json!({
+            "bindings": [{
+                "type": "timerTrigger",
+                "direction": "in",
+                "name": binding,
+                "schedule": schedule,
+                "runOnStartup": false,
+                "useMonitor": true
+            }]
+        }),
+        PlannedTrigger::Changes {
+            account,
+            database,
+            container,
+            ..
+        } => {
+            let leases = app
+                .leases
+                .as_ref()
+                .map_or(atakora_core::resolve::LEASES_CONTAINER, |l| l.name.as_str());
+            json!({
+                "bindings": [{
+                    "type": "cosmosDBTrigger",
+                    "direction": "in",
+                    "name": binding,
+                    "connection": plan.cosmos_accounts[*account].role.connection(),
+                    "databaseName": database,
+                    "containerName": container,
+                    "leaseContainerName": leases,
+                    // The data plane cannot create containers with Entra ID: the template does.
+                    "createLeaseContainerIfNotExists": false,
+                    // Apps and functions share the database's leases container.
+                    "leaseContainerPrefix": format!("{}.{}.", app.app, f.name),
+                    "startFromBeginning": false
+                }],
+                // Without a retry policy a failed batch is skipped for good.
+                "retry": contract::functions::change_feed_retry()
+            })
+        }
+        PlannedTrigger::Http { route, methods } => json!({
+            "bindings": [
+                {
+                    "type": "httpTrigger",
+                    "direction": "in",
+                    "name": binding,
+                    "authLevel": contract::AUTH_LEVEL,
+                    "methods": methods,
+                    "route": route
+                },
+                { "type": "http", "direction": "out", "name": "res" }
+            ]
+        }),
+    }
+}
+
+/// The files of functions app `app`'s package other than the binary: `host.json` and one
+/// `<function>/function.json` per function, deterministic.
+pub fn functions_files(plan: &Plan, app: &AppFunctions) -> Vec<(String, String)> {
+    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default() + "\n";
+    let mut out = vec![("host.json".to_string(), pretty(&functions_host_json(app)))];
+    for f in &app.functions {
+        out.push((
+            format!("{}/function.json", f.name),
+            pretty(&trigger_function_json(plan, app, f)),
+        ));
+    }
+    out
+}
+
 /// Write `out_dir/released-package.zip` for `service` with `binary` as the handler, after
 /// checking that it is a Linux x86-64 executable needing at most glibc `max_glibc`
 /// ([`FLEX_GLIBC`] unless you know the image better).
 pub fn build(service: &Service, binary: &Path, out_dir: &Path, max_glibc: (u32, u32)) -> Result<Package, PackageError> {
+    write_zip(files(service), binary, out_dir, max_glibc)
+}
+
+/// Write `out_dir/released-package.zip` for functions app `app` of `plan` with `binary` as
+/// its custom handler (the same checks as [`build`]).
+pub fn build_functions(
+    plan: &Plan,
+    app: &AppFunctions,
+    binary: &Path,
+    out_dir: &Path,
+    max_glibc: (u32, u32),
+) -> Result<Package, PackageError> {
+    write_zip(functions_files(plan, app), binary, out_dir, max_glibc)
+}
+
+fn write_zip(
+    files: Vec<(String, String)>,
+    binary: &Path,
+    out_dir: &Path,
+    max_glibc: (u32, u32),
+) -> Result<Package, PackageError> {
     let bytes = std::fs::read(binary).map_err(|e| PackageError::Io(binary.to_path_buf(), e))?;
     let glibc = required_glibc(&bytes)?;
     if let Some(needed) = glibc
@@ -156,7 +295,7 @@ pub fn build(service: &Service, binary: &Path, out_dir: &Path, max_glibc: (u32, 
     zip.start_file(EXECUTABLE, opts(0o755)).map_err(zerr)?;
     zip.write_all(&bytes).map_err(|e| PackageError::Io(tmp.clone(), e))?;
     entries.push((EXECUTABLE.to_string(), 0o755));
-    for (name, content) in files(service) {
+    for (name, content) in files {
         zip.start_file(name.as_str(), opts(0o644)).map_err(zerr)?;
         zip.write_all(content.as_bytes()).map_err(|e| PackageError::Io(tmp.clone(), e))?;
         entries.push((name, 0o644));

@@ -445,16 +445,27 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
 fn component(found: &Found, kind: ComponentKind, name: &str, field: &str) -> Option<ComponentSpec> {
     let field = Cow::Owned(field.to_string());
     match kind {
-        ComponentKind::CrudApi => unique(&found.crud, |(_, s)| s.type_name == name).map(|(_, api)| ComponentSpec::CrudApi {
-            field,
-            api: Cow::Owned(api.clone()),
-        }),
-        ComponentKind::FunctionsApp => {
-            unique(&found.functions, |s| s.type_name == name).map(|app| ComponentSpec::FunctionsApp {
+        ComponentKind::CrudApi => {
+            unique(&found.crud, |(_, s)| s.type_name == name).map(|(_, api)| ComponentSpec::CrudApi {
                 field,
-                app: Cow::Owned(app.clone()),
+                api: Cow::Owned(api.clone()),
             })
         }
+        ComponentKind::FunctionsApp => unique(&found.functions, |s| s.type_name == name).map(|app| {
+            let mut app = app.clone();
+            let mut mine: Vec<_> = found
+                .handlers
+                .iter()
+                .filter(|f| f.app == app.type_name)
+                .cloned()
+                .collect();
+            mine.sort_by(|a, b| a.name.cmp(&b.name));
+            app.functions = Cow::Owned(mine);
+            ComponentSpec::FunctionsApp {
+                field,
+                app: Cow::Owned(app),
+            }
+        }),
     }
 }
 
@@ -777,6 +788,8 @@ struct Found {
     /// Every struct of the crate, for nested key paths.
     structs: Vec<syn::DeriveInput>,
     functions: Vec<FunctionsAppSpec>,
+    /// Every `#[atakora::function]`, in source order.
+    handlers: Vec<atakora_core::spec::FunctionSpec>,
     backends: Vec<BackendAttr>,
     files: Vec<PathBuf>,
     errors: Vec<String>,
@@ -820,6 +833,7 @@ fn walk_items(
     for item in items {
         match item {
             syn::Item::Struct(s) => visit_struct(s, file, crate_name, &aliases, found),
+            syn::Item::Fn(f) => visit_fn(f, file, &items_function_aliases(items), found),
             syn::Item::Mod(m) => {
                 // Test-only modules are not part of the built crate.
                 if m.attrs.iter().any(is_cfg_test) {
@@ -903,7 +917,59 @@ fn atakora_attr(attr: &syn::Attribute, aliases: &[(String, &'static str)]) -> Op
     ATTRIBUTES.into_iter().find(|n| *n == last)
 }
 
-fn visit_struct(s: &syn::ItemStruct, file: &Path, crate_name: &str, aliases: &[(String, &'static str)], found: &mut Found) {
+/// The names `#[atakora::function]` is used under in one module: `function` when imported
+/// from atakora (`use atakora::function;`), and its renames. The full path
+/// `atakora::function` always is.
+fn items_function_aliases(items: &[syn::Item]) -> Vec<String> {
+    fn walk(tree: &syn::UseTree, from_atakora: bool, out: &mut Vec<String>) {
+        match tree {
+            syn::UseTree::Path(p) => walk(&p.tree, from_atakora || p.ident == "atakora", out),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| walk(t, from_atakora, out)),
+            syn::UseTree::Name(n) if from_atakora && n.ident == "function" => out.push("function".to_string()),
+            syn::UseTree::Rename(r) if from_atakora && r.ident == "function" => out.push(r.rename.to_string()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for item in items {
+        if let syn::Item::Use(u) = item {
+            walk(&u.tree, false, &mut out);
+        }
+    }
+    out
+}
+
+/// An `#[atakora::function]` handler: its spec joins its app's when the app is a component.
+fn visit_fn(f: &syn::ItemFn, file: &Path, aliases: &[String], found: &mut Found) {
+    let is_function = |a: &syn::Attribute| {
+        let segments: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+        match segments.as_slice() {
+            [first, last] => first == "atakora" && last == "function",
+            [only] => aliases.contains(only),
+            _ => false,
+        }
+    };
+    let Some(index) = f.attrs.iter().position(is_function) else {
+        return;
+    };
+    let args = match &f.attrs[index].meta {
+        syn::Meta::List(l) => l.tokens.clone(),
+        _ => proc_macro2::TokenStream::new(),
+    };
+    let mut item = f.clone();
+    item.attrs.remove(index);
+    let p = parse::function(args, &item);
+    record_errors(&p, file, found);
+    found.handlers.push(p.value.spec);
+}
+
+fn visit_struct(
+    s: &syn::ItemStruct,
+    file: &Path,
+    crate_name: &str,
+    aliases: &[(String, &'static str)],
+    found: &mut Found,
+) {
     found.structs.push(syn::DeriveInput::from(s.clone()));
     let Some((index, kind)) = s
         .attrs

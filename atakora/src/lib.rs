@@ -55,6 +55,12 @@ pub use atakora_macros::functions_app;
 #[doc = include_str!("../doc/backend.md")]
 pub use atakora_macros::backend;
 
+#[doc = include_str!("../doc/function.md")]
+pub use atakora_macros::function;
+
+pub mod functions;
+pub use functions::{Error, Queue, Request, Response, TimerInfo};
+
 pub use atakora_core::ResolveError as PlanError;
 pub use atakora_core::diag::{Code, Diagnostic, Severity};
 pub use atakora_core::contract;
@@ -264,17 +270,41 @@ pub trait FunctionsAppDef {
     const FACTS: __private::FunctionsAppFacts;
 }
 
+/// What `#[atakora::function(app = T)]` needs of `T`: a `#[functions_app]` (ATK0502).
+#[diagnostic::on_unimplemented(
+    message = "ATK0502: `{Self}` is not a functions app",
+    label = "`app` names the `#[functions_app]` struct hosting this function",
+    note = "add `#[atakora::functions_app]` above the struct `{Self}`"
+)]
+pub trait HostsFunctions {}
+
+#[diagnostic::do_not_recommend]
+impl<T: FunctionsAppDef> HostsFunctions for T {}
+
+/// What `changes(T)` needs of `T`: a `#[crud_api]` entity, whose container has the change
+/// feed (ATK0507).
+#[diagnostic::on_unimplemented(
+    message = "ATK0507: `changes({Self})` needs a CRUD entity, and `{Self}` is not one",
+    label = "the change feed is a `#[crud_api]` entity's container's",
+    note = "add `#[atakora::crud_api(...)]` above the struct `{Self}`, or name an entity"
+)]
+pub trait ChangeFeedSource {}
+
+#[diagnostic::do_not_recommend]
+impl<T: CrudEntity> ChangeFeedSource for T {}
 
 /// Not public API: what the macros' expansions reach through `::atakora::__private`.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::functions::{FunctionDef, invoke};
     pub use crate::registry::Registration;
     pub use atakora_core::rules;
+    pub use crate::registry::{BackendDef, with_functions};
     pub use crate::{CrudEntity, FunctionsAppDef};
     pub use atakora_core::entity::{Codec, Component, EntityFacts, FunctionsAppFacts};
     pub use atakora_core::spec;
     pub use inventory;
     pub use serde;
     pub use std::borrow::Cow;
-
+    pub use std::sync::OnceLock;
 }

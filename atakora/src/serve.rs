@@ -6,8 +6,16 @@ use atakora_core::contract::package as contract;
 use std::path::Path;
 use std::process::ExitCode;
 
+pub use atakora_runtime::functions::{
+    DeadLetters, Endpoint, Failure, Handler, HttpCall, HttpReply, router as functions_router, serve as serve_functions,
+};
 pub use atakora_runtime::package::{FLEX_GLIBC, Package, PackageError};
+pub use atakora_runtime::payload::{Invocation, Shape};
+
+/// The router of a functions app's handler (see [`functions_router`]).
+pub type FunctionsRouter = atakora_runtime::functions::AppRouter;
 pub use atakora_runtime::{Route, Service};
+use std::sync::Arc;
 
 /// Serve backend `B` until SIGINT/SIGTERM: on `127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT` in
 /// Azure, else `$PORT`, else 7071 (`PORT=0` picks a free port); from the store
@@ -24,6 +32,11 @@ pub use atakora_runtime::{Route, Service};
 pub fn serve<B: Backend>() -> ExitCode {
     if let Some(out) = std::env::var_os(contract::OUT_ENV) {
         return package_self::<B>(Path::new(&out));
+    }
+    // Deployed as one of the backend's functions apps: serve its functions.
+    if let Ok(app) = std::env::var(atakora_core::contract::settings::FUNCTIONS_APP) {
+        let endpoints = function_endpoints::<B>(&app);
+        return atakora_runtime::functions::run(&app, endpoints, None);
     }
     atakora_runtime::run(B::spec(), B::components())
 }
@@ -63,4 +76,105 @@ pub fn service<B: Backend>() -> Service {
 /// handler; the binary must be a Linux x86-64 executable needing at most [`FLEX_GLIBC`].
 pub fn package<B: Backend>(binary: &Path, out_dir: &Path) -> Result<Package, PackageError> {
     atakora_runtime::package::build(&service::<B>(), binary, out_dir, FLEX_GLIBC)
+}
+
+/// The functions of `B`'s functions app `app` (its key: `order-processor`) as the handler's
+/// endpoints: each decodes its trigger's input and runs the `#[atakora::function]`.
+pub fn function_endpoints<B: Backend>(app: &str) -> Vec<Endpoint> {
+    use crate::functions::{Input, Outcome};
+    use atakora_core::contract::functions as binding;
+    use atakora_core::spec::Trigger;
+    let Some(type_id) = B::components().iter().find_map(|c| match c {
+        atakora_core::entity::Component::FunctionsApp { spec, type_id, .. }
+            if crate::spec::kebab_case(&spec.type_name) == app =>
+        {
+            Some(type_id())
+        }
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    let failure = |e: crate::Error| {
+        if e.is_permanent() {
+            Failure::Permanent(e.to_string())
+        } else {
+            Failure::Retry(e.to_string())
+        }
+    };
+    crate::registry::functions()
+        .into_iter()
+        .filter(|f| (f.app)() == type_id)
+        .map(|def| {
+            let invoke = def.invoke;
+            let payload = |binding: &'static str,
+                           shape: Shape,
+                           queue: Option<String>,
+                           input: fn(serde_json::Value) -> Result<Input, String>| {
+                Handler::Payload {
+                    binding,
+                    shape,
+                    queue,
+                    run: Arc::new(move |inv: Invocation| {
+                        let input = input(inv.data);
+                        Box::pin(async move {
+                            let input = input.map_err(Failure::Permanent)?;
+                            invoke(input).await.map(drop).map_err(failure)
+                        })
+                    }),
+                }
+            };
+            let handler = match &def.spec.trigger {
+                Trigger::Queue { queue, .. } => {
+                    payload(binding::QUEUE_BINDING, Shape::Message, Some(queue.to_string()), |v| {
+                        Ok(Input::Queue(v))
+                    })
+                }
+                Trigger::Timer { .. } => payload(binding::TIMER_BINDING, Shape::Timer, None, |v| {
+                    serde_json::from_value(v)
+                        .map(Input::Timer)
+                        .map_err(|e| format!("not a TimerInfo: {e}"))
+                }),
+                Trigger::Changes { .. } => payload(binding::CHANGES_BINDING, Shape::Batch, None, |v| match v {
+                    serde_json::Value::Array(items) => Ok(Input::Changes(items)),
+                    other => Ok(Input::Changes(vec![other])),
+                }),
+                Trigger::Http { route, methods } => Handler::Http {
+                    route: route.to_string(),
+                    methods: methods.iter().map(|m| m.to_string()).collect(),
+                    run: Arc::new(move |call: HttpCall| {
+                        let request = crate::Request {
+                            method: call.method,
+                            path: call.path,
+                            query: call.query,
+                            headers: call.headers,
+                            params: call.params,
+                            body: call.body,
+                        };
+                        Box::pin(async move {
+                            match invoke(Input::Http(request)).await {
+                                Ok(Outcome::Response(r)) => HttpReply {
+                                    status: r.status,
+                                    headers: r.headers,
+                                    body: r.body,
+                                },
+                                Ok(Outcome::Done) => HttpReply {
+                                    status: 204,
+                                    ..HttpReply::default()
+                                },
+                                Err(e) => HttpReply {
+                                    status: 500,
+                                    body: e.to_string().into_bytes(),
+                                    ..HttpReply::default()
+                                },
+                            }
+                        })
+                    }),
+                },
+            };
+            Endpoint {
+                name: def.spec.name.to_string(),
+                handler,
+            }
+        })
+        .collect()
 }

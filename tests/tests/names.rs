@@ -68,13 +68,46 @@ fn random_spec(rng: &mut Rng, i: usize) -> BackendSpec {
             api: Cow::Owned(api),
         });
     }
+    let entities: Vec<String> = components
+        .iter()
+        .filter_map(|c| match c {
+            ComponentSpec::CrudApi { api, .. } => Some(api.type_name.to_string()),
+            ComponentSpec::FunctionsApp { .. } => None,
+        })
+        .collect();
     for n in 0..1 + rng.below(3) {
         let ty = format!("{}{n}", rng.type_name());
+        // Functions: a queue (its queues and their poison twins), and the change feed of an
+        // entity (a leases container and the metadata-reader role definition).
+        let mut functions = Vec::new();
+        if rng.below(2) == 0 {
+            let queue = rng.word(3, 56);
+            functions.push(FunctionSpec {
+                name: Cow::Owned(format!("drain{n}")),
+                app: Cow::Owned(ty.clone()),
+                trigger: Trigger::Queue {
+                    queue: Cow::Owned(queue),
+                    max_attempts: 5,
+                },
+                always_ready: None,
+            });
+        }
+        if let Some(entity) = entities.first().filter(|_| rng.below(2) == 0) {
+            functions.push(FunctionSpec {
+                name: Cow::Owned(format!("watch{n}")),
+                app: Cow::Owned(ty.clone()),
+                trigger: Trigger::Changes {
+                    entity: Cow::Owned(entity.clone()),
+                },
+                always_ready: None,
+            });
+        }
         let app = FunctionsAppSpec {
             type_name: Cow::Owned(ty),
             memory_mb: 2048,
             max_instances: 100,
             always_ready: 0,
+            functions: Cow::Owned(functions),
         };
         components.push(ComponentSpec::FunctionsApp {
             field: Cow::Owned(format!("f{n}")),

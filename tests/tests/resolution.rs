@@ -541,6 +541,7 @@ fn long_deployment_container_names_are_shortened_with_a_hash_and_reported() {
             memory_mb: 2048,
             max_instances: 100,
             always_ready: 0,
+            functions: Cow::Borrowed(&[]),
         }),
     };
     let long = "NightlyInventoryReconciliationAndSupplierNotificationWorker";

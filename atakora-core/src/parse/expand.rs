@@ -44,23 +44,7 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
         }
         stored_as_json::<Self>()
     }};
-    let type_checks = parsed.obligations.iter().map(|o| {
-        // A local function, so the bound the compiler quotes is in the user's file, not in
-        // atakora's.
-        let (assert, bound) = match o.bound {
-            Bound::PartitionKeyValue => (quote!(is_a_partition_key_value), quote!(::atakora::PartitionKeyValue)),
-            Bound::IdValue => (quote!(is_an_id_value), quote!(::atakora::IdValue)),
-        };
-        // Spanned at the literal or field that imposes the bound, so the error points there.
-        let ty = &o.ty;
-        let ty = respan(quote!(#ty), o.span);
-        quote_spanned! {o.span=>
-            const _: fn() = || {
-                fn #assert<T: #bound + ?Sized>() {}
-                #assert::<#ty>();
-            };
-        }
-    });
+    let type_checks = type_checks(&parsed.obligations);
     quote! {
         #item
         #errors
@@ -81,7 +65,98 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
             ::atakora::__private::inventory::submit! {
                 ::atakora::__private::Registration::CrudApi(&<#ident as ::atakora::__private::CrudEntity>::SPEC)
             }
-            #(#type_checks)*
+            #type_checks
+        };
+    }
+}
+
+/// The parser's obligations as trait-bound assertions, each spanned at its token.
+fn type_checks(obligations: &[super::Obligation]) -> TokenStream {
+    obligations
+        .iter()
+        .map(|o| {
+            // A local function, so the bound the compiler quotes is in the user's file, not in
+            // atakora's.
+            let (assert, bound) = match o.bound {
+                Bound::PartitionKeyValue => (quote!(is_a_partition_key_value), quote!(::atakora::PartitionKeyValue)),
+                Bound::IdValue => (quote!(is_an_id_value), quote!(::atakora::IdValue)),
+                Bound::FunctionsApp => (quote!(hosts_functions), quote!(::atakora::HostsFunctions)),
+                Bound::ChangeFeedEntity => (quote!(has_a_change_feed), quote!(::atakora::ChangeFeedSource)),
+            };
+            // Spanned at the literal or field that imposes the bound, so the error points there.
+            let ty = &o.ty;
+            let ty = respan(quote!(#ty), o.span);
+            quote_spanned! {o.span=>
+                const _: fn() = || {
+                    fn #assert<T: #bound + ?Sized>() {}
+                    #assert::<#ty>();
+                };
+            }
+        })
+        .collect()
+}
+
+/// `#[atakora::function(...)]`: the handler unchanged, its spec as a `static`, and a
+/// registration pairing the spec with the library's invoker for its trigger, whose trait
+/// bound checks that the handler fits the trigger (spanned at the handler's argument).
+pub fn function(args: TokenStream, input: TokenStream) -> TokenStream {
+    let item: syn::ItemFn = match syn::parse2(input.clone()) {
+        Ok(i) => i,
+        Err(e) => {
+            let msg = format!(
+                "{}: `#[atakora::function]` goes on an `async fn` handler ({e})",
+                crate::diag::Code::FunctionItem
+            );
+            let err = syn::Error::new(e.span(), msg).to_compile_error();
+            return quote!(#input #err);
+        }
+    };
+    let parsed = super::function(args, &item);
+    let errors = parsed.error_tokens();
+    let type_checks = type_checks(&parsed.obligations);
+    let attr = &parsed.value;
+    // A handler with a wrong shape, or a trigger that did not parse, is reported once, at its
+    // token: registering it would only repeat the mistake as a signature error.
+    if !attr.registrable || !parsed.is_ok() {
+        return quote! {
+            #item
+            #errors
+            #[doc(hidden)]
+            const _: () = { #type_checks };
+        };
+    }
+    let spec = attr.spec.lower();
+    let Some(app) = &attr.app else {
+        return quote!(#item #errors);
+    };
+    let span = attr.signature_span;
+    let handler = syn::Ident::new(&attr.ident.to_string(), span);
+    let invoke = quote!(::atakora::__private::invoke);
+    let call = match (&attr.spec.trigger, &attr.entity) {
+        (crate::spec::Trigger::Changes { .. }, Some(entity)) => {
+            let entity = respan(quote!(#entity), span);
+            quote_spanned!(span=> #invoke::changes::<#entity, _>(input, #handler))
+        }
+        (crate::spec::Trigger::Queue { .. }, _) => quote_spanned!(span=> #invoke::queue(input, #handler)),
+        (crate::spec::Trigger::Timer { .. }, _) => quote_spanned!(span=> #invoke::timer(input, #handler)),
+        _ => quote_spanned!(span=> #invoke::http(input, #handler)),
+    };
+    quote! {
+        #item
+        #errors
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
+        const _: () = {
+            static SPEC: ::atakora::__private::spec::FunctionSpec = #spec;
+            static FUNCTION: ::atakora::__private::FunctionDef = ::atakora::__private::FunctionDef {
+                spec: &SPEC,
+                app: ::core::any::TypeId::of::<#app>,
+                invoke: |input| #call,
+            };
+            ::atakora::__private::inventory::submit! {
+                ::atakora::__private::Registration::Function(&FUNCTION)
+            }
+            #type_checks
         };
     }
 }
@@ -203,7 +278,8 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
                     quote!(::atakora::__private::Component::CrudApi { field: #field, spec: #name.spec, codec: #name.codec })
                 }
                 ComponentKind::FunctionsApp => {
-                    quote!(::atakora::__private::Component::FunctionsApp { field: #field, spec: #name.spec })
+                    let ty = &c.ty;
+                    quote!(::atakora::__private::Component::FunctionsApp { field: #field, spec: #name.spec, type_id: ::core::any::TypeId::of::<#ty> })
                 }
             }
         })
@@ -227,14 +303,17 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
             // ever dropping it.
             const SPEC: &::atakora::__private::spec::BackendSpec = &#spec;
             #cross_item
-            ::atakora::__private::inventory::submit! {
-                ::atakora::__private::Registration::Backend(SPEC)
-            }
             static COMPONENTS: [::atakora::__private::Component; #component_count] = [#(#runtime_components),*];
+            ::atakora::__private::inventory::submit! {
+                ::atakora::__private::Registration::Backend(&::atakora::__private::BackendDef { spec: SPEC, components: &COMPONENTS })
+            }
             #[automatically_derived]
             impl ::atakora::Backend for #ident {
                 fn spec() -> &'static ::atakora::__private::spec::BackendSpec {
-                    SPEC
+                    // The functions apps' handlers are other items: the registry adds them.
+                    static COMPLETE: ::atakora::__private::OnceLock<::atakora::__private::spec::BackendSpec> =
+                        ::atakora::__private::OnceLock::new();
+                    COMPLETE.get_or_init(|| ::atakora::__private::with_functions(SPEC, &COMPONENTS))
                 }
                 fn components() -> &'static [::atakora::__private::Component] {
                     &COMPONENTS

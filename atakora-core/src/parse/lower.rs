@@ -109,8 +109,39 @@ lower_struct!(FunctionsAppSpec {
     type_name,
     memory_mb,
     max_instances,
+    always_ready,
+    functions
+});
+lower_struct!(FunctionSpec {
+    name,
+    app,
+    trigger,
     always_ready
 });
+
+impl Lower for Trigger {
+    fn lower(&self) -> TokenStream {
+        let t = quote!(::atakora::__private::spec::Trigger);
+        match self {
+            Trigger::Queue { queue, max_attempts } => {
+                let queue = queue.lower();
+                quote!(#t::Queue { queue: #queue, max_attempts: #max_attempts })
+            }
+            Trigger::Timer { schedule } => {
+                let schedule = schedule.lower();
+                quote!(#t::Timer { schedule: #schedule })
+            }
+            Trigger::Changes { entity } => {
+                let entity = entity.lower();
+                quote!(#t::Changes { entity: #entity })
+            }
+            Trigger::Http { route, methods } => {
+                let (route, methods) = (route.lower(), methods.lower());
+                quote!(#t::Http { route: #route, methods: #methods })
+            }
+        }
+    }
+}
 lower_struct!(IsolatedNetwork {
     vnet_name,
     subnet_name,

@@ -14,12 +14,14 @@ mod attrs;
 mod backend;
 mod crud_api;
 pub mod expand;
+mod function;
 mod functions_app;
 mod lower;
 mod serde_names;
 
 pub use backend::{BackendAttr, ComponentKind, ComponentRef, backend};
 pub use crud_api::{crud_api, nested_path_errors};
+pub use function::{FunctionAttr, function};
 pub use functions_app::functions_app;
 
 /// The option names of each attribute, in declaration order (read from the option tables).
@@ -33,6 +35,8 @@ pub mod options {
     pub const CRUD_API: &[&str] = c::CrudApiOptions::NAMES;
     /// `#[functions_app(...)]`.
     pub const FUNCTIONS_APP: &[&str] = super::functions_app::FunctionsAppOptions::NAMES;
+    /// `#[atakora::function(...)]`.
+    pub const FUNCTION: &[&str] = super::function::OPTIONS;
     /// The nested lists, each with its options: `("`cache(...)`", &["ttl"])`.
     pub const NESTED: &[(&str, &[&str])] = &[
         (c::CacheOptions::WHAT, c::CacheOptions::NAMES),
@@ -82,6 +86,10 @@ pub enum Bound {
     PartitionKeyValue,
     /// The `id` field: a string.
     IdValue,
+    /// `#[atakora::function(app = T)]`: `T` is a `#[functions_app]`.
+    FunctionsApp,
+    /// `changes(T)`: `T` is a `#[crud_api]` entity.
+    ChangeFeedEntity,
 }
 
 impl<T> Parsed<T> {

@@ -22,6 +22,7 @@ pub(crate) fn resolve(r: &mut Resolver, storage: &StorageAccount) -> Vec<Functio
             memory_mb: FunctionsAppSpec::DEFAULT_MEMORY_MB,
             max_instances: FunctionsAppSpec::DEFAULT_MAX_INSTANCES,
             always_ready: FunctionsAppSpec::DEFAULT_ALWAYS_READY,
+            functions: std::borrow::Cow::Borrowed(&[]),
         };
         let mut api = app(
             r,

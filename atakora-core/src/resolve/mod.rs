@@ -12,6 +12,7 @@ mod collisions;
 mod compute;
 mod context;
 mod cosmos;
+mod functions;
 mod monitoring;
 mod network;
 mod roles;
@@ -20,6 +21,7 @@ mod storage;
 
 pub use advice::COSTLY_DEV_RUS;
 pub use collisions::cross_backend_collisions;
+pub use functions::{LEASES_CONTAINER, LEASES_RUS};
 pub use monitoring::TEST_LOCATIONS;
 pub use crate::rules::{DEFAULT_SHARED_RUS, MAX_SHARED_CONTAINERS};
 
@@ -61,6 +63,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     let storage = storage::resolve(&mut r);
     let cosmos_accounts = cosmos::resolve(&mut r);
     let function_apps = compute::resolve(&mut r, &storage);
+    let functions = functions::resolve(&mut r, &function_apps, &storage, &cosmos_accounts);
     let monitoring = monitoring::workspace(&mut r);
     advice::https(&mut r);
     advice::names_carry_environment(&mut r);
@@ -79,7 +82,14 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         auth: &auth,
         cache: cache.as_ref(),
     };
-    let (grants, access) = roles::resolve(&mut r, &scopes);
+    let (mut grants, access) = roles::resolve(&mut r, &scopes);
+    grants.extend(functions::grants(
+        &mut r,
+        &functions,
+        &function_apps,
+        &cosmos_accounts,
+        auth.uses_keys(),
+    ));
     advice::tier(&mut r, &cosmos_accounts);
     let mut tags = vec![
         ("app".to_string(), spec.app.to_string()),
@@ -101,6 +111,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         storage,
         cosmos_accounts,
         function_apps,
+        functions,
         monitoring,
         network,
         alerts,

@@ -3,7 +3,7 @@
 //! hyphens: `st-myapp-dev-uploads` becomes `stmyappdevuploads...`), with a short
 //! per-resource-group suffix on globally unique names.
 
-use atakora::{CrudApi, FunctionsApp, backend, crud_api, functions_app};
+use atakora::{CrudApi, FunctionsApp, backend, crud_api, function, functions_app};
 use serde::{Deserialize, Serialize};
 
 #[crud_api(partition_key = "/ownerId")]
@@ -16,6 +16,16 @@ pub struct Upload {
 
 #[functions_app(memory_mb = 512, max_instances = 40)]
 pub struct Thumbnailer;
+
+/// Makes the thumbnails of new uploads, from the uploads container's change feed: the
+/// template gains its `leases` container (`leases`, a fixed name) and the data roles.
+#[function(app = Thumbnailer, trigger = changes(Upload))]
+pub async fn make_thumbnails(batch: Vec<Upload>) -> Result<(), atakora::Error> {
+    for upload in &batch {
+        eprintln!("thumbnail for {} of {}", upload.id, upload.owner_id);
+    }
+    Ok(())
+}
 
 #[backend(
     app = "myapp",
