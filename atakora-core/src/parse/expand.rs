@@ -50,6 +50,7 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
         let (assert, bound) = match o.bound {
             Bound::PartitionKeyValue => (quote!(is_a_partition_key_value), quote!(::atakora::PartitionKeyValue)),
             Bound::IdValue => (quote!(is_an_id_value), quote!(::atakora::IdValue)),
+            Bound::IsolationValue => (quote!(is_an_owner_or_tenant_value), quote!(::atakora::IsolationValue)),
         };
         // Spanned at the literal or field that imposes the bound, so the error points there.
         let ty = &o.ty;
@@ -287,6 +288,7 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
         }
         checks.push(assert(span, quote!(#rules::container_conflict_at(SPEC, #i))));
         checks.push(assert(span, quote!(#rules::health_check_needs_monitoring(SPEC, #i))));
+        checks.push(assert(span, quote!(#rules::isolation_needs_auth(SPEC, #i))));
     }
     let span = backend.span();
     checks.push(assert(span, quote!(#rules::cosmos_account_limit(SPEC))));

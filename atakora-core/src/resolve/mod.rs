@@ -63,6 +63,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     let function_apps = compute::resolve(&mut r, &storage);
     let monitoring = monitoring::workspace(&mut r);
     advice::https(&mut r);
+    advice::auth(&mut r);
     advice::names_carry_environment(&mut r);
     let isolation = network::vnet(&mut r);
     let alerts = monitoring::alerts(&mut r, &function_apps);
