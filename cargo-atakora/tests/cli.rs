@@ -213,7 +213,8 @@ fn deploy_dev_then_prod_with_a_fake_az() {
 fn deploy_dry_run_prints_the_commands_and_runs_none() {
     let dir = app("cli-dry-run", NOTES);
     let log = dir.join("az.log");
-    let out = cli(&dir, &["deploy", "--env", "dev", "--resource-group", "rg-x", "--dry-run"], &[("FAKE_AZ_LOG", log.to_str().unwrap())]);
+    let args = ["deploy", "--env", "dev", "--resource-group", "rg-x", "--dry-run", "--api-audience", "api://notes-api"];
+    let out = cli(&dir, &args, &[("FAKE_AZ_LOG", log.to_str().unwrap())]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(!log.exists(), "a dry run calls no az");
@@ -222,6 +223,7 @@ fn deploy_dry_run_prints_the_commands_and_runs_none() {
     assert_eq!(lines[1], "az group show --name rg-x --output json");
     assert!(lines.iter().any(|l| l.starts_with("az deployment group what-if --resource-group rg-x --name atakora-notes-backend-dev")));
     assert!(lines.iter().any(|l| l.starts_with("az deployment group create --resource-group rg-x")));
+    assert!(lines.iter().filter(|l| l.contains("--parameters apiAudience=api://notes-api")).count() == 2, "{stdout}");
     assert!(lines.iter().any(|l| l.starts_with("az functionapp deployment source config-zip --resource-group rg-x --name 'func-notes-dev-api-{suffix}'")));
     assert!(!dir.join("atakora.lock").exists());
 }
