@@ -839,6 +839,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn app_roles_audiences_and_isolation_paths() {
+        for ok in ["Catalog.Write", "Orders.Admin", "a", "x:y/z-1_2~!"] {
+            assert!(role_name(ok, "create").is_ok(), "{ok}");
+        }
+        for bad in ["", " ", "Catalog Write", ".Admin", "a\"b", "a\\b", "é"] {
+            assert_eq!(role_name(bad, "create").unwrap_err().code, Code::RoleName, "{bad:?}");
+        }
+        assert!(role_name(&"r".repeat(249), "read").is_ok());
+        assert!(role_name(&"r".repeat(250), "read").is_err());
+        for ok in ["api://shop-api", "https://contoso.com/shop", "11111111-2222-3333-4444-555555555555"] {
+            assert!(audience(ok).is_ok(), "{ok}");
+        }
+        for bad in ["shop-api", "api://", "http://shop", "11111111-2222-3333-4444-55555555555", "api://a b"] {
+            assert_eq!(audience(bad).unwrap_err().code, Code::Auth, "{bad}");
+        }
+        assert!(isolation_path_syntax("/userId", "owner").is_ok());
+        assert_eq!(isolation_path_syntax("/a/b", "owner").unwrap_err().code, Code::IsolationPath);
+        assert_eq!(isolation_path_syntax("userId", "tenant").unwrap_err().code, Code::IsolationPath);
+        assert_eq!(isolation_paths_differ("/t", "/t").unwrap_err().code, Code::IsolationSamePath);
+        assert!(role_operation_served("list", Operations(Operations::READ | Operations::LIST)).is_ok());
+        let e = role_operation_served("delete", Operations(Operations::READ | Operations::LIST)).unwrap_err();
+        assert_eq!((e.code, e.help.as_deref().map(|h| h.contains("read, list"))), (Code::RoleOperation, Some(true)));
+    }
+
+    #[test]
     fn ttl_bounds() {
         assert_eq!(ttl(-1).unwrap(), -1);
         assert_eq!(ttl(1).unwrap(), 1);
