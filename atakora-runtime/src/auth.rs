@@ -16,13 +16,13 @@ use std::time::{Duration, Instant};
 
 /// The token issuer (`iss`): `https://login.microsoftonline.com/<tenant>/v2.0` in Azure. Setting
 /// it turns authentication on.
-pub const ISSUER: &str = "ATAKORA_AUTH_ISSUER";
+pub const ISSUER: &str = atakora_core::contract::settings::AUTH_ISSUER;
 /// The accepted audiences (`aud`), comma-separated: the API's application ID URI and/or its
 /// application (client) id.
-pub const AUDIENCE: &str = "ATAKORA_AUTH_AUDIENCE";
+pub const AUDIENCE: &str = atakora_core::contract::settings::AUTH_AUDIENCE;
 /// Where the key set is: an `http(s)://` URL or a file path. Default: the `jwks_uri` of the
 /// issuer's OpenID discovery document.
-pub const JWKS: &str = "ATAKORA_AUTH_JWKS";
+pub const JWKS: &str = atakora_core::contract::settings::AUTH_JWKS;
 
 /// Seconds of clock skew allowed on `exp` and `nbf`.
 pub const LEEWAY_SECONDS: u64 = 60;
