@@ -47,6 +47,8 @@ pub(crate) enum Slot {
     Network,
     /// The roles granted to the app's identity.
     Access,
+    /// Who may call the app (token issuer and audience).
+    Callers,
 }
 
 /// One app's wiring, contributed by the families.

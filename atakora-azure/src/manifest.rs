@@ -37,8 +37,25 @@ pub fn manifest(plan: &Plan, template: &Value) -> Value {
             "finalNames": "`cargo atakora plan --resource-group-id <id>` (or `Plan::final_names`) computes every final name for a resource group, offline"
         },
         "resources": rows.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
+        "callers": callers(plan),
         "diagnostics": diagnostics
     })
+}
+
+/// Who may call the CRUD APIs: the token rules, and every operation's role and isolation.
+fn callers(plan: &Plan) -> Value {
+    match &plan.callers {
+        atakora_core::plan::Callers::Anonymous => json!({ "mode": "anonymous" }),
+        atakora_core::plan::Callers::Entra { audience, operations } => json!({
+            "mode": "entra",
+            "issuer": crate::web::ISSUER_EXPRESSION,
+            "audience": audience.as_deref().map_or_else(
+                || format!("the `{}` template parameter (no default: give it when deploying)", crate::web::AUDIENCE_PARAMETER),
+                |a| format!("the `{}` template parameter, default `{a}`", crate::web::AUDIENCE_PARAMETER),
+            ),
+            "operations": operations
+        }),
+    }
 }
 
 /// The template section a kind's resources are emitted in (see `emit::Section`).

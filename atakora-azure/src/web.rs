@@ -7,8 +7,8 @@ use crate::arm::{camel, expr, tags, with_skips};
 use crate::emit::{AppWiring, Emit, Section, Slot};
 use crate::refs::{AppRef, Refs};
 use atakora_core::Plan;
-use atakora_core::contract::API_PREFIX;
-use atakora_core::plan::{AppRole, FunctionApp};
+use atakora_core::contract::{API_PREFIX, settings};
+use atakora_core::plan::{AppRole, Callers, FunctionApp};
 use serde_json::{Value, json};
 
 pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
@@ -40,6 +40,11 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             ),
         );
         let mut wiring = out.take_app(&app.key);
+        if app.role_is_crud()
+            && let Callers::Entra { audience, .. } = &plan.callers
+        {
+            callers(&mut wiring, &mut out.parameters, audience.as_deref());
+        }
         if let Some(host_id) = &app.host_id {
             // Apps sharing the storage account must not share a host id (see resolve).
             wiring.setting(Slot::HostId, "AzureFunctionsWebHost__hostid", host_id.clone());
@@ -65,6 +70,28 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             ),
         }
     }
+}
+
+/// The template parameter of the CRUD APIs' token audience.
+pub const AUDIENCE_PARAMETER: &str = "apiAudience";
+
+/// The Entra ID token issuer of the deployment's tenant (v2.0 tokens).
+pub const ISSUER_EXPRESSION: &str = "[format('https://login.microsoftonline.com/{0}/v2.0', subscription().tenantId)]";
+
+/// The CRUD APIs validate Entra ID tokens themselves: of the deployment's tenant, for the
+/// `apiAudience` parameter (default: `auth(entra(audience))`; else it must be given).
+fn callers(wiring: &mut crate::emit::AppWiring, parameters: &mut serde_json::Map<String, Value>, audience: Option<&str>) {
+    let mut parameter = json!({
+        "type": "string",
+        "minLength": 1,
+        "metadata": { "description": "The audience (aud) of the Entra ID access tokens the CRUD APIs accept: the API app registration's application ID URI or client id; several separated by commas." }
+    });
+    if let Some(a) = audience {
+        parameter["defaultValue"] = json!(a);
+    }
+    parameters.insert(AUDIENCE_PARAMETER.into(), parameter);
+    wiring.setting(Slot::Callers, settings::AUTH_ISSUER, ISSUER_EXPRESSION);
+    wiring.setting(Slot::Callers, settings::AUTH_AUDIENCE, format!("[parameters('{AUDIENCE_PARAMETER}')]"));
 }
 
 fn site(plan: &Plan, app: &FunctionApp, r: &AppRef, wiring: AppWiring) -> Value {

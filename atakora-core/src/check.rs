@@ -5,7 +5,7 @@
 //! on specs built by hand, so `validate()` reports the same codes as the compiler.
 
 use crate::diag::{Code, Diagnostic, closest};
-use crate::spec::{BackendSpec, ComponentSpec, Networking, Throughput};
+use crate::spec::{BackendSpec, ComponentSpec, Networking, Operations, Throughput};
 
 type Check<T = ()> = Result<T, Diagnostic>;
 
@@ -83,6 +83,52 @@ pub fn key_path_syntax(path: &str, option: &str, code: Code) -> Check {
         }
     }
     Ok(())
+}
+
+/// Rule: an `owner`/`tenant` path is a well-formed key path (the partition key's rule) with
+/// one segment: the runtime sets and compares the field itself, so it is a top-level field.
+pub fn isolation_path_syntax(path: &str, option: &str) -> Check {
+    key_path_syntax(path, option, Code::IsolationPath)?;
+    if path[1..].contains('/') {
+        let first = path[1..].split('/').next().unwrap_or_default();
+        return Err(Diagnostic::new(
+            Code::IsolationPath,
+            format!("`{option}` path `{path}` goes into a nested field"),
+        )
+        .help(format!("`{option}` names a top-level string field of the entity, e.g. `/{first}`")));
+    }
+    Ok(())
+}
+
+/// Rule: `owner` and `tenant` name different fields: one field cannot hold both the caller's
+/// object id and their tenant id.
+pub fn isolation_paths_differ(owner: &str, tenant: &str) -> Check {
+    if owner != tenant {
+        return Ok(());
+    }
+    Err(Diagnostic::new(
+        Code::IsolationSamePath,
+        format!("`owner` and `tenant` both name `{owner}`"),
+    )
+    .help("`owner` holds the caller's object id (`oid`), `tenant` their tenant id (`tid`): give each its own field"))
+}
+
+/// Rule: `roles(...)` names only operations the API serves (a role for an operation without a
+/// route protects nothing, and usually means `operations(...)` left one out).
+pub fn role_operation_served(operation: &str, served: Operations) -> Check {
+    let bit = Operations::NAMES.iter().find(|(n, _)| *n == operation).map_or(0, |(_, b)| *b);
+    if served.contains(bit) {
+        return Ok(());
+    }
+    let names: Vec<&str> = served.names().collect();
+    Err(Diagnostic::new(
+        Code::RoleOperation,
+        format!("`roles({operation} = ...)` names an operation the API does not serve"),
+    )
+    .help(format!(
+        "the API serves {}: add `{operation}` to `operations(...)` or remove its role",
+        names.join(", ")
+    )))
 }
 
 /// Rule: a hierarchical partition key has 1 to 3 distinct paths.
@@ -705,6 +751,48 @@ pub fn address_space(value: &str) -> Check {
     })
 }
 
+/// Rule: an app role (`roles(<operation> = "...")`) is a value Entra ID accepts in an app
+/// registration's `appRoles[].value`: 1 to 249 characters, printable ASCII without spaces,
+/// `"` or `\\`, not starting with `.`.
+pub fn role_name(value: &str, operation: &str) -> Check {
+    let bad = |why: &str| {
+        Err(Diagnostic::new(Code::RoleName, format!("the role of `{operation}` {why}"))
+            .help(format!("name an app role of the API's app registration, e.g. `{operation} = \"Catalog.Write\"`")))
+    };
+    if value.is_empty() {
+        return bad("is empty");
+    }
+    if value.len() > 249 {
+        return bad("is longer than the 249 characters Entra ID allows");
+    }
+    if value.starts_with('.') {
+        return bad(&format!("`{value}` starts with `.`, which Entra ID refuses"));
+    }
+    if let Some(c) = value.chars().find(|c| !c.is_ascii_graphic() || *c == '"' || *c == '\\') {
+        return bad(&format!("`{value}` has {c:?}, which Entra ID refuses in an app role value"));
+    }
+    Ok(())
+}
+
+/// Rule: the audience of `auth(entra(audience = "..."))` is an application ID URI
+/// (`api://...` or `https://...`) or an application (client) id, a GUID: the forms Entra ID
+/// writes in an access token's `aud`.
+pub fn audience(value: &str) -> Check {
+    let guid = value.len() == 36
+        && value.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    let uri = ["api://", "https://"]
+        .iter()
+        .any(|p| value.strip_prefix(p).is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace)));
+    if guid || uri {
+        return Ok(());
+    }
+    Err(Diagnostic::new(Code::Auth, format!("audience `{value}` is not an application ID URI or an application id"))
+        .help("write the app registration's application ID URI, e.g. `audience = \"api://shop-api\"`, or its client id (a GUID)"))
+}
+
 /// Rule: a CORS origin is a scheme and a host (`https://app.example.com`, with an optional
 /// port), HTTPS except for `http://localhost`; never `*` (any site could then call the API
 /// from a visitor's browser) and never a path.
@@ -829,6 +917,9 @@ pub fn backend_spec(spec: &BackendSpec) -> Vec<Diagnostic> {
             push(cors_origin(origin));
         }
     }
+    if let Some(a) = spec.auth.audience() {
+        push(audience(a));
+    }
     if let Networking::Isolated(n) = &spec.networking {
         push(address_space(&n.address_space));
         if let Some(v) = &n.vnet_name {
@@ -901,6 +992,18 @@ pub fn backend_spec(spec: &BackendSpec) -> Vec<Diagnostic> {
                         h.unhealthy_threshold.into(),
                     ));
                 }
+                for (option, path) in [("owner", &api.owner), ("tenant", &api.tenant)] {
+                    if let Some(p) = path {
+                        push(isolation_path_syntax(p, option));
+                    }
+                }
+                if let (Some(o), Some(t)) = (&api.owner, &api.tenant) {
+                    push(isolation_paths_differ(o, t));
+                }
+                for (operation, role) in api.roles.required() {
+                    push(role_name(role, operation));
+                    push(role_operation_served(operation, api.operations));
+                }
                 for key in api.unique_keys.iter() {
                     if key.is_empty() {
                         push(Err(Diagnostic::new(
@@ -954,6 +1057,31 @@ pub fn backend_spec(spec: &BackendSpec) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn app_roles_audiences_and_isolation_paths() {
+        for ok in ["Catalog.Write", "Orders.Admin", "a", "x:y/z-1_2~!"] {
+            assert!(role_name(ok, "create").is_ok(), "{ok}");
+        }
+        for bad in ["", " ", "Catalog Write", ".Admin", "a\"b", "a\\b", "é"] {
+            assert_eq!(role_name(bad, "create").unwrap_err().code, Code::RoleName, "{bad:?}");
+        }
+        assert!(role_name(&"r".repeat(249), "read").is_ok());
+        assert!(role_name(&"r".repeat(250), "read").is_err());
+        for ok in ["api://shop-api", "https://contoso.com/shop", "11111111-2222-3333-4444-555555555555"] {
+            assert!(audience(ok).is_ok(), "{ok}");
+        }
+        for bad in ["shop-api", "api://", "http://shop", "11111111-2222-3333-4444-55555555555", "api://a b"] {
+            assert_eq!(audience(bad).unwrap_err().code, Code::Auth, "{bad}");
+        }
+        assert!(isolation_path_syntax("/userId", "owner").is_ok());
+        assert_eq!(isolation_path_syntax("/a/b", "owner").unwrap_err().code, Code::IsolationPath);
+        assert_eq!(isolation_path_syntax("userId", "tenant").unwrap_err().code, Code::IsolationPath);
+        assert_eq!(isolation_paths_differ("/t", "/t").unwrap_err().code, Code::IsolationSamePath);
+        assert!(role_operation_served("list", Operations(Operations::READ | Operations::LIST)).is_ok());
+        let e = role_operation_served("delete", Operations(Operations::READ | Operations::LIST)).unwrap_err();
+        assert_eq!((e.code, e.help.as_deref().map(|h| h.contains("read, list"))), (Code::RoleOperation, Some(true)));
+    }
 
     #[test]
     fn ttl_bounds() {

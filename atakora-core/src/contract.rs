@@ -122,6 +122,15 @@ pub mod settings {
     /// `CACHE__endpoint`: `host:port` of the backend's Azure Managed Redis (Entra ID auth).
     pub const CACHE_ENDPOINT: &str = "CACHE__endpoint";
 
+    /// The token issuer the CRUD APIs accept (`https://login.microsoftonline.com/<tenant>/v2.0`);
+    /// setting it turns authentication on.
+    pub const AUTH_ISSUER: &str = "ATAKORA_AUTH_ISSUER";
+    /// The token audiences the CRUD APIs accept, comma-separated.
+    pub const AUTH_AUDIENCE: &str = "ATAKORA_AUTH_AUDIENCE";
+    /// Where the token signing keys are (a URL or a file); default: the issuer's OpenID
+    /// discovery document.
+    pub const AUTH_JWKS: &str = "ATAKORA_AUTH_JWKS";
+
     /// `ATAKORA_COSMOS_DATABASE` / `ATAKORA_COSMOS_SERVERLESS_DATABASE`: the account's first
     /// database.
     pub fn database(connection: &str) -> String {

@@ -124,6 +124,21 @@ codes! {
     LimitValue = "ATK0316", Error;
     /// `cors(allowed_origins)` with an origin that is not `https://host[:port]` (or `*`).
     Cors = "ATK0318", Error;
+    /// `owner`/`tenant` path malformed, nested, or not a serialized field of the entity.
+    IsolationPath = "ATK0601", Error;
+    /// The field `owner`/`tenant` names is not a string (trait bound).
+    IsolationType = "ATK0602", Error;
+    /// `owner` and `tenant` name the same field.
+    IsolationSamePath = "ATK0603", Error;
+    /// `roles(...)` names an operation the API does not serve.
+    RoleOperation = "ATK0604", Error;
+    /// An app role name that is empty or that Entra ID does not accept.
+    RoleName = "ATK0605", Error;
+    /// `auth(...)` malformed: an audience that is not a URI or an application id.
+    Auth = "ATK0606", Error;
+    /// `owner`, `tenant` or `roles` on an API of a backend with `auth = "anonymous"`: there
+    /// is no caller to own, scope or authorize anything (cross-item).
+    IsolationWithoutAuth = "ATK0607", Error;
     /// A plan asked for an environment the backend does not declare.
     UnknownEnvironment = "ATK0401", Error;
     /// More Cosmos DB accounts than `limits(max_cosmos_accounts)` allows.
@@ -206,6 +221,8 @@ codes! {
     /// A naming pattern without `{env}` in a backend with several environments: every
     /// environment's resources get the same names.
     PatternWithoutEnvironment = "ATK0912", Warning;
+    /// `auth = "anonymous"`: anyone who reaches the API may read and write its data.
+    AnonymousApi = "ATK0920", Warning;
 }
 
 impl fmt::Display for Code {

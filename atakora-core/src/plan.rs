@@ -55,6 +55,9 @@ pub struct Plan {
     pub cache: Option<Cache>,
     /// How the apps reach their data: identities (default) or keys held in Key Vault.
     pub auth: Auth,
+    /// Who may call the CRUD APIs: Entra ID tokens (and per operation, the role and the
+    /// isolation), or anonymous callers.
+    pub callers: Callers,
     /// Every data-plane and control-plane role the apps' identities get.
     pub grants: Vec<RoleGrant>,
     /// Per app, the nested deployment that grants its identity's roles before the app starts.
@@ -68,6 +71,38 @@ pub struct Plan {
     /// The spec the plan was resolved from.
     #[serde(skip)]
     pub spec: BackendSpec,
+}
+
+/// Who may call the CRUD APIs (`#[backend(auth(...))]`), decided once in resolve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Callers {
+    /// Entra ID bearer tokens of the deployment's tenant.
+    Entra {
+        /// The default of the template's `apiAudience` parameter (`auth(entra(audience))`);
+        /// `None`: the parameter must be given when deploying.
+        audience: Option<String>,
+        /// Every served operation of every CRUD API, with what it requires.
+        operations: Vec<OperationAccess>,
+    },
+    /// `auth = "anonymous"`.
+    Anonymous,
+}
+
+/// One operation of a CRUD API and what a caller needs for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationAccess {
+    /// The backend field.
+    pub component: String,
+    /// `create`, `read`, `update`, `delete` or `list`.
+    pub operation: String,
+    /// The app role the token's `roles` claim must hold; `None`: any valid token.
+    pub role: Option<String>,
+    /// The field that must equal the caller's `oid` (`owner`).
+    pub owner: Option<String>,
+    /// The field that must equal the caller's `tid` (`tenant`).
+    pub tenant: Option<String>,
 }
 
 /// An index into [`Plan::named`].

@@ -817,6 +817,39 @@ pub const fn health_check_needs_monitoring(spec: &BackendSpec, component: usize)
     ))
 }
 
+/// Rule (ATK0607): `owner`, `tenant` and `roles` need callers with tokens, so an API that
+/// names one is not in a backend with `auth = "anonymous"`.
+pub const fn isolation_needs_auth(spec: &BackendSpec, component: usize) -> Option<Finding> {
+    let Some((field, api)) = crud(spec, component) else {
+        return None;
+    };
+    if !matches!(spec.auth, AuthSpec::Anonymous) {
+        return None;
+    }
+    let r = &api.roles;
+    let option = if api.owner.is_some() {
+        "owner"
+    } else if api.tenant.is_some() {
+        "tenant"
+    } else if r.create.is_some() || r.read.is_some() || r.update.is_some() || r.delete.is_some() || r.list.is_some() {
+        "roles"
+    } else {
+        return None;
+    };
+    Some(Finding::new(
+        Code::IsolationWithoutAuth,
+        (Some(component), option),
+        Text::new()
+            .quoted(option)
+            .str(" on ")
+            .quoted(field)
+            .str(" needs callers with tokens, and backend ")
+            .quoted(s(&spec.type_name))
+            .str(" sets `auth = \"anonymous\"`"),
+        Text::new().str("remove `auth = \"anonymous\"` (callers then need Entra ID tokens), or remove `owner`, `tenant` and `roles`"),
+    ))
+}
+
 /// Whether `env` is a production environment: `prod`, `production`, `prod-*`,
 /// `production-*` or `*-prod` (production gets redundancy and backups; see `plan::Tier`).
 pub const fn is_production(env: &str) -> bool {

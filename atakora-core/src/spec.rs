@@ -40,6 +40,61 @@ pub struct CrudApiSpec {
     pub unique_keys: List<List<Str>>,
     /// The entity's serialized fields, in declaration order (for API schemas).
     pub fields: List<FieldSpec>,
+    /// `owner = "/userId"`: the top-level string field holding the `oid` of the caller each
+    /// document belongs to; `None`: documents belong to no one in particular.
+    pub owner: Option<Str>,
+    /// `tenant = "/tenantId"`: the top-level string field holding the `tid` (Entra tenant) of
+    /// the callers each document belongs to.
+    pub tenant: Option<Str>,
+    /// `roles(create = "Catalog.Write", ...)`: the app role each operation requires.
+    pub roles: RolesSpec,
+}
+
+/// `roles(<operation> = "<app role>", ...)`: the app role (a value of the token's `roles`
+/// claim) each operation requires; an operation without one needs only a valid token.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RolesSpec {
+    /// `create`.
+    pub create: Option<Str>,
+    /// `read`.
+    pub read: Option<Str>,
+    /// `update` (PUT and PATCH).
+    pub update: Option<Str>,
+    /// `delete`.
+    pub delete: Option<Str>,
+    /// `list`.
+    pub list: Option<Str>,
+}
+
+impl RolesSpec {
+    /// No role required for any operation.
+    pub const NONE: RolesSpec = RolesSpec {
+        create: None,
+        read: None,
+        update: None,
+        delete: None,
+        list: None,
+    };
+
+    /// The role operation `bit` (an [`Operations`] constant) requires.
+    pub fn for_operation(&self, bit: u8) -> Option<&str> {
+        let role = match bit {
+            Operations::CREATE => &self.create,
+            Operations::READ => &self.read,
+            Operations::UPDATE => &self.update,
+            Operations::DELETE => &self.delete,
+            Operations::LIST => &self.list,
+            _ => &None,
+        };
+        role.as_deref()
+    }
+
+    /// `(operation name, role)` of every operation that requires one, in canonical order.
+    pub fn required(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        Operations::NAMES
+            .into_iter()
+            .filter_map(|(name, bit)| Some((name, self.for_operation(bit)?)))
+    }
 }
 
 /// One serialized field of a CRUD entity, as the stored document shows it.
@@ -102,6 +157,9 @@ impl CrudApiSpec {
             health_check: None,
             unique_keys: Cow::Borrowed(&[]),
             fields: Cow::Borrowed(&[]),
+            owner: None,
+            tenant: None,
+            roles: RolesSpec::NONE,
         }
     }
 
@@ -390,6 +448,8 @@ pub struct BackendSpec {
     pub tags: List<(Str, Str)>,
     /// `cors(allowed_origins = [...])`: the browser origins the API answers; `None`: none.
     pub cors: Option<CorsSpec>,
+    /// `auth(...)`: who may call the CRUD APIs.
+    pub auth: AuthSpec,
     /// The struct's fields, in declaration order.
     pub components: List<ComponentSpec>,
 }
@@ -418,7 +478,41 @@ impl BackendSpec {
             consistency: Consistency::Session,
             tags: Cow::Borrowed(&[]),
             cors: None,
+            auth: AuthSpec::DEFAULT,
             components: Cow::Borrowed(&[]),
+        }
+    }
+}
+
+/// `auth(entra(audience = "api://shop-api"))` or `auth = "anonymous"`: who may call the
+/// backend's CRUD APIs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum AuthSpec {
+    /// Entra ID bearer tokens of the deployment's tenant (the default).
+    Entra {
+        /// The tokens' audience (`aud`): the default of the template's `apiAudience`
+        /// parameter; `None`: the parameter has no default and must be given when deploying.
+        audience: Option<Str>,
+    },
+    /// `auth = "anonymous"`: anyone who reaches the API may call it (warned, ATK0920).
+    Anonymous,
+}
+
+impl AuthSpec {
+    /// Without `auth`: Entra ID, the audience given when deploying.
+    pub const DEFAULT: AuthSpec = AuthSpec::Entra { audience: None };
+
+    /// Whether callers need a token.
+    pub fn is_required(&self) -> bool {
+        matches!(self, AuthSpec::Entra { .. })
+    }
+
+    /// The audience the backend names, if any.
+    pub fn audience(&self) -> Option<&str> {
+        match self {
+            AuthSpec::Entra { audience } => audience.as_deref(),
+            AuthSpec::Anonymous => None,
         }
     }
 }

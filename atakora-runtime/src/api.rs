@@ -5,7 +5,7 @@ use crate::problem::Problem;
 use crate::store::{ContainerDef, PartitionKey, value_at};
 use atakora_core::contract;
 use atakora_core::entity::{Codec, Component};
-use atakora_core::spec::{BackendSpec, CrudApiSpec, FieldType, Operations};
+use atakora_core::spec::{AuthSpec, BackendSpec, CrudApiSpec, FieldType, Operations};
 use serde_json::Value;
 
 /// The longest `id` Cosmos DB accepts, in bytes.
@@ -209,6 +209,8 @@ pub struct Service {
     pub type_name: String,
     /// Every `CrudApi<T>` field, in declaration order.
     pub apis: Vec<Api>,
+    /// Who may call the APIs (`#[backend(auth(...))]`).
+    pub auth: AuthSpec,
 }
 
 impl Service {
@@ -225,6 +227,7 @@ impl Service {
             backend: atakora_core::spec::kebab_case(&spec.type_name),
             type_name: spec.type_name.to_string(),
             apis,
+            auth: spec.auth.clone(),
         }
     }
 

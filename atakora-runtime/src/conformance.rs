@@ -3,7 +3,7 @@
 //! run with that check named in its `gaps`: the check still runs and is reported as a gap,
 //! never as a pass, and a listed gap that passes fails the suite (so the lists stay true).
 
-use crate::store::{ContainerDef, ManualClock, PartitionKey, Precondition, Store, StoreError};
+use crate::store::{ContainerDef, FieldEquals, ManualClock, PartitionKey, Precondition, Store, StoreError};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -85,6 +85,7 @@ pub const CHECKS: &[&str] = &[
     "list_hierarchical_prefix",
     "list_continuation_survives_writes",
     "list_bad_continuation",
+    "list_only_matching_fields",
     "nested_partition_key",
     "ttl_default_expires",
     "ttl_document_overrides",
@@ -336,13 +337,13 @@ async fn run_one(env: &Env<'_>, name: &str) -> Result<(), String> {
                     .await
                     .map_err(e)?;
             }
-            let first = s.list(&n.plain, &[json!("K")], 3, None).await.map_err(e)?.value;
+            let first = s.list(&n.plain, &[json!("K")], &[], 3, None).await.map_err(e)?.value;
             let token = first.continuation.ok_or("no continuation after a full page")?;
             s.create(&n.plain, &pk(&["K"]), &json!({ "id": "k9", "tenantId": "K", "email": "k9" })).await.map_err(e)?;
             let mut seen: Vec<String> = first.items.iter().map(|d| id_of(&d.doc())).collect();
             let mut next = Some(token);
             while let Some(t) = next {
-                let page = s.list(&n.plain, &[json!("K")], 3, Some(&t)).await.map_err(e)?.value;
+                let page = s.list(&n.plain, &[json!("K")], &[], 3, Some(&t)).await.map_err(e)?.value;
                 seen.extend(page.items.iter().map(|d| id_of(&d.doc())));
                 next = page.continuation;
             }
@@ -354,8 +355,32 @@ async fn run_one(env: &Env<'_>, name: &str) -> Result<(), String> {
             )
         }
         "list_bad_continuation" => {
-            let r = s.list(&n.plain, &[], 5, Some("not-a-token")).await;
+            let r = s.list(&n.plain, &[], &[], 5, Some("not-a-token")).await;
             check(r == Err(StoreError::BadContinuation), &format!("{r:?}"))
+        }
+        "list_only_matching_fields" => {
+            // Owner scoping happens in the query: pages of 1 still hold only matching
+            // documents, across partitions and within one.
+            for (id, tenant, owner) in [("o1", "P", "alice"), ("o2", "P", "bob"), ("o3", "Q", "alice"), ("o4", "Q", "bob"), ("o5", "Q", "alice")] {
+                let doc = json!({ "id": id, "tenantId": tenant, "email": id, "ownerId": owner });
+                s.create(&n.plain, &pk(&[tenant]), &doc).await.map_err(e)?;
+            }
+            let alice = [FieldEquals { field: "ownerId".into(), value: json!("alice") }];
+            let mut seen = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let page = s.list(&n.plain, &[], &alice, 1, token.as_deref()).await.map_err(e)?.value;
+                check(page.items.len() <= 1, "a page larger than its limit")?;
+                seen.extend(page.items.iter().map(|d| id_of(&d.doc())));
+                token = page.continuation;
+                if token.is_none() {
+                    break;
+                }
+            }
+            check(sorted(seen.clone()) == ["o1", "o3", "o5"], &format!("across partitions: {seen:?}"))?;
+            let page = s.list(&n.plain, &[json!("Q")], &alice, 10, None).await.map_err(e)?.value;
+            let ids = sorted(page.items.iter().map(|d| id_of(&d.doc())).collect());
+            check(ids == ["o3", "o5"], &format!("within a partition: {ids:?}"))
         }
         "nested_partition_key" => {
             let doc = json!({ "id": "n1", "address": { "zip": "10115" } });
@@ -426,7 +451,7 @@ async fn list_all(s: &dyn Store, container: &str, prefix: &[Value], limit: usize
     let mut token: Option<String> = None;
     for _ in 0..1000 {
         let page = s
-            .list(container, prefix, limit, token.as_deref())
+            .list(container, prefix, &[], limit, token.as_deref())
             .await
             .map_err(|x| x.to_string())?
             .value;

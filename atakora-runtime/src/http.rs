@@ -1,12 +1,14 @@
 //! The HTTP contract: one axum router over a [`Runtime`], made from the route table.
 
 use crate::api::{Api, DEFAULT_LIMIT, MAX_BODY_BYTES, MAX_LIMIT, Route, RouteKind, Service, check_id};
+use crate::auth::{Authenticator, Caller};
 use crate::cache::{self, Cache};
 use crate::problem::Problem;
-use crate::store::{Charged, Clock, PartitionKey, Precondition, Store, StoreError, Stored};
+use crate::store::{Charged, Clock, FieldEquals, PartitionKey, Precondition, Store, StoreError, Stored};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
+use atakora_core::spec::Operations;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use axum::routing::any;
@@ -27,6 +29,9 @@ pub struct Runtime {
     pub cache_ttls: Vec<Option<u32>>,
     /// The time, for cache entries.
     pub clock: Arc<dyn Clock>,
+    /// Bearer-token checks; `None`: requests are not authenticated (no issuer configured, or
+    /// `auth = "anonymous"`), and owner, tenant and roles are not enforced.
+    pub auth: Option<Arc<Authenticator>>,
     openapi: String,
 }
 
@@ -42,6 +47,7 @@ impl Runtime {
             cache,
             cache_ttls,
             clock,
+            auth: None,
             openapi,
         }
     }
@@ -86,6 +92,8 @@ struct Reply {
     body: Option<(&'static str, String)>,
     charge: Option<f64>,
     cache: Option<&'static str>,
+    /// The authenticated caller's `oid`, for the request log.
+    caller: Option<String>,
 }
 
 const JSON: &str = "application/json";
@@ -100,6 +108,7 @@ impl Reply {
             body: Some((JSON, body)),
             charge: None,
             cache: None,
+            caller: None,
         }
     }
 
@@ -114,6 +123,7 @@ impl Reply {
             body: None,
             charge: None,
             cache: None,
+            caller: None,
         }
     }
 
@@ -192,6 +202,7 @@ fn finish(
         store = rt.store.kind(),
         cache = reply.cache,
         request_charge = reply.charge,
+        caller = reply.caller.as_deref(),
         "request"
     );
     response
@@ -225,28 +236,76 @@ async fn handle(rt: &Runtime, route: &Route, req: Request) -> Response {
             let reply = if !allowed || op == "-" {
                 not_allowed()
             } else {
-                let mut cx = Cx { rt, api, index: i, charge: None };
-                let id = path.rsplit('/').next().unwrap_or_default();
-                let id = percent_decode_str(id).decode_utf8_lossy().to_string();
-                let out = match op {
-                    "list" => cx.list(&query).await,
-                    "create" => cx.create(&query, headers, body).await,
-                    "read" => cx.read(&query, headers, &id).await,
-                    "replace" => cx.replace(&query, headers, body, &id).await,
-                    "patch" => cx.patch(&query, headers, body, &id).await,
-                    _ => cx.delete(&query, headers, &id).await,
-                };
-                let charge = cx.charge;
-                out.map(|mut r| {
-                    r.charge = charge;
-                    r
-                })
+                match authorize(rt, api, op, headers).await {
+                    Err(denied) => Ok(denied),
+                    Ok(caller) => {
+                        let oid = caller.as_ref().map(|c| c.oid.clone());
+                        let mut cx = Cx { rt, api, index: i, charge: None, caller: caller.as_ref() };
+                        let id = path.rsplit('/').next().unwrap_or_default();
+                        let id = percent_decode_str(id).decode_utf8_lossy().to_string();
+                        let out = match op {
+                            "list" => cx.list(&query).await,
+                            "create" => cx.create(&query, headers, body).await,
+                            "read" => cx.read(&query, headers, &id).await,
+                            "replace" => cx.replace(&query, headers, body, &id).await,
+                            "patch" => cx.patch(&query, headers, body, &id).await,
+                            _ => cx.delete(&query, headers, &id).await,
+                        };
+                        let charge = cx.charge;
+                        match out {
+                            Ok(mut r) => {
+                                r.charge = charge;
+                                r.caller = oid;
+                                Ok(r)
+                            }
+                            Err(p) => {
+                                let mut r = Reply::problem(p);
+                                r.caller = oid;
+                                Ok(r)
+                            }
+                        }
+                    }
+                }
             };
             (api.field, op, reply)
         }
     };
     let reply = reply.unwrap_or_else(Reply::problem);
     finish(rt, headers, &method, &path, component, operation, start, reply)
+}
+
+/// The operation bit of a handler operation (`replace` and `patch` are `update`).
+fn operation_bit(op: &str) -> u8 {
+    match op {
+        "create" => Operations::CREATE,
+        "read" => Operations::READ,
+        "replace" | "patch" => Operations::UPDATE,
+        "delete" => Operations::DELETE,
+        _ => Operations::LIST,
+    }
+}
+
+/// The caller of a request on `api`, when authentication is on: a 401 without a valid token,
+/// a 403 without the operation's role. `Ok(None)`: authentication is off.
+async fn authorize(rt: &Runtime, api: &Api, op: &str, headers: &HeaderMap) -> Result<Option<Caller>, Reply> {
+    let Some(auth) = &rt.auth else { return Ok(None) };
+    let header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
+    let caller = match auth.authenticate(header).await {
+        Ok(c) => c,
+        Err(why) => {
+            let challenge = why.challenge();
+            return Err(Reply::problem(why.problem()).header(header::WWW_AUTHENTICATE, challenge));
+        }
+    };
+    let operation = if op == "replace" || op == "patch" { "update" } else { op };
+    if let Some(role) = api.spec.roles.for_operation(operation_bit(op))
+        && !caller.has_role(role)
+    {
+        let mut r = Reply::problem(crate::auth::forbidden_role(role, operation));
+        r.caller = Some(caller.oid.clone());
+        return Err(r);
+    }
+    Ok(Some(caller))
 }
 
 async fn health(rt: &Runtime) -> Result<Reply, Problem> {
@@ -265,6 +324,8 @@ struct Cx<'a> {
     api: &'a Api,
     index: usize,
     charge: Option<f64>,
+    /// The authenticated caller; `None` when authentication is off.
+    caller: Option<&'a Caller>,
 }
 
 fn store_problem(e: StoreError, id: &str) -> Problem {
@@ -312,7 +373,97 @@ fn entity_tags(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<O
 
 const COMPONENT: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b'?').add(b'<').add(b'>').add(b'\\');
 
+/// Whether `doc` holds every field of the caller's scope.
+fn in_scope(scope: &[FieldEquals], doc: &Value) -> bool {
+    scope.iter().all(|f| f.matches(doc))
+}
+
+/// The 403 of a body that gives an owner or tenant field another caller's value.
+fn foreign_field(f: &FieldEquals, what: &str) -> Problem {
+    let claim = if what == "owner" { "oid" } else { "tid" };
+    let message = format!("must be the caller's `{claim}` (or left out, and it is set): a document cannot be written for another {what}");
+    let mut p = Problem::new(403, "forbidden", "The caller may not write this document", format!("{}: {message}", f.field));
+    p.errors.push(crate::problem::FieldProblem {
+        location: crate::problem::Location::Body,
+        path: f.field.clone(),
+        message,
+    });
+    p
+}
+
 impl Cx<'_> {
+    /// The fields every document the caller may see holds: the `owner` field equal to their
+    /// `oid`, the `tenant` field equal to their `tid`. Empty when authentication is off or the
+    /// entity has neither.
+    fn scope(&self) -> Result<Vec<FieldEquals>, Problem> {
+        let Some(caller) = self.caller else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        if let Some(owner) = &self.api.spec.owner {
+            out.push(FieldEquals {
+                field: owner.trim_start_matches('/').to_string(),
+                value: Value::String(caller.oid.clone()),
+            });
+        }
+        if let Some(tenant) = &self.api.spec.tenant {
+            let Some(tid) = &caller.tid else {
+                return Err(Problem::new(
+                    403,
+                    "forbidden",
+                    "The caller has no tenant",
+                    "the token has no `tid` claim, and this API keeps documents per tenant",
+                ));
+            };
+            out.push(FieldEquals {
+                field: tenant.trim_start_matches('/').to_string(),
+                value: Value::String(tid.clone()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// `owner` or `tenant`: what the scope field `f` is, for messages.
+    fn scope_kind(&self, f: &FieldEquals) -> &'static str {
+        match &self.api.spec.owner {
+            Some(o) if o.trim_start_matches('/') == f.field => "owner",
+            _ => "tenant",
+        }
+    }
+
+    /// A body written by the caller: scope fields left out (or null) are set to the caller's
+    /// values; another caller's value is a 403 naming the field.
+    fn claim(&self, scope: &[FieldEquals], raw: &mut Value) -> Result<(), Problem> {
+        let Some(obj) = raw.as_object_mut() else { return Ok(()) };
+        for f in scope {
+            match obj.get(&f.field) {
+                None | Some(Value::Null) => {
+                    obj.insert(f.field.clone(), f.value.clone());
+                }
+                Some(v) if *v == f.value => {}
+                Some(_) => return Err(foreign_field(f, self.scope_kind(f))),
+            }
+        }
+        Ok(())
+    }
+
+    /// The current document, when the caller's scope holds it; a document of another owner or
+    /// tenant is "not found", so that its existence does not leak.
+    async fn current_in_scope(&mut self, scope: &[FieldEquals], key: &PartitionKey, id: &str) -> Result<Stored, Problem> {
+        let found = self.rt.store.read(&self.api.container.name, key, id).await;
+        match self.add(found.map_err(|e| store_problem(e, id))?) {
+            Some(s) if in_scope(scope, &s.doc()) => Ok(s),
+            _ => Err(Problem::not_found(id)),
+        }
+    }
+
+    /// The condition of a scoped write: the client's `If-Match` checked against `current`,
+    /// else `current`'s own tag (the document was in scope when read, and must still be).
+    fn scoped_condition(tags: &Option<Vec<String>>, current: &Stored, id: &str) -> Result<Precondition, Problem> {
+        match tags {
+            Some(tags) if !tags.contains(&current.etag) => Err(store_problem(StoreError::PreconditionFailed, id)),
+            _ => Ok(Precondition::IfMatch(current.etag.clone())),
+        }
+    }
+
     fn add<T>(&mut self, c: Charged<T>) -> T {
         if let Some(x) = c.charge {
             self.charge = Some(self.charge.unwrap_or(0.0) + x);
@@ -493,6 +644,8 @@ impl Cx<'_> {
         {
             obj.insert("id".to_string(), Value::String(uuid::Uuid::now_v7().to_string()));
         }
+        let scope = self.scope()?;
+        self.claim(&scope, &mut raw)?;
         let doc = self.normalize(raw)?;
         let key = self.api.key_of(&doc)?;
         let id = crate::store::doc_id(&doc).to_string();
@@ -503,6 +656,7 @@ impl Cx<'_> {
 
     async fn read(&mut self, query: &str, headers: &HeaderMap, id: &str) -> Result<Reply, Problem> {
         let key = self.item_key(query, id)?;
+        let scope = self.scope()?;
         let none_match = entity_tags(headers, header::IF_NONE_MATCH)?;
         let reply = |stored: &Stored, cache| {
             let weak = |t: &str| t.trim_start_matches("W/").to_string();
@@ -524,6 +678,9 @@ impl Cx<'_> {
         if ttl.is_some() {
             match self.rt.cache.get(&ckey).await {
                 Ok(Some(hit)) if hit.expires_at_ms.is_none_or(|t| t > self.rt.clock.now_ms()) => {
+                    if !in_scope(&scope, &hit.doc()) {
+                        return Err(Problem::not_found(id));
+                    }
                     return Ok(reply(&hit, Some("hit")));
                 }
                 Ok(_) => {}
@@ -534,6 +691,9 @@ impl Cx<'_> {
         let Some(stored) = self.add(found.map_err(|e| store_problem(e, id))?) else {
             return Err(Problem::not_found(id));
         };
+        if !in_scope(&scope, &stored.doc()) {
+            return Err(Problem::not_found(id));
+        }
         if let Some(ttl) = ttl {
             let ms = cache::entry_ttl_ms(ttl, &stored, self.rt.clock.now_ms());
             if ms > 0
@@ -553,7 +713,13 @@ impl Cx<'_> {
             Some(Some(_)) => return Err(Problem::invalid_header("if-none-match", "on PUT only `*` (create-only) is supported")),
             None => false,
         };
+        let scope = self.scope()?;
+        if !scope.is_empty() && !create_only {
+            // Another caller's document is not found, before its body is looked at.
+            self.current_in_scope(&scope, &key, id).await?;
+        }
         let mut raw = self.body(headers, body, false).await?;
+        self.claim(&scope, &mut raw)?;
         if let Some(obj) = raw.as_object_mut() {
             match obj.get("id") {
                 None => {
@@ -573,6 +739,8 @@ impl Cx<'_> {
                 }
                 other => other.map(|s| (StatusCode::CREATED, s)),
             }
+        } else if !scope.is_empty() {
+            self.replace_in_scope(&scope, &if_match, &key, &doc, id).await.map(|s| (StatusCode::OK, s))
         } else {
             let cond = self.condition(&if_match, &key, id).await?;
             self.rt.store.replace(container, &key, &doc, &cond).await.map(|s| (StatusCode::OK, s))
@@ -585,6 +753,32 @@ impl Cx<'_> {
             reply = reply.header(header::LOCATION, self.location(id, &key));
         }
         Ok(reply)
+    }
+
+    /// Replace a document the caller's scope holds: on the tag it was read with, read again
+    /// when another write got in between (unless the client gave `If-Match`).
+    async fn replace_in_scope(
+        &mut self,
+        scope: &[FieldEquals],
+        tags: &Option<Vec<String>>,
+        key: &PartitionKey,
+        doc: &Value,
+        id: &str,
+    ) -> Result<Charged<Stored>, StoreError> {
+        for _ in 0..8 {
+            let current = match self.current_in_scope(scope, key, id).await {
+                Ok(c) => c,
+                Err(_) => return Err(StoreError::NotFound),
+            };
+            let Ok(cond) = Self::scoped_condition(tags, &current, id) else {
+                return Err(StoreError::PreconditionFailed);
+            };
+            match self.rt.store.replace(&self.api.container.name, key, doc, &cond).await {
+                Err(StoreError::PreconditionFailed | StoreError::NotFound) if tags.is_none() => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::PreconditionFailed)
     }
 
     /// A 400 naming the first partition key parameter whose value in `doc` is not `key`'s.
@@ -602,12 +796,13 @@ impl Cx<'_> {
         let key = self.item_key(query, id)?;
         let if_match = self.precondition(headers)?;
         let patch = self.body(headers, body, true).await?;
+        let scope = self.scope()?;
         let container = &self.api.container.name;
         // Read, merge, replace on the read's ETag; a concurrent write in between is retried
         // unless the client asked for a specific ETag.
         for _ in 0..8 {
             let found = self.rt.store.read(container, &key, id).await;
-            let Some(current) = self.add(found.map_err(|e| store_problem(e, id))?) else {
+            let Some(current) = self.add(found.map_err(|e| store_problem(e, id))?).filter(|c| in_scope(&scope, &c.doc())) else {
                 return Err(Problem::not_found(id));
             };
             if let Some(tags) = &if_match
@@ -617,6 +812,9 @@ impl Cx<'_> {
             }
             let mut doc = current.doc();
             merge_patch(&mut doc, &patch);
+            if let Some(f) = scope.iter().find(|f| !f.matches(&doc)) {
+                return Err(foreign_field(f, self.scope_kind(f)));
+            }
             if doc.get("id").and_then(Value::as_str) != Some(id) {
                 return Err(Problem::invalid_body("id", "a PATCH may not change the id"));
             }
@@ -644,9 +842,32 @@ impl Cx<'_> {
     async fn delete(&mut self, query: &str, headers: &HeaderMap, id: &str) -> Result<Reply, Problem> {
         let key = self.item_key(query, id)?;
         let tags = self.precondition(headers)?;
-        let cond = self.condition(&tags, &key, id).await?;
-        let done = self.rt.store.delete(&self.api.container.name, &key, id, &cond).await;
-        self.add(done.map_err(|e| store_problem(e, id))?);
+        let scope = self.scope()?;
+        if scope.is_empty() {
+            let cond = self.condition(&tags, &key, id).await?;
+            let done = self.rt.store.delete(&self.api.container.name, &key, id, &cond).await;
+            self.add(done.map_err(|e| store_problem(e, id))?);
+        } else {
+            // On the tag the document was read with in scope, read again when another write
+            // got in between (unless the client gave `If-Match`).
+            let mut deleted = false;
+            for _ in 0..8 {
+                let current = self.current_in_scope(&scope, &key, id).await?;
+                let cond = Self::scoped_condition(&tags, &current, id)?;
+                match self.rt.store.delete(&self.api.container.name, &key, id, &cond).await {
+                    Ok(done) => {
+                        self.add(done);
+                        deleted = true;
+                        break;
+                    }
+                    Err(StoreError::PreconditionFailed | StoreError::NotFound) if tags.is_none() => continue,
+                    Err(e) => return Err(store_problem(e, id)),
+                }
+            }
+            if !deleted {
+                return Err(store_problem(StoreError::PreconditionFailed, id));
+            }
+        }
         self.invalidate(&key, id).await;
         Ok(Reply::empty(StatusCode::NO_CONTENT))
     }
@@ -675,6 +896,12 @@ impl Cx<'_> {
                 None => {}
             }
         }
+        // The caller's scope is part of the query; where an owner or tenant field is the next
+        // partition key level, it also narrows the query to that partition.
+        let only = self.scope()?;
+        while let Some(f) = self.api.key.get(prefix.len()).and_then(|l| only.iter().find(|f| l.path == format!("/{}", f.field))) {
+            prefix.push(f.value.clone());
+        }
         let scope = PartitionKey::new(prefix.clone()).canonical();
         let after = match get("continuation") {
             None => None,
@@ -683,7 +910,7 @@ impl Cx<'_> {
         let page = self
             .rt
             .store
-            .list(&self.api.container.name, &prefix, limit, after.as_deref())
+            .list(&self.api.container.name, &prefix, &only, limit, after.as_deref())
             .await;
         let page = self.add(page.map_err(|e| store_problem(e, "-"))?);
         let mut body = String::with_capacity(page.items.iter().map(|s| s.json.len() + 1).sum::<usize>() + 40);

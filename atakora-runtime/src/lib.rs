@@ -11,6 +11,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`api`] | the served APIs and the route table ([`Service`], [`Route`]) |
+//! | [`auth`] | bearer tokens: who is calling, with which roles |
 //! | [`http`] | the HTTP contract (router, handlers) |
 //! | [`store`] | the store interface and its implementations |
 //! | [`cache`] | the read cache (memory; Redis with feature `redis`) |
@@ -24,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod auth;
 pub mod cache;
 pub mod conformance;
 pub mod functions;

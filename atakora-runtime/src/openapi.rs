@@ -80,6 +80,38 @@ fn operation(api: &Api, op: &str, params: Vec<Value>, ok: (&str, Value), err: &[
     o
 }
 
+/// The bearer requirement of operation `op` (with its app role, OpenAPI 3.1's role list for
+/// non-OAuth schemes), and its 401 and 403 answers.
+fn secure(o: &mut Value, api: &Api, op: &str) {
+    let bit = match op {
+        "create" => atakora_core::spec::Operations::CREATE,
+        "read" => atakora_core::spec::Operations::READ,
+        "replace" | "patch" => atakora_core::spec::Operations::UPDATE,
+        "delete" => atakora_core::spec::Operations::DELETE,
+        _ => atakora_core::spec::Operations::LIST,
+    };
+    let role = api.spec.roles.for_operation(bit);
+    o["security"] = json!([{ "bearer": role.into_iter().collect::<Vec<_>>() }]);
+    let problem = |d: &str| json!({ "description": d, "content": problem_ref() });
+    o["responses"]["401"] = problem("no valid bearer token (`WWW-Authenticate: Bearer`)");
+    if let Some(role) = role {
+        o["responses"]["403"] = problem(&format!("the token's `roles` claim lacks `{role}`"));
+    }
+    let mut scoped = Vec::new();
+    if let Some(owner) = &api.spec.owner {
+        scoped.push(format!("`{}` is the caller's `oid`", owner.trim_start_matches('/')));
+    }
+    if let Some(tenant) = &api.spec.tenant {
+        scoped.push(format!("`{}` is the caller's `tid`", tenant.trim_start_matches('/')));
+    }
+    if !scoped.is_empty() {
+        o["description"] = Value::String(format!(
+            "Only documents whose {} are served; others are 404.",
+            scoped.join(" and whose ")
+        ));
+    }
+}
+
 fn body(content: Value) -> Value {
     json!({ "required": true, "content": content })
 }
@@ -117,6 +149,10 @@ pub fn document(service: &Service) -> Value {
                         o["requestBody"] = body(doc_content(api));
                         o
                     };
+                    let mut o = o;
+                    if service.auth.is_required() {
+                        secure(&mut o, api, if *m == "GET" { "list" } else { "create" });
+                    }
                     item.insert(m.to_ascii_lowercase(), o);
                 }
             }
@@ -142,6 +178,16 @@ pub fn document(service: &Service) -> Value {
                         }
                         _ => operation(api, "delete", params.clone(), ("204", json!({ "description": "deleted" })), &["404", "412"]),
                     };
+                    let mut o = o;
+                    if service.auth.is_required() {
+                        let op = match *m {
+                            "GET" => "read",
+                            "PUT" => "replace",
+                            "PATCH" => "patch",
+                            _ => "delete",
+                        };
+                        secure(&mut o, api, op);
+                    }
                     item.insert(m.to_ascii_lowercase(), o);
                 }
                 schemas.insert(schema_name(api), entity_schema(api));
@@ -171,10 +217,17 @@ pub fn document(service: &Service) -> Value {
                 "location": { "enum": ["body", "query", "header", "path"] }, "path": { "type": "string" }, "message": { "type": "string" } } } }
         } }),
     );
+    let mut components = json!({ "schemas": schemas });
+    if service.auth.is_required() {
+        components["securitySchemes"] = json!({ "bearer": {
+            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "description": "an Entra ID access token (RS256) for the API's audience; the roles listed per operation are app roles of the token's `roles` claim"
+        } });
+    }
     json!({
         "openapi": "3.1.0",
         "info": { "title": service.type_name, "version": env!("CARGO_PKG_VERSION") },
         "paths": paths,
-        "components": { "schemas": schemas }
+        "components": components
     })
 }

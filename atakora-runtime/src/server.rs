@@ -2,12 +2,13 @@
 //! listener, graceful shutdown.
 
 use crate::api::Service;
+use crate::auth::{AuthConfig, Authenticator};
 use crate::cache::{Cache, MemoryCache};
 use crate::http::{Runtime, router};
 use crate::store::{Clock, ContainerDef, MemoryStore, SqliteStore, Store, Synchronous, SystemClock};
 use atakora_core::contract::settings;
 use atakora_core::entity::Component;
-use atakora_core::spec::BackendSpec;
+use atakora_core::spec::{AuthSpec, BackendSpec};
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -224,6 +225,24 @@ pub async fn open_cache(settings: &Settings, clock: Arc<dyn Clock>) -> Arc<dyn C
     Arc::new(MemoryCache::new(100_000, clock))
 }
 
+/// App Service's own setting, present on every app it runs (Function Apps included).
+pub const SITE_NAME: &str = "WEBSITE_SITE_NAME";
+
+/// The authenticator the environment configures for a backend whose `auth` is `spec` (see
+/// [`AuthConfig::from_env`]); its key set is fetched at once, so a wrong location is logged at
+/// start-up (requests fetch it again).
+pub async fn open_auth(spec: &AuthSpec, settings: &Settings) -> Result<Option<Arc<Authenticator>>, String> {
+    let deployed = settings.in_functions_host || std::env::var(SITE_NAME).is_ok_and(|v| !v.is_empty());
+    let Some(config) = AuthConfig::from_env(spec, deployed, |k| std::env::var(k).ok())? else {
+        return Ok(None);
+    };
+    let auth = Authenticator::new(config);
+    if let Err(e) = auth.load().await {
+        tracing::error!("the token signing keys cannot be fetched yet (retried on the first request): {e}");
+    }
+    Ok(Some(Arc::new(auth)))
+}
+
 async fn serve_from_env(spec: &'static BackendSpec, components: &'static [Component]) -> Result<(), String> {
     let service = Service::new(spec, components);
     let settings = Settings::from_env(&service.backend, |k| std::env::var(k).ok())?;
@@ -234,7 +253,9 @@ async fn serve_from_env(spec: &'static BackendSpec, components: &'static [Compon
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = open_store(&service, &settings, spec).await?;
     let cache = open_cache(&settings, clock.clone()).await;
+    let auth = open_auth(&spec.auth, &settings).await?;
     let mut rt = Runtime::new(service, store, cache.clone(), clock);
+    rt.auth = auth;
     for (i, api) in rt.service.apis.iter().enumerate() {
         if let Some(ttl) = std::env::var(settings::cache_ttl(api.field)).ok().and_then(|v| v.parse().ok()) {
             rt.cache_ttls[i] = Some(ttl);
@@ -246,6 +267,18 @@ async fn serve_from_env(spec: &'static BackendSpec, components: &'static [Compon
         settings.store_label(),
         cache.kind()
     );
+    match (&rt.auth, rt.service.auth.is_required()) {
+        (Some(a), _) => eprintln!(
+            "  auth: Entra ID bearer tokens from {} for {}",
+            a.config().issuer,
+            a.config().audiences.join(", ")
+        ),
+        (None, true) => eprintln!(
+            "  auth: off ({} not set): no token needed, owner, tenant and roles not enforced",
+            crate::auth::ISSUER
+        ),
+        (None, false) => eprintln!("  auth: anonymous (`auth = \"anonymous\"`)"),
+    }
     for route in rt.service.routes() {
         eprintln!("  {:<22} {}", route.methods.join(" "), route.path);
     }

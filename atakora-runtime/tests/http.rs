@@ -4,7 +4,7 @@ mod common;
 
 use atakora_runtime::cache::{Cache, CacheError, CacheFuture, MemoryCache};
 use atakora_runtime::store::{
-    Charged, ContainerDef, ManualClock, Page, PartitionKey, Precondition, SqliteStore, Store, StoreError, StoreFuture, Stored,
+    Charged, FieldEquals, ContainerDef, ManualClock, Page, PartitionKey, Precondition, SqliteStore, Store, StoreError, StoreFuture, Stored,
     Synchronous,
 };
 use common::*;
@@ -486,7 +486,7 @@ impl Store for DownStore {
     fn delete<'a>(&'a self, _: &'a str, _: &'a PartitionKey, _: &'a str, _: &'a Precondition) -> StoreFuture<'a, Charged<()>> {
         Box::pin(async { Err(StoreError::Unavailable("unreachable".into())) })
     }
-    fn list<'a>(&'a self, _: &'a str, _: &'a [Value], _: usize, _: Option<&'a str>) -> StoreFuture<'a, Charged<Page>> {
+    fn list<'a>(&'a self, _: &'a str, _: &'a [Value], _: &'a [FieldEquals], _: usize, _: Option<&'a str>) -> StoreFuture<'a, Charged<Page>> {
         Box::pin(async { Err(StoreError::Unavailable("unreachable".into())) })
     }
     fn health(&self) -> StoreFuture<'_, ()> {

@@ -112,11 +112,26 @@ pub trait PartitionKeyValue {}
 )]
 pub trait IdValue {}
 
+/// Types an `owner`/`tenant` field may have: it holds a token's `oid` or `tid`, a string.
+/// `#[crud_api]` requires it of the field `owner`/`tenant` names (ATK0602).
+#[diagnostic::on_unimplemented(
+    message = "ATK0602: an `owner` or `tenant` field must be a string, not `{Self}`",
+    label = "this path names a `{Self}` field",
+    note = "it holds the caller's object id (`oid`) or tenant id (`tid`): declare it `String` (or `Option<String>`)"
+)]
+pub trait IsolationValue {}
+
 macro_rules! mark {
     ($tr:ident: $($ty:ty),*) => { $( impl $tr for $ty {} )* };
 }
 mark!(PartitionKeyValue: String, str, bool, char, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64);
 mark!(IdValue: String, str);
+mark!(IsolationValue: String, str);
+impl<T: IsolationValue + ?Sized> IsolationValue for &T {}
+impl<T: IsolationValue> IsolationValue for Option<T> {}
+impl<T: IsolationValue + ?Sized> IsolationValue for Box<T> {}
+impl IsolationValue for std::borrow::Cow<'_, str> {}
+impl IsolationValue for std::sync::Arc<str> {}
 impl<T: PartitionKeyValue + ?Sized> PartitionKeyValue for &T {}
 impl<T: PartitionKeyValue> PartitionKeyValue for Option<T> {}
 impl<T: PartitionKeyValue + ?Sized> PartitionKeyValue for Box<T> {}

@@ -164,7 +164,7 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
     for p in &plans {
         let dir = out.join(p.backend_id()).join(p.environment());
         let name = deployment_name(p.backend_id(), p.environment(), commit.as_deref());
-        let common = vec![
+        let mut common = vec![
             "--resource-group".to_string(),
             a.resource_group.clone(),
             "--name".to_string(),
@@ -174,6 +174,7 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
             "--parameters".to_string(),
             format!("@{}", dir.join("azuredeploy.parameters.json").display()),
         ];
+        common.extend(audience_parameter(&dir.join("azuredeploy.json"), p.backend_id(), a.api_audience.as_deref())?);
         ui.step(&format!("what-if: {} → {}", p.backend_id(), a.resource_group));
         let mut what_if = args(&["deployment", "group", "what-if"]);
         what_if.extend(common.iter().cloned());
@@ -373,6 +374,28 @@ fn show_what_if(ui: &Ui, result: &Value) -> usize {
         if summary.is_empty() { "no changes".to_string() } else { summary.join(", ") }
     ));
     n
+}
+
+/// The template parameter of the CRUD APIs' token audience, as the template names it.
+const AUDIENCE_PARAMETER: &str = "apiAudience";
+
+/// `--parameters apiAudience=<uri>` when `--api-audience` is given and the template takes it;
+/// a failure, before anything is deployed, when the template needs it and has no default.
+fn audience_parameter(template: &std::path::Path, backend: &str, given: Option<&str>) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(template)
+        .map_err(|e| Failure::new(format!("cannot read {}: {e}", template.display())))?;
+    let t: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Failure::new(format!("{} is not JSON: {e}", template.display())))?;
+    let Some(parameter) = t["parameters"].get(AUDIENCE_PARAMETER) else {
+        return Ok(Vec::new());
+    };
+    match given {
+        Some(uri) => Ok(vec!["--parameters".to_string(), format!("{AUDIENCE_PARAMETER}={uri}")]),
+        None if parameter.get("defaultValue").is_some() => Ok(Vec::new()),
+        None => Err(Failure::new(format!(
+            "backend `{backend}` requires Entra ID tokens and names no audience\nhelp: pass --api-audience <application ID URI or client id> (see docs/runtime.md#authentication to create the app registration), or declare `auth(entra(audience = \"api://...\"))`"
+        ))),
+    }
 }
 
 fn poll_health(ui: &Ui, az: &Az, url: &str, a: &DeployArgs) -> Result<()> {

@@ -126,7 +126,9 @@ pub struct Note {{
 }}
 
 /// What gets deployed: every component shares one Cosmos DB account and one Function App.
-#[backend(app = "{app}", environments(dev, prod))]
+/// Callers need Entra ID tokens for the `api://{app}-api` app registration (docs/runtime.md,
+/// "Authentication", creates it); locally only when `ATAKORA_AUTH_ISSUER` is set.
+#[backend(app = "{app}", environments(dev, prod), auth(entra(audience = "api://{app}-api")))]
 pub struct {backend} {{
     pub notes: CrudApi<Note>,
 }}

@@ -184,6 +184,11 @@ struct DeployArgs {
     /// Package this handler binary (built for Linux x86-64) instead of `cargo build --release`.
     #[arg(long, value_name = "PATH")]
     handler: Option<PathBuf>,
+    /// The audience of the Entra ID tokens the CRUD APIs accept (the template's `apiAudience`
+    /// parameter): the API app registration's application ID URI (`api://shop-api`) or client
+    /// id. Required when the backend's `auth(entra(audience = ...))` gives no default.
+    #[arg(long, value_name = "URI")]
+    api_audience: Option<String>,
     /// Only this backend (by id, e.g. `api-backend`); default: every backend of the crate.
     #[arg(long, value_name = "ID")]
     backend: Option<String>,

@@ -129,8 +129,18 @@ fn deploy_dev_then_prod_with_a_fake_az() {
     let log = dir.join("az.log");
     let env = [("FAKE_AZ_LOG", log.to_str().unwrap())];
     let h = h.to_str().unwrap();
+    // A backend that names no token audience needs --api-audience, before anything reaches Azure.
+    let bare = |e: &str, rg: &str| cli(&dir, &["deploy", "--env", e, "--resource-group", rg, "--handler", h, "--yes"], &env);
+    let out = bare("dev", "rg-notes-dev");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("requires Entra ID tokens and names no audience"), "{}", text(&out).1);
+    assert!(text(&out).1.contains("--api-audience"), "{}", text(&out).1);
+    if log.exists() {
+        assert!(!calls(&log, &dir).iter().any(|c| c.contains("deployment group")));
+        fs::remove_file(&log).unwrap();
+    }
     let deploy = |e: &str, rg: &str, extra: &[&str]| {
-        let mut args = vec!["deploy", "--env", e, "--resource-group", rg, "--handler", h, "--health-interval", "0"];
+        let mut args = vec!["deploy", "--env", e, "--resource-group", rg, "--handler", h, "--health-interval", "0", "--api-audience", "api://notes-api"];
         args.extend_from_slice(extra);
         cli(&dir, &args, &env)
     };
@@ -182,8 +192,8 @@ fn deploy_dev_then_prod_with_a_fake_az() {
             "az provider show --namespace Microsoft.OperationalInsights --query registrationState --output tsv".into(),
             "az provider show --namespace Microsoft.Storage --query registrationState --output tsv".into(),
             "az provider show --namespace Microsoft.Web --query registrationState --output tsv".into(),
-            format!("az deployment group what-if --resource-group {rg} --name atakora-notes-backend-{env}-{commit} --template-file $OUT/notes-backend/{env}/azuredeploy.json --parameters @$OUT/notes-backend/{env}/azuredeploy.parameters.json --no-pretty-print --output json"),
-            format!("az deployment group create --resource-group {rg} --name atakora-notes-backend-{env}-{commit} --template-file $OUT/notes-backend/{env}/azuredeploy.json --parameters @$OUT/notes-backend/{env}/azuredeploy.parameters.json --output json"),
+            format!("az deployment group what-if --resource-group {rg} --name atakora-notes-backend-{env}-{commit} --template-file $OUT/notes-backend/{env}/azuredeploy.json --parameters @$OUT/notes-backend/{env}/azuredeploy.parameters.json --parameters apiAudience=api://notes-api --no-pretty-print --output json"),
+            format!("az deployment group create --resource-group {rg} --name atakora-notes-backend-{env}-{commit} --template-file $OUT/notes-backend/{env}/azuredeploy.json --parameters @$OUT/notes-backend/{env}/azuredeploy.parameters.json --parameters apiAudience=api://notes-api --output json"),
             format!("az functionapp deployment source config-zip --resource-group {rg} --name {} --src $OUT/notes-backend/{env}/packages/api/released-package.zip", app_name(env)),
             "az rest --method get --url https://func-notes.azurewebsites.net/health --skip-authorization-header --output json".into(),
         ]
@@ -203,7 +213,8 @@ fn deploy_dev_then_prod_with_a_fake_az() {
 fn deploy_dry_run_prints_the_commands_and_runs_none() {
     let dir = app("cli-dry-run", NOTES);
     let log = dir.join("az.log");
-    let out = cli(&dir, &["deploy", "--env", "dev", "--resource-group", "rg-x", "--dry-run"], &[("FAKE_AZ_LOG", log.to_str().unwrap())]);
+    let args = ["deploy", "--env", "dev", "--resource-group", "rg-x", "--dry-run", "--api-audience", "api://notes-api"];
+    let out = cli(&dir, &args, &[("FAKE_AZ_LOG", log.to_str().unwrap())]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(!log.exists(), "a dry run calls no az");
@@ -212,6 +223,7 @@ fn deploy_dry_run_prints_the_commands_and_runs_none() {
     assert_eq!(lines[1], "az group show --name rg-x --output json");
     assert!(lines.iter().any(|l| l.starts_with("az deployment group what-if --resource-group rg-x --name atakora-notes-backend-dev")));
     assert!(lines.iter().any(|l| l.starts_with("az deployment group create --resource-group rg-x")));
+    assert!(lines.iter().filter(|l| l.contains("--parameters apiAudience=api://notes-api")).count() == 2, "{stdout}");
     assert!(lines.iter().any(|l| l.starts_with("az functionapp deployment source config-zip --resource-group rg-x --name 'func-notes-dev-api-{suffix}'")));
     assert!(!dir.join("atakora.lock").exists());
 }

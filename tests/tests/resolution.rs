@@ -570,3 +570,40 @@ fn long_deployment_container_names_are_shortened_with_a_hash_and_reported() {
     assert_eq!(shortened, 2, "each cut is reported");
     valid(&plan.to_arm());
 }
+
+/// A public, read-only catalogue that opts out of authentication.
+#[backend(app = "open", auth = "anonymous")]
+pub struct OpenCatalogBackend {
+    pub items: CrudApi<CatalogItem>,
+}
+
+#[test]
+fn an_anonymous_backend_is_warned_and_its_app_takes_no_tokens() {
+    let plan = OpenCatalogBackend::plan("dev").unwrap();
+    assert_eq!(codes(&plan), (vec![], vec!["ATK0920"]));
+    let warning = &plan.validate().warnings[0];
+    assert!(warning.message.contains("`auth = \"anonymous\"`"), "{}", warning.message);
+    let t = plan.to_arm();
+    let site = atakora::testing::resource(&t, "Microsoft.Web/sites");
+    assert_eq!(atakora::testing::app_setting(site, "ATAKORA_AUTH_ISSUER"), None);
+    assert_eq!(atakora::testing::app_setting(site, "ATAKORA_AUTH_AUDIENCE"), None);
+    assert!(t["parameters"].get("apiAudience").is_none());
+    assert_eq!(plan.manifest()["callers"], serde_json::json!({ "mode": "anonymous" }));
+    // Without `auth`, the audience has no default: it is given when deploying.
+    let t = CatalogBackend::plan("dev").unwrap().to_arm();
+    assert!(t["parameters"]["apiAudience"].get("defaultValue").is_none());
+    assert_eq!(t["parameters"]["apiAudience"]["type"], "string");
+}
+
+/// `owner` in a backend that takes anonymous callers: `#[backend]` refuses it at compile time
+/// (ATK0607, see the UI case); a spec built at run time gets the code from `validate()`.
+#[test]
+fn owner_isolation_without_authentication_is_an_error() {
+    use atakora::spec::*;
+    use std::borrow::Cow;
+    let mut spec = OpenCatalogBackend::spec().clone();
+    let ComponentSpec::CrudApi { api, .. } = &mut spec.components.to_mut()[0] else { unreachable!() };
+    api.to_mut().owner = Some(Cow::Borrowed("/category"));
+    let plan = atakora::Plan::resolve(&spec, "dev").unwrap();
+    assert_eq!(codes(&plan).0, ["ATK0607"]);
+}

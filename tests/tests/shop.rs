@@ -305,3 +305,65 @@ fn manifest_estimates_provisioned_throughput_cost() {
             .any(|r| r["name"] == "cosno-shop-prod-{suffix}")
     );
 }
+
+#[test]
+fn the_api_app_validates_entra_id_tokens_of_the_deployment_s_tenant() {
+    use atakora::testing::app_setting;
+    for env in ["dev", "staging", "prod"] {
+        let t = template(env);
+        let site = one(&t, "Microsoft.Web/sites");
+        assert_eq!(
+            app_setting(site, "ATAKORA_AUTH_ISSUER"),
+            Some(&json!("[format('https://login.microsoftonline.com/{0}/v2.0', subscription().tenantId)]"))
+        );
+        assert_eq!(app_setting(site, "ATAKORA_AUTH_AUDIENCE"), Some(&json!("[parameters('apiAudience')]")));
+        // The key set is the issuer's own (OpenID discovery): no setting points elsewhere.
+        assert_eq!(app_setting(site, "ATAKORA_AUTH_JWKS"), None);
+        let p = &t["parameters"]["apiAudience"];
+        assert_eq!(p["type"], "string");
+        assert_eq!(p["defaultValue"], "api://shop-api");
+        assert_eq!(p["minLength"], 1);
+        assert!(p["metadata"]["description"].as_str().unwrap().contains("application ID URI"));
+    }
+    // The functions apps take no callers' tokens: they have no such settings.
+    let t = ProcessingBackend::plan("dev").unwrap().to_arm();
+    for site in of_type(&t, "Microsoft.Web/sites") {
+        assert_eq!(app_setting(site, "ATAKORA_AUTH_ISSUER"), None);
+    }
+    assert!(t["parameters"].get("apiAudience").is_none());
+}
+
+#[test]
+fn the_manifest_lists_every_operation_s_role_and_isolation() {
+    let m = ApiBackend::plan("dev").unwrap().manifest();
+    let c = &m["callers"];
+    assert_eq!(c["mode"], "entra");
+    assert_eq!(c["issuer"], "[format('https://login.microsoftonline.com/{0}/v2.0', subscription().tenantId)]");
+    assert_eq!(c["audience"], "the `apiAudience` template parameter, default `api://shop-api`");
+    let ops = c["operations"].as_array().unwrap();
+    // users, products, orders: five operations each; the catalogue: read and list.
+    assert_eq!(ops.len(), 17);
+    let op = |component: &str, operation: &str| {
+        ops.iter()
+            .find(|o| o["component"] == component && o["operation"] == operation)
+            .unwrap_or_else(|| panic!("no {component} {operation}"))
+    };
+    assert_eq!(
+        op("orders", "delete"),
+        &json!({ "component": "orders", "operation": "delete", "role": "Orders.Admin", "owner": "userId", "tenant": null })
+    );
+    assert_eq!(
+        op("orders", "list"),
+        &json!({ "component": "orders", "operation": "list", "role": null, "owner": "userId", "tenant": null })
+    );
+    assert_eq!(
+        op("users", "read"),
+        &json!({ "component": "users", "operation": "read", "role": null, "owner": null, "tenant": "tenantId" })
+    );
+    for write in ["create", "update", "delete"] {
+        assert_eq!(op("products", write)["role"], "Catalog.Write");
+    }
+    assert_eq!(op("products", "read")["role"], Value::Null);
+    assert_eq!(op("catalog", "list")["role"], Value::Null);
+    assert!(ops.iter().all(|o| o["component"] != "catalog" || ["read", "list"].contains(&o["operation"].as_str().unwrap())));
+}

@@ -29,6 +29,16 @@ options! {
         consistency: Consistency = "consistency = \"Session\"",
         tags: Tags = "tags(cost_center = \"engineering\")",
         cors: CorsOptions = "cors(allowed_origins = [\"https://app.example.com\"])",
+        auth: AuthValue = "auth(entra(audience = \"api://shop-api\"))",
+    }
+
+    AuthModes("`auth(...)`") {
+        entra: OrWord<EntraOptions> = "auth(entra(audience = \"api://shop-api\"))",
+        anonymous: () = "auth(anonymous)",
+    }
+
+    EntraOptions("`entra(...)`") {
+        audience: String = "audience = \"api://shop-api\"",
     }
 
     CorsOptions("`cors(...)`") {
@@ -152,6 +162,7 @@ pub fn backend(args: TokenStream, item: &DeriveInput, crate_name: &str) -> Parse
     cx.apply(&mut s.tags, &o.tags, tags);
     let cors_at = o.cors.given().map_or_else(Span::call_site, |g| g.at);
     cx.apply(&mut s.cors, &o.cors, |cx, c| cors(cx, c, cors_at).map(Some));
+    cx.apply(&mut s.auth, &o.auth, auth);
 
     let components = components(&mut cx, item, &type_name);
     // The rules over the whole backend, each reported at the token that decides it, and each
@@ -287,6 +298,61 @@ impl Value for NetworkingValue {
         if let NetworkingValue::Modes(m) = self {
             Value::report(m, cx)
         }
+    }
+}
+
+/// `auth = "entra" | "anonymous"`, or `auth(entra(...))` / `auth(anonymous)`.
+pub(crate) enum AuthValue {
+    Entra,
+    Anonymous,
+    Modes(AuthModes),
+}
+
+impl Value for AuthValue {
+    fn read(meta: &Meta, key: &str, example: &str) -> darling::Result<Self> {
+        let Meta::NameValue(nv) = meta else {
+            return nested_table(meta, key, example).map(AuthValue::Modes);
+        };
+        match str_expr(&nv.value).as_deref() {
+            Some("entra") => Ok(AuthValue::Entra),
+            Some("anonymous") => Ok(AuthValue::Anonymous),
+            _ => {
+                let msg = "`auth` is `\"anonymous\"`, `\"entra\"` or `entra(audience = \"...\")`";
+                let d = Diagnostic::new(Code::UnknownValue, msg).help(format!("e.g. `{example}` or `auth = \"anonymous\"`"));
+                Err(d.at(nv.value.span()))
+            }
+        }
+    }
+    fn report(&mut self, cx: &mut Ctxt) {
+        if let AuthValue::Modes(m) = self {
+            Value::report(m, cx)
+        }
+    }
+}
+
+/// Rules: `auth(...)` takes one mode (ATK0606 at a second one; the first stands), and an
+/// Entra audience is an application ID URI or id.
+fn auth(cx: &mut Ctxt, v: &AuthValue) -> Option<AuthSpec> {
+    let m = match v {
+        AuthValue::Entra => return Some(AuthSpec::DEFAULT),
+        AuthValue::Anonymous => return Some(AuthSpec::Anonymous),
+        AuthValue::Modes(m) => m,
+    };
+    let modes = [
+        ("entra", m.entra.given().map(|g| g.name)),
+        ("anonymous", m.anonymous.given().map(|g| g.name)),
+    ];
+    let one_mode = |_: &str, _: &str| {
+        Diagnostic::new(Code::Auth, "`auth(...)` takes one mode").help("keep `entra(...)` or `anonymous`")
+    };
+    match m.rest.first_written(cx, &modes, one_mode)? {
+        0 => {
+            let e = &m.entra.get()?.0;
+            let mut audience = None;
+            cx.set(&mut audience, &e.audience, |a| check::audience(&a).map(|()| Some(owned(&a))))
+                .then_some(AuthSpec::Entra { audience })
+        }
+        _ => Some(AuthSpec::Anonymous),
     }
 }
 

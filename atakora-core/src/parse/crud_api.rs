@@ -1,11 +1,11 @@
 //! `#[crud_api(...)]`: its option table, the entity's shape, and its serialized fields.
 
-use super::attrs::{OrWord, Strings, Value, keep, list_items, one_of, path_text, strings, value_span, wrong};
+use super::attrs::{Opt, OrWord, Strings, Value, keep, list_items, one_of, path_text, strings, value_span, wrong};
 use super::serde_names::{SerializedField, SerializedFields, json_type, serialized_fields};
 use super::{At, Bound, Ctxt, Parsed};
 use crate::check;
 use crate::diag::{Code, Diagnostic, closest};
-use crate::spec::{CacheSpec, CrudApiSpec, FieldSpec, HealthCheckSpec, List, Operations, PerEnv, Str, Throughput};
+use crate::spec::{CacheSpec, CrudApiSpec, FieldSpec, HealthCheckSpec, List, Operations, PerEnv, RolesSpec, Str, Throughput};
 use darling::ast::NestedMeta;
 use darling::util::SpannedValue;
 use proc_macro2::{Span, TokenStream};
@@ -30,6 +30,17 @@ options! {
         entity_name: String = "entity_name = \"orders\"",
         container: String = "container = \"orders\"",
         unique_keys: UniqueKeys = "unique_keys([\"/email\"])",
+        owner: String = "owner = \"/userId\"",
+        tenant: String = "tenant = \"/tenantId\"",
+        roles: RolesOptions = "roles(create = \"Catalog.Write\", delete = \"Catalog.Admin\")",
+    }
+
+    RolesOptions("`roles(...)`") {
+        create: String = "create = \"Catalog.Write\"",
+        read: String = "read = \"Catalog.Read\"",
+        update: String = "update = \"Catalog.Write\"",
+        delete: String = "delete = \"Catalog.Admin\"",
+        list: String = "list = \"Catalog.Read\"",
     }
 
     CacheOptions("`cache(...)`") {
@@ -76,6 +87,14 @@ pub fn crud_api(args: TokenStream, item: &DeriveInput) -> Parsed<CrudApiSpec> {
     cx.set(&mut spec.container, &o.container, word("container"));
     if let Some(keys) = unique_keys(&mut cx, &o, keys) {
         spec.unique_keys = Cow::Owned(keys);
+    }
+    spec.owner = isolation(&mut cx, &o.owner, KeyOption::Owner, keys);
+    spec.tenant = isolation(&mut cx, &o.tenant, KeyOption::Tenant, keys);
+    if let (Some(owner), Some(tenant), Some(at)) = (&spec.owner, &spec.tenant, o.tenant.given()) {
+        cx.check(at.at, check::isolation_paths_differ(owner, tenant));
+    }
+    if let Some(r) = o.roles.get() {
+        spec.roles = roles(&mut cx, r, spec.operations);
     }
     cx.finish(spec)
 }
@@ -135,7 +154,7 @@ fn field_spec(f: &SerializedField) -> FieldSpec {
 fn partition_key(cx: &mut Ctxt, o: &CrudApiOptions, keys: KeyFields) -> Option<Vec<Str>> {
     let given = o.partition_key.given()?;
     let Strings(paths) = given.value()?;
-    let fields_ok = paths.iter().fold(true, |ok, p| field_path(cx, p, true, keys) & ok);
+    let fields_ok = paths.iter().fold(true, |ok, p| field_path(cx, p, KeyOption::PartitionKey, keys) & ok);
     let refs: Vec<&str> = paths.iter().map(|p| p.as_str()).collect();
     let count_ok = cx.check(given.at, check::partition_key_count(&refs)).is_some();
     (fields_ok && count_ok).then(|| owned_all(paths))
@@ -147,8 +166,34 @@ fn unique_keys(cx: &mut Ctxt, o: &CrudApiOptions, keys: KeyFields) -> Option<Vec
     let ok = list
         .iter()
         .flatten()
-        .fold(true, |ok, p| field_path(cx, p, false, keys) & ok);
+        .fold(true, |ok, p| field_path(cx, p, KeyOption::UniqueKeys, keys) & ok);
     ok.then(|| list.iter().map(|k| Cow::Owned(owned_all(k))).collect())
+}
+
+/// Rule: an `owner`/`tenant` path is a top-level serialized string field (see [`field_path`]).
+fn isolation(cx: &mut Ctxt, opt: &Opt<String>, option: KeyOption, keys: KeyFields) -> Option<Str> {
+    let given = opt.given()?;
+    let path = given.value()?;
+    let path = SpannedValue::new(path.clone(), given.at);
+    field_path(cx, &path, option, keys).then(|| Cow::Owned(path.to_string()))
+}
+
+/// Rules: every role is a name Entra ID accepts, for an operation the API serves.
+fn roles(cx: &mut Ctxt, o: &RolesOptions, served: Operations) -> RolesSpec {
+    let mut role = |opt: &Opt<String>, operation: &str| {
+        let given = opt.given()?;
+        let name = given.value()?;
+        let ok = cx.check(given.at, check::role_name(name, operation)).is_some()
+            & cx.check(given.name, check::role_operation_served(operation, served)).is_some();
+        ok.then(|| Cow::Owned(name.clone()))
+    };
+    RolesSpec {
+        create: role(&o.create, "create"),
+        read: role(&o.read, "read"),
+        update: role(&o.update, "update"),
+        delete: role(&o.delete, "delete"),
+        list: role(&o.list, "list"),
+    }
 }
 
 fn owned_all(paths: &[SpannedValue<String>]) -> Vec<Str> {
@@ -382,28 +427,49 @@ struct KeyFields<'a> {
     type_name: &'a str,
 }
 
+/// The options whose values are paths into the entity's document.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyOption {
+    PartitionKey,
+    UniqueKeys,
+    Owner,
+    Tenant,
+}
+
+impl KeyOption {
+    /// The option's name, and the codes of a malformed path and of a path to no field.
+    fn describe(self) -> (&'static str, Code, Code) {
+        match self {
+            KeyOption::PartitionKey => ("partition_key", Code::PartitionKeySyntax, Code::PartitionKeyUnknownField),
+            KeyOption::UniqueKeys => ("unique_keys", Code::UniqueKeys, Code::UniqueKeys),
+            KeyOption::Owner => ("owner", Code::IsolationPath, Code::IsolationPath),
+            KeyOption::Tenant => ("tenant", Code::IsolationPath, Code::IsolationPath),
+        }
+    }
+}
+
 /// Rule: a key path is well-formed, and its first segment is a serialized field of the entity
-/// (nested segments below it are not checked here: the nested type is another item). For
-/// `partition_key` (else `unique_keys`).
-fn field_path(cx: &mut Ctxt, path: &SpannedValue<String>, partition_key: bool, keys: KeyFields) -> bool {
-    let (option, syntax, code) = match partition_key {
-        true => (
-            "partition_key",
-            Code::PartitionKeySyntax,
-            Code::PartitionKeyUnknownField,
-        ),
-        false => ("unique_keys", Code::UniqueKeys, Code::UniqueKeys),
-    };
+/// (nested segments below it are not checked here: the nested type is another item). An
+/// `owner`/`tenant` path has one segment and names a string field.
+fn field_path(cx: &mut Ctxt, path: &SpannedValue<String>, option: KeyOption, keys: KeyFields) -> bool {
+    let (name, syntax, code) = option.describe();
+    let isolation = matches!(option, KeyOption::Owner | KeyOption::Tenant);
     let (at, path) = (path.span(), path.as_str());
-    if cx.check(at, check::key_path_syntax(path, option, syntax)).is_none() {
+    let syntax_ok = match isolation {
+        true => check::isolation_path_syntax(path, name),
+        false => check::key_path_syntax(path, name, syntax),
+    };
+    if cx.check(at, syntax_ok).is_none() {
         return false;
     }
+    let option = name;
     let Some(fields) = keys.fields else { return true };
     let first = path[1..].split('/').next().unwrap_or_default();
     let nested = path[1..].contains('/');
     if let Some(field) = fields.get(first) {
         // Rule: a partition key value is a string, number or bool; a nested path goes into
-        // a field that has fields (deeper segments are checked by the build helper).
+        // a field that has fields (deeper segments are checked by the build helper). An
+        // owner or tenant holds a token's `oid`/`tid`: a string.
         match scalar_name(&field.ty) {
             Some(scalar) if nested => {
                 let msg = format!("`{option}` path `{path}` goes into `{first}`, a `{scalar}`, which has no fields");
@@ -411,7 +477,8 @@ fn field_path(cx: &mut Ctxt, path: &SpannedValue<String>, partition_key: bool, k
                 cx.error(at, Diagnostic::new(Code::PartitionKeyType, msg).help(help));
                 return false;
             }
-            _ if partition_key && !nested => cx.require(Bound::PartitionKeyValue, &field.ty, at),
+            _ if isolation => cx.require(Bound::IsolationValue, &field.ty, at),
+            _ if name == "partition_key" && !nested => cx.require(Bound::PartitionKeyValue, &field.ty, at),
             _ => {}
         }
         return true;

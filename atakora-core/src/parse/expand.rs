@@ -82,6 +82,7 @@ fn type_checks(obligations: &[super::Obligation]) -> TokenStream {
                 Bound::IdValue => (quote!(is_an_id_value), quote!(::atakora::IdValue)),
                 Bound::FunctionsApp => (quote!(hosts_functions), quote!(::atakora::HostsFunctions)),
                 Bound::ChangeFeedEntity => (quote!(has_a_change_feed), quote!(::atakora::ChangeFeedSource)),
+                Bound::IsolationValue => (quote!(is_an_owner_or_tenant_value), quote!(::atakora::IsolationValue)),
             };
             // Spanned at the literal or field that imposes the bound, so the error points there.
             let ty = &o.ty;
@@ -366,6 +367,7 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
         }
         checks.push(assert(span, quote!(#rules::container_conflict_at(SPEC, #i))));
         checks.push(assert(span, quote!(#rules::health_check_needs_monitoring(SPEC, #i))));
+        checks.push(assert(span, quote!(#rules::isolation_needs_auth(SPEC, #i))));
     }
     let span = backend.span();
     checks.push(assert(span, quote!(#rules::cosmos_account_limit(SPEC))));

@@ -93,7 +93,17 @@ lower_struct!(CrudApiSpec {
     cache,
     health_check,
     unique_keys,
-    fields
+    fields,
+    owner,
+    tenant,
+    roles
+});
+lower_struct!(RolesSpec {
+    create,
+    read,
+    update,
+    delete,
+    list
 });
 lower_struct!(FieldSpec { name, ty, required });
 lower_struct!(CorsSpec { allowed_origins });
@@ -208,6 +218,18 @@ impl Lower for Networking {
     }
 }
 
+impl Lower for AuthSpec {
+    fn lower(&self) -> TokenStream {
+        match self {
+            AuthSpec::Entra { audience } => {
+                let audience = audience.lower();
+                quote!(::atakora::__private::spec::AuthSpec::Entra { audience: #audience })
+            }
+            AuthSpec::Anonymous => quote!(::atakora::__private::spec::AuthSpec::Anonymous),
+        }
+    }
+}
+
 impl Lower for FieldType {
     fn lower(&self) -> TokenStream {
         let v = quote::format_ident!("{}", format!("{self:?}"));
@@ -242,7 +264,8 @@ pub(crate) fn backend(spec: &BackendSpec, components: &[TokenStream]) -> TokenSt
             auto_scale,
             consistency,
             tags,
-            cors
+            cors,
+            auth
         },
         components = components
     )

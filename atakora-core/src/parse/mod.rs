@@ -41,6 +41,7 @@ pub mod options {
     pub const NESTED: &[(&str, &[&str])] = &[
         (c::CacheOptions::WHAT, c::CacheOptions::NAMES),
         (c::HealthCheckOptions::WHAT, c::HealthCheckOptions::NAMES),
+        (c::RolesOptions::WHAT, c::RolesOptions::NAMES),
         (b::LimitsOptions::WHAT, b::LimitsOptions::NAMES),
         (b::NamingOptions::WHAT, b::NamingOptions::NAMES),
         (b::MonitoringOptions::WHAT, b::MonitoringOptions::NAMES),
@@ -49,6 +50,8 @@ pub mod options {
         (b::NetworkingModes::WHAT, b::NetworkingModes::NAMES),
         (b::IsolatedOptions::WHAT, b::IsolatedOptions::NAMES),
         (b::CorsOptions::WHAT, b::CorsOptions::NAMES),
+        (b::AuthModes::WHAT, b::AuthModes::NAMES),
+        (b::EntraOptions::WHAT, b::EntraOptions::NAMES),
     ];
 }
 
@@ -90,6 +93,8 @@ pub enum Bound {
     FunctionsApp,
     /// `changes(T)`: `T` is a `#[crud_api]` entity.
     ChangeFeedEntity,
+    /// An `owner`/`tenant` field: a string (it holds a token's `oid` or `tid`).
+    IsolationValue,
 }
 
 impl<T> Parsed<T> {

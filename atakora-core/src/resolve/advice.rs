@@ -21,6 +21,32 @@ pub(crate) fn https(r: &mut Resolver) {
     }
 }
 
+/// Rules (ATK0920, ATK0607): an anonymous API is allowed only when asked for, and said; and
+/// then no API of the backend asks for owners, tenants or roles.
+pub(crate) fn auth(r: &mut Resolver) {
+    if r.spec.auth.is_required() {
+        return;
+    }
+    let has_crud = r.spec.components.iter().any(|c| matches!(c, crate::spec::ComponentSpec::CrudApi { .. }));
+    if has_crud {
+        r.report(
+            Diagnostic::new(
+                Code::AnonymousApi,
+                "`auth = \"anonymous\"`: anyone who reaches the CRUD APIs can read and write their data",
+            )
+            .help("remove `auth = \"anonymous\"` so that callers need Entra ID tokens, unless a gateway in front authenticates them")
+            .about(crate::diag::Subject {
+                option: Some("auth".into()),
+                ..Default::default()
+            }),
+        );
+    }
+    for i in 0..r.spec.components.len() {
+        let finding = crate::rules::isolation_needs_auth(r.spec, i);
+        r.finding(finding);
+    }
+}
+
 /// Rule (ATK0912): with several environments, names carry the environment, so that a
 /// resource of one environment is never mistaken for (or deployed over) another's.
 pub(crate) fn names_carry_environment(r: &mut Resolver) {

@@ -66,6 +66,8 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     let functions = functions::resolve(&mut r, &function_apps, &storage, &cosmos_accounts);
     let monitoring = monitoring::workspace(&mut r);
     advice::https(&mut r);
+    advice::auth(&mut r);
+    let callers = callers(&r);
     advice::names_carry_environment(&mut r);
     let isolation = network::vnet(&mut r);
     let alerts = monitoring::alerts(&mut r, &function_apps);
@@ -119,6 +121,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         autoscale_alert,
         cache,
         auth,
+        callers,
         grants,
         access,
         tags,
@@ -129,6 +132,34 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
     let found = collisions::collisions(&plan);
     plan.diagnostics.extend(found);
     Ok(plan)
+}
+
+/// Who may call the CRUD APIs: every served operation with its role and isolation.
+fn callers(r: &Resolver) -> crate::plan::Callers {
+    use crate::plan::{Callers, OperationAccess};
+    let crate::spec::AuthSpec::Entra { audience } = &r.spec.auth else {
+        return Callers::Anonymous;
+    };
+    let field = |p: &Option<crate::spec::Str>| p.as_ref().map(|p| p.trim_start_matches('/').to_string());
+    let operations = r
+        .crud_apis()
+        .flat_map(|(component, api)| {
+            crate::spec::Operations::NAMES
+                .into_iter()
+                .filter(|(_, bit)| api.operations.contains(*bit))
+                .map(move |(operation, bit)| OperationAccess {
+                    component: component.to_string(),
+                    operation: operation.to_string(),
+                    role: api.roles.for_operation(bit).map(str::to_string),
+                    owner: field(&api.owner),
+                    tenant: field(&api.tenant),
+                })
+        })
+        .collect();
+    Callers::Entra {
+        audience: audience.as_deref().map(str::to_string),
+        operations,
+    }
 }
 
 /// Rule (ATK0401): a plan is for an environment the backend declares.

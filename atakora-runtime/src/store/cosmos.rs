@@ -6,7 +6,7 @@
 //! the port bound at once. PATCH is done by the HTTP layer as read + replace with If-Match
 //! (the SDK's own PATCH is unstable).
 
-use super::{Charged, ContainerDef, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture, Stored, doc_id};
+use super::{Charged, ContainerDef, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture, Stored, doc_id};
 use crate::api::Service;
 use atakora_core::contract::settings;
 use atakora_core::spec::BackendSpec;
@@ -478,37 +478,46 @@ impl Store for CosmosStore {
         &'a self,
         container: &'a str,
         prefix: &'a [Value],
+        only: &'a [FieldEquals],
         limit: usize,
         continuation: Option<&'a str>,
     ) -> StoreFuture<'a, Charged<Page>> {
         Box::pin(async move {
             let (t, cc) = self.container(container).await?;
             // The scope routes the query; the filter repeats it in SQL (servers that ignore
-            // the routing headers still scope the list).
-            let (scope, query) = if prefix.is_empty() {
-                (FeedScope::full_container(), Query::from("SELECT * FROM c"))
+            // the routing headers still scope the list). `only` is in the same WHERE clause.
+            let property = |path: &str| {
+                let mut c = String::from("c");
+                for seg in path.split('/').filter(|s| !s.is_empty()) {
+                    if seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        c.push('.');
+                        c.push_str(seg);
+                    } else {
+                        c.push_str(&format!("[{}]", Value::from(seg)));
+                    }
+                }
+                c
+            };
+            let mut conditions: Vec<(String, &Value)> = Vec::new();
+            for (i, path) in t.def.partition_key.iter().take(prefix.len()).enumerate() {
+                conditions.push((property(path), &prefix[i]));
+            }
+            for f in only {
+                conditions.push((property(&f.field), &f.value));
+            }
+            let mut sql = String::from("SELECT * FROM c");
+            for (i, (c, _)) in conditions.iter().enumerate() {
+                sql.push_str(if i == 0 { " WHERE " } else { " AND " });
+                sql.push_str(&format!("{c} = @k{i}"));
+            }
+            let mut query = Query::from(sql);
+            for (i, (_, v)) in conditions.iter().enumerate() {
+                query = query.with_parameter(format!("@k{i}"), *v).map_err(unavailable)?;
+            }
+            let scope = if prefix.is_empty() {
+                FeedScope::full_container()
             } else {
-                let mut sql = String::from("SELECT * FROM c WHERE ");
-                for (i, path) in t.def.partition_key.iter().take(prefix.len()).enumerate() {
-                    if i > 0 {
-                        sql.push_str(" AND ");
-                    }
-                    sql.push('c');
-                    for seg in path.split('/').filter(|s| !s.is_empty()) {
-                        if seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                            sql.push('.');
-                            sql.push_str(seg);
-                        } else {
-                            sql.push_str(&format!("[{}]", Value::from(seg)));
-                        }
-                    }
-                    sql.push_str(&format!(" = @k{i}"));
-                }
-                let mut q = Query::from(sql);
-                for (i, v) in prefix.iter().enumerate() {
-                    q = q.with_parameter(format!("@k{i}"), v).map_err(unavailable)?;
-                }
-                (FeedScope::partition(to_sdk_key(prefix)?), q)
+                FeedScope::partition(to_sdk_key(prefix)?)
             };
             let n = std::num::NonZeroU32::new(limit.clamp(1, i32::MAX as usize) as u32).unwrap_or(std::num::NonZeroU32::MIN);
             let hint = azure_data_cosmos::options::MaxItemCountHint::Limit(n);

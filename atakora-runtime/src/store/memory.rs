@@ -1,7 +1,7 @@
 //! The in-memory store: for tests, and `ATAKORA_STORE=memory`.
 
 use super::{
-    Charged, Clock, ContainerDef, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture, Stored,
+    Charged, Clock, ContainerDef, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture, Stored,
     SystemClock, doc_id, local_token, new_etag, parse_local_token, same_unique_values,
 };
 use serde_json::Value;
@@ -207,6 +207,7 @@ impl Store for MemoryStore {
         &'a self,
         container: &'a str,
         prefix: &'a [Value],
+        only: &'a [FieldEquals],
         limit: usize,
         continuation: Option<&'a str>,
     ) -> StoreFuture<'a, Charged<Page>> {
@@ -221,7 +222,7 @@ impl Store for MemoryStore {
             let mut more = false;
             let rows = c.rows.iter().filter(|(k, _)| after.as_ref().is_none_or(|a| *k > a));
             for ((part, id), e) in rows {
-                if !alive(&e.stored, now) || !e.levels.starts_with(&prefix) {
+                if !alive(&e.stored, now) || !e.levels.starts_with(&prefix) || !only.iter().all(|f| f.matches(&e.doc)) {
                     continue;
                 }
                 if items.len() == limit {

@@ -180,6 +180,23 @@ impl std::fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// A condition of a list: the document's top-level field `field` equals `value` (a caller's
+/// owner or tenant scope).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldEquals {
+    /// The top-level field's name.
+    pub field: String,
+    /// The value it must have.
+    pub value: Value,
+}
+
+impl FieldEquals {
+    /// Whether `doc` matches.
+    pub fn matches(&self, doc: &Value) -> bool {
+        doc.get(&self.field) == Some(&self.value)
+    }
+}
+
 /// A document store (see the module documentation for the contract).
 pub trait Store: Send + Sync {
     /// The store's kind in logs: `memory`, `sqlite`, `cosmos`.
@@ -216,11 +233,14 @@ pub trait Store: Send + Sync {
     ) -> StoreFuture<'a, Charged<()>>;
 
     /// Up to `limit` documents in a stable order, scoped to the partitions whose first levels
-    /// equal `prefix` (all partitions when empty), starting after `continuation`.
+    /// equal `prefix` (all partitions when empty) and to the documents matching every one of
+    /// `only` (in the query itself: a page is never filtered afterwards), starting after
+    /// `continuation`.
     fn list<'a>(
         &'a self,
         container: &'a str,
         prefix: &'a [Value],
+        only: &'a [FieldEquals],
         limit: usize,
         continuation: Option<&'a str>,
     ) -> StoreFuture<'a, Charged<Page>>;

@@ -8,7 +8,7 @@
 //! `(pk, id)`, so a continuation token stays valid whatever is written meanwhile.
 
 use super::{
-    Charged, Clock, ContainerDef, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture, Stored,
+    Charged, Clock, ContainerDef, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture, Stored,
     SystemClock, doc_id, local_token, new_etag, parse_local_token,
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter, types::Value as Sql};
@@ -466,6 +466,7 @@ impl SqliteStore {
         &self,
         container: &str,
         prefix: &[Value],
+        only: &[FieldEquals],
         limit: usize,
         continuation: Option<&str>,
     ) -> Result<Page, StoreError> {
@@ -483,6 +484,16 @@ impl SqliteStore {
                 args.push(Sql::Text(l.clone()));
                 sql.push_str(&format!(" AND pk{} = ?{}", i + 1, args.len()));
             }
+        }
+        for f in only {
+            // The path and the value are parameters: a field name is never spliced into SQL.
+            args.push(Sql::Text(format!("$.\"{}\"", f.field.replace('"', ""))));
+            let path_at = args.len();
+            match &f.value {
+                Value::String(v) => args.push(Sql::Text(v.clone())),
+                other => args.push(Sql::Text(other.to_string())),
+            }
+            sql.push_str(&format!(" AND json_extract(body, ?{path_at}) = ?{}", args.len()));
         }
         if let Some(token) = continuation {
             let (p, i) = parse_local_token(token)?;
@@ -625,10 +636,11 @@ impl Store for SqliteStore {
         &'a self,
         container: &'a str,
         prefix: &'a [Value],
+        only: &'a [FieldEquals],
         limit: usize,
         continuation: Option<&'a str>,
     ) -> StoreFuture<'a, Charged<Page>> {
-        Box::pin(async move { self.list_now(container, prefix, limit, continuation).map(Charged::free) })
+        Box::pin(async move { self.list_now(container, prefix, only, limit, continuation).map(Charged::free) })
     }
 
     fn health(&self) -> StoreFuture<'_, ()> {

@@ -3,9 +3,9 @@
 use atakora::{CrudApi, backend, crud_api};
 use serde::{Deserialize, Serialize};
 
-/// Multi-tenant users: every query is scoped to one tenant. Sessions-like data: a user
-/// document expires one day after its last write.
-#[crud_api(partition_key = "/tenantId", ttl = 86400)]
+/// Multi-tenant users: every query is scoped to one tenant — the caller's (`tenant`: the
+/// token's `tid`). Sessions-like data: a user document expires one day after its last write.
+#[crud_api(partition_key = "/tenantId", tenant = "/tenantId", ttl = 86400)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
@@ -16,8 +16,13 @@ pub struct User {
 }
 
 /// The catalogue: read far more than written, partitioned by category, with dedicated
-/// throughput sized per environment.
-#[crud_api(partition_key = "/category", throughput(dev = 400, staging = 1000, prod = 4000))]
+/// throughput sized per environment. Any signed-in caller reads it; changing it takes the
+/// `Catalog.Write` app role.
+#[crud_api(
+    partition_key = "/category",
+    throughput(dev = 400, staging = 1000, prod = 4000),
+    roles(create = "Catalog.Write", update = "Catalog.Write", delete = "Catalog.Write")
+)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Product {
     pub id: String,
@@ -42,8 +47,9 @@ pub struct CatalogItem {
     pub price: f64,
 }
 
-/// Orders, partitioned by the user who placed them: "all my orders" is one partition.
-#[crud_api(partition_key = "/userId")]
+/// Orders, partitioned by the user who placed them: "all my orders" is one partition, and
+/// the only one a caller sees (`owner`: the token's `oid`). Deleting takes `Orders.Admin`.
+#[crud_api(partition_key = "/userId", owner = "/userId", roles(delete = "Orders.Admin"))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Order {
@@ -54,9 +60,11 @@ pub struct Order {
 }
 
 /// The public API: one Cosmos DB account, one database, one Function App for all four APIs
-/// (three containers: the catalogue reads the products').
+/// (three containers: the catalogue reads the products'). Callers need Entra ID tokens for
+/// the `api://shop-api` app registration (locally only when `ATAKORA_AUTH_ISSUER` is set).
 #[backend(
     app = "shop",
+    auth(entra(audience = "api://shop-api")),
     location = "eastus",
     environments(dev, staging, prod),
     limits(max_cosmos_accounts = 1, max_throughput_per_database = 10000),

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
     entity_name = "Customer",
     container = "customers",
     unique_keys(["/email"]),
+    owner = "/ownerId",
+    tenant = "/tenantId",
+    roles(create = "Customers.Write", read = "Customers.Read", update = "Customers.Write", delete = "Customers.Admin", list = "Customers.Read"),
 )]
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -19,6 +22,7 @@ pub struct Customer {
     pub id: String,
     pub tenant_id: String,
     pub email: String,
+    pub owner_id: Option<String>,
 }
 
 #[functions_app(memory_mb = 2048, max_instances = 100, always_ready = 2)]
@@ -37,6 +41,7 @@ pub struct Worker;
     auto_scale(max_throughput = 4000, target_utilization = 70),
     consistency = "BoundedStaleness",
     tags(cost_center = "engineering", owner = "platform"),
+    auth(entra(audience = "api://everything-api")),
 )]
 pub struct Everything {
     pub customers: CrudApi<Customer>,
@@ -47,5 +52,6 @@ fn main() {
     let spec = Everything::spec();
     assert_eq!(spec.location.as_deref(), Some("westeurope"));
     assert_eq!(spec.monitoring.as_ref().unwrap().sampling_percentage, 50.5);
+    assert_eq!(spec.auth.audience(), Some("api://everything-api"));
     assert!(Everything::plan("prod").unwrap().validate().is_ok());
 }
