@@ -153,6 +153,9 @@ pub fn of(plan: &atakora::Plan) -> Graph {
                     .unwrap_or((0, 0));
                 format!("coll_{account}_{j}_{k}")
             }
+            // Queues live in the storage account; a database-wide grant points at its account.
+            GrantScope::Queue { .. } => "storage".to_string(),
+            GrantScope::CosmosDatabase { account, .. } => format!("cosmos_{account}"),
         };
         g.edges.push((format!("app_{}", ident(&grant.app)), to, grant.role.label().to_string()));
     }
@@ -285,6 +288,8 @@ pub fn markdown(plan: &atakora::Plan, g: &Graph) -> String {
             GrantScope::KeyVault => "Key Vault".into(),
             GrantScope::Redis => "Redis".into(),
             GrantScope::CosmosContainer { database, container, .. } => format!("container `{database}/{container}`"),
+            GrantScope::Queue { name } => format!("queue `{name}`"),
+            GrantScope::CosmosDatabase { database, .. } => format!("database `{database}`"),
         };
         let _ = writeln!(s, "| `{app}` | {} | {scope} |", grant.role.label());
     }
