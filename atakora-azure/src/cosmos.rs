@@ -3,7 +3,7 @@
 
 use crate::api_versions::COSMOS;
 use crate::arm::{expr, lit, resource_id, tags, with_skips};
-use crate::emit::{Emit, Section, Slot};
+use crate::emit::{Emit, Grant, Section, Slot};
 use crate::refs::{PRINCIPAL_PARAMETER, Refs};
 use atakora_core::Plan;
 use atakora_core::contract::settings;
@@ -67,10 +67,13 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         }
         out.output(
             Slot::Data,
-            match acc.role {
-                AccountRole::Primary => "cosmosEndpoint",
-                AccountRole::SplitServerless => "cosmosServerlessEndpoint",
-            },
+            acc.numbered(
+                match acc.role {
+                    AccountRole::Primary => "cosmosEndpoint",
+                    AccountRole::SplitServerless => "cosmosServerlessEndpoint",
+                },
+                "",
+            ),
             json!({ "type": "string", "value": expr(endpoint(refs, i)) }),
         );
         out.output(
@@ -92,43 +95,54 @@ fn endpoint(refs: &Refs, account: usize) -> String {
 /// role-assignment write: the assignments of one account go one after another.
 fn grants(plan: &Plan, refs: &Refs, out: &mut Emit) {
     let inner = refs.inner();
-    for (i, account) in inner.cosmos.iter().enumerate() {
-        let mut previous: Option<String> = None;
-        for g in plan.grants.iter().filter(|g| matches!(&g.scope, GrantScope::CosmosContainer { account, .. } if *account == i)) {
-            let GrantScope::CosmosContainer { database, container, .. } = &g.scope else {
-                continue;
-            };
-            let Name::Guid(parts) = &plan.named[g.id].name else {
-                continue;
-            };
-            let guid = format!(
-                "guid({})",
-                parts.iter().map(|p| inner.name_part(plan, p)).collect::<Vec<_>>().join(", ")
-            );
-            let assignment_id = resource_id(
-                "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
-                &[account.var(), guid.clone()],
-            );
-            let mut assignment = json!({
-                "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
-                "apiVersion": COSMOS,
-                "name": expr(format!("format('{{0}}/{{1}}', {}, {guid})", account.var())),
-                "properties": {
-                    "roleDefinitionId": expr(resource_id("Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions", &[account.var(), lit(g.role.definition_id())])),
-                    "principalId": expr(PRINCIPAL_PARAMETER),
-                    "scope": expr(inner.cosmos_container_path(i, database, container))
-                }
-            });
-            if let Some(p) = &previous {
-                assignment["dependsOn"] = json!([expr(p)]);
+    let mut previous: Vec<Option<String>> = vec![None; inner.cosmos.len()];
+    for g in &plan.grants {
+        let (i, path, scope) = match &g.scope {
+            GrantScope::CosmosContainer { account, database, container } => (
+                *account,
+                inner.cosmos_container_path(*account, database, container),
+                refs.cosmos_container_id(*account, database, container),
+            ),
+            GrantScope::CosmosDatabase { account, database } => (
+                *account,
+                inner.cosmos_database_path(*account, database),
+                refs.cosmos_database_id(*account, database),
+            ),
+            _ => continue,
+        };
+        let Name::Guid(parts) = &plan.named[g.id].name else {
+            continue;
+        };
+        let account = &inner.cosmos[i];
+        let guid = format!(
+            "guid({})",
+            parts.iter().map(|p| inner.name_part(plan, p)).collect::<Vec<_>>().join(", ")
+        );
+        let assignment_id = resource_id(
+            "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+            &[account.var(), guid.clone()],
+        );
+        let mut assignment = json!({
+            "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+            "apiVersion": COSMOS,
+            "name": expr(format!("format('{{0}}/{{1}}', {}, {guid})", account.var())),
+            "properties": {
+                "roleDefinitionId": expr(resource_id("Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions", &[account.var(), lit(g.role.definition_id())])),
+                "principalId": expr(PRINCIPAL_PARAMETER),
+                "scope": expr(path)
             }
-            debug_assert!(matches!(g.role, Role::CosmosDataReader | Role::CosmosDataContributor));
-            let wiring = out.app(&g.app);
-            wiring.grants.push(assignment);
-            // The assignment's scope must exist first.
-            wiring.grant_depends.push(expr(refs.cosmos_container_id(i, database, container)));
-            previous = Some(assignment_id);
+        });
+        if let Some(p) = &previous[i] {
+            assignment["dependsOn"] = json!([expr(p)]);
         }
+        debug_assert!(matches!(g.role, Role::CosmosDataReader | Role::CosmosDataContributor));
+        out.app(&g.app).grants.push(Grant {
+            resource: assignment,
+            id: Some(assignment_id.clone()),
+            // The assignment's scope must exist first.
+            scope: expr(scope),
+        });
+        previous[i] = Some(assignment_id);
     }
 }
 
@@ -139,7 +153,7 @@ fn wiring(plan: &Plan, refs: &Refs, out: &mut Emit) {
     let Some(api) = plan.api_app() else { return };
     let wiring = out.app(&api.key);
     for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
-        let connection = acc.role.connection();
+        let connection = &acc.connection();
         let secret = plan
             .auth
             .vault()
@@ -161,13 +175,17 @@ fn wiring(plan: &Plan, refs: &Refs, out: &mut Emit) {
         wiring.setting(Slot::Data, &settings::database(connection), acc.databases[0].name.clone());
         wiring.depends_on(Slot::Data, &refs.cosmos[i].id());
     }
-    for (_, db, c) in plan.containers() {
+    for (account, db, c) in plan.containers() {
         for component in c.components() {
             wiring.setting(
                 Slot::Containers,
                 &settings::container(component),
                 format!("{}/{}", db.name, c.name),
             );
+            // Beyond the first account of its kind, the component names its connection.
+            if account.number > 1 {
+                wiring.setting(Slot::Containers, &settings::connection(component), account.connection());
+            }
         }
     }
 }

@@ -146,6 +146,9 @@ codes! {
     /// A change would alter an immutable property recorded in `atakora.lock` (partition key,
     /// unique keys), which Azure cannot change in place.
     LockedImmutable = "ATK0410", Error;
+    /// The backend's databases and containers need more Cosmos DB accounts (500 each) than
+    /// `limits(max_cosmos_accounts)` allows.
+    AccountCapacityLimit = "ATK0420", Error;
     /// An accepted option whose Azure effect is not built yet; the template does not reflect it.
     NotYetEmitted = "ATK0901", Warning;
     /// Serverless and provisioned entities in one backend: two Cosmos DB accounts.
@@ -172,6 +175,10 @@ codes! {
     /// A naming pattern without `{env}` in a backend with several environments: every
     /// environment's resources get the same names.
     PatternWithoutEnvironment = "ATK0912", Warning;
+    /// More than 500 databases and containers: the backend gets further Cosmos DB accounts.
+    AccountCapacitySplit = "ATK0913", Warning;
+    /// The template is over ARM's limits and is deployed in ordered parts.
+    TemplateSplit = "ATK0914", Warning;
 }
 
 impl fmt::Display for Code {
