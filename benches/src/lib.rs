@@ -29,3 +29,13 @@ pub fn spec(n: usize) -> BackendSpec {
     backend.components = Cow::Owned(components);
     backend
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_generated_backend_resolves_without_errors() {
+        let plan = atakora_core::resolve::resolve(&super::spec(30), "dev").unwrap();
+        assert!(plan.validate().errors.is_empty());
+        assert_eq!(plan.containers().count(), 30);
+    }
+}
