@@ -63,14 +63,11 @@ impl Rendered {
 /// parts within ARM's limits when it needs to be ([`parts`]).
 pub fn render(plan: &Plan) -> Rendered {
     let template = template(plan);
-    let text = to_text(&template);
-    let (parts, texts) = if text.len() <= limits::MAX_TEMPLATE_BYTES && limits::resource_count(&template) <= limits::MAX_RESOURCES {
-        (vec![template], vec![text])
-    } else {
-        drop(text);
-        let parts = parts::split(template, usize::MAX);
-        let texts: Vec<String> = parts.iter().map(to_text).collect();
-        (parts, texts)
+    // Over 800 resources the template is split whatever its size: it is rendered in parts only.
+    let text = (limits::resource_count(&template) <= limits::MAX_RESOURCES).then(|| to_text(&template));
+    let (parts, texts): (Vec<Value>, Vec<String>) = match text {
+        Some(text) if text.len() <= limits::MAX_TEMPLATE_BYTES => (vec![template], vec![text]),
+        _ => parts::split_rendered(template).into_iter().unzip(),
     };
     let limit_findings = limits::check_parts(&parts, &texts);
     let manifest = manifest::of_parts(plan, &parts, &texts, limit_findings.clone());

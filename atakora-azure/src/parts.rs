@@ -38,32 +38,38 @@ pub fn split(template: Value, text_len: usize) -> Vec<Value> {
     if text_len <= MAX_TEMPLATE_BYTES && resource_count(&template) <= MAX_RESOURCES {
         return vec![template];
     }
+    split_rendered(template).into_iter().map(|(part, _)| part).collect()
+}
+
+/// The ordered parts of `template` (which does not fit), each with its text exactly as
+/// [`crate::to_text`] renders it: each resource is rendered once, to measure it and to write it.
+pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
     let Value::Object(mut top) = template else {
-        return vec![template];
+        let text = crate::to_text(&template);
+        return vec![(template, text)];
     };
     let resources = match top.remove("resources") {
         Some(Value::Array(r)) => r,
         _ => Vec::new(),
     };
     let outputs = top.remove("outputs").unwrap_or_else(|| Value::Object(Map::new()));
-    // The parameters, variables and outputs every part may carry, indented as in a part.
+    // The parameters, variables and outputs every part may carry.
     let frame = crate::to_text(&Value::Object(top.clone())).len() + crate::to_text(&outputs).len();
     let budget = MAX_PART_BYTES.saturating_sub(frame);
     let order = dependency_order(&resources);
-    let mut sized: Vec<Option<(Value, usize, usize)>> = resources
+    let mut sized: Vec<Option<(Value, usize, String)>> = resources
         .into_iter()
         .map(|r| {
             let weight = weight(&r);
-            // Its lines in a part are indented by four more spaces.
-            let text = serde_json::to_string_pretty(&r).unwrap_or_default();
-            let bytes = text.len() + 4 * (text.matches('\n').count() + 1) + 2;
-            Some((r, weight, bytes))
+            let text = indented(&r);
+            Some((r, weight, text))
         })
         .collect();
-    let mut parts: Vec<Vec<Value>> = vec![Vec::new()];
+    let mut parts: Vec<Vec<(Value, String)>> = vec![Vec::new()];
     let (mut count, mut bytes) = (0usize, 0usize);
     for i in order {
-        let Some((resource, weight, size)) = sized[i].take() else { continue };
+        let Some((resource, weight, text)) = sized[i].take() else { continue };
+        let size = text.len() + 2;
         if !parts.last().is_some_and(Vec::is_empty) && (count + weight > MAX_PART_RESOURCES || bytes + size > budget) {
             parts.push(Vec::new());
             count = 0;
@@ -71,23 +77,57 @@ pub fn split(template: Value, text_len: usize) -> Vec<Value> {
         }
         count += weight;
         bytes += size;
-        parts.last_mut().expect("one part at least").push(resource);
+        parts.last_mut().expect("one part at least").push((resource, text));
     }
     let last = parts.len() - 1;
     parts
         .into_iter()
         .enumerate()
-        .map(|(k, mut resources)| {
-            keep_local_dependencies(&mut resources);
+        .map(|(k, members)| {
+            let (mut resources, texts): (Vec<Value>, Vec<String>) = members.into_iter().unzip();
+            let changed = keep_local_dependencies(&mut resources);
             let mut part = top.clone();
-            part.insert("resources".into(), Value::Array(resources));
+            part.insert("resources".into(), Value::Array(Vec::new()));
             part.insert(
                 "outputs".into(),
                 if k == last { outputs.clone() } else { Value::Object(Map::new()) },
             );
-            Value::Object(part)
+            // The frame rendered with no resources, then the resources' texts put in (those
+            // whose `dependsOn` changed rendered again).
+            let frame = crate::to_text(&Value::Object(part.clone()));
+            let items: Vec<String> = resources
+                .iter()
+                .zip(texts)
+                .zip(&changed)
+                .map(|((r, t), changed)| if *changed { indented(r) } else { t })
+                .collect();
+            let list = if items.is_empty() {
+                "[]".to_string()
+            } else {
+                format!("[\n{}\n  ]", items.join(",\n"))
+            };
+            let text = frame.replacen(EMPTY_RESOURCES, &format!("\"resources\": {list}"), 1);
+            part.insert("resources".into(), Value::Array(resources));
+            (Value::Object(part), text)
         })
         .collect()
+}
+
+/// How an empty resource list renders at the top of a template.
+const EMPTY_RESOURCES: &str = "\"resources\": []";
+
+/// A resource as it renders inside a template's `resources`: four spaces deeper.
+fn indented(resource: &Value) -> String {
+    let text = serde_json::to_string_pretty(resource).unwrap_or_default();
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("    ");
+        out.push_str(line);
+    }
+    out
 }
 
 /// A resource and its children, as ARM counts them.
@@ -222,20 +262,27 @@ fn dependency_order(resources: &[Value]) -> Vec<usize> {
     order
 }
 
-/// Drop each `dependsOn` entry naming a resource outside `resources` (an earlier part's).
-fn keep_local_dependencies(resources: &mut [Value]) {
+/// Drop each `dependsOn` entry naming a resource outside `resources` (an earlier part's);
+/// which resources changed.
+fn keep_local_dependencies(resources: &mut [Value]) -> Vec<bool> {
     let local: std::collections::HashSet<String> = resources.iter().filter_map(own_key).collect();
-    for r in resources.iter_mut() {
-        let Some(list) = r.get_mut("dependsOn").and_then(Value::as_array_mut) else {
-            continue;
-        };
-        list.retain(|d| d.as_str().and_then(dependency_key).is_some_and(|k| local.contains(&k)));
-        if list.is_empty()
-            && let Some(o) = r.as_object_mut()
-        {
-            o.remove("dependsOn");
-        }
-    }
+    resources
+        .iter_mut()
+        .map(|r| {
+            let Some(list) = r.get_mut("dependsOn").and_then(Value::as_array_mut) else {
+                return false;
+            };
+            let before = list.len();
+            list.retain(|d| d.as_str().and_then(dependency_key).is_some_and(|k| local.contains(&k)));
+            let changed = list.len() != before;
+            if list.is_empty()
+                && let Some(o) = r.as_object_mut()
+            {
+                o.remove("dependsOn");
+            }
+            changed
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -291,5 +338,24 @@ mod tests {
         }
         assert_eq!(parts[2]["outputs"], json!({ "o": {} }));
         assert_eq!(parts[0]["outputs"], json!({}));
+    }
+
+    #[test]
+    fn part_texts_are_the_parts_rendered() {
+        let resources: Vec<Value> = (0..900)
+            .map(|i| {
+                let mut r = json!({ "type": "T/x", "name": format!("r{i}"), "properties": { "a": [1, { "b": "c\nd" }], "e": {} } });
+                if i > 0 {
+                    r["dependsOn"] = json!([format!("[resourceId('T/x', 'r{}')]", i - 1)]);
+                }
+                r
+            })
+            .collect();
+        let template = json!({ "$schema": "s", "parameters": { "p": { "type": "string" } }, "variables": {}, "resources": resources, "outputs": { "o": { "type": "string", "value": "v" } } });
+        let parts = split_rendered(template);
+        assert_eq!(parts.len(), 2);
+        for (part, text) in &parts {
+            assert_eq!(text, &crate::to_text(part));
+        }
     }
 }

@@ -98,28 +98,29 @@ pub(crate) fn access(plan: &Plan, refs: &Refs, out: &mut Emit) {
         }
         let id = format!("resourceId('Microsoft.Resources/deployments', '{}')", access.name.base);
         wiring.depends_on(Slot::Access, &id);
-        out.resource(
-            Section::Access,
-            json!({
-                "type": "Microsoft.Resources/deployments",
-                "apiVersion": DEPLOYMENTS,
-                "name": access.name.base,
-                "properties": {
-                    "mode": "Incremental",
-                    // Names inside are evaluated in the nested deployment, where the principal
-                    // id is a parameter value.
-                    "expressionEvaluationOptions": { "scope": "Inner" },
-                    "parameters": { "access": { "value": values } },
-                    "template": {
-                        "$schema": TEMPLATE_SCHEMA,
-                        "contentVersion": "1.0.0.0",
-                        "parameters": { "access": { "type": "object" } },
-                        "resources": resources
-                    }
-                },
-                "dependsOn": depends
-            }),
-        );
+        let mut deployment = json!({
+            "type": "Microsoft.Resources/deployments",
+            "apiVersion": DEPLOYMENTS,
+            "name": access.name.base,
+            "properties": {
+                "mode": "Incremental",
+                // Names inside are evaluated in the nested deployment, where the principal
+                // id is a parameter value.
+                "expressionEvaluationOptions": { "scope": "Inner" },
+                "parameters": { "access": { "value": values } },
+                "template": {
+                    "$schema": TEMPLATE_SCHEMA,
+                    "contentVersion": "1.0.0.0",
+                    "parameters": { "access": { "type": "object" } },
+                    "resources": []
+                }
+            },
+            "dependsOn": []
+        });
+        // Moved in, not through `json!` (which copies what it interpolates through serde).
+        deployment["properties"]["template"]["resources"] = Value::Array(resources);
+        deployment["dependsOn"] = Value::Array(depends);
+        out.resource(Section::Access, deployment);
         previous = Some(id);
     }
 }
