@@ -25,16 +25,19 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A script_s cli_s
 for n in "${sizes[@]}"; do
   app="$work/app-$n"
-  rm -rf "$app"
-  python3 "$repo/scripts/gen-app.py" "$app" "$n"
+  # Generated once: a rerun reuses the crate and its build.
+  if [ ! -f "$app/src/lib.rs" ]; then python3 "$repo/scripts/gen-app.py" "$app" "$n"; fi
   cp "$repo/Cargo.lock" "$app/"
-  (cd "$app" && cargo build -q 2>/dev/null || cargo build -q)
+  # Each crate its own output folder (they all name their backend `scale-backend`).
+  (cd "$app" && ATAKORA_OUT_DIR="$work/build-out-$n" cargo build -q 2>/dev/null ||
+    ATAKORA_OUT_DIR="$work/build-out-$n" cargo build -q)
   bs="$(ls -t "$CARGO_TARGET_DIR"/debug/build/scale-app-*/build-script-build | head -1)"
   times=(); mem=0
   for _ in 1 2 3 4 5; do
     rm -rf "$work/out-$n"
-    line="$( { /usr/bin/time -f '%e %M' env CARGO_MANIFEST_DIR="$app" CARGO_PKG_NAME=scale-app \
-      OUT_DIR="$work/out-dir" ATAKORA_OUT_DIR="$work/out-$n" "$bs" > /dev/null; } 2>&1 | tail -1)"
+    /usr/bin/time -o "$work/time" -f '%e %M' env CARGO_MANIFEST_DIR="$app" CARGO_PKG_NAME=scale-app \
+      OUT_DIR="$work/out-dir" ATAKORA_OUT_DIR="$work/out-$n" "$bs" > /dev/null 2>&1
+    line="$(tail -1 "$work/time")"
     times+=("${line% *}"); mem="${line#* }"
   done
   script_s[$n]="$(printf '%s\n' "${times[@]}" | median)"
@@ -42,11 +45,13 @@ for n in "${sizes[@]}"; do
   times=()
   for _ in 1 2 3 4 5; do
     rm -rf "$work/synth-$n"
-    line="$( { /usr/bin/time -f '%e' "$cli" atakora synth --manifest-path "$app/Cargo.toml" --out "$work/synth-$n" > /dev/null 2>&1; } 2>&1 | tail -1)"
-    times+=("$line")
+    /usr/bin/time -o "$work/time" -f '%e %M' "$cli" atakora synth --manifest-path "$app/Cargo.toml" --out "$work/synth-$n" > /dev/null 2>&1
+    line="$(tail -1 "$work/time")"
+    times+=("${line% *}"); cli_mem="${line#* }"
   done
   cli_s[$n]="$(printf '%s\n' "${times[@]}" | median)"
-  echo "N=$n: build script ${script_s[$n]} s (peak ${mem} KB), cargo atakora synth ${cli_s[$n]} s, $parts template part(s)"
+  bytes="$(du -cb "$work/out-$n"/scale-backend/dev/azuredeploy*.json | tail -1 | cut -f1)"
+  echo "N=$n: build script ${script_s[$n]} s (peak ${mem} KB), cargo atakora synth ${cli_s[$n]} s (peak ${cli_mem} KB); $parts template part(s), $bytes bytes"
 done
 first="${sizes[0]}"
 for n in "${sizes[@]:1}"; do
