@@ -1,5 +1,5 @@
 //! atakora's Azure target: a [`Plan`] becomes an ARM template, its parameters file and a
-//! manifest. One module per resource family; [`template`] assembles them in a fixed order so
+//! manifest. One module per resource family; [`template`](mod@template) assembles them in a fixed order so
 //! the same plan always gives the same bytes.
 
 #![warn(missing_docs)]

@@ -1,7 +1,7 @@
 //! Every value rule of the attribute grammar, in one place.
 //!
 //! Each function states one rule and returns the diagnostic for a value that breaks it. The
-//! parser calls them with the token's span at hand; [`crate::resolve`] calls the same functions
+//! parser calls them with the token's span at hand; [`resolve`](mod@crate::resolve) calls the same functions
 //! on specs built by hand, so `validate()` reports the same codes as the compiler.
 
 use crate::diag::{Code, Diagnostic, closest};

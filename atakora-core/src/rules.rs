@@ -173,8 +173,9 @@ impl Finding {
 
 // ---- const access to specs (`Cow` has no const `Deref`) ----
 
-// `&Cow` on purpose: a `const fn` cannot deref a `Cow` (clippy's `&str` would not compile).
-#[allow(clippy::ptr_arg)]
+// Taking `&Cow` rather than `&str` is the point: `Deref` is not callable in a `const fn`, so the
+// match below is the only way to reach the borrowed text at compile time.
+#[allow(clippy::ptr_arg, reason = "Cow's Deref is not const; these are the const equivalent")]
 const fn s<'a>(c: &'a Cow<'static, str>) -> &'a str {
     match c {
         Cow::Borrowed(b) => b,
@@ -182,7 +183,7 @@ const fn s<'a>(c: &'a Cow<'static, str>) -> &'a str {
     }
 }
 
-#[allow(clippy::ptr_arg)]
+#[allow(clippy::ptr_arg, reason = "Cow's Deref is not const; these are the const equivalent")]
 const fn list<'a, T: Clone>(c: &'a Cow<'static, [T]>) -> &'a [T] {
     match c {
         Cow::Borrowed(b) => b,
@@ -772,28 +773,30 @@ pub const fn database_throughput(spec: &BackendSpec, firsts: &[bool], env: &str)
     if database > 0 {
         name = name.str("-").num(database as u64 + 1);
     }
-    let mut parts = Text::new();
+    // "(9800 dedicated to `products`, 400 shared by `notes`, `tags`)": each dedicated container
+    // with its own figure, then the database's shared throughput with the containers sharing it.
+    let (mut parts, mut sharers) = (Text::new(), Text::new());
     if first {
         let mut seen_sharing = 0;
         let mut i = 0;
         while i < n {
             if let Some((field, api)) = counts_for_throughput(spec, firsts, i) {
-                let t = throughput_in(api, env);
-                let member = match t {
-                    Some(_) => true,
+                match throughput_in(api, env) {
+                    Some(t) => {
+                        if !parts.is_empty() {
+                            parts = parts.str(", ");
+                        }
+                        parts = parts.num(t.rus() as u64).str(" dedicated to ").quoted(field);
+                    }
                     None => {
                         seen_sharing += 1;
-                        seen_sharing <= MAX_SHARED_CONTAINERS
+                        if seen_sharing <= MAX_SHARED_CONTAINERS {
+                            if !sharers.is_empty() {
+                                sharers = sharers.str(", ");
+                            }
+                            sharers = sharers.quoted(field);
+                        }
                     }
-                };
-                if member {
-                    if !parts.is_empty() {
-                        parts = parts.str(", ");
-                    }
-                    parts = match t {
-                        Some(t) => parts.quoted(field).str(" ").num(t.rus() as u64),
-                        None => parts.quoted(field).str(" shared"),
-                    };
                 }
             }
             i += 1;
@@ -803,7 +806,10 @@ pub const fn database_throughput(spec: &BackendSpec, firsts: &[bool], env: &str)
         if !parts.is_empty() {
             parts = parts.str(", ");
         }
-        parts = parts.str("shared ").num(shared as u64);
+        parts = parts.num(shared as u64).str(" shared");
+        if !sharers.is_empty() {
+            parts = parts.str(" by ").str(sharers.as_str());
+        }
     }
     Some(Finding::new(
         Code::DatabaseThroughputLimit,
@@ -1075,7 +1081,7 @@ mod tests {
         assert_eq!(f.code, Code::DatabaseThroughputLimit);
         assert_eq!(
             f.message.as_str(),
-            "database `shop` in `dev` needs 800 RU/s (`notes` 400, `tags` shared, shared 400), above `max_throughput_per_database = 500`"
+            "database `shop` in `dev` needs 800 RU/s (400 dedicated to `notes`, 400 shared by `tags`), above `max_throughput_per_database = 500`"
         );
     }
 

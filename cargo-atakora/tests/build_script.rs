@@ -64,7 +64,7 @@ fn a_database_over_its_throughput_limit_is_rustcs_spanned_error() {
     let (ok, stderr) = build(&dir);
     eprintln!("{stderr}");
     assert!(!ok);
-    assert!(stderr.contains("ATK0403: database `shop` in `dev` needs 20000 RU/s (`products` 20000), above `max_throughput_per_database = 10000`"), "{stderr}");
+    assert!(stderr.contains("ATK0403: database `shop` in `dev` needs 20000 RU/s (20000 dedicated to `products`), above `max_throughput_per_database = 10000`"), "{stderr}");
     assert!(stderr.contains("--> src/lib.rs:12:12"), "{stderr}");
     assert!(!stderr.contains("build script"), "{stderr}");
 }

@@ -126,12 +126,12 @@ fn a_plan_breaking_a_cross_item_rule_is_left_to_the_compiler_but_validate_places
     let project = Project::load(&dir, "lim", None, None).unwrap();
     let f = project.errors().next().expect("an error");
     assert_eq!(f.diagnostic.code.as_str(), "ATK0403");
-    assert!(f.diagnostic.message.contains("`p` 20000"), "{}", f.diagnostic.message);
+    assert!(f.diagnostic.message.contains("20000 dedicated to `p`"), "{}", f.diagnostic.message);
     let at = f.location.as_ref().expect("a place");
     assert_eq!((at.file.as_str(), at.line, at.column), ("src/lib.rs", 4, 40));
     assert_eq!(
         f.render(false),
-        "error[ATK0403]: database `lim` in `dev` needs 20000 RU/s (`p` 20000), above `max_throughput_per_database = 10000`\n \
+        "error[ATK0403]: database `lim` in `dev` needs 20000 RU/s (20000 dedicated to `p`), above `max_throughput_per_database = 10000`\n \
          --> src/lib.rs:4:40\n  |\n4 | #[atakora::backend(app = \"lim\", limits(max_throughput_per_database = 10000))] pub struct B { pub p: atakora::CrudApi<P> }\n  \
          |                                        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n  |\n  = note: in backend `B`, environment `dev`\n  \
          = help: lower the components' throughput for this environment, or raise the limit"

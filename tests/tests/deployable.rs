@@ -198,3 +198,27 @@ fn the_api_answers_declared_browser_origins_and_many_requests_per_instance() {
     // The availability test probes the path the runtime serves, as `contract` says.
     assert_eq!(atakora::contract::DEFAULT_HEALTH_PATH, "/health");
 }
+
+/// A zone-redundant (production) Flex plan keeps two always-ready instances per function group
+/// whatever `always_ready` says: the estimate bills them there, and nowhere else.
+#[test]
+fn production_estimates_bill_the_zone_redundant_always_ready_minimum() {
+    let basis = |env: &str| -> Vec<String> {
+        let manifest = ProcessingBackend::plan(env).unwrap().manifest();
+        manifest["estimatedMonthlyCost"]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["type"] == "Microsoft.Web/sites")
+            .map(|l| l["basis"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let prod = basis("prod");
+    assert!(!prod.is_empty());
+    for b in &prod {
+        assert!(b.contains("2 always-ready instance(s) (the zone-redundant plan's minimum)"), "{b}");
+    }
+    for b in basis("dev") {
+        assert!(!b.contains("always-ready"), "dev has no always-ready floor: {b}");
+    }
+}

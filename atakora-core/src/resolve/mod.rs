@@ -1,6 +1,6 @@
 //! Resolution: a backend spec and one environment become a [`Plan`] of shared resources.
 //!
-//! A short pipeline over one [`context::Resolver`]: each Azure resource family is a stage
+//! A short pipeline over one resolution context (`context::Resolver`): each Azure resource family is a stage
 //! with one entry function, and each stage takes what it depends on as arguments, so the
 //! order below is the only order that compiles (private endpoints need the cache and the
 //! vault; roles need every scope). Names are made only through the resolver, which records
