@@ -3,7 +3,7 @@
 
 use crate::api_versions::COSMOS;
 use crate::arm::{expr, lit, resource_id, tags, with_skips};
-use crate::emit::{Emit, Section, Slot};
+use crate::emit::{Emit, Grant, Section, Slot};
 use crate::refs::{PRINCIPAL_PARAMETER, Refs};
 use atakora_core::Plan;
 use atakora_core::contract::settings;
@@ -67,10 +67,13 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         }
         out.output(
             Slot::Data,
-            match acc.role {
-                AccountRole::Primary => "cosmosEndpoint",
-                AccountRole::SplitServerless => "cosmosServerlessEndpoint",
-            },
+            acc.numbered(
+                match acc.role {
+                    AccountRole::Primary => "cosmosEndpoint",
+                    AccountRole::SplitServerless => "cosmosServerlessEndpoint",
+                },
+                "",
+            ),
             json!({ "type": "string", "value": expr(endpoint(refs, i)) }),
         );
         out.output(
@@ -92,62 +95,65 @@ fn endpoint(refs: &Refs, account: usize) -> String {
 /// role-assignment write: the assignments of one account go one after another.
 fn grants(plan: &Plan, refs: &Refs, out: &mut Emit) {
     let inner = refs.inner();
-    for (i, account) in inner.cosmos.iter().enumerate() {
-        // Per app: each app's assignments live in its own access deployment.
-        let mut previous: std::collections::BTreeMap<&str, String> = std::collections::BTreeMap::new();
-        let on_account = |g: &&atakora_core::plan::RoleGrant| match &g.scope {
-            GrantScope::CosmosContainer { account, .. } | GrantScope::CosmosDatabase { account, .. } => *account == i,
-            _ => false,
+    // The last assignment per (app, account): each app's assignments live in its own access
+    // deployment, so the chain runs within one app's assignments to one account.
+    let mut previous: std::collections::HashMap<(&str, usize), String> = std::collections::HashMap::new();
+    for g in &plan.grants {
+        let (i, path, scope) = match &g.scope {
+            GrantScope::CosmosContainer { account, database, container } => (
+                *account,
+                inner.cosmos_container_path(*account, database, container),
+                refs.cosmos_container_id(*account, database, container),
+            ),
+            GrantScope::CosmosDatabase { account, database } => (
+                *account,
+                inner.cosmos_database_path(*account, database),
+                // The metadata-only role is a custom definition, which must exist first (the
+                // database does: the same app's container grants wait for it).
+                if g.role == Role::CosmosMetadataReader {
+                    refs.cosmos_role_definition_id(*account, g.role.definition_id())
+                } else {
+                    refs.cosmos_database_id(*account, database)
+                },
+            ),
+            _ => continue,
         };
-        for g in plan.grants.iter().filter(on_account) {
-            // The scope's data-plane path, and what must exist first.
-            let (path, scope_id) = match &g.scope {
-                GrantScope::CosmosContainer {
-                    database, container, ..
-                } => (
-                    inner.cosmos_container_path(i, database, container),
-                    refs.cosmos_container_id(i, database, container),
-                ),
-                GrantScope::CosmosDatabase { database, .. } => (
-                    inner.cosmos_database_path(i, database),
-                    refs.cosmos_role_definition_id(i, g.role.definition_id()),
-                ),
-                _ => continue,
-            };
-            let Name::Guid(parts) = &plan.named[g.id].name else {
-                continue;
-            };
-            let guid = format!(
-                "guid({})",
-                parts.iter().map(|p| inner.name_part(plan, p)).collect::<Vec<_>>().join(", ")
-            );
-            let assignment_id = resource_id(
-                "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
-                &[account.var(), guid.clone()],
-            );
-            let mut assignment = json!({
-                "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
-                "apiVersion": COSMOS,
-                "name": expr(format!("format('{{0}}/{{1}}', {}, {guid})", account.var())),
-                "properties": {
-                    "roleDefinitionId": expr(resource_id("Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions", &[account.var(), lit(g.role.definition_id())])),
-                    "principalId": expr(PRINCIPAL_PARAMETER),
-                    "scope": expr(path)
-                }
-            });
-            if let Some(p) = previous.get(g.app.as_str()) {
-                assignment["dependsOn"] = json!([expr(p)]);
+        let Name::Guid(parts) = &plan.named[g.id].name else {
+            continue;
+        };
+        let account = &inner.cosmos[i];
+        let guid = format!(
+            "guid({})",
+            parts.iter().map(|p| inner.name_part(plan, p)).collect::<Vec<_>>().join(", ")
+        );
+        let assignment_id = resource_id(
+            "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+            &[account.var(), guid.clone()],
+        );
+        let mut assignment = json!({
+            "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+            "apiVersion": COSMOS,
+            "name": expr(format!("format('{{0}}/{{1}}', {}, {guid})", account.var())),
+            "properties": {
+                "roleDefinitionId": expr(resource_id("Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions", &[account.var(), lit(g.role.definition_id())])),
+                "principalId": expr(PRINCIPAL_PARAMETER),
+                "scope": expr(path)
             }
-            debug_assert!(matches!(
-                g.role,
-                Role::CosmosDataReader | Role::CosmosDataContributor | Role::CosmosMetadataReader
-            ));
-            let wiring = out.app(&g.app);
-            wiring.grants.push(assignment);
-            // The assignment's scope (or custom definition) must exist first.
-            wiring.grant_depends.push(expr(scope_id));
-            previous.insert(g.app.as_str(), assignment_id);
+        });
+        if let Some(p) = previous.get(&(g.app.as_str(), i)) {
+            assignment["dependsOn"] = json!([expr(p)]);
         }
+        debug_assert!(matches!(
+            g.role,
+            Role::CosmosDataReader | Role::CosmosDataContributor | Role::CosmosMetadataReader
+        ));
+        out.app(&g.app).grants.push(Grant {
+            resource: assignment,
+            id: Some(assignment_id.clone()),
+            // The assignment's scope (or custom definition) must exist first.
+            scope: expr(scope),
+        });
+        previous.insert((g.app.as_str(), i), assignment_id);
     }
 }
 
@@ -158,7 +164,7 @@ fn wiring(plan: &Plan, refs: &Refs, out: &mut Emit) {
     let Some(api) = plan.api_app() else { return };
     let wiring = out.app(&api.key);
     for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
-        let connection = acc.role.connection();
+        let connection = &acc.connection();
         let secret = plan
             .auth
             .vault()
@@ -180,13 +186,17 @@ fn wiring(plan: &Plan, refs: &Refs, out: &mut Emit) {
         wiring.setting(Slot::Data, &settings::database(connection), acc.databases[0].name.clone());
         wiring.depends_on(Slot::Data, &refs.cosmos[i].id());
     }
-    for (_, db, c) in plan.containers() {
+    for (account, db, c) in plan.containers() {
         for component in c.components() {
             wiring.setting(
                 Slot::Containers,
                 &settings::container(component),
                 format!("{}/{}", db.name, c.name),
             );
+            // Beyond the first account of its kind, the component names its connection.
+            if account.number > 1 {
+                wiring.setting(Slot::Containers, &settings::connection(component), account.connection());
+            }
         }
     }
 }

@@ -60,13 +60,22 @@ pub(crate) struct AppWiring {
     pub properties: Map<String, Value>,
     /// `functionAppConfig.deployment.storage`.
     pub deployment_storage: Option<Value>,
-    /// Role assignments of the app's identity, as resources of its access deployment (where
-    /// names come in as parameters: see `Refs::inner`).
-    pub grants: Vec<Value>,
-    /// What the access deployment waits for (the grants' scopes).
-    pub grant_depends: Vec<Value>,
+    /// Role assignments of the app's identity, as resources of its access deployments (where
+    /// names come in as parameters: see `Refs::inner`), in order.
+    pub grants: Vec<Grant>,
     /// `alwaysReady` entries beyond the `http` group's (`function:<name>`).
     pub always_ready: Vec<Value>,
+}
+
+/// One role assignment of an app's identity.
+#[derive(Debug)]
+pub(crate) struct Grant {
+    /// The assignment resource.
+    pub resource: Value,
+    /// Its id inside the access deployment, when a later assignment waits for it.
+    pub id: Option<String>,
+    /// What the access deployment holding it waits for (the scope), outside.
+    pub scope: Value,
 }
 
 impl AppWiring {

@@ -25,6 +25,7 @@ mod web;
 pub mod limits;
 pub mod cost;
 pub mod manifest;
+pub mod parts;
 pub mod template;
 
 pub use atakora_core::naming::unique_string;
@@ -36,22 +37,48 @@ use serde_json::Value;
 /// Every file of one deployment, rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
-    /// `azuredeploy.json`.
+    /// `azuredeploy.json`: the template, or its first part when it is split.
     pub template: String,
-    /// `azuredeploy.parameters.json`.
+    /// The further parts of a split template, in deployment order
+    /// ([`parts::file_name`]: `azuredeploy.part-2.json`, ...); empty when it fits one.
+    pub parts: Vec<String>,
+    /// `azuredeploy.parameters.json` (every part's).
     pub parameters: String,
     /// `manifest.json`.
     pub manifest: String,
+    /// The ARM limits a part breaks, and the large-backend warning.
+    pub limit_findings: Vec<atakora_core::Diagnostic>,
 }
 
-/// Render `plan` into the three files of `target/atakora/<backend>/<env>/`.
+impl Rendered {
+    /// Every template file, `(file name, text)`, in deployment order.
+    pub fn templates(&self) -> impl Iterator<Item = (String, &str)> {
+        std::iter::once(&self.template)
+            .chain(&self.parts)
+            .enumerate()
+            .map(|(k, t)| (parts::file_name(k), t.as_str()))
+    }
+}
+
+/// Render `plan` into the files of `target/atakora/<backend>/<env>/`, the template split into
+/// parts within ARM's limits when it needs to be ([`parts`]).
 pub fn render(plan: &Plan) -> Rendered {
     let template = template(plan);
-    let manifest = manifest::manifest(plan, &template);
+    // Over 800 resources the template is split whatever its size: it is rendered in parts only.
+    let text = (limits::resource_count(&template) <= limits::MAX_RESOURCES).then(|| to_text(&template));
+    let (parts, texts): (Vec<Value>, Vec<String>) = match text {
+        Some(text) if text.len() <= limits::MAX_TEMPLATE_BYTES => (vec![template], vec![text]),
+        _ => parts::split_rendered(template).into_iter().unzip(),
+    };
+    let limit_findings = limits::check_parts(&parts, &texts);
+    let manifest = manifest::of_parts(plan, &parts, &texts, limit_findings.clone());
+    let mut texts = texts.into_iter();
     Rendered {
-        template: to_text(&template),
+        template: texts.next().unwrap_or_default(),
+        parts: texts.collect(),
         parameters: to_text(&parameters(plan)),
         manifest: to_text(&manifest),
+        limit_findings,
     }
 }
 

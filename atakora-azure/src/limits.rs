@@ -45,6 +45,44 @@ pub fn total_resources(template: &Value) -> usize {
 
 /// Every ARM limit `template` (rendered as `text`) breaks, and the large-backend warning.
 pub fn check(template: &Value, text: &str) -> Vec<Diagnostic> {
+    let mut out = limits_broken(template, text);
+    out.extend(large(total_resources(template)));
+    out
+}
+
+/// Every ARM limit a part of a split template breaks (`texts` are the parts rendered), and
+/// the large-backend warning over all of them.
+pub fn check_parts(parts: &[Value], texts: &[String]) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = parts.iter().zip(texts).flat_map(|(p, t)| limits_broken(p, t)).collect();
+    let resources: usize = parts.iter().map(total_resources).sum();
+    out.extend(large(resources));
+    if parts.len() > 1 {
+        out.push(
+            Diagnostic::new(
+                Code::TemplateSplit,
+                format!(
+                    "the template's {resources} resources ({} bytes) are over ARM's limits: written as {} ordered parts",
+                    texts.iter().map(String::len).sum::<usize>(),
+                    parts.len()
+                ),
+            )
+            .help("deploy them with `cargo atakora deploy`, which runs the parts in order (manifest.json lists them)"),
+        );
+    }
+    out
+}
+
+fn large(resources: usize) -> Option<Diagnostic> {
+    (resources > LARGE_BACKEND).then(|| {
+        Diagnostic::new(
+            Code::LargeBackend,
+            format!("the template has {resources} resources (more than {LARGE_BACKEND})"),
+        )
+        .help("consider splitting the backend: group related components, one backend per security boundary")
+    })
+}
+
+fn limits_broken(template: &Value, text: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let len = |k: &str| template.get(k).and_then(Value::as_object).map_or(0, |o| o.len());
     let mut over = |what: &str, n: usize, max: usize| {
@@ -66,15 +104,5 @@ pub fn check(template: &Value, text: &str) -> Vec<Diagnostic> {
     over("parameters", len("parameters"), MAX_PARAMETERS);
     over("variables", len("variables"), MAX_VARIABLES);
     over("outputs", len("outputs"), MAX_OUTPUTS);
-    let resources = total_resources(template);
-    if resources > LARGE_BACKEND {
-        out.push(
-            Diagnostic::new(
-                Code::LargeBackend,
-                format!("the template has {resources} resources (more than {LARGE_BACKEND})"),
-            )
-            .help("consider splitting the backend: group related components, one backend per security boundary"),
-        );
-    }
     out
 }

@@ -5,22 +5,42 @@
 use crate::limits;
 use atakora_core::Plan;
 use atakora_core::naming::ResourceKind as K;
-use atakora_core::plan::{AppRole, DataAccess, GrantScope, NamedResource, ThroughputSetting};
+use atakora_core::plan::{AppRole, DataAccess, GrantScope, NameId, NamedResource, ThroughputSetting};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
-/// The manifest of `plan`, whose rendered template is `template`.
+/// The manifest of `plan`, whose rendered template is `template` (split into parts as
+/// [`crate::render`] splits it).
 pub fn manifest(plan: &Plan, template: &Value) -> Value {
+    let text = crate::to_text(template);
+    let parts = crate::parts::split(template.clone(), text.len());
+    let texts: Vec<String> = parts.iter().map(crate::to_text).collect();
+    let diagnostics = limits::check_parts(&parts, &texts);
+    of_parts(plan, &parts, &texts, diagnostics)
+}
+
+/// The manifest of `plan` whose template was split into `parts`, rendered as `texts`, with the
+/// ARM-limit findings `limit_findings`.
+pub(crate) fn of_parts(plan: &Plan, parts: &[Value], texts: &[String], limit_findings: Vec<atakora_core::Diagnostic>) -> Value {
+    let index = Index::of(plan);
     let mut rows: Vec<(usize, Value)> = plan
         .named
         .iter()
         .enumerate()
-        .map(|(id, r)| (section(r.kind), row(plan, id, r)))
+        .map(|(id, r)| (section(r.kind), row(plan, &index, id, r)))
         .collect();
     // Template order: the section each family writes to, then record order.
     rows.sort_by_key(|(s, _)| *s);
-    let text = crate::to_text(template);
     let mut diagnostics = plan.diagnostics.clone();
-    diagnostics.extend(limits::check(template, &text));
+    diagnostics.extend(limit_findings);
+    let listed: Vec<Value> = parts
+        .iter()
+        .zip(texts)
+        .enumerate()
+        .map(|(k, (p, t))| {
+            json!({ "file": crate::parts::file_name(k), "resources": limits::resource_count(p), "bytes": t.len() })
+        })
+        .collect();
     json!({
         "generator": { "name": "atakora", "version": env!("CARGO_PKG_VERSION") },
         "backend": plan.backend,
@@ -28,9 +48,11 @@ pub fn manifest(plan: &Plan, template: &Value) -> Value {
         "tier": if plan.tier.is_production() { "production" } else { "non-production" },
         "app": plan.app,
         "location": plan.location.as_deref().unwrap_or("the resource group's"),
-        "templateResources": limits::resource_count(template),
+        "templateResources": parts.iter().map(limits::resource_count).sum::<usize>(),
         "estimatedMonthlyCost": cost(plan),
-        "templateBytes": text.len(),
+        "templateBytes": texts.iter().map(String::len).sum::<usize>(),
+        // Deployed in this order, each with `azuredeploy.parameters.json`.
+        "parts": listed,
         "names": {
             "suffix": "`{suffix}` is the template's `nameSuffix` parameter: by default take(uniqueString(resourceGroup().id), 6), so every resource group gets its own",
             "guid": "`{guid}` names a role assignment: a GUID of its scope, the identity's principal id and the role, known once the identity exists",
@@ -75,6 +97,35 @@ fn section(kind: K) -> usize {
     }
 }
 
+/// Where each record's resource is in the plan, so describing one is a lookup.
+#[derive(Default)]
+struct Index {
+    /// Account, database and container (`None` for a database) per Cosmos DB record.
+    cosmos: HashMap<NameId, (usize, Option<usize>, Option<usize>)>,
+    /// Function App per app record.
+    apps: HashMap<NameId, usize>,
+    /// Grant per assignment record.
+    grants: HashMap<NameId, usize>,
+}
+
+impl Index {
+    fn of(plan: &Plan) -> Index {
+        let mut x = Index::default();
+        for (a, account) in plan.cosmos_accounts.iter().enumerate() {
+            x.cosmos.insert(account.id, (a, None, None));
+            for (d, db) in account.databases.iter().enumerate() {
+                x.cosmos.insert(db.id, (a, Some(d), None));
+                for (c, container) in db.containers.iter().enumerate() {
+                    x.cosmos.insert(container.id, (a, Some(d), Some(c)));
+                }
+            }
+        }
+        x.apps = plan.function_apps.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+        x.grants = plan.grants.iter().enumerate().map(|(i, g)| (g.id, i)).collect();
+        x
+    }
+}
+
 /// `parent/child` names of every ancestor, as ARM writes a child's full name.
 fn full_name(plan: &Plan, id: usize) -> String {
     let r = &plan.named[id];
@@ -84,12 +135,12 @@ fn full_name(plan: &Plan, id: usize) -> String {
     }
 }
 
-fn row(plan: &Plan, id: usize, r: &NamedResource) -> Value {
+fn row(plan: &Plan, index: &Index, id: usize, r: &NamedResource) -> Value {
     let mut row = json!({ "type": r.kind.arm_type(), "name": r.name.to_string() });
     if let Some(p) = r.parent {
         row["parent"] = json!(full_name(plan, p));
     }
-    let (component, detail) = describe(plan, id, r);
+    let (component, detail) = describe(plan, index, id, r);
     if let Some(c) = component {
         row["component"] = json!(c);
     }
@@ -100,7 +151,7 @@ fn row(plan: &Plan, id: usize, r: &NamedResource) -> Value {
 }
 
 /// The components a resource serves and its key settings.
-fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value) {
+fn describe(plan: &Plan, index: &Index, id: usize, r: &NamedResource) -> (Option<String>, Value) {
     let apps_of = |role: &AppRole| match role {
         AppRole::CrudApis { components } => components.join(", "),
         AppRole::FunctionsApp { component, .. } => component.clone(),
@@ -108,13 +159,19 @@ fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value
     match r.kind {
         K::LogAnalytics => (None, plan.monitoring.as_ref().map_or(Value::Null, |m| json!({ "retentionInDays": m.retention_days }))),
         K::AppInsights => (None, plan.monitoring.as_ref().map_or(Value::Null, |m| json!({ "samplingPercentage": m.sampling_percentage }))),
-        K::CosmosAccount => match plan.cosmos_accounts.iter().find(|a| a.id == id) {
-            Some(a) => (None, json!({ "serverless": a.serverless, "consistency": a.consistency.as_str() })),
-            None => (None, Value::Null),
+        K::CosmosAccount => match index.cosmos.get(&id) {
+            Some(&(a, None, None)) => {
+                let a = &plan.cosmos_accounts[a];
+                (None, json!({ "serverless": a.serverless, "consistency": a.consistency.as_str() }))
+            }
+            _ => (None, Value::Null),
         },
-        K::CosmosDatabase => match plan.cosmos_accounts.iter().flat_map(|a| &a.databases).find(|d| d.id == id) {
-            Some(d) => (None, json!({ "sharedThroughput": throughput(d.shared_throughput) })),
-            None => (None, Value::Null),
+        K::CosmosDatabase => match index.cosmos.get(&id) {
+            Some(&(a, Some(d), None)) => {
+                let d = &plan.cosmos_accounts[a].databases[d];
+                (None, json!({ "sharedThroughput": throughput(d.shared_throughput) }))
+            }
+            _ => (None, Value::Null),
         },
         K::CosmosContainer
             if plan
@@ -134,8 +191,10 @@ fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value
                 json!({ "partitionKey": ["/id"], "purpose": "change-feed leases" }),
             )
         }
-        K::CosmosContainer => match plan.containers().find(|(_, _, c)| c.id == id) {
-            Some((_, _, c)) => (
+        K::CosmosContainer => match index.cosmos.get(&id) {
+            Some(&(a, Some(d), Some(c))) => {
+                let c = &plan.cosmos_accounts[a].databases[d].containers[c];
+                (
                 Some(c.components().collect::<Vec<_>>().join(", ")),
                 json!({
                     "partitionKey": c.partition_key,
@@ -143,10 +202,11 @@ fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value
                     "throughput": throughput(c.throughput),
                     "dataRole": match c.access { DataAccess::Reader => "Cosmos DB Built-in Data Reader", DataAccess::Contributor => "Cosmos DB Built-in Data Contributor" }
                 }),
-            ),
-            None => (None, Value::Null),
+            )
+            }
+            _ => (None, Value::Null),
         },
-        K::FunctionApp => match plan.function_apps.iter().find(|a| a.id == id) {
+        K::FunctionApp => match index.apps.get(&id).map(|&i| &plan.function_apps[i]) {
             Some(a) => {
                 let mut detail =
                     json!({ "memoryMb": a.memory_mb, "maxInstances": a.max_instances, "alwaysReady": a.always_ready });
@@ -168,7 +228,7 @@ fn describe(plan: &Plan, id: usize, r: &NamedResource) -> (Option<String>, Value
             None => (None, Value::Null),
         },
         K::RoleAssignment | K::CosmosRoleAssignment | K::RedisAccessPolicyAssignment => {
-            match plan.grants.iter().find(|g| g.id == id) {
+            match index.grants.get(&id).map(|&i| &plan.grants[i]) {
                 Some(g) => {
                     let app = plan.app(&g.app).map(|a| a.name.to_string()).unwrap_or_default();
                     let scope = match &g.scope {

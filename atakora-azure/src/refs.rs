@@ -6,6 +6,7 @@ use crate::arm::{camel, lit, name_variable, resource_id, var};
 use atakora_core::Plan;
 use atakora_core::plan::{AccountRole, DnsZoneService, FunctionApp, NameId, NamePart};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 
 /// A resource whose name lives in a template variable.
 #[derive(Debug, Clone)]
@@ -99,6 +100,9 @@ pub(crate) struct Refs {
     pub vnet: Option<VnetRef>,
     /// Per `plan.network.zones()`: the variable holding the zone's name.
     pub zones: Vec<Ref>,
+    /// Each Cosmos DB database and container record: `(account, database, container)`
+    /// indices (`None` for a database), so addressing one is a lookup, not a search.
+    located: HashMap<NameId, (usize, usize, Option<usize>)>,
 }
 
 const INTEGRATION_SUBNET: &str = "integrationSubnetName";
@@ -128,11 +132,11 @@ impl Refs {
                 .cosmos_accounts
                 .iter()
                 .map(|a| {
-                    let key = match a.role {
-                        AccountRole::Primary => "cosmosAccountName",
-                        AccountRole::SplitServerless => "cosmosServerlessAccountName",
+                    let base = match a.role {
+                        AccountRole::Primary => "cosmosAccount",
+                        AccountRole::SplitServerless => "cosmosServerlessAccount",
                     };
-                    Ref::new(key, "Microsoft.DocumentDB/databaseAccounts")
+                    Ref::new(format!("{}Name", a.numbered(base, "")), "Microsoft.DocumentDB/databaseAccounts")
                 })
                 .collect(),
             apps: plan
@@ -166,6 +170,7 @@ impl Refs {
                 .iter()
                 .map(|z| Ref::new(zone_key(z.service), "Microsoft.Network/privateDnsZones"))
                 .collect(),
+            located: located(plan),
         }
     }
 
@@ -280,7 +285,8 @@ impl Refs {
         )
     }
 
-    /// The data-plane path of a database (a Cosmos DB role assignment's or definition's scope).
+    /// The data-plane path of database `db`: the scope of a role assignment covering its
+    /// containers, or of a role definition.
     pub fn cosmos_database_path(&self, account: usize, db: &str) -> String {
         format!("format('{{0}}/dbs/{{1}}', {}, {})", self.cosmos[account].id(), lit(db))
     }
@@ -367,10 +373,10 @@ impl Refs {
         match part {
             NamePart::Text(t) => lit(t),
             NamePart::IdOf(id) => self.id_of(plan, *id),
-            NamePart::DataPathOf(id) => {
-                let (account, db, c) = container_of(plan, *id);
-                self.cosmos_container_path(account, db, c)
-            }
+            NamePart::DataPathOf(id) => match self.cosmos_of(plan, *id) {
+                (account, db, Some(c)) => self.cosmos_container_path(account, db, c),
+                (account, db, None) => self.cosmos_database_path(account, db),
+            },
             // Inside an app's access deployment, which receives its identity's principal id.
             NamePart::PrincipalOf(_) => PRINCIPAL_PARAMETER.to_string(),
         }
@@ -397,11 +403,6 @@ impl Refs {
         if let Some(i) = plan.cosmos_accounts.iter().position(|a| a.id == id) {
             return self.cosmos[i].id();
         }
-        for (i, a) in plan.cosmos_accounts.iter().enumerate() {
-            if let Some(d) = a.databases.iter().find(|d| d.id == id) {
-                return self.cosmos_database_id(i, &d.name);
-            }
-        }
         for q in plan.functions.iter().flat_map(|f| &f.queues) {
             if q.id == id {
                 return self.queue_id(&q.name);
@@ -410,29 +411,37 @@ impl Refs {
                 return self.queue_id(&q.poison);
             }
         }
-        let (account, db, c) = container_of(plan, id);
-        self.cosmos_container_id(account, db, c)
+        match self.cosmos_of(plan, id) {
+            (account, db, Some(c)) => self.cosmos_container_id(account, db, c),
+            (account, db, None) => self.cosmos_database_id(account, db),
+        }
+    }
+
+    /// `(account index, database, container)` of a recorded database or container.
+    fn cosmos_of<'p>(&self, plan: &'p Plan, id: NameId) -> (usize, &'p str, Option<&'p str>) {
+        // The change feed's leases containers are the functions family's, not an entity's.
+        if let Some(l) = plan.functions.iter().filter_map(|f| f.leases.as_ref()).find(|l| l.id == id) {
+            return (l.account, &l.database, Some(&l.name));
+        }
+        let Some(&(a, d, c)) = self.located.get(&id) else {
+            panic!("record {id} ({:?} {}) is not a resource other resources refer to", plan.named[id].kind, plan.named[id].name)
+        };
+        let db = &plan.cosmos_accounts[a].databases[d];
+        (a, &db.name, c.map(|c| db.containers[c].name.as_str()))
     }
 }
 
-/// `(account index, database, container)` of a recorded container.
-fn container_of(plan: &Plan, id: NameId) -> (usize, &str, &str) {
-    if let Some(l) = plan
-        .functions
-        .iter()
-        .filter_map(|f| f.leases.as_ref())
-        .find(|l| l.id == id)
-    {
-        return (l.account, &l.database, &l.name);
-    }
-    for (i, a) in plan.cosmos_accounts.iter().enumerate() {
-        for d in &a.databases {
-            if let Some(c) = d.containers.iter().find(|c| c.id == id) {
-                return (i, &d.name, &c.name);
+fn located(plan: &Plan) -> HashMap<NameId, (usize, usize, Option<usize>)> {
+    let mut out = HashMap::new();
+    for (a, account) in plan.cosmos_accounts.iter().enumerate() {
+        for (d, db) in account.databases.iter().enumerate() {
+            out.insert(db.id, (a, d, None));
+            for (c, container) in db.containers.iter().enumerate() {
+                out.insert(container.id, (a, d, Some(c)));
             }
         }
     }
-    panic!("record {id} is not a resource other resources refer to")
+    out
 }
 
 fn zone_key(service: DnsZoneService) -> &'static str {

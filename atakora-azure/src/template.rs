@@ -63,14 +63,16 @@ pub fn template(plan: &Plan) -> Value {
         );
     }
     parameters.extend(std::mem::take(&mut out.parameters));
-    json!({
-        "$schema": TEMPLATE_SCHEMA,
-        "contentVersion": "1.0.0.0",
-        "parameters": parameters,
-        "variables": refs.variables(plan),
-        "resources": out.resources(),
-        "outputs": out.outputs()
-    })
+    // Built as a map, not with `json!`: its interpolations are copied through serde, and the
+    // resources of a large backend are megabytes.
+    let mut template = Map::new();
+    template.insert("$schema".into(), json!(TEMPLATE_SCHEMA));
+    template.insert("contentVersion".into(), json!("1.0.0.0"));
+    template.insert("parameters".into(), Value::Object(parameters));
+    template.insert("variables".into(), Value::Object(refs.variables(plan)));
+    template.insert("resources".into(), Value::Array(out.resources()));
+    template.insert("outputs".into(), Value::Object(out.outputs()));
+    Value::Object(template)
 }
 
 /// `azuredeploy.parameters.json`: the values a deployment of this environment uses.

@@ -953,21 +953,20 @@ pub fn backend_spec(spec: &BackendSpec) -> Vec<Diagnostic> {
             format!("backend `{}` has no components", spec.type_name),
         )));
     }
-    for (i, c) in spec.components.iter().enumerate() {
-        let same = spec.components[..i].iter().find(|o| match (o, c) {
-            (ComponentSpec::CrudApi { api: a, .. }, ComponentSpec::CrudApi { api: b, .. }) => {
-                a.type_name == b.type_name
-            }
-            (ComponentSpec::FunctionsApp { app: a, .. }, ComponentSpec::FunctionsApp { app: b, .. }) => {
-                a.type_name == b.type_name
-            }
-            _ => false,
-        });
-        if let Some(first) = same {
+    // (is a CRUD API, type name) → the field that declared it first; one lookup per component.
+    let mut declared: std::collections::HashMap<(bool, &str), &str> = std::collections::HashMap::new();
+    for c in spec.components.iter() {
+        let key = match c {
+            ComponentSpec::CrudApi { api, .. } => (true, api.type_name.as_ref()),
+            ComponentSpec::FunctionsApp { app, .. } => (false, app.type_name.as_ref()),
+        };
+        if let Some(first) = declared.get(&key) {
             push(Err(Diagnostic::new(
                 Code::DuplicateComponent,
-                format!("`{}` and `{}` declare the same component", first.field(), c.field()),
+                format!("`{first}` and `{}` declare the same component", c.field()),
             )));
+        } else {
+            declared.insert(key, c.field());
         }
         match c {
             ComponentSpec::CrudApi { api, .. } => {

@@ -142,6 +142,13 @@ pub mod settings {
         format!("ATAKORA_CONTAINER_{}", field.to_ascii_uppercase())
     }
 
+    /// `ATAKORA_CONNECTION_<FIELD>`: the connection name (`COSMOS_2`, ...) of a component
+    /// whose container is in a further account of its kind; unset: `COSMOS` (or
+    /// `COSMOS_SERVERLESS` for serverless entities next to provisioned ones).
+    pub fn connection(field: &str) -> String {
+        format!("ATAKORA_CONNECTION_{}", field.to_ascii_uppercase())
+    }
+
     /// `ATAKORA_CACHE_TTL_<FIELD>`: seconds a component's point reads stay cached.
     pub fn cache_ttl(field: &str) -> String {
         format!("ATAKORA_CACHE_TTL_{}", field.to_ascii_uppercase())

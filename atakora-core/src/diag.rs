@@ -195,6 +195,9 @@ codes! {
     /// `always_ready` on a function of an HTTP trigger (HTTP functions share the app's `http`
     /// group: set `always_ready` on the `#[functions_app]`).
     FunctionAlwaysReady = "ATK0514", Error;
+    /// The backend's databases and containers need more Cosmos DB accounts (500 each) than
+    /// `limits(max_cosmos_accounts)` allows.
+    AccountCapacityLimit = "ATK0420", Error;
     /// An accepted option whose Azure effect is not built yet; the template does not reflect it.
     NotYetEmitted = "ATK0901", Warning;
     /// Serverless and provisioned entities in one backend: two Cosmos DB accounts.
@@ -223,6 +226,10 @@ codes! {
     PatternWithoutEnvironment = "ATK0912", Warning;
     /// `auth = "anonymous"`: anyone who reaches the API may read and write its data.
     AnonymousApi = "ATK0920", Warning;
+    /// More than 500 databases and containers: the backend gets further Cosmos DB accounts.
+    AccountCapacitySplit = "ATK0913", Warning;
+    /// The template is over ARM's limits and is deployed in ordered parts.
+    TemplateSplit = "ATK0914", Warning;
 }
 
 impl fmt::Display for Code {

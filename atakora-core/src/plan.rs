@@ -475,12 +475,40 @@ pub struct CosmosAccount {
     pub id: NameId,
     /// Primary or split-off.
     pub role: AccountRole,
+    /// 1 for the first account of its role; 2, 3, ... for the further ones a backend needs
+    /// beyond [`CosmosAccount::MAX_DATABASES_AND_CONTAINERS`].
+    pub number: u32,
     /// Serverless capability.
     pub serverless: bool,
     /// Default consistency.
     pub consistency: Consistency,
     /// Its databases.
     pub databases: Vec<Database>,
+}
+
+impl CosmosAccount {
+    /// Databases plus containers one account holds (Azure's limit; shared/azure-facts §2).
+    pub const MAX_DATABASES_AND_CONTAINERS: usize = 500;
+
+    /// `base` for the first account of its role, `base<separator><number>` for the others
+    /// (`cosmos`, `cosmos-2`): the one rule by which every name derived from an account's
+    /// role is numbered.
+    pub fn numbered(&self, base: &str, separator: &str) -> String {
+        match self.number {
+            1 => base.to_string(),
+            n => format!("{base}{separator}{n}"),
+        }
+    }
+
+    /// The connection name its app settings use: `COSMOS`, `COSMOS_SERVERLESS`, `COSMOS_2`.
+    pub fn connection(&self) -> String {
+        self.numbered(self.role.connection(), "_")
+    }
+
+    /// Databases plus containers.
+    pub fn resources(&self) -> usize {
+        self.databases.iter().map(|d| 1 + d.containers.len()).sum()
+    }
 }
 
 /// A SQL database.
@@ -722,6 +750,16 @@ pub struct Access {
     pub name: ResourceName,
     /// Its record.
     pub id: NameId,
+    /// How many of the app's assignments it holds: the app's grants (Redis access excepted)
+    /// in order, the first deployments full ([`Access::MAX_ASSIGNMENTS`] each).
+    pub assignments: usize,
+}
+
+impl Access {
+    /// Role assignments in one access deployment. ARM allows 800 resources per template; half
+    /// of it keeps each nested deployment well inside the limit and short enough to retry
+    /// (Cosmos DB writes its assignments one after another).
+    pub const MAX_ASSIGNMENTS: usize = 400;
 }
 
 /// What a Function App serves.
@@ -847,19 +885,21 @@ pub enum GrantScope {
         /// The container's name.
         container: String,
     },
+    /// One database's data-plane path (`<account>/dbs/<db>`): every container in it, used
+    /// where that grants exactly what per-container assignments would (and for the
+    /// change feed's metadata-only role).
+    CosmosDatabase {
+        /// Index into `cosmos_accounts`.
+        account: usize,
+        /// The database's name.
+        database: String,
+    },
     /// The Redis database.
     Redis,
     /// One storage queue.
     Queue {
         /// The queue's name.
         name: String,
-    },
-    /// One database's data-plane path (`<account>/dbs/<db>`).
-    CosmosDatabase {
-        /// Index into `cosmos_accounts`.
-        account: usize,
-        /// The database's name.
-        database: String,
     },
 }
 
@@ -895,7 +935,8 @@ pub enum Name {
 pub enum NamePart {
     /// The ARM resource id of a recorded resource.
     IdOf(NameId),
-    /// The Cosmos DB data-plane path of a recorded container: `<account id>/dbs/<db>/colls/<c>`.
+    /// The Cosmos DB data-plane path of a recorded container (`<account id>/dbs/<db>/colls/<c>`)
+    /// or database (`<account id>/dbs/<db>`).
     DataPathOf(NameId),
     /// The principal (object) id of a recorded identity: known when it is deployed.
     PrincipalOf(NameId),
@@ -1062,19 +1103,19 @@ impl Plan {
         }
     }
 
-    /// The data-plane path of a recorded container (`<account id>/dbs/<db>/colls/<c>`), the
-    /// scope of its role assignments.
-    fn data_path(&self, container: NameId, resource_group_id: &str, suffix: &str) -> String {
-        let c = &self.named[container];
-        let db = c.parent.expect("a container has a database");
-        let account = self.named[db].parent.expect("a database has an account");
+    /// The data-plane path of a recorded container (`<account id>/dbs/<db>/colls/<c>`) or
+    /// database (`<account id>/dbs/<db>`), the scope of its role assignments.
+    fn data_path(&self, of: NameId, resource_group_id: &str, suffix: &str) -> String {
         let name = |id| self.final_name_with(id, resource_group_id, suffix, &mut |i| format!("principal({i})"));
-        format!(
-            "{}/dbs/{}/colls/{}",
-            self.resource_id(account, resource_group_id, suffix),
-            name(db),
-            name(container)
-        )
+        let db_path = |db: NameId| {
+            let account = self.named[db].parent.expect("a database has an account");
+            format!("{}/dbs/{}", self.resource_id(account, resource_group_id, suffix), name(db))
+        };
+        if self.named[of].kind == crate::naming::ResourceKind::CosmosDatabase {
+            return db_path(of);
+        }
+        let db = self.named[of].parent.expect("a container has a database");
+        format!("{}/colls/{}", db_path(db), name(of))
     }
 
     /// Errors and warnings found while resolving, split by severity.

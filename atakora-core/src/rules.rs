@@ -533,16 +533,129 @@ pub const fn container_conflict_at(spec: &BackendSpec, component: usize) -> Opti
     }
 }
 
-/// For the expansion: whether each of the `N` components declares its container first
+/// For the expansion: for each of the `N` components, the component whose container it
+/// shares ([`shares_container_with`]), or itself when it declares its container first
 /// (`resolve` finds the same with a map).
+///
+/// In `O(N log N)`: the components are sorted by a hash of their container's key (kind of
+/// account, name without ASCII case) and compared only within a run of equal hashes, so a
+/// backend of thousands of components stays far below the compiler's const-evaluation budget
+/// (comparing each with every earlier one does not).
+pub const fn container_sharers<const N: usize>(spec: &BackendSpec) -> [usize; N] {
+    let mut out = [0usize; N];
+    let mut keyed = [(0u64, 0usize); N];
+    let mut i = 0;
+    while i < N {
+        out[i] = i;
+        keyed[i] = (container_hash(spec, i), i);
+        i += 1;
+    }
+    heap_sort(&mut keyed);
+    let mut p = 1;
+    while p < N {
+        let (hash, me) = keyed[p];
+        if crud(spec, me).is_some() {
+            // Earlier entries of the run have smaller indices: the first match is the first.
+            let mut q = p;
+            while q > 0 && keyed[q - 1].0 == hash {
+                q -= 1;
+            }
+            while q < p {
+                let other = keyed[q].1;
+                if same_container(spec, other, me) {
+                    out[me] = other;
+                    break;
+                }
+                q += 1;
+            }
+        }
+        p += 1;
+    }
+    out
+}
+
+/// For the expansion: whether each of the `N` components declares its container first.
 pub const fn container_firsts<const N: usize>(spec: &BackendSpec) -> [bool; N] {
+    let sharers = container_sharers::<N>(spec);
     let mut out = [true; N];
     let mut i = 0;
     while i < N {
-        out[i] = shares_container_with(spec, i).is_none();
+        out[i] = sharers[i] == i;
         i += 1;
     }
     out
+}
+
+/// For the expansion: [`container_conflict`] of `component` with `first`, the component
+/// whose container it shares (itself when none: no finding).
+pub const fn container_conflict_with(spec: &BackendSpec, first: usize, component: usize) -> Option<Finding> {
+    if first == component {
+        return None;
+    }
+    container_conflict(spec, first, component)
+}
+
+/// Whether components `a` and `b` are CRUD APIs naming one container in one kind of account.
+const fn same_container(spec: &BackendSpec, a: usize, b: usize) -> bool {
+    match (crud(spec, a), crud(spec, b)) {
+        (Some((_, x)), Some((_, y))) => x.serverless == y.serverless && eq_ignore_case(s(&x.container), s(&y.container)),
+        _ => false,
+    }
+}
+
+/// FNV-1a of a CRUD API's container key (kind of account, name in ASCII lowercase); distinct
+/// values for the other components.
+const fn container_hash(spec: &BackendSpec, i: usize) -> u64 {
+    let Some((_, api)) = crud(spec, i) else {
+        return u64::MAX - i as u64;
+    };
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ api.serverless as u64;
+    let bytes = s(&api.container).as_bytes();
+    let mut k = 0;
+    while k < bytes.len() {
+        h ^= bytes[k].to_ascii_lowercase() as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        k += 1;
+    }
+    h
+}
+
+/// In-place heap sort of `(hash, index)` pairs, ascending (a `const fn` cannot call `sort`).
+const fn heap_sort<const N: usize>(v: &mut [(u64, usize); N]) {
+    const fn less(a: (u64, usize), b: (u64, usize)) -> bool {
+        a.0 < b.0 || (a.0 == b.0 && a.1 < b.1)
+    }
+    const fn sift_down<const N: usize>(v: &mut [(u64, usize); N], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && less(v[child], v[child + 1]) {
+                child += 1;
+            }
+            if !less(v[root], v[child]) {
+                return;
+            }
+            let t = v[root];
+            v[root] = v[child];
+            v[child] = t;
+            root = child;
+        }
+    }
+    let mut start = N / 2;
+    while start > 0 {
+        start -= 1;
+        sift_down(v, start, N);
+    }
+    let mut end = N;
+    while end > 1 {
+        end -= 1;
+        let t = v[0];
+        v[0] = v[end];
+        v[end] = t;
+        sift_down(v, 0, end);
+    }
 }
 
 const fn fields_where(spec: &BackendSpec, serverless: bool) -> Text {
@@ -971,6 +1084,20 @@ mod tests {
         b.limits.max_throughput_per_database = Some(max);
         b.components = Cow::Owned(components);
         b
+    }
+
+    #[test]
+    fn sharers_are_the_first_declarer_of_each_container() {
+        let names = ["a", "B", "b", "c", "A", "d", "c"];
+        let spec = backend(names.iter().enumerate().map(|(i, c)| api(&format!("E{i}"), c, None)).collect(), 1000);
+        const N: usize = 7;
+        let sharers = container_sharers::<N>(&spec);
+        assert_eq!(sharers, [0, 1, 1, 3, 0, 5, 3]);
+        for (i, first) in sharers.iter().enumerate() {
+            // The same as comparing each with every earlier one.
+            assert_eq!(shares_container_with(&spec, i).unwrap_or(i), *first);
+        }
+        assert_eq!(container_firsts::<N>(&spec), [true, true, false, true, false, true, false]);
     }
 
     #[test]

@@ -37,6 +37,7 @@ use atakora_core::parse::{self, BackendAttr, ComponentKind};
 use atakora_core::spec::{BackendSpec, ComponentSpec, CrudApiSpec, FunctionsAppSpec};
 use atakora_core::{Code, Diagnostic};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -321,8 +322,11 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
             walk_file(&path, path.parent().unwrap_or(manifest_dir), crate_name, &mut found)?;
         }
     }
-    let structs = &found.structs;
-    let lookup = |name: &str| unique(structs, |s| s.ident == name).cloned();
+    let mut structs: HashMap<String, Option<usize>> = HashMap::new();
+    for (i, s) in found.structs.iter().enumerate() {
+        structs.entry(s.ident.to_string()).and_modify(|once| *once = None).or_insert(Some(i));
+    }
+    let lookup = |name: &str| structs.get(name).copied().flatten().map(|i| found.structs[i].clone());
     let mut crate_errors = Vec::new();
     for (item, spec) in &found.crud {
         for d in parse::nested_path_errors(item, spec, &lookup) {
@@ -348,18 +352,18 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
         incomplete: Vec::new(),
     };
     // The dependencies, read once and only when a component type is not in the crate.
-    let mut external: Option<Result<Found, String>> = None;
+    let mut external: Option<Result<(Found, ByName), String>> = None;
+    let local = ByName::of(&found);
     for b in std::mem::take(&mut found.backends) {
         let mut components = Vec::new();
         for c in &b.components {
             let name = c.type_name().unwrap_or_default();
             let field = field_name(&c.field);
-            let local = component(&found, c.kind, &name, &field);
-            if let Some(comp) = local {
+            if let Some(comp) = component(&found, &local, c.kind, &name, &field) {
                 components.push(comp);
                 continue;
             }
-            if found.structs.iter().any(|s| s.ident == name) {
+            if structs.contains_key(&name) {
                 // A struct of this crate without the attribute (or twice by name): the
                 // compiler's trait-bound error says which.
                 sources.errors.push(format!(
@@ -368,14 +372,19 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
                 ));
                 continue;
             }
-            let deps = external.get_or_insert_with(|| read_dependencies(manifest_dir, &mut sources));
+            let deps = external.get_or_insert_with(|| {
+                read_dependencies(manifest_dir, &mut sources).map(|d| {
+                    let by_name = ByName::of(&d);
+                    (d, by_name)
+                })
+            });
             let at = found.index.locate_field(&b.spec.type_name, &field);
-            let resolved = matches!(deps, Ok(d) if component(d, c.kind, &name, &field).is_some());
+            let resolved = matches!(deps, Ok((d, n)) if component(d, n, c.kind, &name, &field).is_some());
             if !resolved {
                 sources.incomplete.push(b.spec.type_name.to_string());
             }
             match deps {
-                Ok(dep_found) => match component(dep_found, c.kind, &name, &field) {
+                Ok((dep_found, dep_names)) => match component(dep_found, dep_names, c.kind, &name, &field) {
                     Some(comp) => components.push(comp),
                     None => {
                         let attr = match c.kind {
@@ -431,7 +440,7 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
         spec.components = Cow::Owned(components);
         sources.backends.push(spec);
     }
-    if let Some(Ok(dep_found)) = external {
+    if let Some(Ok((dep_found, _))) = external {
         for (name, site) in dep_found.index.components {
             found.index.components.entry(name).or_insert(site);
         }
@@ -441,18 +450,45 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
     Ok(sources)
 }
 
+/// `found`'s annotated structs by type name: `Some(index)` when declared once, `None` when
+/// twice. Built once per crate, so linking thousands of components to their entities is one
+/// lookup each.
+#[derive(Default)]
+struct ByName {
+    crud: HashMap<String, Option<usize>>,
+    functions: HashMap<String, Option<usize>>,
+}
+
+impl ByName {
+    fn of(found: &Found) -> ByName {
+        fn index<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, Option<usize>> {
+            let mut out: HashMap<String, Option<usize>> = HashMap::new();
+            for (i, name) in names.enumerate() {
+                out.entry(name.to_string()).and_modify(|once| *once = None).or_insert(Some(i));
+            }
+            out
+        }
+        ByName {
+            crud: index(found.crud.iter().map(|(_, s)| s.type_name.as_ref())),
+            functions: index(found.functions.iter().map(|s| s.type_name.as_ref())),
+        }
+    }
+}
+
 /// The component `name` of kind `kind` among `found`'s annotated structs, when declared once.
-fn component(found: &Found, kind: ComponentKind, name: &str, field: &str) -> Option<ComponentSpec> {
+fn component(found: &Found, by_name: &ByName, kind: ComponentKind, name: &str, field: &str) -> Option<ComponentSpec> {
     let field = Cow::Owned(field.to_string());
     match kind {
         ComponentKind::CrudApi => {
-            unique(&found.crud, |(_, s)| s.type_name == name).map(|(_, api)| ComponentSpec::CrudApi {
+            let i = (*by_name.crud.get(name)?)?;
+            Some(ComponentSpec::CrudApi {
                 field,
-                api: Cow::Owned(api.clone()),
+                api: Cow::Owned(found.crud[i].1.clone()),
             })
         }
-        ComponentKind::FunctionsApp => unique(&found.functions, |s| s.type_name == name).map(|app| {
-            let mut app = app.clone();
+        ComponentKind::FunctionsApp => {
+            let i = (*by_name.functions.get(name)?)?;
+            let mut app = found.functions[i].clone();
             let mut mine: Vec<_> = found
                 .handlers
                 .iter()
@@ -461,11 +497,11 @@ fn component(found: &Found, kind: ComponentKind, name: &str, field: &str) -> Opt
                 .collect();
             mine.sort_by(|a, b| a.name.cmp(&b.name));
             app.functions = Cow::Owned(mine);
-            ComponentSpec::FunctionsApp {
+            Some(ComponentSpec::FunctionsApp {
                 field,
                 app: Cow::Owned(app),
-            }
-        }),
+            })
+        }
     }
 }
 
@@ -491,12 +527,6 @@ fn read_dependencies(manifest_dir: &Path, sources: &mut Sources) -> Result<Found
 
 fn field_name(ident: &syn::Ident) -> String {
     ident.to_string().trim_start_matches("r#").to_string()
-}
-
-fn unique<T>(items: &[T], pred: impl Fn(&T) -> bool) -> Option<&T> {
-    let mut it = items.iter().filter(|i| pred(i));
-    let first = it.next()?;
-    it.next().is_none().then_some(first)
 }
 
 /// Like [`emit`], with every input explicit and no lock (tests call this).
@@ -737,15 +767,17 @@ pub fn write_project(project: &Project, options: &EmitOptions) -> Result<Emitted
     outputs::check_owners(out_dir, &owner, &ids)?;
     for plan in &project.plans {
         let dir = out_dir.join(plan.backend_id()).join(plan.environment());
-        let files = plan.render();
-        for (name, text) in [
-            ("azuredeploy.json", &files.template),
-            ("azuredeploy.parameters.json", &files.parameters),
-            ("manifest.json", &files.manifest),
-        ] {
-            write_atomic(&dir.join(name), text)?;
-            emitted.files.push(dir.join(name));
+        let files = plan.rendered();
+        let mut written_here = Vec::new();
+        for (name, text) in files.templates().chain([
+            ("azuredeploy.parameters.json".to_string(), files.parameters.as_str()),
+            ("manifest.json".to_string(), files.manifest.as_str()),
+        ]) {
+            write_atomic(&dir.join(&name), text)?;
+            emitted.files.push(dir.join(&name));
+            written_here.push(name);
         }
+        remove_stale_parts(&dir, &written_here)?;
         eprintln!("atakora: wrote {}", dir.display());
         emitted.deployments.push(dir);
     }
@@ -759,6 +791,21 @@ pub fn write_project(project: &Project, options: &EmitOptions) -> Result<Emitted
         eprintln!("atakora: removed {} (no longer planned)", r.display());
     }
     Ok(emitted)
+}
+
+/// Remove the parts of an earlier, longer split (`azuredeploy.part-<n>.json` not written now).
+fn remove_stale_parts(dir: &Path, written: &[String]) -> Result<(), BuildError> {
+    let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with("azuredeploy.part-") && name.ends_with(".json") && !written.contains(&name) {
+            fs::remove_file(entry.path()).map_err(|error| BuildError::Io {
+                path: entry.path(),
+                error,
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Write `contents` to `path` through a temporary file in the same folder and a rename, so a

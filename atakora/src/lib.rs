@@ -170,20 +170,23 @@ pub trait Backend {
 #[derive(Debug, Clone)]
 pub struct Plan {
     inner: atakora_core::Plan,
+    /// The files, rendered once: validating and writing a plan read the same rendering.
+    rendered: std::sync::OnceLock<atakora_azure::Rendered>,
 }
 
 impl Plan {
     /// Resolve `spec` for `environment`.
     pub fn resolve(spec: &spec::BackendSpec, environment: &str) -> Result<Plan, PlanError> {
-        atakora_core::resolve(spec, environment).map(|inner| Plan { inner })
+        atakora_core::resolve(spec, environment).map(|inner| Plan {
+            inner,
+            rendered: std::sync::OnceLock::new(),
+        })
     }
 
     /// The errors and warnings of this plan (and of its template's ARM limits), with codes.
     pub fn validate(&self) -> Report {
         let mut report = self.inner.validate();
-        let template = self.to_arm();
-        let text = atakora_azure::to_text(&template);
-        for d in atakora_azure::limits::check(&template, &text) {
+        for d in self.rendered().limit_findings.iter().cloned() {
             if d.is_error() {
                 report.errors.push(d)
             } else {
@@ -203,14 +206,20 @@ impl Plan {
         atakora_azure::parameters(&self.inner)
     }
 
-    /// The manifest: resources with final names, and diagnostics.
+    /// The manifest: resources with final names, the template's parts, and diagnostics.
     pub fn manifest(&self) -> serde_json::Value {
-        atakora_azure::manifest::manifest(&self.inner, &self.to_arm())
+        serde_json::from_str(&self.rendered().manifest).expect("the manifest is JSON")
     }
 
-    /// The three files of `target/atakora/<backend>/<env>/`, as text.
+    /// The files of `target/atakora/<backend>/<env>/`, as text: the template (in parts
+    /// when ARM's limits need it), its parameters and the manifest.
     pub fn render(&self) -> atakora_azure::Rendered {
-        atakora_azure::render(&self.inner)
+        self.rendered().clone()
+    }
+
+    /// The rendering, made on first use.
+    pub fn rendered(&self) -> &atakora_azure::Rendered {
+        self.rendered.get_or_init(|| atakora_azure::render(&self.inner))
     }
 
     /// The resolved model: accounts, databases, containers, apps, names.

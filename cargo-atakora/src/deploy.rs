@@ -37,6 +37,18 @@ fn deployment_name(backend: &str, env: &str, commit: Option<&str>) -> String {
     n.chars().take(64).collect()
 }
 
+/// The deployment of part `index` (0-based) of a split template: `<name>`, `<name>-p2`, ...,
+/// at most 64 characters.
+fn part_name(name: &str, index: usize) -> String {
+    match index {
+        0 => name.to_string(),
+        k => {
+            let tail = format!("-p{}", k + 1);
+            format!("{}{tail}", name.chars().take(64 - tail.len()).collect::<String>())
+        }
+    }
+}
+
 /// Run `deploy`.
 pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
     let az = Az { dry_run: a.dry_run };
@@ -158,32 +170,46 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
                 .join("; ")
         )));
     }
-    // What-if, per backend.
+    // What-if, per backend (of its first part: the later parts refer to what the earlier
+    // ones create, so Azure checks them as they are deployed).
     let mut total_changes = 0;
     let mut deployments = Vec::new();
     for p in &plans {
         let dir = out.join(p.backend_id()).join(p.environment());
         let name = deployment_name(p.backend_id(), p.environment(), commit.as_deref());
-        let mut common = vec![
-            "--resource-group".to_string(),
-            a.resource_group.clone(),
-            "--name".to_string(),
-            name.clone(),
-            "--template-file".to_string(),
-            dir.join("azuredeploy.json").display().to_string(),
-            "--parameters".to_string(),
-            format!("@{}", dir.join("azuredeploy.parameters.json").display()),
-        ];
-        common.extend(audience_parameter(&dir.join("azuredeploy.json"), p.backend_id(), a.api_audience.as_deref())?);
+        // One deployment per template part, in order, each with the one parameters file (and
+        // the API's audience where the part declares `apiAudience`).
+        let mut parts: Vec<(String, Vec<String>)> = Vec::new();
+        for (k, (file, _)) in p.rendered().templates().enumerate() {
+            let name = part_name(&name, k);
+            let mut common = vec![
+                "--resource-group".to_string(),
+                a.resource_group.clone(),
+                "--name".to_string(),
+                name.clone(),
+                "--template-file".to_string(),
+                dir.join(&file).display().to_string(),
+                "--parameters".to_string(),
+                format!("@{}", dir.join("azuredeploy.parameters.json").display()),
+            ];
+            common.extend(audience_parameter(&dir.join(&file), p.backend_id(), a.api_audience.as_deref())?);
+            parts.push((name, common));
+        }
         ui.step(&format!("what-if: {} → {}", p.backend_id(), a.resource_group));
+        if parts.len() > 1 {
+            ui.line(&format!(
+                "  the template is in {} parts (ARM's limits): deployed in order; what-if shows the first",
+                parts.len()
+            ));
+        }
         let mut what_if = args(&["deployment", "group", "what-if"]);
-        what_if.extend(common.iter().cloned());
+        what_if.extend(parts[0].1.iter().cloned());
         what_if.extend(args(&["--no-pretty-print", "--output", "json"]));
         let result = ui.progress("asking Azure what would change", || az.json(&what_if))?;
         if !a.dry_run {
             total_changes += show_what_if(ui, &result);
         }
-        deployments.push((p, name, common));
+        deployments.push((p, parts));
     }
     if a.what_if {
         return Ok(());
@@ -201,15 +227,19 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
             return Err(Failure::new("not deployed"));
         }
     }
-    for (p, name, common) in &deployments {
-        ui.step(&format!("deploying {} to {} ({name})", p.backend_id(), a.resource_group));
-        let mut create = args(&["deployment", "group", "create"]);
-        create.extend(common.iter().cloned());
-        create.extend(args(&["--output", "json"]));
-        let result = ui.progress("Azure is creating the resources (this takes minutes)", || az.json(&create))?;
-        let state = result["properties"]["provisioningState"].as_str().unwrap_or("Succeeded");
-        if !a.dry_run && state != "Succeeded" {
-            return Err(Failure::new(format!("deployment `{name}` ended in state {state}")));
+    for (p, parts) in &deployments {
+        // The outputs are the last part's (everything exists by then).
+        let mut result = Value::Null;
+        for (name, common) in parts {
+            ui.step(&format!("deploying {} to {} ({name})", p.backend_id(), a.resource_group));
+            let mut create = args(&["deployment", "group", "create"]);
+            create.extend(common.iter().cloned());
+            create.extend(args(&["--output", "json"]));
+            result = ui.progress("Azure is creating the resources (this takes minutes)", || az.json(&create))?;
+            let state = result["properties"]["provisioningState"].as_str().unwrap_or("Succeeded");
+            if !a.dry_run && state != "Succeeded" {
+                return Err(Failure::new(format!("deployment `{name}` ended in state {state}")));
+            }
         }
         let outputs = &result["properties"]["outputs"];
         let model = p.model();

@@ -130,11 +130,11 @@ pub fn of(plan: &atakora::Plan) -> Graph {
         g.nodes.push((format!("pep_{}", ident(&e.name.to_string())), format!("private endpoint {}", e.name), Some("vnet".into())));
     }
     for grant in &m.grants {
-        let to = match &grant.scope {
-            GrantScope::Storage => "storage".to_string(),
-            GrantScope::Insights => "insights".to_string(),
-            GrantScope::KeyVault => "vault".to_string(),
-            GrantScope::Redis => "redis".to_string(),
+        let to: Vec<String> = match &grant.scope {
+            GrantScope::Storage => vec!["storage".to_string()],
+            GrantScope::Insights => vec!["insights".to_string()],
+            GrantScope::KeyVault => vec!["vault".to_string()],
+            GrantScope::Redis => vec!["redis".to_string()],
             GrantScope::CosmosContainer {
                 account,
                 database,
@@ -151,13 +151,24 @@ pub fn of(plan: &atakora::Plan) -> Graph {
                             .flatten()
                     })
                     .unwrap_or((0, 0));
-                format!("coll_{account}_{j}_{k}")
+                vec![format!("coll_{account}_{j}_{k}")]
             }
-            // Queues live in the storage account; a database-wide grant points at its account.
-            GrantScope::Queue { .. } => "storage".to_string(),
-            GrantScope::CosmosDatabase { account, .. } => format!("cosmos_{account}"),
+            // A database-scoped role reaches each of its containers.
+            GrantScope::CosmosDatabase { account, database } => {
+                let a = &m.cosmos_accounts[*account];
+                a.databases
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| d.name == *database)
+                    .flat_map(|(j, d)| (0..d.containers.len()).map(move |k| format!("coll_{account}_{j}_{k}")))
+                    .collect()
+            }
+            // Queues live in the storage account.
+            GrantScope::Queue { .. } => vec!["storage".to_string()],
         };
-        g.edges.push((format!("app_{}", ident(&grant.app)), to, grant.role.label().to_string()));
+        for to in to {
+            g.edges.push((format!("app_{}", ident(&grant.app)), to, grant.role.label().to_string()));
+        }
     }
     g
 }
@@ -289,7 +300,7 @@ pub fn markdown(plan: &atakora::Plan, g: &Graph) -> String {
             GrantScope::Redis => "Redis".into(),
             GrantScope::CosmosContainer { database, container, .. } => format!("container `{database}/{container}`"),
             GrantScope::Queue { name } => format!("queue `{name}`"),
-            GrantScope::CosmosDatabase { database, .. } => format!("database `{database}`"),
+            GrantScope::CosmosDatabase { database, .. } => format!("every container of database `{database}`"),
         };
         let _ = writeln!(s, "| `{app}` | {} | {scope} |", grant.role.label());
     }

@@ -8,6 +8,7 @@ use atakora_tests::ArmSchemas;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::OnceLock;
+use atakora_core::plan::{GrantScope, Role};
 
 fn schemas() -> &'static ArmSchemas {
     static S: OnceLock<ArmSchemas> = OnceLock::new();
@@ -521,10 +522,21 @@ fn more_than_25_shared_containers_add_a_database() {
         .map(|d| (d.name.clone(), d.containers.len()))
         .collect();
     assert_eq!(dbs, [("catalog".to_string(), 25), ("catalog-2".to_string(), 5)]);
+    assert_eq!(codes(&plan).1, ["ATK0905"], "the split is reported");
+    // Every container is written through: one Data Contributor per database, not 30.
+    let data_scopes: Vec<&GrantScope> = plan
+        .model()
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::CosmosDataContributor)
+        .map(|g| &g.scope)
+        .collect();
     assert_eq!(
-        codes(&plan).1,
-        ["ATK0905", "ATK0909"],
-        "the split is reported, and so is the size of the backend"
+        data_scopes,
+        [
+            &GrantScope::CosmosDatabase { account: 0, database: "catalog".into() },
+            &GrantScope::CosmosDatabase { account: 0, database: "catalog-2".into() }
+        ]
     );
     valid(&plan.to_arm());
 }

@@ -11,6 +11,7 @@ mod manifest;
 mod names;
 mod parser_never_panics;
 mod reference;
+mod scale;
 mod templates;
 mod validate_parity;
 

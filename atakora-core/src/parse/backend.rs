@@ -11,6 +11,8 @@ use darling::ast::NestedMeta;
 use darling::util::SpannedValue;
 use proc_macro2::{Span, TokenStream};
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, GenericArgument, Lit, Meta, PathArguments, Type};
 
@@ -89,7 +91,7 @@ options! {
 }
 
 /// Which wrapper a backend field uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ComponentKind {
     /// `CrudApi<T>`.
     CrudApi,
@@ -626,6 +628,9 @@ fn components(cx: &mut Ctxt, item: &DeriveInput, type_name: &str) -> Vec<Compone
         }
     };
     let mut out: Vec<ComponentRef> = Vec::new();
+    // Each component's type as written, to its index in `out`: one lookup per field, so a
+    // backend of thousands of components is read in linear time.
+    let mut seen: HashMap<(ComponentKind, String), usize> = HashMap::new();
     for f in fields {
         let Some(field) = f.ident.clone() else { continue };
         let Some((kind, ty)) = wrapper(&f.ty) else {
@@ -635,12 +640,17 @@ fn components(cx: &mut Ctxt, item: &DeriveInput, type_name: &str) -> Vec<Compone
             continue;
         };
         // Rule: a component appears once per backend (reported at the second field).
-        let tokens = |t: &Type| quote::ToTokens::to_token_stream(t).to_string();
-        if let Some(first) = out.iter().find(|c| c.kind == kind && tokens(&c.ty) == tokens(&ty)) {
-            let msg = format!("`{field}` declares the same component as `{}`", first.field);
-            let help = "a backend serves each entity or functions app once";
-            cx.error(f.ty.span(), Diagnostic::new(Code::DuplicateComponent, msg).help(help));
-            continue;
+        let written = quote::ToTokens::to_token_stream(&ty).to_string();
+        match seen.entry((kind, written)) {
+            Entry::Occupied(first) => {
+                let msg = format!("`{field}` declares the same component as `{}`", out[*first.get()].field);
+                let help = "a backend serves each entity or functions app once";
+                cx.error(f.ty.span(), Diagnostic::new(Code::DuplicateComponent, msg).help(help));
+                continue;
+            }
+            Entry::Vacant(v) => {
+                v.insert(out.len());
+            }
         }
         out.push(ComponentRef { field, kind, ty });
     }

@@ -365,20 +365,25 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
         for env in &envs {
             checks.push(assert(span, quote!(#rules::throughput_covers(SPEC, #i, #env))));
         }
-        checks.push(assert(span, quote!(#rules::container_conflict_at(SPEC, #i))));
+        checks.push(assert(span, quote!(#rules::container_conflict_with(SPEC, SHARERS[#i], #i))));
         checks.push(assert(span, quote!(#rules::health_check_needs_monitoring(SPEC, #i))));
         checks.push(assert(span, quote!(#rules::isolation_needs_auth(SPEC, #i))));
     }
     let span = backend.span();
     checks.push(assert(span, quote!(#rules::cosmos_account_limit(SPEC))));
-    for env in &envs {
-        checks.push(assert(
-            span,
-            quote!(#rules::database_throughput(SPEC, &#rules::container_firsts::<#count>(SPEC), #env)),
-        ));
+    // Only with a throughput limit: the rule needs every component's first declarer.
+    if attr.spec.limits.max_throughput_per_database.is_some() {
+        for env in &envs {
+            checks.push(assert(
+                span,
+                quote!(#rules::database_throughput(SPEC, &#rules::container_firsts::<#count>(SPEC), #env)),
+            ));
+        }
     }
     quote! {
         const VALID: bool = true #(&& #valid)*;
+        // Which component each shares its container with, computed once for all of them.
+        const SHARERS: [usize; #count] = #rules::container_sharers::<#count>(SPEC);
         #(#checks)*
     }
 }

@@ -9,7 +9,7 @@
 use super::context::{Resolver, list};
 use crate::diag::{Code, Diagnostic};
 use crate::naming::{Charset, ResourceKind, sanitize};
-use crate::plan::{AccountRole, Container, CosmosAccount, DataAccess, Database, DeclaredBy, NameId};
+use crate::plan::{AccountRole, Container, CosmosAccount, DataAccess, Database, DeclaredBy, NameId, ThroughputSetting};
 use crate::rules::{self, MAX_SHARED_CONTAINERS};
 use crate::spec::CrudApiSpec;
 use std::collections::HashMap;
@@ -53,7 +53,7 @@ pub(crate) fn resolve(r: &mut Resolver) -> Vec<CosmosAccount> {
 
     let mut accounts = Vec::new();
     if !provisioned.is_empty() {
-        accounts.push(account(r, AccountRole::Primary, false, &provisioned, &firsts));
+        accounts.extend(accounts_of(r, AccountRole::Primary, false, &provisioned, &firsts));
     }
     if !serverless.is_empty() {
         let role = if split {
@@ -61,9 +61,158 @@ pub(crate) fn resolve(r: &mut Resolver) -> Vec<CosmosAccount> {
         } else {
             AccountRole::Primary
         };
-        accounts.push(account(r, role, true, &serverless, &firsts));
+        accounts.extend(accounts_of(r, role, true, &serverless, &firsts));
     }
+    capacity(r, &accounts, split);
     accounts
+}
+
+/// Rules (ATK0913, ATK0420): an account holds at most 500 databases and containers, so a
+/// backend with more gets further accounts — said in a warning, and an error when
+/// `limits(max_cosmos_accounts)` does not allow them (the accounts needed by throughput kind
+/// alone are ATK0402's).
+fn capacity(r: &mut Resolver, accounts: &[CosmosAccount], split: bool) {
+    if accounts.iter().all(|a| a.number == 1) {
+        return;
+    }
+    let max = CosmosAccount::MAX_DATABASES_AND_CONTAINERS;
+    let held: usize = accounts.iter().map(CosmosAccount::resources).sum();
+    let by_kind = 1 + usize::from(split);
+    match r.spec.limits.max_cosmos_accounts {
+        Some(limit) if accounts.len() > limit as usize && by_kind <= limit as usize => {
+            let beyond: Vec<&str> = accounts[limit as usize..]
+                .iter()
+                .flat_map(|a| a.databases.iter().flat_map(|d| d.containers.iter().map(|c| c.component.as_str())))
+                .collect();
+            let shown = list(beyond.iter().take(5).copied());
+            let more = match beyond.len() {
+                n if n > 5 => format!(" and {} more", n - 5),
+                _ => String::new(),
+            };
+            r.report(
+                Diagnostic::new(
+                    Code::AccountCapacityLimit,
+                    format!(
+                        "{held} Cosmos DB databases and containers need {} accounts (at most {max} each), above `max_cosmos_accounts = {limit}`: {shown}{more} would not fit",
+                        accounts.len()
+                    ),
+                )
+                .help(format!(
+                    "raise `max_cosmos_accounts` to {}, or move components to another backend",
+                    accounts.len()
+                ))
+                .about(crate::diag::Subject {
+                    option: Some("limits.max_cosmos_accounts".into()),
+                    ..Default::default()
+                }),
+            );
+        }
+        _ => r.report(Diagnostic::new(
+            Code::AccountCapacitySplit,
+            format!(
+                "{held} Cosmos DB databases and containers: an account holds at most {max}, so {} accounts are used",
+                accounts.len()
+            ),
+        )),
+    }
+}
+
+/// The databases of one kind of account before they are named: members and shared throughput.
+struct Layout<'s> {
+    name: String,
+    members: Vec<Api<'s>>,
+    shared_throughput: Option<ThroughputSetting>,
+}
+
+/// The accounts of one role: the databases laid out, then as many accounts as they need,
+/// each holding whole databases up to [`CosmosAccount::MAX_DATABASES_AND_CONTAINERS`].
+fn accounts_of(r: &mut Resolver, role: AccountRole, serverless: bool, apis: &[Api], firsts: &[bool]) -> Vec<CosmosAccount> {
+    let layouts = layout(r, serverless, apis, firsts);
+    let max = CosmosAccount::MAX_DATABASES_AND_CONTAINERS;
+    let mut groups: Vec<Vec<Layout>> = vec![Vec::new()];
+    let mut held = 0;
+    for l in layouts {
+        let size = 1 + l.members.len();
+        if held + size > max && !groups.last().is_some_and(Vec::is_empty) {
+            groups.push(Vec::new());
+            held = 0;
+        }
+        held += size;
+        groups.last_mut().expect("one group at least").push(l);
+    }
+    let sharers = sharers(apis, firsts);
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(k, group)| account(r, role, serverless, k as u32 + 1, group, &sharers))
+        .collect()
+}
+
+/// The databases: serverless, one database of every container (several of at most 499 when
+/// more, one per account); provisioned, the containers without throughput of their own 25 to
+/// a database, and the dedicated ones in the first (further databases of their own when the
+/// first would pass an account's capacity).
+fn layout<'s>(r: &mut Resolver, serverless: bool, apis: &[Api<'s>], firsts: &[bool]) -> Vec<Layout<'s>> {
+    let db_name = sanitize(&r.spec.app, Charset::AlnumHyphenUnderscore);
+    let per_db = CosmosAccount::MAX_DATABASES_AND_CONTAINERS - 1;
+    let numbered = |k: usize| if k == 0 { db_name.clone() } else { format!("{db_name}-{}", k + 1) };
+    if serverless {
+        let members = firsts_of(apis, firsts);
+        let mut out: Vec<Layout> = members
+            .chunks(per_db)
+            .map(|m| Layout {
+                name: db_name.clone(),
+                members: m.to_vec(),
+                shared_throughput: None,
+            })
+            .collect();
+        if out.is_empty() {
+            out.push(Layout {
+                name: db_name,
+                members: Vec::new(),
+                shared_throughput: None,
+            });
+        }
+        return out;
+    }
+    let shared = rules::shared_throughput(r.spec);
+    let (dedicated, sharing): (Vec<Api>, Vec<Api>) = apis
+        .iter()
+        .filter(|(i, _, _)| firsts[*i])
+        .partition(|(_, _, api)| rules::throughput_in(api, r.env).is_some());
+    if sharing.len() > MAX_SHARED_CONTAINERS {
+        r.report(Diagnostic::new(
+            Code::DatabaseSplit,
+            format!(
+                "{} containers share throughput; a database holds at most {MAX_SHARED_CONTAINERS}, so {} databases are used",
+                sharing.len(),
+                sharing.len().div_ceil(MAX_SHARED_CONTAINERS)
+            ),
+        ));
+    }
+    let mut chunks: Vec<Vec<Api>> = sharing.chunks(MAX_SHARED_CONTAINERS).map(<[Api]>::to_vec).collect();
+    if chunks.is_empty() {
+        chunks.push(Vec::new());
+    }
+    // Dedicated containers join the first database while it fits in an account.
+    let room = per_db - chunks[0].len();
+    let (first, overflow) = dedicated.split_at(dedicated.len().min(room));
+    chunks[0].extend(first.iter().copied());
+    // Declaration order, whatever the throughput kind.
+    chunks[0].sort_by_key(|(i, _, _)| *i);
+    chunks.extend(overflow.chunks(per_db).map(<[Api]>::to_vec));
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(k, members)| Layout {
+            name: numbered(k),
+            shared_throughput: members
+                .iter()
+                .any(|(_, _, api)| rules::throughput_in(api, r.env).is_none())
+                .then_some(shared),
+            members,
+        })
+        .collect()
 }
 
 /// Whether each component declares its container first: a map over `(account kind,
@@ -86,74 +235,33 @@ fn container_firsts(r: &mut Resolver, apis: &[Api]) -> Vec<bool> {
     firsts
 }
 
-fn account(r: &mut Resolver, role: AccountRole, serverless: bool, apis: &[Api], firsts: &[bool]) -> CosmosAccount {
+fn account(r: &mut Resolver, role: AccountRole, serverless: bool, number: u32, layouts: Vec<Layout>, sharers: &Sharers) -> CosmosAccount {
     let by = r.by_backend();
     let purpose = match role {
         AccountRole::Primary => "",
         AccountRole::SplitServerless => "serverless",
     };
-    let (name, id) = r.name(ResourceKind::CosmosAccount, purpose, None, by);
-    let db_name = sanitize(&r.spec.app, Charset::AlnumHyphenUnderscore);
+    let purpose = match (number, purpose) {
+        (1, p) => p.to_string(),
+        (n, "") => n.to_string(),
+        (n, p) => format!("{p}-{n}"),
+    };
+    let (name, id) = r.name(ResourceKind::CosmosAccount, &purpose, None, by);
     let mut databases = Vec::new();
-    if serverless {
-        let db = database(r, id, db_name.clone());
+    for l in layouts {
+        let db = database(r, id, l.name.clone());
         databases.push(Database {
-            containers: containers(r, db, apis, firsts),
-            name: db_name,
+            containers: containers(r, db, &l.members, sharers),
+            name: l.name,
             id: db,
-            shared_throughput: None,
+            shared_throughput: l.shared_throughput,
         });
-    } else {
-        let shared = rules::shared_throughput(r.spec);
-        let (dedicated, sharing): (Vec<Api>, Vec<Api>) = apis
-            .iter()
-            .filter(|(i, _, _)| firsts[*i])
-            .partition(|(_, _, api)| rules::throughput_in(api, r.env).is_some());
-        if sharing.len() > MAX_SHARED_CONTAINERS {
-            r.report(Diagnostic::new(
-                Code::DatabaseSplit,
-                format!(
-                    "{} containers share throughput; a database holds at most {MAX_SHARED_CONTAINERS}, so {} databases are used",
-                    sharing.len(),
-                    sharing.len().div_ceil(MAX_SHARED_CONTAINERS)
-                ),
-            ));
-        }
-        let mut chunks: Vec<Vec<Api>> = sharing.chunks(MAX_SHARED_CONTAINERS).map(<[Api]>::to_vec).collect();
-        if chunks.is_empty() {
-            chunks.push(Vec::new());
-        }
-        for (k, mut members) in chunks.into_iter().enumerate() {
-            if k == 0 {
-                members.extend(dedicated.iter().copied());
-                // Declaration order, whatever the throughput kind.
-                members.sort_by_key(|(i, _, _)| *i);
-            }
-            let shared_throughput = members
-                .iter()
-                .any(|(_, _, api)| rules::throughput_in(api, r.env).is_none())
-                .then_some(shared);
-            let name = if k == 0 {
-                db_name.clone()
-            } else {
-                format!("{db_name}-{}", k + 1)
-            };
-            let db = database(r, id, name.clone());
-            // The members and every later component sharing their containers.
-            let mut served: Vec<Api> = members.clone();
-            served.extend(apis.iter().filter(|(i, _, _)| !firsts[*i]).copied());
-            databases.push(Database {
-                containers: containers(r, db, &served, firsts),
-                name,
-                id: db,
-                shared_throughput,
-            });
-        }
     }
     CosmosAccount {
         name,
         id,
         role,
+        number,
         serverless,
         consistency: r.spec.consistency,
         databases,
@@ -165,23 +273,32 @@ fn database(r: &mut Resolver, account: NameId, name: String) -> NameId {
     r.literal(ResourceKind::CosmosDatabase, &name, Some(account), by)
 }
 
+/// The components that declare their container first.
+fn firsts_of<'s>(apis: &[Api<'s>], firsts: &[bool]) -> Vec<Api<'s>> {
+    apis.iter().filter(|(i, _, _)| firsts[*i]).copied().collect()
+}
+
+/// The later components naming a container declared before them, by `(serverless,
+/// container)` (ASCII case ignored), in declaration order.
+type Sharers<'s> = HashMap<(bool, String), Vec<Api<'s>>>;
+
+fn sharers<'s>(apis: &[Api<'s>], firsts: &[bool]) -> Sharers<'s> {
+    let mut out: Sharers = HashMap::new();
+    for api in apis.iter().filter(|(i, _, _)| !firsts[*i]) {
+        out.entry(key(api.2)).or_default().push(*api);
+    }
+    out
+}
+
+fn key(api: &CrudApiSpec) -> (bool, String) {
+    (api.serverless, api.container.to_ascii_lowercase())
+}
+
 /// The containers of `apis` (first declarers), with the later components that share each
 /// one folded in (`also_serves`; the data role is the union).
-fn containers(r: &mut Resolver, db: NameId, apis: &[Api], firsts: &[bool]) -> Vec<Container> {
+fn containers(r: &mut Resolver, db: NameId, apis: &[Api], sharers: &Sharers) -> Vec<Container> {
     let mut out: Vec<Container> = Vec::new();
-    let mut by_name: HashMap<(bool, String), usize> = HashMap::new();
-    for (i, field, api) in apis {
-        let key = (api.serverless, api.container.to_ascii_lowercase());
-        if !firsts[*i] {
-            if let Some(&k) = by_name.get(&key) {
-                let c: &mut Container = &mut out[k];
-                if access(api) == DataAccess::Contributor {
-                    c.access = DataAccess::Contributor;
-                }
-                c.also_serves.push(field.to_string());
-            }
-            continue;
-        }
+    for (_, field, api) in apis {
         let id = r.literal(
             ResourceKind::CosmosContainer,
             &api.container,
@@ -191,8 +308,7 @@ fn containers(r: &mut Resolver, db: NameId, apis: &[Api], firsts: &[bool]) -> Ve
                 type_name: Some(api.type_name.to_string()),
             },
         );
-        by_name.insert(key, out.len());
-        out.push(Container {
+        let mut c = Container {
             component: field.to_string(),
             entity: api.type_name.to_string(),
             name: api.container.to_string(),
@@ -207,7 +323,14 @@ fn containers(r: &mut Resolver, db: NameId, apis: &[Api], firsts: &[bool]) -> Ve
                 .collect(),
             access: access(api),
             also_serves: Vec::new(),
-        });
+        };
+        for (_, later, later_api) in sharers.get(&key(api)).into_iter().flatten() {
+            if access(later_api) == DataAccess::Contributor {
+                c.access = DataAccess::Contributor;
+            }
+            c.also_serves.push(later.to_string());
+        }
+        out.push(c);
     }
     out
 }

@@ -90,7 +90,7 @@ pub(crate) fn posture(
     if !private_endpoints {
         return NetworkPosture::ServiceEndpoints(vnet);
     }
-    let mut targets: Vec<(EndpointTarget, &str)> = accounts
+    let mut targets: Vec<(EndpointTarget, String)> = accounts
         .iter()
         .enumerate()
         .map(|(i, a)| {
@@ -98,26 +98,26 @@ pub(crate) fn posture(
                 AccountRole::Primary => "cosmos",
                 AccountRole::SplitServerless => "cosmos-serverless",
             };
-            (EndpointTarget::Cosmos(i), purpose)
+            (EndpointTarget::Cosmos(i), a.numbered(purpose, "-"))
         })
         .collect();
     targets.extend([
-        (EndpointTarget::StorageBlob, "blob"),
-        (EndpointTarget::StorageQueue, "queue"),
-        (EndpointTarget::StorageTable, "table"),
+        (EndpointTarget::StorageBlob, "blob".into()),
+        (EndpointTarget::StorageQueue, "queue".into()),
+        (EndpointTarget::StorageTable, "table".into()),
     ]);
     if cache.is_some() {
-        targets.push((EndpointTarget::Redis, "redis"));
+        targets.push((EndpointTarget::Redis, "redis".into()));
     }
     if auth.vault().is_some() {
-        targets.push((EndpointTarget::KeyVault, "vault"));
+        targets.push((EndpointTarget::KeyVault, "vault".into()));
     }
     let by = r.by_backend();
     let mut zones: Vec<PrivateDnsZone> = Vec::new();
     let mut zone_ids = Vec::new();
     let mut endpoints = Vec::new();
     for (target, purpose) in targets {
-        let (name, id) = r.name(ResourceKind::PrivateEndpoint, purpose, None, by.clone());
+        let (name, id) = r.name(ResourceKind::PrivateEndpoint, &purpose, None, by.clone());
         let service = target.zone();
         let zone = match zones.iter().position(|z| z.service == service) {
             Some(z) => z,

@@ -25,8 +25,8 @@ pub(crate) fn resolve(r: &mut Resolver, accounts: &[CosmosAccount]) -> Auth {
     }];
     secrets.extend(accounts.iter().enumerate().map(|(i, a)| Secret {
         name: match a.role {
-            AccountRole::Primary => "cosmos-connection".into(),
-            AccountRole::SplitServerless => "cosmos-serverless-connection".into(),
+            AccountRole::Primary => format!("{}-connection", a.numbered("cosmos", "-")),
+            AccountRole::SplitServerless => format!("{}-connection", a.numbered("cosmos-serverless", "-")),
         },
         of: SecretOf::Cosmos(i),
     }));

@@ -202,16 +202,22 @@ impl CosmosStore {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<CosmosStore, String> {
         let split = service.apis.iter().any(|a| a.spec.serverless) && service.apis.iter().any(|a| !a.spec.serverless);
-        let mut names: Vec<&str> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
         let mut accounts = Vec::new();
         let mut targets: Vec<Target> = Vec::new();
         for api in &service.apis {
-            let conn = if split && api.spec.serverless {
+            let default = if split && api.spec.serverless {
                 settings::COSMOS_SERVERLESS
             } else {
                 settings::COSMOS
             };
-            let account = match names.iter().position(|n| *n == conn) {
+            // A container in a further account of its kind names the account's connection.
+            let named = env(&settings::connection(api.field)).filter(|v| !v.is_empty());
+            let conn: &str = match &named {
+                Some(c) => c,
+                None => default,
+            };
+            let account = match names.iter().position(|n| n == conn) {
                 Some(i) => i,
                 None => {
                     let endpoint = env(&format!("{conn}{}", settings::ACCOUNT_ENDPOINT_SUFFIX)).filter(|v| !v.is_empty());
@@ -226,7 +232,7 @@ impl CosmosStore {
                             ));
                         }
                     };
-                    names.push(conn);
+                    names.push(conn.to_string());
                     accounts.push(account);
                     names.len() - 1
                 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# What atakora's attributes add to compile time: a crate of 200 entity structs, `cargo check`
+# with #[crud_api] + #[backend] (and the build script) against the same structs with serde's
+# derives only.
+#
+#   scripts/compile-cost.sh [N]     (default 200)
+#
+# Dependencies are built first (not timed); each crate's own check is then timed 3 times after
+# touching its source, and the medians compared. Target: ratio <= 1.5.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$(pwd)"
+n="${1:-200}"
+work="${COMPILE_COST_DIR:-/tmp/atakora-compile-cost}"
+export CARGO_TARGET_DIR="$work/target"
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+declare -A took
+for mode in serde atakora; do
+  app="$work/$mode"
+  rm -rf "$app"
+  python3 "$repo/scripts/gen-app.py" "$app" "$n" "$mode"
+  cp "$repo/Cargo.lock" "$app/"
+  (cd "$app" && cargo check -q 2>/dev/null || true)
+  times=()
+  for _ in 1 2 3; do
+    touch "$app/src/lib.rs" "$app/build.rs" 2>/dev/null || touch "$app/src/lib.rs"
+    start=$(date +%s.%N)
+    (cd "$app" && cargo check -q 2>/dev/null)
+    end=$(date +%s.%N)
+    times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')")
+  done
+  took[$mode]="$(printf '%s\n' "${times[@]}" | median)"
+  echo "$mode: cargo check of $n entities ${took[$mode]} s (median of ${times[*]})"
+done
+awk -v a="${took[atakora]}" -v s="${took[serde]}" 'BEGIN { printf "ratio atakora / serde: %.2f (target <= 1.5)\n", a / s }'
