@@ -114,7 +114,8 @@ pub(crate) struct Emit {
     /// Parameters beyond `location` and `nameSuffix`.
     pub parameters: Map<String, Value>,
     outputs: Vec<(Slot, String, Value)>,
-    apps: BTreeMap<String, AppWiring>,
+    /// Each app's wiring, by key, until the app emitter takes it.
+    pub(crate) apps: BTreeMap<String, AppWiring>,
 }
 
 impl Emit {

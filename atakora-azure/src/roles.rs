@@ -135,4 +135,9 @@ pub(crate) fn access(plan: &Plan, refs: &Refs, out: &mut Emit) {
         out.resource(Section::Access, deployment);
         previous = Some(id);
     }
+    // Resolution sizes the access deployments from every grant: none is left out.
+    debug_assert!(
+        out.apps.iter().all(|(key, w)| taken.get(key.as_str()).copied().unwrap_or(0) == w.grants.len()),
+        "every grant is in an access deployment"
+    );
 }

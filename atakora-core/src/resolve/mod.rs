@@ -84,7 +84,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         auth: &auth,
         cache: cache.as_ref(),
     };
-    let (mut grants, access) = roles::resolve(&mut r, &scopes);
+    let mut grants = roles::resolve(&mut r, &scopes);
     grants.extend(functions::grants(
         &mut r,
         &functions,
@@ -92,6 +92,7 @@ pub fn resolve(spec: &BackendSpec, environment: &str) -> Result<Plan, ResolveErr
         &cosmos_accounts,
         auth.uses_keys(),
     ));
+    let access = roles::access(&mut r, &function_apps, &grants);
     advice::tier(&mut r, &cosmos_accounts);
     let mut tags = vec![
         ("app".to_string(), spec.app.to_string()),

@@ -29,7 +29,7 @@ pub(crate) struct Scopes<'a> {
     pub cache: Option<&'a Cache>,
 }
 
-pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> (Vec<RoleGrant>, Vec<Access>) {
+pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> Vec<RoleGrant> {
     let mut out = Vec::new();
     for app in s.apps {
         let by = by_app(app);
@@ -43,8 +43,7 @@ pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> (Vec<RoleGrant>, Vec<Acce
         }
     }
     let Some(api) = s.apps.iter().find(|a| a.role_is_crud()) else {
-        let access = access(r, s.apps, &out);
-        return (out, access);
+        return out;
     };
     if !s.auth.uses_keys() {
         for (i, account) in s.accounts.iter().enumerate() {
@@ -92,8 +91,7 @@ pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> (Vec<RoleGrant>, Vec<Acce
             id,
         });
     }
-    let access = access(r, s.apps, &out);
-    (out, access)
+    out
 }
 
 /// The data-plane assignments of one database: `(role, None)` is scoped to the whole
@@ -134,8 +132,9 @@ fn data_grants(db: &Database) -> Vec<(Role, Option<&Container>)> {
 }
 
 /// The nested deployments of each app's assignments: one while they fit
-/// ([`Access::MAX_ASSIGNMENTS`]), then `access-<app>-2`, `-3`, ...
-fn access(r: &mut Resolver, apps: &[FunctionApp], grants: &[RoleGrant]) -> Vec<Access> {
+/// ([`Access::MAX_ASSIGNMENTS`]), then `access-<app>-2`, `-3`, ... Called once every family
+/// has made its grants: a grant not counted here would have no deployment to live in.
+pub(crate) fn access(r: &mut Resolver, apps: &[FunctionApp], grants: &[RoleGrant]) -> Vec<Access> {
     let mut out = Vec::new();
     for app in apps {
         let count = grants
