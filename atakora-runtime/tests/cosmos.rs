@@ -89,6 +89,11 @@ mod vercel {
             "rejects a cross-partition query (\"missing partition keys\") unless the query filters on every key path",
         ),
         (
+            // An owner's list across partitions (the owner field is not the partition key).
+            "list_only_matching_fields",
+            "rejects a cross-partition query (\"missing partition keys\") unless the query filters on every key path",
+        ),
+        (
             "list_hierarchical_prefix",
             "rejects a query that filters on a prefix of a hierarchical key (\"missing partition keys\")",
         ),
