@@ -235,7 +235,8 @@ impl ArmSchemas {
         if full_type == "Microsoft.Resources/deployments" {
             let inner = &r["properties"]["template"];
             for e in self.template.iter_errors(inner) {
-                f.errors.push(format!("{at} nested template {}: {e}", e.instance_path()));
+                f.errors
+                    .push(format!("{at} nested template {}: {e}", e.instance_path()));
             }
             for (i, c) in inner["resources"].as_array().into_iter().flatten().enumerate() {
                 self.check_resource(c, None, &format!("{at}/properties/template/resources/{i}"), f);
@@ -323,7 +324,11 @@ pub mod arm_eval {
         pub fn eval_value(&self, value: &Value) -> Value {
             match value {
                 Value::String(s) if s.starts_with('[') && !s.starts_with("[[") => {
-                    let mut p = Parser { s: &s[1..s.len() - 1], i: 0, cx: self };
+                    let mut p = Parser {
+                        s: &s[1..s.len() - 1],
+                        i: 0,
+                        cx: self,
+                    };
                     let v = p.expr();
                     assert_eq!(p.i, p.s.len(), "trailing input in `{s}`");
                     v
@@ -374,17 +379,23 @@ pub mod arm_eval {
                 "toLower" => json!(s(&args[0]).to_lowercase()),
                 "uniqueString" => {
                     let parts: Vec<String> = args.iter().map(s).collect();
-                    json!(atakora::naming::unique_string(&parts.iter().map(String::as_str).collect::<Vec<_>>()))
+                    json!(atakora::naming::unique_string(
+                        &parts.iter().map(String::as_str).collect::<Vec<_>>()
+                    ))
                 }
                 "guid" => {
                     let parts: Vec<String> = args.iter().map(s).collect();
-                    json!(atakora::naming::arm_guid(&parts.iter().map(String::as_str).collect::<Vec<_>>()))
+                    json!(atakora::naming::arm_guid(
+                        &parts.iter().map(String::as_str).collect::<Vec<_>>()
+                    ))
                 }
                 "resourceGroup" => json!({
                     "id": self.resource_group_id,
                     "name": self.resource_group_id.rsplit('/').next().unwrap_or_default(),
                 }),
-                "subscription" => json!({ "subscriptionId": self.subscription(), "id": format!("/subscriptions/{}", self.subscription()) }),
+                "subscription" => {
+                    json!({ "subscriptionId": self.subscription(), "id": format!("/subscriptions/{}", self.subscription()) })
+                }
                 "environment" => json!({ "suffixes": { "storage": "core.windows.net" } }),
                 "resourceId" => {
                     let ty = s(&args[0]);

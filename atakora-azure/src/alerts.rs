@@ -99,7 +99,10 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
                 continue;
             };
             let site = refs.app(plan, app).site.var();
-            out.resource(Section::Alerts, server_errors(plan, &p.errors, app, a.error_threshold, &insights.id(), &site));
+            out.resource(
+                Section::Alerts,
+                server_errors(plan, &p.errors, app, a.error_threshold, &insights.id(), &site),
+            );
             out.resource(
                 Section::Alerts,
                 metric_alert(

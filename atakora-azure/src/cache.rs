@@ -34,7 +34,11 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         }),
     );
     let database_id = refs.redis_database_id().expect("a cache has a database");
-    out.output(Slot::Cache, "redisName", json!({ "type": "string", "value": redis.value() }));
+    out.output(
+        Slot::Cache,
+        "redisName",
+        json!({ "type": "string", "value": redis.value() }),
+    );
     out.resource(
         Section::Cache,
         json!({

@@ -100,7 +100,11 @@ fn grants(plan: &Plan, refs: &Refs, out: &mut Emit) {
     let mut previous: std::collections::HashMap<(&str, usize), String> = std::collections::HashMap::new();
     for g in &plan.grants {
         let (i, path, scope) = match &g.scope {
-            GrantScope::CosmosContainer { account, database, container } => (
+            GrantScope::CosmosContainer {
+                account,
+                database,
+                container,
+            } => (
                 *account,
                 inner.cosmos_container_path(*account, database, container),
                 refs.cosmos_container_id(*account, database, container),
@@ -124,7 +128,11 @@ fn grants(plan: &Plan, refs: &Refs, out: &mut Emit) {
         let account = &inner.cosmos[i];
         let guid = format!(
             "guid({})",
-            parts.iter().map(|p| inner.name_part(plan, p)).collect::<Vec<_>>().join(", ")
+            parts
+                .iter()
+                .map(|p| inner.name_part(plan, p))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let assignment_id = resource_id(
             "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
@@ -180,10 +188,18 @@ fn wiring(plan: &Plan, refs: &Refs, out: &mut Emit) {
                 );
                 // Identity-based connection with the app's user-assigned identity.
                 wiring.setting(Slot::Data, &format!("{connection}__credential"), "managedidentity");
-                wiring.setting(Slot::Data, &format!("{connection}__clientId"), expr(refs.app(plan, api).client_id()));
+                wiring.setting(
+                    Slot::Data,
+                    &format!("{connection}__clientId"),
+                    expr(refs.app(plan, api).client_id()),
+                );
             }
         }
-        wiring.setting(Slot::Data, &settings::database(connection), acc.databases[0].name.clone());
+        wiring.setting(
+            Slot::Data,
+            &settings::database(connection),
+            acc.databases[0].name.clone(),
+        );
         wiring.depends_on(Slot::Data, &refs.cosmos[i].id());
     }
     for (account, db, c) in plan.containers() {
@@ -248,7 +264,8 @@ fn account(plan: &Plan, refs: &Refs, index: usize, acc: &CosmosAccount) -> Value
         NetworkPosture::ServiceEndpoints(_) => {
             properties["publicNetworkAccess"] = json!("Enabled");
             properties["isVirtualNetworkFilterEnabled"] = json!(true);
-            properties["virtualNetworkRules"] = json!([{ "id": expr(refs.integration_subnet_id().unwrap_or_default()) }]);
+            properties["virtualNetworkRules"] =
+                json!([{ "id": expr(refs.integration_subnet_id().unwrap_or_default()) }]);
             if let Some(v) = &refs.vnet {
                 depends.push(expr(v.vnet.id()));
             }

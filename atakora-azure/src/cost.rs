@@ -255,9 +255,11 @@ pub fn estimate(plan: &Plan) -> Estimate {
     for app in &plan.function_apps {
         let gb = f64::from(app.memory_mb) / 1024.0;
         let gbs = executions * seconds * gb;
-        let on_demand_max = gbs * pr.p("flexOnDemandPerGbSecond") + executions / 1e6 * pr.p("flexOnDemandPerMillionExecutions");
+        let on_demand_max =
+            gbs * pr.p("flexOnDemandPerGbSecond") + executions / 1e6 * pr.p("flexOnDemandPerMillionExecutions");
         let on_demand_min = (gbs - pr.p("flexOnDemandFreeGbSeconds")).max(0.0) * pr.p("flexOnDemandPerGbSecond")
-            + (executions - pr.p("flexOnDemandFreeExecutions")).max(0.0) / 1e6 * pr.p("flexOnDemandPerMillionExecutions");
+            + (executions - pr.p("flexOnDemandFreeExecutions")).max(0.0) / 1e6
+                * pr.p("flexOnDemandPerMillionExecutions");
         let mut monthly = Range {
             min: on_demand_min,
             max: on_demand_max,
@@ -323,7 +325,8 @@ pub fn estimate(plan: &Plan) -> Estimate {
         let gb = pr.a("logsGbPerMonth");
         let ingest = gb * pr.p("logAnalyticsPerGbIngested");
         let free = (gb - pr.p("logAnalyticsFreeGbPerMonth")).max(0.0) * pr.p("logAnalyticsPerGbIngested");
-        let retention = gb * f64::from(m.retention_days.saturating_sub(31)) / 30.0 * pr.p("logAnalyticsRetentionPerGbMonth");
+        let retention =
+            gb * f64::from(m.retention_days.saturating_sub(31)) / 30.0 * pr.p("logAnalyticsRetentionPerGbMonth");
         lines.push(Line {
             kind: "Microsoft.OperationalInsights/workspaces".into(),
             name: m.workspace.to_string(),
@@ -375,7 +378,10 @@ pub fn estimate(plan: &Plan) -> Estimate {
                 name: e.name.to_string(),
                 monthly: Range::fixed(pr.p("privateEndpointPerHour") * hours).cents(),
                 usage_based: false,
-                basis: format!("{}/hour (data processed not included)", money(pr.p("privateEndpointPerHour"))),
+                basis: format!(
+                    "{}/hour (data processed not included)",
+                    money(pr.p("privateEndpointPerHour"))
+                ),
             });
         }
         for z in zones {

@@ -25,7 +25,11 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             "metadata": { "description": "When the Key Vault secrets (storage and Cosmos DB keys) expire, in seconds since 1970; rotate the keys before." }
         }),
     );
-    out.output(Slot::Vault, "keyVaultName", json!({ "type": "string", "value": vault.value() }));
+    out.output(
+        Slot::Vault,
+        "keyVaultName",
+        json!({ "type": "string", "value": vault.value() }),
+    );
     let service_endpoints = matches!(plan.network, NetworkPosture::ServiceEndpoints(_));
     let isolated = plan.network.vnet().is_some();
     let mut acls = json!({ "defaultAction": if isolated { "Deny" } else { "Allow" }, "bypass": "AzureServices" });
@@ -78,12 +82,17 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             SecretOf::Cosmos(i) => {
                 let account = refs.cosmos[i].id();
                 (
-                    format!("format('AccountEndpoint={{0}};AccountKey={{1}};', reference({account}, '{COSMOS}').documentEndpoint, listKeys({account}, '{COSMOS}').primaryMasterKey)"),
+                    format!(
+                        "format('AccountEndpoint={{0}};AccountKey={{1}};', reference({account}, '{COSMOS}').documentEndpoint, listKeys({account}, '{COSMOS}').primaryMasterKey)"
+                    ),
                     account,
                 )
             }
         };
-        out.resource(Section::Vault, self::secret(vault.var(), &secret.name, value, vec![expr(vault.id()), expr(of)]));
+        out.resource(
+            Section::Vault,
+            self::secret(vault.var(), &secret.name, value, vec![expr(vault.id()), expr(of)]),
+        );
     }
     for app in &plan.function_apps {
         out.app(&app.key).depends_on(Slot::Vault, &vault.id());

@@ -22,8 +22,8 @@ mod roles;
 mod storage;
 mod web;
 
-pub mod limits;
 pub mod cost;
+pub mod limits;
 pub mod manifest;
 pub mod parts;
 pub mod template;

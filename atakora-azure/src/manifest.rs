@@ -21,7 +21,12 @@ pub fn manifest(plan: &Plan, template: &Value) -> Value {
 
 /// The manifest of `plan` whose template was split into `parts`, rendered as `texts`, with the
 /// ARM-limit findings `limit_findings`.
-pub(crate) fn of_parts(plan: &Plan, parts: &[Value], texts: &[String], limit_findings: Vec<atakora_core::Diagnostic>) -> Value {
+pub(crate) fn of_parts(
+    plan: &Plan,
+    parts: &[Value],
+    texts: &[String],
+    limit_findings: Vec<atakora_core::Diagnostic>,
+) -> Value {
     let index = Index::of(plan);
     let mut rows: Vec<(usize, Value)> = plan
         .named
@@ -157,12 +162,25 @@ fn describe(plan: &Plan, index: &Index, id: usize, r: &NamedResource) -> (Option
         AppRole::FunctionsApp { component, .. } => component.clone(),
     };
     match r.kind {
-        K::LogAnalytics => (None, plan.monitoring.as_ref().map_or(Value::Null, |m| json!({ "retentionInDays": m.retention_days }))),
-        K::AppInsights => (None, plan.monitoring.as_ref().map_or(Value::Null, |m| json!({ "samplingPercentage": m.sampling_percentage }))),
+        K::LogAnalytics => (
+            None,
+            plan.monitoring
+                .as_ref()
+                .map_or(Value::Null, |m| json!({ "retentionInDays": m.retention_days })),
+        ),
+        K::AppInsights => (
+            None,
+            plan.monitoring
+                .as_ref()
+                .map_or(Value::Null, |m| json!({ "samplingPercentage": m.sampling_percentage })),
+        ),
         K::CosmosAccount => match index.cosmos.get(&id) {
             Some(&(a, None, None)) => {
                 let a = &plan.cosmos_accounts[a];
-                (None, json!({ "serverless": a.serverless, "consistency": a.consistency.as_str() }))
+                (
+                    None,
+                    json!({ "serverless": a.serverless, "consistency": a.consistency.as_str() }),
+                )
             }
             _ => (None, Value::Null),
         },
@@ -195,14 +213,14 @@ fn describe(plan: &Plan, index: &Index, id: usize, r: &NamedResource) -> (Option
             Some(&(a, Some(d), Some(c))) => {
                 let c = &plan.cosmos_accounts[a].databases[d].containers[c];
                 (
-                Some(c.components().collect::<Vec<_>>().join(", ")),
-                json!({
-                    "partitionKey": c.partition_key,
-                    "defaultTtl": c.default_ttl,
-                    "throughput": throughput(c.throughput),
-                    "dataRole": match c.access { DataAccess::Reader => "Cosmos DB Built-in Data Reader", DataAccess::Contributor => "Cosmos DB Built-in Data Contributor" }
-                }),
-            )
+                    Some(c.components().collect::<Vec<_>>().join(", ")),
+                    json!({
+                        "partitionKey": c.partition_key,
+                        "defaultTtl": c.default_ttl,
+                        "throughput": throughput(c.throughput),
+                        "dataRole": match c.access { DataAccess::Reader => "Cosmos DB Built-in Data Reader", DataAccess::Contributor => "Cosmos DB Built-in Data Contributor" }
+                    }),
+                )
             }
             _ => (None, Value::Null),
         },
@@ -233,10 +251,21 @@ fn describe(plan: &Plan, index: &Index, id: usize, r: &NamedResource) -> (Option
                     let app = plan.app(&g.app).map(|a| a.name.to_string()).unwrap_or_default();
                     let scope = match &g.scope {
                         GrantScope::Storage => plan.storage.name.to_string(),
-                        GrantScope::Insights => plan.monitoring.as_ref().map(|m| m.insights.to_string()).unwrap_or_default(),
+                        GrantScope::Insights => plan
+                            .monitoring
+                            .as_ref()
+                            .map(|m| m.insights.to_string())
+                            .unwrap_or_default(),
                         GrantScope::KeyVault => plan.auth.vault().map(|v| v.name.to_string()).unwrap_or_default(),
-                        GrantScope::CosmosContainer { account, database, container } => {
-                            format!("{}/dbs/{database}/colls/{container}", plan.cosmos_accounts[*account].name)
+                        GrantScope::CosmosContainer {
+                            account,
+                            database,
+                            container,
+                        } => {
+                            format!(
+                                "{}/dbs/{database}/colls/{container}",
+                                plan.cosmos_accounts[*account].name
+                            )
                         }
                         GrantScope::Redis => plan
                             .cache
@@ -248,7 +277,10 @@ fn describe(plan: &Plan, index: &Index, id: usize, r: &NamedResource) -> (Option
                             format!("{}/dbs/{database}", plan.cosmos_accounts[*account].name)
                         }
                     };
-                    (None, json!({ "role": g.role.label(), "principal": app, "scope": scope }))
+                    (
+                        None,
+                        json!({ "role": g.role.label(), "principal": app, "scope": scope }),
+                    )
                 }
                 None => (None, Value::Null),
             }

@@ -52,14 +52,20 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         wiring.setting(
             Slot::Telemetry,
             "APPLICATIONINSIGHTS_CONNECTION_STRING",
-            expr(format!("reference({}, '{APP_INSIGHTS}').ConnectionString", insights.id())),
+            expr(format!(
+                "reference({}, '{APP_INSIGHTS}').ConnectionString",
+                insights.id()
+            )),
         );
         // The component refuses unauthenticated telemetry: the host signs in with the app's
         // user-assigned identity.
         wiring.setting(
             Slot::Telemetry,
             "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
-            expr(format!("format('ClientId={{0}};Authorization=AAD', {})", refs.app(plan, app).client_id())),
+            expr(format!(
+                "format('ClientId={{0}};Authorization=AAD', {})",
+                refs.app(plan, app).client_id()
+            )),
         );
         wiring.depends_on(Slot::Telemetry, &insights.id());
     }

@@ -68,7 +68,9 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
     let mut parts: Vec<Vec<(Value, String)>> = vec![Vec::new()];
     let (mut count, mut bytes) = (0usize, 0usize);
     for i in order {
-        let Some((resource, weight, text)) = sized[i].take() else { continue };
+        let Some((resource, weight, text)) = sized[i].take() else {
+            continue;
+        };
         let size = text.len() + 2;
         if !parts.last().is_some_and(Vec::is_empty) && (count + weight > MAX_PART_RESOURCES || bytes + size > budget) {
             parts.push(Vec::new());
@@ -90,7 +92,11 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
             part.insert("resources".into(), Value::Array(Vec::new()));
             part.insert(
                 "outputs".into(),
-                if k == last { outputs.clone() } else { Value::Object(Map::new()) },
+                if k == last {
+                    outputs.clone()
+                } else {
+                    Value::Object(Map::new())
+                },
             );
             // The frame rendered with no resources, then the resources' texts put in (those
             // whose `dependsOn` changed rendered again).
@@ -213,7 +219,10 @@ fn depends_on(resource: &Value) -> impl Iterator<Item = &str> {
 /// The `dependsOn` entries of `template`'s resources that name no resource of it (a split
 /// would lose their order). Empty for every template atakora emits.
 pub fn unresolved_dependencies(template: &Value) -> Vec<String> {
-    let resources = template.get("resources").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    let resources = template
+        .get("resources")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
     let keys: std::collections::HashSet<String> = resources.iter().filter_map(own_key).collect();
     resources
         .iter()
@@ -243,7 +252,8 @@ fn dependency_order(resources: &[Value]) -> Vec<usize> {
             }
         }
     }
-    let mut ready: BinaryHeap<Reverse<usize>> = (0..resources.len()).filter(|&i| waiting[i] == 0).map(Reverse).collect();
+    let mut ready: BinaryHeap<Reverse<usize>> =
+        (0..resources.len()).filter(|&i| waiting[i] == 0).map(Reverse).collect();
     let mut order = Vec::with_capacity(resources.len());
     while let Some(Reverse(i)) = ready.pop() {
         order.push(i);
@@ -298,7 +308,9 @@ mod tests {
         });
         assert_eq!(
             own_key(&db),
-            dependency_key("[resourceId('Microsoft.DocumentDB/databaseAccounts/sqlDatabases', variables('cosmosAccountName'), 'shop')]")
+            dependency_key(
+                "[resourceId('Microsoft.DocumentDB/databaseAccounts/sqlDatabases', variables('cosmosAccountName'), 'shop')]"
+            )
         );
         let deployment = json!({ "type": "Microsoft.Resources/deployments", "name": "access-api" });
         assert_eq!(
@@ -329,7 +341,10 @@ mod tests {
             for r in p["resources"].as_array().unwrap() {
                 placed.insert(own_key(r).unwrap(), k);
             }
-            assert!(unresolved_dependencies(p).is_empty(), "part {k} names resources outside it");
+            assert!(
+                unresolved_dependencies(p).is_empty(),
+                "part {k} names resources outside it"
+            );
         }
         for i in 1..1000 {
             // r{i} waited for r{i+1000}: that one is in the same part or an earlier one.

@@ -136,7 +136,10 @@ impl Refs {
                         AccountRole::Primary => "cosmosAccount",
                         AccountRole::SplitServerless => "cosmosServerlessAccount",
                     };
-                    Ref::new(format!("{}Name", a.numbered(base, "")), "Microsoft.DocumentDB/databaseAccounts")
+                    Ref::new(
+                        format!("{}Name", a.numbered(base, "")),
+                        "Microsoft.DocumentDB/databaseAccounts",
+                    )
                 })
                 .collect(),
             apps: plan
@@ -179,7 +182,12 @@ impl Refs {
     pub fn inner(&self) -> Refs {
         let mut r = self.clone();
         r.storage.inner = true;
-        for x in r.insights.iter_mut().chain(r.vault.iter_mut()).chain(r.cosmos.iter_mut()) {
+        for x in r
+            .insights
+            .iter_mut()
+            .chain(r.vault.iter_mut())
+            .chain(r.cosmos.iter_mut())
+        {
             x.inner = true;
         }
         r
@@ -341,7 +349,10 @@ impl Refs {
         let n = self.vnet.as_ref()?;
         Some(resource_id(
             "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
-            &[self.zones[zone].var(), format!("format('link-{{0}}', {})", n.vnet.var())],
+            &[
+                self.zones[zone].var(),
+                format!("format('link-{{0}}', {})", n.vnet.var()),
+            ],
         ))
     }
 
@@ -420,11 +431,19 @@ impl Refs {
     /// `(account index, database, container)` of a recorded database or container.
     fn cosmos_of<'p>(&self, plan: &'p Plan, id: NameId) -> (usize, &'p str, Option<&'p str>) {
         // The change feed's leases containers are the functions family's, not an entity's.
-        if let Some(l) = plan.functions.iter().filter_map(|f| f.leases.as_ref()).find(|l| l.id == id) {
+        if let Some(l) = plan
+            .functions
+            .iter()
+            .filter_map(|f| f.leases.as_ref())
+            .find(|l| l.id == id)
+        {
             return (l.account, &l.database, Some(&l.name));
         }
         let Some(&(a, d, c)) = self.located.get(&id) else {
-            panic!("record {id} ({:?} {}) is not a resource other resources refer to", plan.named[id].kind, plan.named[id].name)
+            panic!(
+                "record {id} ({:?} {}) is not a resource other resources refer to",
+                plan.named[id].kind, plan.named[id].name
+            )
         };
         let db = &plan.cosmos_accounts[a].databases[d];
         (a, &db.name, c.map(|c| db.containers[c].name.as_str()))

@@ -42,7 +42,11 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         let Name::Guid(parts) = &plan.named[g.id].name else {
             continue;
         };
-        let guid = parts.iter().map(|p| inner.name_part(plan, p)).collect::<Vec<_>>().join(", ");
+        let guid = parts
+            .iter()
+            .map(|p| inner.name_part(plan, p))
+            .collect::<Vec<_>>()
+            .join(", ");
         let resource = json!({
             "type": "Microsoft.Authorization/roleAssignments",
             "apiVersion": ROLE_ASSIGNMENTS,
@@ -88,7 +92,10 @@ pub(crate) fn access(plan: &Plan, refs: &Refs, out: &mut Emit) {
         }
         let mut depends = vec![expr(r.identity.id())];
         let mut seen: HashSet<Value> = HashSet::new();
-        let inside: HashSet<String> = grants.iter().filter_map(|g| g.id.as_ref().map(|id| format!("[{id}]"))).collect();
+        let inside: HashSet<String> = grants
+            .iter()
+            .filter_map(|g| g.id.as_ref().map(|id| format!("[{id}]")))
+            .collect();
         let mut resources = Vec::with_capacity(grants.len());
         for g in grants.iter_mut() {
             if seen.insert(g.scope.clone()) {
@@ -137,7 +144,9 @@ pub(crate) fn access(plan: &Plan, refs: &Refs, out: &mut Emit) {
     }
     // Resolution sizes the access deployments from every grant: none is left out.
     debug_assert!(
-        out.apps.iter().all(|(key, w)| taken.get(key.as_str()).copied().unwrap_or(0) == w.grants.len()),
+        out.apps
+            .iter()
+            .all(|(key, w)| taken.get(key.as_str()).copied().unwrap_or(0) == w.grants.len()),
         "every grant is in an access deployment"
     );
 }

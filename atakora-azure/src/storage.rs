@@ -118,15 +118,27 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
                 wiring.setting(Slot::HostStorage, DEPLOYMENT_STORAGE_SETTING, reference.clone());
             }
             None => {
-                wiring.setting(Slot::HostStorage, "AzureWebJobsStorage__accountName", refs.storage.value());
+                wiring.setting(
+                    Slot::HostStorage,
+                    "AzureWebJobsStorage__accountName",
+                    refs.storage.value(),
+                );
                 wiring.setting(Slot::HostStorage, "AzureWebJobsStorage__credential", "managedidentity");
-                wiring.setting(Slot::HostStorage, "AzureWebJobsStorage__clientId", expr(refs.app(plan, app).client_id()));
+                wiring.setting(
+                    Slot::HostStorage,
+                    "AzureWebJobsStorage__clientId",
+                    expr(refs.app(plan, app).client_id()),
+                );
             }
         }
         wiring.depends_on(Slot::HostStorage, &refs.blob_container_id(&app.deployment_container));
         let authentication = match &secret {
-            Some(_) => json!({ "type": "StorageAccountConnectionString", "storageAccountConnectionStringName": DEPLOYMENT_STORAGE_SETTING }),
-            None => json!({ "type": "UserAssignedIdentity", "userAssignedIdentityResourceId": expr(refs.app(plan, app).identity.id()) }),
+            Some(_) => {
+                json!({ "type": "StorageAccountConnectionString", "storageAccountConnectionStringName": DEPLOYMENT_STORAGE_SETTING })
+            }
+            None => {
+                json!({ "type": "UserAssignedIdentity", "userAssignedIdentityResourceId": expr(refs.app(plan, app).identity.id()) })
+            }
         };
         wiring.deployment_storage = Some(json!({
             "type": "blobContainer",

@@ -80,7 +80,11 @@ pub const ISSUER_EXPRESSION: &str = "[format('https://login.microsoftonline.com/
 
 /// The CRUD APIs validate Entra ID tokens themselves: of the deployment's tenant, for the
 /// `apiAudience` parameter (default: `auth(entra(audience))`; else it must be given).
-fn callers(wiring: &mut crate::emit::AppWiring, parameters: &mut serde_json::Map<String, Value>, audience: Option<&str>) {
+fn callers(
+    wiring: &mut crate::emit::AppWiring,
+    parameters: &mut serde_json::Map<String, Value>,
+    audience: Option<&str>,
+) {
     let mut parameter = json!({
         "type": "string",
         "minLength": 1,
@@ -91,7 +95,11 @@ fn callers(wiring: &mut crate::emit::AppWiring, parameters: &mut serde_json::Map
     }
     parameters.insert(AUDIENCE_PARAMETER.into(), parameter);
     wiring.setting(Slot::Callers, settings::AUTH_ISSUER, ISSUER_EXPRESSION);
-    wiring.setting(Slot::Callers, settings::AUTH_AUDIENCE, format!("[parameters('{AUDIENCE_PARAMETER}')]"));
+    wiring.setting(
+        Slot::Callers,
+        settings::AUTH_AUDIENCE,
+        format!("[parameters('{AUDIENCE_PARAMETER}')]"),
+    );
 }
 
 fn site(plan: &Plan, app: &FunctionApp, r: &AppRef, wiring: AppWiring) -> Value {

@@ -95,7 +95,9 @@ pub fn isolation_path_syntax(path: &str, option: &str) -> Check {
             Code::IsolationPath,
             format!("`{option}` path `{path}` goes into a nested field"),
         )
-        .help(format!("`{option}` names a top-level string field of the entity, e.g. `/{first}`")));
+        .help(format!(
+            "`{option}` names a top-level string field of the entity, e.g. `/{first}`"
+        )));
     }
     Ok(())
 }
@@ -116,7 +118,10 @@ pub fn isolation_paths_differ(owner: &str, tenant: &str) -> Check {
 /// Rule: `roles(...)` names only operations the API serves (a role for an operation without a
 /// route protects nothing, and usually means `operations(...)` left one out).
 pub fn role_operation_served(operation: &str, served: Operations) -> Check {
-    let bit = Operations::NAMES.iter().find(|(n, _)| *n == operation).map_or(0, |(_, b)| *b);
+    let bit = Operations::NAMES
+        .iter()
+        .find(|(n, _)| *n == operation)
+        .map_or(0, |(_, b)| *b);
     if served.contains(bit) {
         return Ok(());
     }
@@ -756,8 +761,11 @@ pub fn address_space(value: &str) -> Check {
 /// `"` or `\\`, not starting with `.`.
 pub fn role_name(value: &str, operation: &str) -> Check {
     let bad = |why: &str| {
-        Err(Diagnostic::new(Code::RoleName, format!("the role of `{operation}` {why}"))
-            .help(format!("name an app role of the API's app registration, e.g. `{operation} = \"Catalog.Write\"`")))
+        Err(
+            Diagnostic::new(Code::RoleName, format!("the role of `{operation}` {why}")).help(format!(
+                "name an app role of the API's app registration, e.g. `{operation} = \"Catalog.Write\"`"
+            )),
+        )
     };
     if value.is_empty() {
         return bad("is empty");
@@ -769,7 +777,9 @@ pub fn role_name(value: &str, operation: &str) -> Check {
         return bad(&format!("`{value}` starts with `.`, which Entra ID refuses"));
     }
     if let Some(c) = value.chars().find(|c| !c.is_ascii_graphic() || *c == '"' || *c == '\\') {
-        return bad(&format!("`{value}` has {c:?}, which Entra ID refuses in an app role value"));
+        return bad(&format!(
+            "`{value}` has {c:?}, which Entra ID refuses in an app role value"
+        ));
     }
     Ok(())
 }
@@ -783,9 +793,11 @@ pub fn audience(value: &str) -> Check {
             8 | 13 | 18 | 23 => c == '-',
             _ => c.is_ascii_hexdigit(),
         });
-    let uri = ["api://", "https://"]
-        .iter()
-        .any(|p| value.strip_prefix(p).is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace)));
+    let uri = ["api://", "https://"].iter().any(|p| {
+        value
+            .strip_prefix(p)
+            .is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
+    });
     if guid || uri {
         return Ok(());
     }
@@ -821,7 +833,10 @@ pub fn cors_origin(value: &str) -> Check {
     };
     let host_ok = !host.is_empty()
         && host.split('.').all(|l| {
-            !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
     if !host_ok {
         return bad("has no valid host name (a path, query or trailing `/` is not part of an origin)");
@@ -1067,19 +1082,41 @@ mod tests {
         }
         assert!(role_name(&"r".repeat(249), "read").is_ok());
         assert!(role_name(&"r".repeat(250), "read").is_err());
-        for ok in ["api://shop-api", "https://contoso.com/shop", "11111111-2222-3333-4444-555555555555"] {
+        for ok in [
+            "api://shop-api",
+            "https://contoso.com/shop",
+            "11111111-2222-3333-4444-555555555555",
+        ] {
             assert!(audience(ok).is_ok(), "{ok}");
         }
-        for bad in ["shop-api", "api://", "http://shop", "11111111-2222-3333-4444-55555555555", "api://a b"] {
+        for bad in [
+            "shop-api",
+            "api://",
+            "http://shop",
+            "11111111-2222-3333-4444-55555555555",
+            "api://a b",
+        ] {
             assert_eq!(audience(bad).unwrap_err().code, Code::Auth, "{bad}");
         }
         assert!(isolation_path_syntax("/userId", "owner").is_ok());
-        assert_eq!(isolation_path_syntax("/a/b", "owner").unwrap_err().code, Code::IsolationPath);
-        assert_eq!(isolation_path_syntax("userId", "tenant").unwrap_err().code, Code::IsolationPath);
-        assert_eq!(isolation_paths_differ("/t", "/t").unwrap_err().code, Code::IsolationSamePath);
+        assert_eq!(
+            isolation_path_syntax("/a/b", "owner").unwrap_err().code,
+            Code::IsolationPath
+        );
+        assert_eq!(
+            isolation_path_syntax("userId", "tenant").unwrap_err().code,
+            Code::IsolationPath
+        );
+        assert_eq!(
+            isolation_paths_differ("/t", "/t").unwrap_err().code,
+            Code::IsolationSamePath
+        );
         assert!(role_operation_served("list", Operations(Operations::READ | Operations::LIST)).is_ok());
         let e = role_operation_served("delete", Operations(Operations::READ | Operations::LIST)).unwrap_err();
-        assert_eq!((e.code, e.help.as_deref().map(|h| h.contains("read, list"))), (Code::RoleOperation, Some(true)));
+        assert_eq!(
+            (e.code, e.help.as_deref().map(|h| h.contains("read, list"))),
+            (Code::RoleOperation, Some(true))
+        );
     }
 
     #[test]

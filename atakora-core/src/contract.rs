@@ -164,7 +164,10 @@ mod tests {
         assert_eq!(collection_path("audit_logs"), "/api/audit-logs");
         assert_eq!(item_path("audit_logs"), "/api/audit-logs/{id}");
         assert_eq!(settings::container("audit_logs"), "ATAKORA_CONTAINER_AUDIT_LOGS");
-        assert_eq!(settings::database(settings::COSMOS_SERVERLESS), "ATAKORA_COSMOS_SERVERLESS_DATABASE");
+        assert_eq!(
+            settings::database(settings::COSMOS_SERVERLESS),
+            "ATAKORA_COSMOS_SERVERLESS_DATABASE"
+        );
         assert_eq!(settings::cache_ttl("products"), "ATAKORA_CACHE_TTL_PRODUCTS");
     }
 }

@@ -142,7 +142,10 @@ mod tests {
         let ok = CODEC
             .normalize(serde_json::json!({ "id": "n1", "tenantId": "t", "address": { "zip": 10115 } }))
             .unwrap();
-        assert_eq!(ok, serde_json::json!({ "id": "n1", "tenantId": "t", "tags": [], "address": { "zip": 10115 } }));
+        assert_eq!(
+            ok,
+            serde_json::json!({ "id": "n1", "tenantId": "t", "tags": [], "address": { "zip": 10115 } })
+        );
         let e = CODEC
             .normalize(serde_json::json!({ "id": "n1", "tenantId": "t", "address": { "zip": "x" } }))
             .unwrap_err();

@@ -191,7 +191,11 @@ impl DeploymentState {
                                     unique_keys: c.unique_keys.clone(),
                                     throughput: Some(ThroughputMode::of(
                                         c.throughput,
-                                        if a.serverless { ThroughputMode::None } else { ThroughputMode::Shared },
+                                        if a.serverless {
+                                            ThroughputMode::None
+                                        } else {
+                                            ThroughputMode::Shared
+                                        },
                                     )),
                                 })
                                 .collect(),
@@ -221,11 +225,21 @@ fn provenance(deployment: &str, locked: &DeploymentState) -> String {
                 RecordedBy::Deploy => "was deployed",
                 RecordedBy::Accept => "was recorded as deployed by `cargo atakora accept`",
             };
-            let commit = r.commit.as_deref().map(|c| format!(" from commit {}", short(c))).unwrap_or_default();
-            let rg = r.resource_group.as_deref().map(|g| format!(" to resource group `{g}`")).unwrap_or_default();
+            let commit = r
+                .commit
+                .as_deref()
+                .map(|c| format!(" from commit {}", short(c)))
+                .unwrap_or_default();
+            let rg = r
+                .resource_group
+                .as_deref()
+                .map(|g| format!(" to resource group `{g}`"))
+                .unwrap_or_default();
             format!("`{deployment}` {what}{commit}{rg}")
         }
-        None => format!("`{deployment}` is recorded in atakora.lock by an older atakora, which wrote the lock on every build, deployed or not"),
+        None => format!(
+            "`{deployment}` is recorded in atakora.lock by an older atakora, which wrote the lock on every build, deployed or not"
+        ),
     }
 }
 
@@ -288,7 +302,12 @@ pub fn violations(deployment: &str, locked: &DeploymentState, planned: &Deployme
                 out.push(
                     Diagnostic::new(
                         Code::LockedImmutable,
-                        format!("{state}; database `{}` would change from {} to {}: {why}", ld.name, label_db(from), label_db(to)),
+                        format!(
+                            "{state}; database `{}` would change from {} to {}: {why}",
+                            ld.name,
+                            label_db(from),
+                            label_db(to)
+                        ),
                     )
                     .help(fix),
                 );
@@ -320,7 +339,10 @@ pub fn violations(deployment: &str, locked: &DeploymentState, planned: &Deployme
         let immutable = |option: &str, message: String, help: String| {
             Diagnostic::new(Code::LockedImmutable, format!("{state}; {message}"))
                 .help(help)
-                .about(Subject { option: Some(option.into()), ..subject() })
+                .about(Subject {
+                    option: Some(option.into()),
+                    ..subject()
+                })
         };
         if lc.partition_key != pc.partition_key {
             out.push(immutable(
@@ -365,26 +387,41 @@ pub fn violations(deployment: &str, locked: &DeploymentState, planned: &Deployme
 
 /// Why Azure refuses a throughput change, and the way there (`account`, `database`,
 /// `container` as planned; `container` empty for a database).
-fn throughput_fix(from: ThroughputMode, to: ThroughputMode, account: &str, database: &str, container: &str) -> (String, String) {
+fn throughput_fix(
+    from: ThroughputMode,
+    to: ThroughputMode,
+    account: &str,
+    database: &str,
+    container: &str,
+) -> (String, String) {
     use ThroughputMode::*;
     let (kind, target) = if container.is_empty() {
         ("database", format!("--account-name {account} --name {database}"))
     } else {
-        ("container", format!("--account-name {account} --database-name {database} --name {container}"))
+        (
+            "container",
+            format!("--account-name {account} --database-name {database} --name {container}"),
+        )
     };
     match (from, to) {
         (Manual, Autoscale) | (Autoscale, Manual) => {
             let to = if to == Autoscale { "autoscale" } else { "manual" };
             (
-                format!("Cosmos DB switches a {kind} between manual and autoscale only through its migrate operation, not by a template change"),
+                format!(
+                    "Cosmos DB switches a {kind} between manual and autoscale only through its migrate operation, not by a template change"
+                ),
                 format!(
                     "run `az cosmosdb sql {kind} throughput migrate --resource-group <rg> {target} --throughput-type {to}`, then record it with `cargo atakora accept`"
                 ),
             )
         }
         _ => (
-            format!("Cosmos DB fixes whether a {kind} has throughput of its own when it is created; it never converts shared throughput to dedicated or back"),
-            format!("give the entity a new `container = \"...\"` (a new {kind}), copy the data across, remove the old one, then record it with `cargo atakora accept`"),
+            format!(
+                "Cosmos DB fixes whether a {kind} has throughput of its own when it is created; it never converts shared throughput to dedicated or back"
+            ),
+            format!(
+                "give the entity a new `container = \"...\"` (a new {kind}), copy the data across, remove the old one, then record it with `cargo atakora accept`"
+            ),
         ),
     }
 }
@@ -489,16 +526,34 @@ mod tests {
         assert_eq!(to_autoscale.len(), 1, "{to_autoscale:?}");
         let d = &to_autoscale[0];
         assert_eq!(d.code, Code::LockedImmutable);
-        assert!(d.message.contains("would change from manual throughput to autoscale throughput"), "{}", d.message);
-        assert!(d.message.contains("deployed from commit 0123456789ab to resource group `rg-shop-prod`"), "{}", d.message);
         assert!(
-            d.help.as_deref().unwrap().contains("az cosmosdb sql container throughput migrate") && d.help.as_deref().unwrap().contains("--throughput-type autoscale"),
+            d.message
+                .contains("would change from manual throughput to autoscale throughput"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.message
+                .contains("deployed from commit 0123456789ab to resource group `rg-shop-prod`"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.help
+                .as_deref()
+                .unwrap()
+                .contains("az cosmosdb sql container throughput migrate")
+                && d.help.as_deref().unwrap().contains("--throughput-type autoscale"),
             "{:?}",
             d.help
         );
         // Shared to dedicated: no migration path but a new container.
         let to_dedicated = violations("shop/prod", &state(Shared, Manual), &state(Manual, None));
-        assert_eq!(to_dedicated.len(), 2, "the database loses its shared throughput and the container gains its own: {to_dedicated:?}");
+        assert_eq!(
+            to_dedicated.len(),
+            2,
+            "the database loses its shared throughput and the container gains its own: {to_dedicated:?}"
+        );
         assert!(to_dedicated.iter().all(|d| d.code == Code::LockedImmutable));
         assert!(to_dedicated[1].help.as_deref().unwrap().contains("new `container"));
         // The same mode: nothing to refuse; a lock written before modes were recorded: unknown.

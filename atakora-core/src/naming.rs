@@ -233,9 +233,7 @@ impl ResourceKind {
                 r("", 1, 80, LowerAlnumHyphen, false)
             }
             ResourceKind::PublishingPolicy => r("", 3, 3, LowerAlnum, false),
-            ResourceKind::RoleAssignment | ResourceKind::CosmosRoleAssignment => {
-                r("", 36, 36, LowerAlnumHyphen, false)
-            }
+            ResourceKind::RoleAssignment | ResourceKind::CosmosRoleAssignment => r("", 36, 36, LowerAlnumHyphen, false),
             // Zone names are dotted DNS names; checked as written by Azure's documentation.
             ResourceKind::PrivateDnsZone => r("", 1, 63, DnsName, false),
             ResourceKind::DnsZoneLink => r("", 1, 80, AlnumHyphen, false),
@@ -588,11 +586,20 @@ pub fn arm_guid(args: &[&str]) -> String {
     let mut sha = sha1_smol::Sha1::new();
     sha.update(&NAMESPACE);
     sha.update(args.join("-").as_bytes());
-    let mut b: [u8; 16] = sha.digest().bytes()[..16].try_into().expect("a SHA-1 digest has 20 bytes");
+    let mut b: [u8; 16] = sha.digest().bytes()[..16]
+        .try_into()
+        .expect("a SHA-1 digest has 20 bytes");
     b[6] = (b[6] & 0x0f) | 0x50;
     b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 fn fmix32(mut x: u32) -> u32 {

@@ -1109,7 +1109,11 @@ impl Plan {
         let name = |id| self.final_name_with(id, resource_group_id, suffix, &mut |i| format!("principal({i})"));
         let db_path = |db: NameId| {
             let account = self.named[db].parent.expect("a database has an account");
-            format!("{}/dbs/{}", self.resource_id(account, resource_group_id, suffix), name(db))
+            format!(
+                "{}/dbs/{}",
+                self.resource_id(account, resource_group_id, suffix),
+                name(db)
+            )
         };
         if self.named[of].kind == crate::naming::ResourceKind::CosmosDatabase {
             return db_path(of);

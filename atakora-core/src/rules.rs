@@ -157,7 +157,10 @@ impl Finding {
     pub fn diagnostic(&self, spec: &BackendSpec) -> Diagnostic {
         let mut d = Diagnostic::new(self.code, self.message.as_str()).about(crate::diag::Subject {
             backend: Some(spec.type_name.to_string()),
-            component: self.component.and_then(|i| spec.components.get(i)).map(|c| c.field().to_string()),
+            component: self
+                .component
+                .and_then(|i| spec.components.get(i))
+                .map(|c| c.field().to_string()),
             option: Some(self.option.to_string()),
         });
         // Every rule here is also a `const` assertion of `#[backend]`, except the storage
@@ -481,7 +484,10 @@ pub const fn container_conflict(spec: &BackendSpec, first: usize, component: usi
         return None;
     };
     let differs = [
-        ("partition key", !strs_eq(list(&a.partition_key), list(&b.partition_key))),
+        (
+            "partition key",
+            !strs_eq(list(&a.partition_key), list(&b.partition_key)),
+        ),
         (
             "ttl",
             match (a.ttl, b.ttl) {
@@ -491,7 +497,10 @@ pub const fn container_conflict(spec: &BackendSpec, first: usize, component: usi
             },
         ),
         ("throughput", !throughput_eq(&a.throughput, &b.throughput)),
-        ("unique keys", !unique_keys_eq(list(&a.unique_keys), list(&b.unique_keys))),
+        (
+            "unique keys",
+            !unique_keys_eq(list(&a.unique_keys), list(&b.unique_keys)),
+        ),
     ];
     let mut what = Text::new();
     let mut i = 0;
@@ -598,7 +607,9 @@ pub const fn container_conflict_with(spec: &BackendSpec, first: usize, component
 /// Whether components `a` and `b` are CRUD APIs naming one container in one kind of account.
 const fn same_container(spec: &BackendSpec, a: usize, b: usize) -> bool {
     match (crud(spec, a), crud(spec, b)) {
-        (Some((_, x)), Some((_, y))) => x.serverless == y.serverless && eq_ignore_case(s(&x.container), s(&y.container)),
+        (Some((_, x)), Some((_, y))) => {
+            x.serverless == y.serverless && eq_ignore_case(s(&x.container), s(&y.container))
+        }
         _ => false,
     }
 }
@@ -704,7 +715,10 @@ pub const fn cosmos_account_limit(spec: &BackendSpec) -> Option<Finding> {
     if needed <= max {
         return None;
     }
-    let mut message = Text::new().str("the backend needs ").num(needed as u64).str(" Cosmos DB accounts");
+    let mut message = Text::new()
+        .str("the backend needs ")
+        .num(needed as u64)
+        .str(" Cosmos DB accounts");
     if needed > 1 {
         message = message
             .str(" (serverless ")
@@ -716,10 +730,7 @@ pub const fn cosmos_account_limit(spec: &BackendSpec) -> Option<Finding> {
     Some(Finding::new(
         Code::CosmosAccountLimit,
         (None, "limits.max_cosmos_accounts"),
-        message
-            .str(", above `max_cosmos_accounts = ")
-            .num(max as u64)
-            .str("`"),
+        message.str(", above `max_cosmos_accounts = ").num(max as u64).str("`"),
         Text::new().str("make the entities all serverless or all provisioned, or raise the limit"),
     ))
 }
@@ -727,7 +738,11 @@ pub const fn cosmos_account_limit(spec: &BackendSpec) -> Option<Finding> {
 /// The first CRUD API of each provisioned container, in declaration order: the components
 /// whose throughput counts (a shared container counts once). `firsts[i]`: component `i`
 /// declares its container first.
-const fn counts_for_throughput<'a>(spec: &'a BackendSpec, firsts: &[bool], i: usize) -> Option<(&'a str, &'a CrudApiSpec)> {
+const fn counts_for_throughput<'a>(
+    spec: &'a BackendSpec,
+    firsts: &[bool],
+    i: usize,
+) -> Option<(&'a str, &'a CrudApiSpec)> {
     match crud(spec, i) {
         Some((field, api)) if !api.serverless && firsts[i] => Some((field, api)),
         _ => None,
@@ -1089,7 +1104,14 @@ mod tests {
     #[test]
     fn sharers_are_the_first_declarer_of_each_container() {
         let names = ["a", "B", "b", "c", "A", "d", "c"];
-        let spec = backend(names.iter().enumerate().map(|(i, c)| api(&format!("E{i}"), c, None)).collect(), 1000);
+        let spec = backend(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, c)| api(&format!("E{i}"), c, None))
+                .collect(),
+            1000,
+        );
         const N: usize = 7;
         let sharers = container_sharers::<N>(&spec);
         assert_eq!(sharers, [0, 1, 1, 3, 0, 5, 3]);
@@ -1097,7 +1119,10 @@ mod tests {
             // The same as comparing each with every earlier one.
             assert_eq!(shares_container_with(&spec, i).unwrap_or(i), *first);
         }
-        assert_eq!(container_firsts::<N>(&spec), [true, true, false, true, false, true, false]);
+        assert_eq!(
+            container_firsts::<N>(&spec),
+            [true, true, false, true, false, true, false]
+        );
     }
 
     #[test]
@@ -1116,7 +1141,10 @@ mod tests {
     #[test]
     fn a_shared_container_counts_once() {
         // Two APIs on one container with 400 RU/s each: one container of 400.
-        let b = backend(vec![api("Notes", "notes", Some(400)), api("NotesAdmin", "notes", Some(400))], 500);
+        let b = backend(
+            vec![api("Notes", "notes", Some(400)), api("NotesAdmin", "notes", Some(400))],
+            500,
+        );
         assert!(database_throughput(&b, &container_firsts::<2>(&b), "dev").is_none());
         let b = backend(
             vec![
@@ -1136,7 +1164,10 @@ mod tests {
 
     #[test]
     fn containers_agree_or_conflict() {
-        let b = backend(vec![api("Notes", "notes", Some(400)), api("NotesAdmin", "NOTES", Some(1000))], 10_000);
+        let b = backend(
+            vec![api("Notes", "notes", Some(400)), api("NotesAdmin", "NOTES", Some(1000))],
+            10_000,
+        );
         let f = container_conflict_at(&b, 1).unwrap();
         assert_eq!(
             f.message.as_str(),

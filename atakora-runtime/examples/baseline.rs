@@ -79,7 +79,10 @@ fn main() {
         .route("/items/{id}", get(read))
         .route("/items", post(create))
         .with_state(db);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         eprintln!("baseline on http://{}", listener.local_addr().unwrap());

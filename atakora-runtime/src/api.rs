@@ -309,5 +309,9 @@ impl Service {
 }
 
 fn methods(ops: Operations, table: &[(u8, &'static str)]) -> Vec<&'static str> {
-    table.iter().filter(|(op, _)| ops.contains(*op)).map(|(_, m)| *m).collect()
+    table
+        .iter()
+        .filter(|(op, _)| ops.contains(*op))
+        .map(|(_, m)| *m)
+        .collect()
 }

@@ -80,7 +80,12 @@ impl AuthConfig {
         }
         let audiences: Vec<String> = get(AUDIENCE)
             .or_else(|| spec.audience().map(str::to_string))
-            .map(|a| a.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .map(|a| {
+                a.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         if audiences.is_empty() {
             return Err(format!(
@@ -95,7 +100,11 @@ impl AuthConfig {
                 issuer.trim_end_matches('/')
             )),
         };
-        Ok(Some(AuthConfig { issuer, audiences, keys }))
+        Ok(Some(AuthConfig {
+            issuer,
+            audiences,
+            keys,
+        }))
     }
 }
 
@@ -143,7 +152,11 @@ impl Unauthenticated {
         if self.missing {
             return "Bearer".to_string();
         }
-        let description: String = self.reason.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect();
+        let description: String = self
+            .reason
+            .chars()
+            .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
+            .collect();
         format!("Bearer error=\"invalid_token\", error_description=\"{description}\"")
     }
 }
@@ -250,7 +263,8 @@ impl Authenticator {
                 fetch::get(jwks).await?
             }
         };
-        let set: JwkSet = serde_json::from_str(&text).map_err(|e| format!("the key set is not a JWKS document: {e}"))?;
+        let set: JwkSet =
+            serde_json::from_str(&text).map_err(|e| format!("the key set is not a JWKS document: {e}"))?;
         let mut by_kid = HashMap::new();
         for k in set.keys {
             // Only RSA signing keys for RS256 count; anything else in the set is ignored.
@@ -331,7 +345,11 @@ impl Authenticator {
         };
         let key = match self.key(&kid).await {
             Ok(Some(k)) => k,
-            Ok(None) => return no(&format!("the token is signed with key `{kid}`, which is not in the issuer's key set")),
+            Ok(None) => {
+                return no(&format!(
+                    "the token is signed with key `{kid}`, which is not in the issuer's key set"
+                ));
+            }
             Err(e) => {
                 tracing::error!("the key set cannot be fetched: {e}");
                 return no("the issuer's key set cannot be fetched: the token cannot be checked");
@@ -350,7 +368,10 @@ impl Authenticator {
                 let why = match e.kind() {
                     K::ExpiredSignature => "the token has expired".to_string(),
                     K::ImmatureSignature => "the token is not valid yet (`nbf`)".to_string(),
-                    K::InvalidAudience => format!("the token is for another audience (expected {})", self.config.audiences.join(" or ")),
+                    K::InvalidAudience => format!(
+                        "the token is for another audience (expected {})",
+                        self.config.audiences.join(" or ")
+                    ),
                     K::InvalidIssuer => format!("the token is from another issuer (expected {})", self.config.issuer),
                     K::InvalidSignature => "the token's signature does not verify".to_string(),
                     K::MissingRequiredClaim(c) => format!("the token has no `{c}` claim"),
@@ -407,11 +428,19 @@ mod fetch {
         if url.starts_with("https://") {
             return https(url).await;
         }
-        let rest = url.strip_prefix("http://").ok_or_else(|| format!("`{url}` is not an http(s) URL"))?;
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| format!("`{url}` is not an http(s) URL"))?;
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let path = if path.is_empty() { "/" } else { path };
-        let addr = if authority.contains(':') { authority.to_string() } else { format!("{authority}:80") };
-        let stream = tokio::net::TcpStream::connect(&addr).await.map_err(|e| format!("GET {url}: {e}"))?;
+        let addr = if authority.contains(':') {
+            authority.to_string()
+        } else {
+            format!("{authority}:80")
+        };
+        let stream = tokio::net::TcpStream::connect(&addr)
+            .await
+            .map_err(|e| format!("GET {url}: {e}"))?;
         let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| format!("GET {url}: {e}"))?;
@@ -450,14 +479,32 @@ mod tests {
         assert!(from(&entra, true, &[]).unwrap_err().contains("refusing to start"));
         assert_eq!(from(&AuthSpec::Anonymous, true, &[]), Ok(None));
         let iss = "https://login.microsoftonline.com/t1/v2.0";
-        let c = from(&entra, true, &[(ISSUER, iss), (AUDIENCE, "api://shop-api, 1111")]).unwrap().unwrap();
+        let c = from(&entra, true, &[(ISSUER, iss), (AUDIENCE, "api://shop-api, 1111")])
+            .unwrap()
+            .unwrap();
         assert_eq!(c.audiences, ["api://shop-api", "1111"]);
-        assert_eq!(c.keys, KeySource::Discovery(format!("{iss}/.well-known/openid-configuration")));
+        assert_eq!(
+            c.keys,
+            KeySource::Discovery(format!("{iss}/.well-known/openid-configuration"))
+        );
         assert!(from(&entra, false, &[(ISSUER, iss)]).unwrap_err().contains(AUDIENCE));
-        let named = AuthSpec::Entra { audience: Some("api://named".into()) };
-        let c = from(&named, false, &[(ISSUER, iss), (JWKS, "keys.json")]).unwrap().unwrap();
-        assert_eq!((c.audiences, c.keys), (vec!["api://named".to_string()], KeySource::File("keys.json".into())));
-        let c = from(&entra, false, &[(ISSUER, iss), (AUDIENCE, "a"), (JWKS, "http://127.0.0.1:1/k")]).unwrap().unwrap();
+        let named = AuthSpec::Entra {
+            audience: Some("api://named".into()),
+        };
+        let c = from(&named, false, &[(ISSUER, iss), (JWKS, "keys.json")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (c.audiences, c.keys),
+            (vec!["api://named".to_string()], KeySource::File("keys.json".into()))
+        );
+        let c = from(
+            &entra,
+            false,
+            &[(ISSUER, iss), (AUDIENCE, "a"), (JWKS, "http://127.0.0.1:1/k")],
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(c.keys, KeySource::Url("http://127.0.0.1:1/k".into()));
     }
 
@@ -467,7 +514,10 @@ mod tests {
             reason: "a \"quoted\" \\ reason\n".into(),
             missing: false,
         };
-        assert_eq!(u.challenge(), "Bearer error=\"invalid_token\", error_description=\"a quoted  reason\"");
+        assert_eq!(
+            u.challenge(),
+            "Bearer error=\"invalid_token\", error_description=\"a quoted  reason\""
+        );
         assert_eq!(u.problem().status, 401);
     }
 }

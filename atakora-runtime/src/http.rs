@@ -5,10 +5,10 @@ use crate::auth::{Authenticator, Caller};
 use crate::cache::{self, Cache};
 use crate::problem::Problem;
 use crate::store::{Charged, Clock, FieldEquals, PartitionKey, Precondition, Store, StoreError, Stored};
+use atakora_core::spec::Operations;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
-use atakora_core::spec::Operations;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use axum::routing::any;
@@ -39,7 +39,11 @@ impl Runtime {
     /// A runtime serving `service` from `store`, caching in `cache` with each API's declared
     /// TTL (override them with [`Runtime::cache_ttls`]).
     pub fn new(service: Service, store: Arc<dyn Store>, cache: Arc<dyn Cache>, clock: Arc<dyn Clock>) -> Runtime {
-        let cache_ttls = service.apis.iter().map(|a| a.spec.cache.as_ref().map(|c| c.ttl)).collect();
+        let cache_ttls = service
+            .apis
+            .iter()
+            .map(|a| a.spec.cache.as_ref().map(|c| c.ttl))
+            .collect();
         let openapi = crate::openapi::document(&service).to_string();
         Runtime {
             service,
@@ -133,7 +137,8 @@ impl Reply {
             r.headers.push((header::ALLOW, allow.to_string()));
         }
         if p.status == 415 && p.detail.contains(MERGE_PATCH) {
-            r.headers.push((header::HeaderName::from_static("accept-patch"), MERGE_PATCH.to_string()));
+            r.headers
+                .push((header::HeaderName::from_static("accept-patch"), MERGE_PATCH.to_string()));
         }
         r.body = Some((PROBLEM, p.to_json()));
         r
@@ -148,7 +153,11 @@ impl Reply {
 /// The request id: `x-request-id`, else the W3C trace id of `traceparent`, else a new one
 /// (32 hex digits, like a trace id).
 fn request_id(headers: &HeaderMap) -> String {
-    if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty()) {
+    if let Some(id) = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+    {
         return id.to_string();
     }
     if let Some(trace) = headers
@@ -240,7 +249,13 @@ async fn handle(rt: &Runtime, route: &Route, req: Request) -> Response {
                     Err(denied) => Ok(denied),
                     Ok(caller) => {
                         let oid = caller.as_ref().map(|c| c.oid.clone());
-                        let mut cx = Cx { rt, api, index: i, charge: None, caller: caller.as_ref() };
+                        let mut cx = Cx {
+                            rt,
+                            api,
+                            index: i,
+                            charge: None,
+                            caller: caller.as_ref(),
+                        };
                         let id = path.rsplit('/').next().unwrap_or_default();
                         let id = percent_decode_str(id).decode_utf8_lossy().to_string();
                         let out = match op {
@@ -314,7 +329,10 @@ async fn health(rt: &Runtime) -> Result<Reply, Problem> {
             StatusCode::OK,
             serde_json::json!({ "status": "ok", "store": rt.store.kind() }).to_string(),
         )),
-        Err(e) => Err(Problem::unavailable(&format!("the {} store does not answer: {e}", rt.store.kind()))),
+        Err(e) => Err(Problem::unavailable(&format!(
+            "the {} store does not answer: {e}",
+            rt.store.kind()
+        ))),
     }
 }
 
@@ -364,14 +382,34 @@ fn entity_tags(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<O
     if text == "*" {
         return Ok(Some(None));
     }
-    let tags: Vec<String> = text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
-    if tags.is_empty() || tags.iter().any(|t| !(t.ends_with('"') && (t.starts_with('"') || t.starts_with("W/\"")))) {
-        return Err(Problem::invalid_header(name.as_str(), "expected `*` or quoted entity tags"));
+    let tags: Vec<String> = text
+        .split(',')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tags.is_empty()
+        || tags
+            .iter()
+            .any(|t| !(t.ends_with('"') && (t.starts_with('"') || t.starts_with("W/\""))))
+    {
+        return Err(Problem::invalid_header(
+            name.as_str(),
+            "expected `*` or quoted entity tags",
+        ));
     }
     Ok(Some(Some(tags)))
 }
 
-const COMPONENT: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b'?').add(b'<').add(b'>').add(b'\\');
+const COMPONENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'?')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\');
 
 /// Whether `doc` holds every field of the caller's scope.
 fn in_scope(scope: &[FieldEquals], doc: &Value) -> bool {
@@ -381,8 +419,15 @@ fn in_scope(scope: &[FieldEquals], doc: &Value) -> bool {
 /// The 403 of a body that gives an owner or tenant field another caller's value.
 fn foreign_field(f: &FieldEquals, what: &str) -> Problem {
     let claim = if what == "owner" { "oid" } else { "tid" };
-    let message = format!("must be the caller's `{claim}` (or left out, and it is set): a document cannot be written for another {what}");
-    let mut p = Problem::new(403, "forbidden", "The caller may not write this document", format!("{}: {message}", f.field));
+    let message = format!(
+        "must be the caller's `{claim}` (or left out, and it is set): a document cannot be written for another {what}"
+    );
+    let mut p = Problem::new(
+        403,
+        "forbidden",
+        "The caller may not write this document",
+        format!("{}: {message}", f.field),
+    );
     p.errors.push(crate::problem::FieldProblem {
         location: crate::problem::Location::Body,
         path: f.field.clone(),
@@ -396,7 +441,9 @@ impl Cx<'_> {
     /// `oid`, the `tenant` field equal to their `tid`. Empty when authentication is off or the
     /// entity has neither.
     fn scope(&self) -> Result<Vec<FieldEquals>, Problem> {
-        let Some(caller) = self.caller else { return Ok(Vec::new()) };
+        let Some(caller) = self.caller else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::new();
         if let Some(owner) = &self.api.spec.owner {
             out.push(FieldEquals {
@@ -447,7 +494,12 @@ impl Cx<'_> {
 
     /// The current document, when the caller's scope holds it; a document of another owner or
     /// tenant is "not found", so that its existence does not leak.
-    async fn current_in_scope(&mut self, scope: &[FieldEquals], key: &PartitionKey, id: &str) -> Result<Stored, Problem> {
+    async fn current_in_scope(
+        &mut self,
+        scope: &[FieldEquals],
+        key: &PartitionKey,
+        id: &str,
+    ) -> Result<Stored, Problem> {
         let found = self.rt.store.read(&self.api.container.name, key, id).await;
         match self.add(found.map_err(|e| store_problem(e, id))?) {
             Some(s) if in_scope(scope, &s.doc()) => Ok(s),
@@ -493,7 +545,10 @@ impl Cx<'_> {
         let pairs = query_pairs(query)?;
         if self.api.key_is_id() {
             if let Some((k, _)) = pairs.first() {
-                return Err(Problem::invalid_query(k, "unexpected parameter: this API's partition key is the id"));
+                return Err(Problem::invalid_query(
+                    k,
+                    "unexpected parameter: this API's partition key is the id",
+                ));
             }
             return Ok(PartitionKey::new(vec![Value::String(id.to_string())]));
         }
@@ -501,7 +556,10 @@ impl Cx<'_> {
         let mut values = Vec::new();
         for level in &self.api.key {
             let Some((_, text)) = pairs.iter().find(|(k, _)| *k == level.param) else {
-                return Err(Problem::invalid_query(&level.param, "missing: this partition key parameter is required"));
+                return Err(Problem::invalid_query(
+                    &level.param,
+                    "missing: this partition key parameter is required",
+                ));
             };
             values.push(self.api.parse_level(level, text)?);
         }
@@ -511,7 +569,13 @@ impl Cx<'_> {
     fn unexpected(&self, pairs: &[(String, String)], also: &[&str]) -> Result<(), Problem> {
         for (k, _) in pairs {
             if !self.api.key.iter().any(|l| l.param == *k) && !also.contains(&k.as_str()) {
-                let known: Vec<&str> = self.api.key.iter().map(|l| l.param.as_str()).chain(also.iter().copied()).collect();
+                let known: Vec<&str> = self
+                    .api
+                    .key
+                    .iter()
+                    .map(|l| l.param.as_str())
+                    .chain(also.iter().copied())
+                    .collect();
                 return Err(Problem::invalid_query(
                     k,
                     &format!("unexpected parameter (expected: {})", known.join(", ")),
@@ -528,7 +592,9 @@ impl Cx<'_> {
         let ok = match (&essence, patch) {
             (Some(e), true) => e == MERGE_PATCH,
             (None, true) => false,
-            (Some(e), false) => e == JSON || (e.starts_with("application/") && e.ends_with("+json") && e != MERGE_PATCH),
+            (Some(e), false) => {
+                e == JSON || (e.starts_with("application/") && e.ends_with("+json") && e != MERGE_PATCH)
+            }
             (None, false) => true,
         };
         if !ok {
@@ -554,8 +620,7 @@ impl Cx<'_> {
                 return Err(Problem::invalid_body(".", &format!("the body could not be read: {e}")));
             }
         };
-        serde_json::from_slice(&bytes)
-            .map_err(|e| Problem::invalid_body(".", &format!("malformed JSON: {e}")))
+        serde_json::from_slice(&bytes).map_err(|e| Problem::invalid_body(".", &format!("malformed JSON: {e}")))
     }
 
     /// The stored form of `raw`: the entity type's serde applied, `ttl` validated and kept,
@@ -618,7 +683,12 @@ impl Cx<'_> {
 
     /// The store's condition for an `If-Match` list: one tag is passed on; several are
     /// checked against the current document, whose tag is then required.
-    async fn condition(&mut self, tags: &Option<Vec<String>>, key: &PartitionKey, id: &str) -> Result<Precondition, Problem> {
+    async fn condition(
+        &mut self,
+        tags: &Option<Vec<String>>,
+        key: &PartitionKey,
+        id: &str,
+    ) -> Result<Precondition, Problem> {
         match tags.as_deref() {
             None => Ok(Precondition::None),
             Some([one]) => Ok(Precondition::IfMatch(one.clone())),
@@ -636,7 +706,10 @@ impl Cx<'_> {
 
     async fn create(&mut self, query: &str, headers: &HeaderMap, body: Body) -> Result<Reply, Problem> {
         if let Some((k, _)) = query_pairs(query)?.first() {
-            return Err(Problem::invalid_query(k, "unexpected parameter: create takes the partition key from the body"));
+            return Err(Problem::invalid_query(
+                k,
+                "unexpected parameter: create takes the partition key from the body",
+            ));
         }
         let mut raw = self.body(headers, body, false).await?;
         if let Some(obj) = raw.as_object_mut()
@@ -710,7 +783,12 @@ impl Cx<'_> {
         let if_match = self.precondition(headers)?;
         let create_only = match entity_tags(headers, header::IF_NONE_MATCH)? {
             Some(None) => true,
-            Some(Some(_)) => return Err(Problem::invalid_header("if-none-match", "on PUT only `*` (create-only) is supported")),
+            Some(Some(_)) => {
+                return Err(Problem::invalid_header(
+                    "if-none-match",
+                    "on PUT only `*` (create-only) is supported",
+                ));
+            }
             None => false,
         };
         let scope = self.scope()?;
@@ -740,10 +818,16 @@ impl Cx<'_> {
                 other => other.map(|s| (StatusCode::CREATED, s)),
             }
         } else if !scope.is_empty() {
-            self.replace_in_scope(&scope, &if_match, &key, &doc, id).await.map(|s| (StatusCode::OK, s))
+            self.replace_in_scope(&scope, &if_match, &key, &doc, id)
+                .await
+                .map(|s| (StatusCode::OK, s))
         } else {
             let cond = self.condition(&if_match, &key, id).await?;
-            self.rt.store.replace(container, &key, &doc, &cond).await.map(|s| (StatusCode::OK, s))
+            self.rt
+                .store
+                .replace(container, &key, &doc, &cond)
+                .await
+                .map(|s| (StatusCode::OK, s))
         };
         let (status, stored) = result.map_err(|e| store_problem(e, id))?;
         let stored = self.add(stored);
@@ -786,7 +870,10 @@ impl Cx<'_> {
         let theirs = self.api.key_of(doc)?.levels();
         for ((level, a), b) in self.api.key.iter().zip(theirs).zip(key.levels()) {
             if a != b {
-                return Err(Problem::invalid_body(&level.param, &format!("the partition key value {what}")));
+                return Err(Problem::invalid_body(
+                    &level.param,
+                    &format!("the partition key value {what}"),
+                ));
             }
         }
         Ok(())
@@ -802,7 +889,10 @@ impl Cx<'_> {
         // unless the client asked for a specific ETag.
         for _ in 0..8 {
             let found = self.rt.store.read(container, &key, id).await;
-            let Some(current) = self.add(found.map_err(|e| store_problem(e, id))?).filter(|c| in_scope(&scope, &c.doc())) else {
+            let Some(current) = self
+                .add(found.map_err(|e| store_problem(e, id))?)
+                .filter(|c| in_scope(&scope, &c.doc()))
+            else {
                 return Err(Problem::not_found(id));
             };
             if let Some(tags) = &if_match
@@ -880,7 +970,12 @@ impl Cx<'_> {
             None => DEFAULT_LIMIT,
             Some(t) => match t.parse::<usize>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-                _ => return Err(Problem::invalid_query("limit", &format!("expected a whole number from 1 to {MAX_LIMIT}"))),
+                _ => {
+                    return Err(Problem::invalid_query(
+                        "limit",
+                        &format!("expected a whole number from 1 to {MAX_LIMIT}"),
+                    ));
+                }
             },
         };
         let mut prefix = Vec::new();
@@ -899,7 +994,12 @@ impl Cx<'_> {
         // The caller's scope is part of the query; where an owner or tenant field is the next
         // partition key level, it also narrows the query to that partition.
         let only = self.scope()?;
-        while let Some(f) = self.api.key.get(prefix.len()).and_then(|l| only.iter().find(|f| l.path == format!("/{}", f.field))) {
+        while let Some(f) = self
+            .api
+            .key
+            .get(prefix.len())
+            .and_then(|l| only.iter().find(|f| l.path == format!("/{}", f.field)))
+        {
             prefix.push(f.value.clone());
         }
         let scope = PartitionKey::new(prefix.clone()).canonical();
@@ -952,7 +1052,10 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 fn base64url(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len() * 4 / 3 + 3);
     for chunk in data.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
         for i in 0..=chunk.len() {
             out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
         }
@@ -1006,7 +1109,11 @@ mod tests {
             (r#"{"a":"b"}"#, r#"{"a":"c"}"#, r#"{"a":"c"}"#),
             (r#"{"a":"b"}"#, r#"{"b":"c"}"#, r#"{"a":"b","b":"c"}"#),
             (r#"{"a":"b"}"#, r#"{"a":null}"#, r#"{}"#),
-            (r#"{"a":{"b":"c"}}"#, r#"{"a":{"b":"d","c":null}}"#, r#"{"a":{"b":"d"}}"#),
+            (
+                r#"{"a":{"b":"c"}}"#,
+                r#"{"a":{"b":"d","c":null}}"#,
+                r#"{"a":{"b":"d"}}"#,
+            ),
             (r#"{"a":[{"b":"c"}]}"#, r#"{"a":[1]}"#, r#"{"a":[1]}"#),
             (r#"["a","b"]"#, r#"["c","d"]"#, r#"["c","d"]"#),
             (r#"{"e":null}"#, r#"{"a":1}"#, r#"{"e":null,"a":1}"#),

@@ -54,7 +54,12 @@ fn problem_ref() -> Value {
 fn errors(codes: &[&str]) -> Map<String, Value> {
     codes
         .iter()
-        .map(|c| ((*c).to_string(), json!({ "description": "problem details", "content": problem_ref() })))
+        .map(|c| {
+            (
+                (*c).to_string(),
+                json!({ "description": "problem details", "content": problem_ref() }),
+            )
+        })
         .collect()
 }
 
@@ -143,7 +148,10 @@ pub fn document(service: &Service) -> Value {
                             api,
                             "create",
                             vec![],
-                            ("201", json!({ "description": "created", "headers": etag_header(), "content": doc_content(api) })),
+                            (
+                                "201",
+                                json!({ "description": "created", "headers": etag_header(), "content": doc_content(api) }),
+                            ),
                             &["400", "409", "413", "415"],
                         );
                         o["requestBody"] = body(doc_content(api));
@@ -158,25 +166,46 @@ pub fn document(service: &Service) -> Value {
             }
             RouteKind::Item(i) => {
                 let api = &service.apis[i];
-                let mut params = vec![json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } })];
+                let mut params =
+                    vec![json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } })];
                 if !api.key_is_id() {
                     params.extend(key_params(api, true));
                 }
-                let ok = || json!({ "description": "the document", "headers": etag_header(), "content": doc_content(api) });
+                let ok =
+                    || json!({ "description": "the document", "headers": etag_header(), "content": doc_content(api) });
                 for m in &route.methods {
                     let o = match *m {
                         "GET" => operation(api, "read", params.clone(), ("200", ok()), &["400", "404"]),
                         "PUT" => {
-                            let mut o = operation(api, "replace", params.clone(), ("200", ok()), &["400", "404", "409", "412", "413", "415"]);
+                            let mut o = operation(
+                                api,
+                                "replace",
+                                params.clone(),
+                                ("200", ok()),
+                                &["400", "404", "409", "412", "413", "415"],
+                            );
                             o["requestBody"] = body(doc_content(api));
                             o
                         }
                         "PATCH" => {
-                            let mut o = operation(api, "patch", params.clone(), ("200", ok()), &["400", "404", "409", "412", "413", "415"]);
-                            o["requestBody"] = body(json!({ "application/merge-patch+json": { "schema": { "type": "object" } } }));
+                            let mut o = operation(
+                                api,
+                                "patch",
+                                params.clone(),
+                                ("200", ok()),
+                                &["400", "404", "409", "412", "413", "415"],
+                            );
+                            o["requestBody"] =
+                                body(json!({ "application/merge-patch+json": { "schema": { "type": "object" } } }));
                             o
                         }
-                        _ => operation(api, "delete", params.clone(), ("204", json!({ "description": "deleted" })), &["404", "412"]),
+                        _ => operation(
+                            api,
+                            "delete",
+                            params.clone(),
+                            ("204", json!({ "description": "deleted" })),
+                            &["404", "412"],
+                        ),
                     };
                     let mut o = o;
                     if service.auth.is_required() {
@@ -200,7 +229,10 @@ pub fn document(service: &Service) -> Value {
                 );
             }
             RouteKind::OpenApi => {
-                item.insert("get".into(), json!({ "operationId": "openapi", "responses": { "200": { "description": "this document" } } }));
+                item.insert(
+                    "get".into(),
+                    json!({ "operationId": "openapi", "responses": { "200": { "description": "this document" } } }),
+                );
             }
         }
         paths.insert(route.path.clone(), Value::Object(item));

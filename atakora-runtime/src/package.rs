@@ -90,7 +90,13 @@ pub fn function_name(route: &Route) -> String {
     let name: String = route
         .path
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     let name = name.split('_').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("_");
     if name.is_empty() { "root".into() } else { name }
@@ -297,7 +303,8 @@ fn write_zip(
     entries.push((EXECUTABLE.to_string(), 0o755));
     for (name, content) in files {
         zip.start_file(name.as_str(), opts(0o644)).map_err(zerr)?;
-        zip.write_all(content.as_bytes()).map_err(|e| PackageError::Io(tmp.clone(), e))?;
+        zip.write_all(content.as_bytes())
+            .map_err(|e| PackageError::Io(tmp.clone(), e))?;
         entries.push((name, 0o644));
     }
     zip.finish().map_err(zerr)?;
@@ -309,10 +316,12 @@ fn u16_at(b: &[u8], at: usize) -> Option<usize> {
     b.get(at..at + 2).map(|s| u16::from_le_bytes([s[0], s[1]]) as usize)
 }
 fn u32_at(b: &[u8], at: usize) -> Option<usize> {
-    b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
 }
 fn u64_at(b: &[u8], at: usize) -> Option<usize> {
-    b.get(at..at + 8).map(|s| u64::from_le_bytes(s.try_into().unwrap_or([0; 8])) as usize)
+    b.get(at..at + 8)
+        .map(|s| u64::from_le_bytes(s.try_into().unwrap_or([0; 8])) as usize)
 }
 fn c_str(b: &[u8], at: usize) -> Option<&str> {
     let rest = b.get(at..)?;

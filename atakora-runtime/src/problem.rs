@@ -76,12 +76,24 @@ impl Problem {
 
     /// 400: a body value does not fit the entity (or the contract).
     pub fn invalid_body(path: &str, message: &str) -> Problem {
-        Self::invalid(Location::Body, "invalid-body", "The request body is invalid", path, message)
+        Self::invalid(
+            Location::Body,
+            "invalid-body",
+            "The request body is invalid",
+            path,
+            message,
+        )
     }
 
     /// 400: a query parameter is missing, unexpected or malformed.
     pub fn invalid_query(param: &str, message: &str) -> Problem {
-        Self::invalid(Location::Query, "invalid-query", "A query parameter is invalid", param, message)
+        Self::invalid(
+            Location::Query,
+            "invalid-query",
+            "A query parameter is invalid",
+            param,
+            message,
+        )
     }
 
     /// 400: the `id` in the URL is not a valid id.
@@ -91,7 +103,13 @@ impl Problem {
 
     /// 400: a header is malformed.
     pub fn invalid_header(name: &str, message: &str) -> Problem {
-        Self::invalid(Location::Header, "invalid-header", "A request header is invalid", name, message)
+        Self::invalid(
+            Location::Header,
+            "invalid-header",
+            "A request header is invalid",
+            name,
+            message,
+        )
     }
 
     /// 404: no such route.
@@ -101,7 +119,12 @@ impl Problem {
 
     /// 404: no such document.
     pub fn not_found(id: &str) -> Problem {
-        Problem::new(404, "not-found", "No such document", format!("no document with id `{id}` in this partition"))
+        Problem::new(
+            404,
+            "not-found",
+            "No such document",
+            format!("no document with id `{id}` in this partition"),
+        )
     }
 
     /// 405 with the route's methods.
@@ -118,7 +141,12 @@ impl Problem {
 
     /// 409 naming the key: `id` or a unique key.
     pub fn conflict(key: &str) -> Problem {
-        let mut p = Problem::new(409, "conflict", "Conflict", format!("a document with the same {key} exists in this partition"));
+        let mut p = Problem::new(
+            409,
+            "conflict",
+            "Conflict",
+            format!("a document with the same {key} exists in this partition"),
+        );
         p.errors.push(FieldProblem {
             location: Location::Body,
             path: key.trim_start_matches('/').replace('/', ".").replace("+.", "+"),

@@ -60,7 +60,9 @@ impl Settings {
         let port_text = functions_port.clone().or_else(|| env("PORT").filter(|v| !v.is_empty()));
         let port = match port_text {
             None => DEFAULT_PORT,
-            Some(t) => t.parse().map_err(|_| format!("the port `{t}` is not a number from 0 to 65535"))?,
+            Some(t) => t
+                .parse()
+                .map_err(|_| format!("the port `{t}` is not a number from 0 to 65535"))?,
         };
         let cosmos_endpoint = env(&format!("{}{}", settings::COSMOS, settings::ACCOUNT_ENDPOINT_SUFFIX))
             .or_else(|| env(settings::COSMOS))
@@ -68,7 +70,9 @@ impl Settings {
         let store = match env(STORE).filter(|v| !v.is_empty()) {
             Some(s) if s == "memory" => StoreChoice::Memory,
             Some(s) if s == "cosmos" => StoreChoice::Cosmos,
-            Some(s) if s.starts_with("sqlite:") && s.len() > "sqlite:".len() => StoreChoice::Sqlite(PathBuf::from(&s[7..])),
+            Some(s) if s.starts_with("sqlite:") && s.len() > "sqlite:".len() => {
+                StoreChoice::Sqlite(PathBuf::from(&s[7..]))
+            }
             Some(s) => return Err(format!("{STORE}=`{s}`: expected `sqlite:<path>`, `memory` or `cosmos`")),
             None if cosmos_endpoint.is_some() => StoreChoice::Cosmos,
             None => StoreChoice::Sqlite(PathBuf::from(format!(".atakora/{backend}.db"))),
@@ -160,11 +164,7 @@ pub fn run(spec: &'static BackendSpec, components: &'static [Component]) -> Exit
 }
 
 /// The store a choice names (created or checked against the service's containers).
-pub async fn open_store(
-    service: &Service,
-    settings: &Settings,
-    spec: &BackendSpec,
-) -> Result<Arc<dyn Store>, String> {
+pub async fn open_store(service: &Service, settings: &Settings, spec: &BackendSpec) -> Result<Arc<dyn Store>, String> {
     let containers = service.containers();
     let store: Arc<dyn Store> = match &settings.store {
         StoreChoice::Memory => Arc::new(MemoryStore::new()),
@@ -197,9 +197,11 @@ fn cosmos_store(service: &Service, spec: &BackendSpec) -> Result<Arc<dyn Store>,
 
 #[cfg(not(feature = "cosmos"))]
 fn cosmos_store(_: &Service, _: &BackendSpec) -> Result<Arc<dyn Store>, String> {
-    Err("the Cosmos DB store was asked for, but this binary was built without it: build with the \
+    Err(
+        "the Cosmos DB store was asked for, but this binary was built without it: build with the \
          `serve-azure` feature of atakora (or `cosmos` of atakora-runtime), or set ATAKORA_STORE=sqlite:<path>"
-        .into())
+            .into(),
+    )
 }
 
 /// The cache the settings name: with the `redis` feature, Redis at `ATAKORA_CACHE_URL` or
@@ -220,7 +222,9 @@ pub async fn open_cache(settings: &Settings, clock: Arc<dyn Clock>) -> Arc<dyn C
     }
     #[cfg(not(feature = "redis"))]
     if let Some(target) = wanted {
-        tracing::warn!("a Redis cache is configured ({target}) but this binary has no Redis adapter (feature `redis`): caching in memory");
+        tracing::warn!(
+            "a Redis cache is configured ({target}) but this binary has no Redis adapter (feature `redis`): caching in memory"
+        );
     }
     Arc::new(MemoryCache::new(100_000, clock))
 }
@@ -257,7 +261,10 @@ async fn serve_from_env(spec: &'static BackendSpec, components: &'static [Compon
     let mut rt = Runtime::new(service, store, cache.clone(), clock);
     rt.auth = auth;
     for (i, api) in rt.service.apis.iter().enumerate() {
-        if let Some(ttl) = std::env::var(settings::cache_ttl(api.field)).ok().and_then(|v| v.parse().ok()) {
+        if let Some(ttl) = std::env::var(settings::cache_ttl(api.field))
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
             rt.cache_ttls[i] = Some(ttl);
         }
     }
@@ -346,18 +353,34 @@ mod tests {
     #[test]
     fn port_and_store_follow_the_documented_order() {
         let s = from(&[]).unwrap();
-        assert_eq!((s.port, s.store.clone(), s.in_functions_host), (7071, StoreChoice::Sqlite(".atakora/shop.db".into()), false));
+        assert_eq!(
+            (s.port, s.store.clone(), s.in_functions_host),
+            (7071, StoreChoice::Sqlite(".atakora/shop.db".into()), false)
+        );
         let s = from(&[("PORT", "0"), ("FUNCTIONS_CUSTOMHANDLER_PORT", "4000")]).unwrap();
         assert_eq!((s.port, s.in_functions_host), (4000, true));
         assert_eq!(from(&[("PORT", "0")]).unwrap().port, 0);
-        assert_eq!(from(&[("COSMOS__accountEndpoint", "https://a.documents.azure.com:443/")]).unwrap().store, StoreChoice::Cosmos);
         assert_eq!(
-            from(&[("COSMOS__accountEndpoint", "https://x/"), ("ATAKORA_STORE", "memory")]).unwrap().store,
+            from(&[("COSMOS__accountEndpoint", "https://a.documents.azure.com:443/")])
+                .unwrap()
+                .store,
+            StoreChoice::Cosmos
+        );
+        assert_eq!(
+            from(&[("COSMOS__accountEndpoint", "https://x/"), ("ATAKORA_STORE", "memory")])
+                .unwrap()
+                .store,
             StoreChoice::Memory
         );
-        assert_eq!(from(&[("ATAKORA_STORE", "sqlite:/tmp/x.db")]).unwrap().store, StoreChoice::Sqlite("/tmp/x.db".into()));
+        assert_eq!(
+            from(&[("ATAKORA_STORE", "sqlite:/tmp/x.db")]).unwrap().store,
+            StoreChoice::Sqlite("/tmp/x.db".into())
+        );
         assert!(from(&[("ATAKORA_STORE", "postgres")]).unwrap_err().contains("expected"));
         assert!(from(&[("PORT", "http")]).unwrap_err().contains("not a number"));
-        assert_eq!(from(&[("ATAKORA_SQLITE_SYNC", "full")]).unwrap().sync, Synchronous::Full);
+        assert_eq!(
+            from(&[("ATAKORA_SQLITE_SYNC", "full")]).unwrap().sync,
+            Synchronous::Full
+        );
     }
 }

@@ -9,7 +9,11 @@ use atakora_runtime::store::{ManualClock, MemoryStore, SqliteStore, Store, Synch
 fn assert_clean(report: &conformance::Report, store: &str) {
     eprint!("{}", report.table(store));
     assert!(report.failures().is_empty(), "{store}: {:#?}", report.failures());
-    assert_eq!(report.counts(), (CHECKS.len(), 0, 0), "{store}: every check runs and passes");
+    assert_eq!(
+        report.counts(),
+        (CHECKS.len(), 0, 0),
+        "{store}: every check runs and passes"
+    );
 }
 
 #[tokio::test]

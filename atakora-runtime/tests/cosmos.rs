@@ -20,7 +20,9 @@ fn report(store: &str, r: &conformance::Report) {
     assert!(r.failures().is_empty(), "{store}: {:#?}", r.failures());
     let ttl = CHECKS.iter().filter(|c| c.starts_with("ttl_")).count();
     assert!(
-        r.results.iter().all(|(n, o)| !n.starts_with("ttl_") || *o == Outcome::NeedsClock),
+        r.results
+            .iter()
+            .all(|(n, o)| !n.starts_with("ttl_") || *o == Outcome::NeedsClock),
         "the TTL checks need a controllable clock: a server on real time cannot run them"
     );
     assert_eq!(r.counts().2, ttl);
@@ -29,7 +31,10 @@ fn report(store: &str, r: &conformance::Report) {
 /// Run the suite on `client` (containers named by a run id, so runs against a long-lived
 /// server never meet old ones) and check the report.
 async fn conform(name: &str, client: azure_data_cosmos::CosmosClient, gaps: &[(&'static str, &'static str)]) {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
     let prefix = format!("r{t}-");
     let store = CosmosStore::with_client(client, "conformance", &conformance::containers(&prefix));
     let r = conformance::run(&store, None, gaps, &prefix).await;
@@ -42,8 +47,12 @@ mod emulator {
     use azure_core::credentials::Secret;
     use azure_core::http::Url;
     use azure_data_cosmos::options::Region;
-    use azure_data_cosmos::{AccountEndpoint, AccountReference, CosmosClientBuilder, CosmosRuntimeBuilder, RoutingStrategy};
-    use azure_data_cosmos_driver::in_memory_emulator::{ConsistencyLevel, InMemoryEmulatorHttpClient, VirtualAccountConfig, VirtualRegion};
+    use azure_data_cosmos::{
+        AccountEndpoint, AccountReference, CosmosClientBuilder, CosmosRuntimeBuilder, RoutingStrategy,
+    };
+    use azure_data_cosmos_driver::in_memory_emulator::{
+        ConsistencyLevel, InMemoryEmulatorHttpClient, VirtualAccountConfig, VirtualRegion,
+    };
 
     const GATEWAY: &str = "https://eastus.emulator.local";
 
@@ -62,7 +71,12 @@ mod emulator {
             Secret::new("dGVzdGtleQ=="),
         );
         let client = CosmosClientBuilder::new()
-            .with_runtime(CosmosRuntimeBuilder::from(emulator.runtime_builder()).build().await.unwrap())
+            .with_runtime(
+                CosmosRuntimeBuilder::from(emulator.runtime_builder())
+                    .build()
+                    .await
+                    .unwrap(),
+            )
             .build(account, RoutingStrategy::ProximityTo(Region::EAST_US))
             .await
             .unwrap();
@@ -97,7 +111,10 @@ mod vercel {
             "list_hierarchical_prefix",
             "rejects a query that filters on a prefix of a hierarchical key (\"missing partition keys\")",
         ),
-        ("nested_partition_key", "does not find documents by a nested partition key path (/address/zip)"),
+        (
+            "nested_partition_key",
+            "does not find documents by a nested partition key path (/address/zip)",
+        ),
     ];
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,11 +123,21 @@ mod vercel {
             return;
         };
         // The server checks no signature; the SDK signs with any key.
-        let account = AccountReference::with_authentication_key(url.parse::<AccountEndpoint>().unwrap(), Secret::new("dGVzdGtleQ=="));
+        let account = AccountReference::with_authentication_key(
+            url.parse::<AccountEndpoint>().unwrap(),
+            Secret::new("dGVzdGtleQ=="),
+        );
         // The server speaks HTTP/1.1 and reads text JSON only: the SDK's HTTP/2 and binary
         // encoding are turned off.
-        let pool = ConnectionPoolOptions::builder().with_is_http2_allowed(false).build().unwrap();
-        let runtime = CosmosRuntime::builder().with_connection_pool(pool).build().await.unwrap();
+        let pool = ConnectionPoolOptions::builder()
+            .with_is_http2_allowed(false)
+            .build()
+            .unwrap();
+        let runtime = CosmosRuntime::builder()
+            .with_connection_pool(pool)
+            .build()
+            .await
+            .unwrap();
         let client = CosmosClientBuilder::new()
             .with_runtime(runtime)
             .with_binary_encoding_options(BinaryEncodingOptions::new().with_enabled(false))

@@ -34,7 +34,8 @@ async fn one_structured_log_line_per_request() {
     let dir = TempDir::new("log");
     let s = start_sqlite(&dir).await;
     let json = ("content-type", "application/json");
-    s.send("POST", "/api/members", &[json, ("x-request-id", "req-1")], Some(MEMBER)).await;
+    s.send("POST", "/api/members", &[json, ("x-request-id", "req-1")], Some(MEMBER))
+        .await;
     let trace = ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     s.send("GET", "/api/members/m1?tenantId=acme", &[trace], None).await;
     s.send("GET", "/api/members/m1?tenantId=acme", &[], None).await;
@@ -55,11 +56,20 @@ async fn one_structured_log_line_per_request() {
     assert!(l["duration_ms"].as_f64().unwrap() >= 0.0);
     assert!(l["timestamp"].is_string());
     assert_eq!(lines[1]["request_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
-    assert_eq!((lines[1]["operation"].as_str(), lines[1]["cache"].as_str()), (Some("read"), Some("miss")));
+    assert_eq!(
+        (lines[1]["operation"].as_str(), lines[1]["cache"].as_str()),
+        (Some("read"), Some("miss"))
+    );
     assert_eq!(lines[2]["cache"], "hit");
     let generated = lines[2]["request_id"].as_str().unwrap();
-    assert!(generated.len() == 32 && generated.chars().all(|c| c.is_ascii_hexdigit()), "a generated id: {generated}");
+    assert!(
+        generated.len() == 32 && generated.chars().all(|c| c.is_ascii_hexdigit()),
+        "a generated id: {generated}"
+    );
     assert_ne!(generated, lines[3]["request_id"].as_str().unwrap());
-    assert_eq!((lines[3]["component"].as_str(), lines[3]["status"].as_u64()), (Some("member_view"), Some(405)));
+    assert_eq!(
+        (lines[3]["component"].as_str(), lines[3]["status"].as_u64()),
+        (Some("member_view"), Some(405))
+    );
     assert_eq!(lines[4]["operation"], "health");
 }

@@ -33,9 +33,21 @@ fn unzip(path: &std::path::Path) -> (Vec<Function>, Vec<(String, u32)>, Value) {
             let trigger = &v["bindings"][0];
             assert_eq!(trigger["type"], "httpTrigger");
             assert_eq!(trigger["authLevel"], "anonymous");
-            assert_eq!(v["bindings"][1], serde_json::json!({ "type": "http", "direction": "out", "name": "res" }));
-            let methods = trigger["methods"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_uppercase()).collect();
-            functions.push((name.trim_end_matches("/function.json").to_string(), trigger["route"].as_str().unwrap().to_string(), methods));
+            assert_eq!(
+                v["bindings"][1],
+                serde_json::json!({ "type": "http", "direction": "out", "name": "res" })
+            );
+            let methods = trigger["methods"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap().to_uppercase())
+                .collect();
+            functions.push((
+                name.trim_end_matches("/function.json").to_string(),
+                trigger["route"].as_str().unwrap().to_string(),
+                methods,
+            ));
         }
     }
     (functions, entries, host)
@@ -53,7 +65,10 @@ fn the_package_has_host_json_one_function_per_route_and_an_executable_handler() 
     assert_eq!(entries, p.entries);
     assert_eq!(host["customHandler"]["description"]["defaultExecutablePath"], "handler");
     assert_eq!(host["customHandler"]["enableProxyingHttpRequest"], true);
-    assert_eq!(host["extensions"]["http"]["routePrefix"], atakora_core::contract::HOST_ROUTE_PREFIX);
+    assert_eq!(
+        host["extensions"]["http"]["routePrefix"],
+        atakora_core::contract::HOST_ROUTE_PREFIX
+    );
     assert_eq!(host["version"], "2.0");
     let names: Vec<&str> = functions.iter().map(|f| f.0.as_str()).collect();
     assert_eq!(
@@ -75,7 +90,10 @@ fn the_package_has_host_json_one_function_per_route_and_an_executable_handler() 
         ]
     );
     let view = functions.iter().find(|f| f.0 == "api_member_view_id").unwrap();
-    assert_eq!((view.1.as_str(), view.2.clone()), ("api/member-view/{id}", vec!["GET".to_string()]));
+    assert_eq!(
+        (view.1.as_str(), view.2.clone()),
+        ("api/member-view/{id}", vec!["GET".to_string()])
+    );
     // Deterministic: the same inputs give the same bytes.
     let first = std::fs::read(&p.path).unwrap();
     package::build(&service(), &exe, &dir.0, (99, 99)).unwrap();
@@ -86,7 +104,9 @@ fn the_package_has_host_json_one_function_per_route_and_an_executable_handler() 
 fn the_glibc_check_reads_the_binary_and_fails_clearly() {
     let exe = std::env::current_exe().unwrap();
     let bytes = std::fs::read(&exe).unwrap();
-    let needed = package::required_glibc(&bytes).unwrap().expect("a glibc-linked test binary");
+    let needed = package::required_glibc(&bytes)
+        .unwrap()
+        .expect("a glibc-linked test binary");
     assert_eq!(needed.0, 2);
     assert!(needed.1 >= 2, "{needed:?}");
     let dir = TempDir::new("glibc");
@@ -96,7 +116,10 @@ fn the_glibc_check_reads_the_binary_and_fails_clearly() {
         other => panic!("{other}"),
     }
     let text = err.to_string();
-    assert!(text.contains(&format!("GLIBC_{}.{}", needed.0, needed.1)) && text.contains("zigbuild"), "{text}");
+    assert!(
+        text.contains(&format!("GLIBC_{}.{}", needed.0, needed.1)) && text.contains("zigbuild"),
+        "{text}"
+    );
     assert!(!dir.0.join("released-package.zip").exists(), "no package on failure");
     let not_elf = dir.0.join("script.sh");
     std::fs::write(&not_elf, "#!/bin/sh\n").unwrap();
@@ -104,7 +127,10 @@ fn the_glibc_check_reads_the_binary_and_fails_clearly() {
     assert!(matches!(err, PackageError::NotLinuxX86_64(_)), "{err}");
     let mut arm = bytes[..64].to_vec();
     arm[18] = 0xb7; // EM_AARCH64
-    assert!(matches!(package::required_glibc(&arm), Err(PackageError::NotLinuxX86_64(_))));
+    assert!(matches!(
+        package::required_glibc(&arm),
+        Err(PackageError::NotLinuxX86_64(_))
+    ));
 }
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -123,9 +149,17 @@ async fn the_package_functions_are_the_routes_the_router_answers() {
     // component's collection and item path, every health path, the OpenAPI path, and paths
     // that are not served.
     let s = start_sqlite(&dir).await;
-    let mut candidates: Vec<String> = ["/health", "/healthz", "/api/openapi.json", "/", "/api", "/api/unknown", "/api/unknown/{id}"]
-        .map(String::from)
-        .to_vec();
+    let mut candidates: Vec<String> = [
+        "/health",
+        "/healthz",
+        "/api/openapi.json",
+        "/",
+        "/api",
+        "/api/unknown",
+        "/api/unknown/{id}",
+    ]
+    .map(String::from)
+    .to_vec();
     for api in &service().apis {
         candidates.push(format!("/api/{}", api.segment));
         candidates.push(format!("/api/{}/{{id}}", api.segment));
@@ -134,7 +168,9 @@ async fn the_package_functions_are_the_routes_the_router_answers() {
     for path in &candidates {
         for m in METHODS {
             let url = path.replace("{id}", "probe");
-            let r = s.send(m, &url, &[("content-type", "application/json")], Some("{}")).await;
+            let r = s
+                .send(m, &url, &[("content-type", "application/json")], Some("{}"))
+                .await;
             let kind = r.json()["type"].as_str().map(String::from);
             // Not a route: 404 `no-route`; a route without this method: 405.
             let answered = r.status != 405 && kind.as_deref() != Some("urn:atakora:problem:no-route");

@@ -21,7 +21,9 @@ fn doc(n: i64) -> Stored {
 
 #[tokio::test]
 async fn put_get_remove_round_trip() {
-    let Some(url) = service_url("ATAKORA_REDIS_URL") else { return };
+    let Some(url) = service_url("ATAKORA_REDIS_URL") else {
+        return;
+    };
     let cache = RedisCache::from_url(&url).unwrap();
     let key = format!("atakora-test:{}", std::process::id());
     assert_eq!(cache.get(&key).await.unwrap(), None);
@@ -35,7 +37,9 @@ async fn put_get_remove_round_trip() {
 
 #[tokio::test]
 async fn the_api_reads_through_redis_and_writes_invalidate() {
-    let Some(url) = service_url("ATAKORA_REDIS_URL") else { return };
+    let Some(url) = service_url("ATAKORA_REDIS_URL") else {
+        return;
+    };
     let dir = TempDir::new("redis");
     let clock = ManualClock::new(1_700_000_000_000);
     let store = SqliteStore::open_with_clock(dir.0.join("r.db"), Synchronous::Normal, clock.clone()).unwrap();
@@ -48,7 +52,10 @@ async fn the_api_reads_through_redis_and_writes_invalidate() {
     assert_eq!(s.get(&path).await.json()["age"], 0);
     let key = PartitionKey::new(vec![json!(tenant)]);
     let changed = json!({ "id": "m1", "tenantId": tenant, "email": "a@x", "age": 7, "address": null, "tags": [] });
-    s.store.replace("members", &key, &changed, &Precondition::None).await.unwrap();
+    s.store
+        .replace("members", &key, &changed, &Precondition::None)
+        .await
+        .unwrap();
     assert_eq!(s.get(&path).await.json()["age"], 0, "served from Redis");
     let mp = ("content-type", "application/merge-patch+json");
     assert_eq!(s.send("PATCH", &path, &[mp], Some(r#"{"age":9}"#)).await.status, 200);
@@ -61,14 +68,23 @@ async fn the_api_reads_through_redis_and_writes_invalidate() {
 #[tokio::test]
 async fn an_unreachable_redis_degrades_to_the_store() {
     // A port nothing listens on (bound, then released).
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dir = TempDir::new("redis-down");
     let clock = ManualClock::new(1_700_000_000_000);
     let store = SqliteStore::open_with_clock(dir.0.join("r.db"), Synchronous::Normal, clock.clone()).unwrap();
     let cache = RedisCache::from_url(&format!("redis://127.0.0.1:{port}/")).unwrap();
     assert!(cache.get("k").await.is_err());
     let s = start_with(Arc::new(store), Arc::new(cache), clock).await;
-    assert_eq!(s.post("/api/members", r#"{"id":"m1","tenantId":"acme","email":"a@x"}"#).await.status, 201);
+    assert_eq!(
+        s.post("/api/members", r#"{"id":"m1","tenantId":"acme","email":"a@x"}"#)
+            .await
+            .status,
+        201
+    );
     assert_eq!(s.get("/api/members/m1?tenantId=acme").await.status, 200);
     s.stop().await;
 }

@@ -155,11 +155,16 @@ impl BuildError {
                 owner_manifest.display(),
                 folder.display()
             ),
-            BuildError::Plan { backend, environment, .. } => {
+            BuildError::Plan {
+                backend, environment, ..
+            } => {
                 format!("backend `{backend}`, environment `{environment}`")
             }
             BuildError::Source { .. } => "the crate's sources".into(),
-            BuildError::Lock { file, .. } => format!("the plans conflict with the deployed state recorded in {}", file.display()),
+            BuildError::Lock { file, .. } => format!(
+                "the plans conflict with the deployed state recorded in {}",
+                file.display()
+            ),
         }
     }
 }
@@ -324,7 +329,10 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
     }
     let mut structs: HashMap<String, Option<usize>> = HashMap::new();
     for (i, s) in found.structs.iter().enumerate() {
-        structs.entry(s.ident.to_string()).and_modify(|once| *once = None).or_insert(Some(i));
+        structs
+            .entry(s.ident.to_string())
+            .and_modify(|once| *once = None)
+            .or_insert(Some(i));
     }
     let lookup = |name: &str| structs.get(name).copied().flatten().map(|i| found.structs[i].clone());
     let mut crate_errors = Vec::new();
@@ -332,7 +340,11 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
         for d in parse::nested_path_errors(item, spec, &lookup) {
             // The subject names the option (`partition_key` or `unique_keys`) on the item's own
             // `#[crud_api]`; there is no backend to name.
-            let option = d.subject.as_ref().and_then(|s| s.option.as_deref()).unwrap_or("partition_key");
+            let option = d
+                .subject
+                .as_ref()
+                .and_then(|s| s.option.as_deref())
+                .unwrap_or("partition_key");
             let location = found.index.locate_component_option(&item.ident.to_string(), option);
             crate_errors.push(Finding {
                 diagnostic: d,
@@ -464,7 +476,9 @@ impl ByName {
         fn index<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, Option<usize>> {
             let mut out: HashMap<String, Option<usize>> = HashMap::new();
             for (i, name) in names.enumerate() {
-                out.entry(name.to_string()).and_modify(|once| *once = None).or_insert(Some(i));
+                out.entry(name.to_string())
+                    .and_modify(|once| *once = None)
+                    .or_insert(Some(i));
             }
             out
         }
@@ -605,8 +619,15 @@ impl Project {
         backends.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         let mut plans = Vec::new();
         if sources.errors.is_empty() {
-            for spec in backends.into_iter().filter(|b| !sources.incomplete.iter().any(|i| *i == b.type_name)) {
-                for env in spec.environments.iter().filter(|e| only_env.is_none_or(|o| o == e.as_ref())) {
+            for spec in backends
+                .into_iter()
+                .filter(|b| !sources.incomplete.iter().any(|i| *i == b.type_name))
+            {
+                for env in spec
+                    .environments
+                    .iter()
+                    .filter(|e| only_env.is_none_or(|o| o == e.as_ref()))
+                {
                     match Plan::resolve(spec, env) {
                         Ok(plan) => {
                             let report = plan.validate();
@@ -661,7 +682,11 @@ impl Project {
 
     /// Whether the compiler will report an error too (an invalid attribute, a cross-item rule).
     pub fn compiler_reports_errors(&self) -> bool {
-        !self.sources.errors.is_empty() || self.findings.iter().any(|f| f.diagnostic.is_error() && f.diagnostic.compile_time)
+        !self.sources.errors.is_empty()
+            || self
+                .findings
+                .iter()
+                .any(|f| f.diagnostic.is_error() && f.diagnostic.compile_time)
     }
 
     /// The errors.
@@ -682,7 +707,9 @@ pub fn read_lock(file: &Path) -> Result<Lock, BuildError> {
         error,
     };
     match fs::read_to_string(file) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))),
+        Ok(text) => {
+            serde_json::from_str(&text).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Lock::default()),
         Err(e) => Err(io(e)),
     }
@@ -715,7 +742,10 @@ pub fn write_project(project: &Project, options: &EmitOptions) -> Result<Emitted
     };
     if project.compiler_reports_errors() {
         for e in &project.sources.errors {
-            eprintln!("atakora: not writing templates: {}", e.lines().next().unwrap_or_default());
+            eprintln!(
+                "atakora: not writing templates: {}",
+                e.lines().next().unwrap_or_default()
+            );
         }
         emitted.skipped_for_compile_errors = true;
         return Ok(emitted);

@@ -62,8 +62,8 @@ pub mod functions;
 pub use functions::{Error, Queue, Request, Response, TimerInfo};
 
 pub use atakora_core::ResolveError as PlanError;
-pub use atakora_core::diag::{Code, Diagnostic, Severity};
 pub use atakora_core::contract;
+pub use atakora_core::diag::{Code, Diagnostic, Severity};
 pub use atakora_core::naming;
 pub use atakora_core::plan::Report;
 pub use atakora_core::spec;
@@ -322,10 +322,10 @@ impl<T: CrudEntity> ChangeFeedSource for T {}
 pub mod __private {
     pub use crate::functions::{FunctionDef, invoke};
     pub use crate::registry::Registration;
-    pub use atakora_core::rules;
     pub use crate::registry::{BackendDef, with_functions};
     pub use crate::{CrudEntity, FunctionsAppDef};
     pub use atakora_core::entity::{Codec, Component, EntityFacts, FunctionsAppFacts};
+    pub use atakora_core::rules;
     pub use atakora_core::spec;
     pub use inventory;
     pub use serde;

@@ -18,7 +18,9 @@ pub fn spec(n: usize) -> BackendSpec {
         .map(|i| {
             let mut api = CrudApiSpec::with_defaults(&entity(i));
             if i % 4 == 3 {
-                api.operations = atakora_core::spec::Operations(atakora_core::spec::Operations::READ | atakora_core::spec::Operations::LIST);
+                api.operations = atakora_core::spec::Operations(
+                    atakora_core::spec::Operations::READ | atakora_core::spec::Operations::LIST,
+                );
             }
             ComponentSpec::CrudApi {
                 field: Cow::Owned(format!("e{i:04}")),

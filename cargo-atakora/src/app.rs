@@ -124,7 +124,9 @@ impl App {
             for f in project.errors() {
                 ui.line(f.render(ui.color).trim_end());
             }
-            return Err(Failure::new("not writing templates: fix the errors above (`cargo atakora validate` lists them all)"));
+            return Err(Failure::new(
+                "not writing templates: fix the errors above (`cargo atakora validate` lists them all)",
+            ));
         }
         if out.as_deref() == Some(Path::new("-")) {
             let templates: Vec<serde_json::Value> = project

@@ -13,11 +13,7 @@ pub struct Az {
 /// `args` as a shell would need them quoted.
 pub fn shell_line(program: &str, args: &[String]) -> String {
     let quote = |a: &str| {
-        if !a.is_empty()
-            && a
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./=@:,+%".contains(c))
-        {
+        if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=@:,+%".contains(c)) {
             a.to_string()
         } else {
             format!("'{}'", a.replace('\'', "'\\''"))

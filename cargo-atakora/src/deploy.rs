@@ -20,7 +20,12 @@ use std::process::Command;
 
 /// The git commit of `dir`'s checkout, when it is one.
 pub fn git_commit(dir: &Path) -> Option<String> {
-    let out = Command::new("git").arg("-C").arg(dir).args(["rev-parse", "HEAD"]).output().ok()?;
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
@@ -105,7 +110,10 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
     };
     ui.step("checking prerequisites");
     let account = az.json(&args(&["account", "show", "--output", "json"])).map_err(|f| {
-        Failure::new(format!("{}\nhelp: sign in with `az login` (or `azure/login` in CI)", f.message))
+        Failure::new(format!(
+            "{}\nhelp: sign in with `az login` (or `azure/login` in CI)",
+            f.message
+        ))
     })?;
     if !a.dry_run {
         ui.line(&format!(
@@ -192,7 +200,11 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
                 "--parameters".to_string(),
                 format!("@{}", dir.join("azuredeploy.parameters.json").display()),
             ];
-            common.extend(audience_parameter(&dir.join(&file), p.backend_id(), a.api_audience.as_deref())?);
+            common.extend(audience_parameter(
+                &dir.join(&file),
+                p.backend_id(),
+                a.api_audience.as_deref(),
+            )?);
             parts.push((name, common));
         }
         ui.step(&format!("what-if: {} → {}", p.backend_id(), a.resource_group));
@@ -231,12 +243,20 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
         // The outputs are the last part's (everything exists by then).
         let mut result = Value::Null;
         for (name, common) in parts {
-            ui.step(&format!("deploying {} to {} ({name})", p.backend_id(), a.resource_group));
+            ui.step(&format!(
+                "deploying {} to {} ({name})",
+                p.backend_id(),
+                a.resource_group
+            ));
             let mut create = args(&["deployment", "group", "create"]);
             create.extend(common.iter().cloned());
             create.extend(args(&["--output", "json"]));
-            result = ui.progress("Azure is creating the resources (this takes minutes)", || az.json(&create))?;
-            let state = result["properties"]["provisioningState"].as_str().unwrap_or("Succeeded");
+            result = ui.progress("Azure is creating the resources (this takes minutes)", || {
+                az.json(&create)
+            })?;
+            let state = result["properties"]["provisioningState"]
+                .as_str()
+                .unwrap_or("Succeeded");
             if !a.dry_run && state != "Succeeded" {
                 return Err(Failure::new(format!("deployment `{name}` ended in state {state}")));
             }
@@ -244,12 +264,20 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
         let outputs = &result["properties"]["outputs"];
         let model = p.model();
         let suffix = atakora_core::naming::suffix_for(&rg_id);
-        for (key, zip) in packages.iter().filter(|(b, _, _)| b == p.backend_id()).map(|(_, k, z)| (k, z)) {
-            let Some(fa) = model.function_apps.iter().find(|f| &f.key == key) else { continue };
+        for (key, zip) in packages
+            .iter()
+            .filter(|(b, _, _)| b == p.backend_id())
+            .map(|(_, k, z)| (k, z))
+        {
+            let Some(fa) = model.function_apps.iter().find(|f| &f.key == key) else {
+                continue;
+            };
             let app_name = if a.dry_run {
                 fa.name.to_string()
             } else {
-                model.final_name(fa.id, &rg_id, &suffix).unwrap_or_else(|| fa.name.to_string())
+                model
+                    .final_name(fa.id, &rg_id, &suffix)
+                    .unwrap_or_else(|| fa.name.to_string())
             };
             ui.progress(&format!("uploading and activating the package of {app_name}"), || {
                 az.run(&upload_args(&a.resource_group, &app_name, zip))
@@ -262,9 +290,21 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
             az.run(&upload_args(&a.resource_group, &fa.name.to_string(), &zip))?;
         }
         if let Some(api) = model.api_app().filter(|f| matches!(f.role, AppRole::CrudApis { .. })) {
-            let base = outputs["apiBaseUrl"]["value"].as_str().map(str::to_string).unwrap_or_else(|| {
-                format!("https://{}.azurewebsites.net/api", if a.dry_run { api.name.to_string() } else { model.final_name(api.id, &rg_id, &suffix).unwrap_or_else(|| api.name.to_string()) })
-            });
+            let base = outputs["apiBaseUrl"]["value"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    format!(
+                        "https://{}.azurewebsites.net/api",
+                        if a.dry_run {
+                            api.name.to_string()
+                        } else {
+                            model
+                                .final_name(api.id, &rg_id, &suffix)
+                                .unwrap_or_else(|| api.name.to_string())
+                        }
+                    )
+                });
             let root = base.trim_end_matches('/').trim_end_matches("/api").to_string();
             let path = model
                 .availability_tests
@@ -365,7 +405,11 @@ fn check_promoted(state: &lock::Lock, p: &atakora::Plan, commit: Option<&str>) -
         p.environment(),
         p.backend_id(),
         commit.get(..12).unwrap_or(commit),
-        if others.is_empty() { "the backend declares none".to_string() } else { others.join(", ") },
+        if others.is_empty() {
+            "the backend declares none".to_string()
+        } else {
+            others.join(", ")
+        },
         p.model()
             .spec
             .environments
@@ -398,10 +442,17 @@ fn show_what_if(ui: &Ui, result: &Value) -> usize {
             ui.line(&format!("  {mark} {short}"));
         }
     }
-    let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {}", k.to_ascii_lowercase())).collect();
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(k, v)| format!("{v} {}", k.to_ascii_lowercase()))
+        .collect();
     ui.line(&format!(
         "  {}",
-        if summary.is_empty() { "no changes".to_string() } else { summary.join(", ") }
+        if summary.is_empty() {
+            "no changes".to_string()
+        } else {
+            summary.join(", ")
+        }
     ));
     n
 }
@@ -414,8 +465,8 @@ const AUDIENCE_PARAMETER: &str = "apiAudience";
 fn audience_parameter(template: &std::path::Path, backend: &str, given: Option<&str>) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(template)
         .map_err(|e| Failure::new(format!("cannot read {}: {e}", template.display())))?;
-    let t: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Failure::new(format!("{} is not JSON: {e}", template.display())))?;
+    let t: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Failure::new(format!("{} is not JSON: {e}", template.display())))?;
     let Some(parameter) = t["parameters"].get(AUDIENCE_PARAMETER) else {
         return Ok(Vec::new());
     };
@@ -429,7 +480,16 @@ fn audience_parameter(template: &std::path::Path, backend: &str, given: Option<&
 }
 
 fn poll_health(ui: &Ui, az: &Az, url: &str, a: &DeployArgs) -> Result<()> {
-    let call = args(&["rest", "--method", "get", "--url", url, "--skip-authorization-header", "--output", "json"]);
+    let call = args(&[
+        "rest",
+        "--method",
+        "get",
+        "--url",
+        url,
+        "--skip-authorization-header",
+        "--output",
+        "json",
+    ]);
     if az.dry_run {
         az.run(&call)?;
         return Ok(());
@@ -493,6 +553,10 @@ pub fn accept(ui: &Ui, app: &App, env: &str, resource_group: Option<String>) -> 
         ui.line(&format!("recorded `{key}` as deployed"));
     }
     write_lock(&file, &state)?;
-    ui.line(&format!("{} {} updated (commit it)", ui.green(&ui.bold("ok:")), file.display()));
+    ui.line(&format!(
+        "{} {} updated (commit it)",
+        ui.green(&ui.bold("ok:")),
+        file.display()
+    ));
     Ok(())
 }

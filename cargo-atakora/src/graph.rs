@@ -24,7 +24,9 @@ pub struct Graph {
 }
 
 fn ident(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 /// The graph of one plan.
@@ -37,8 +39,13 @@ pub fn of(plan: &atakora::Plan) -> Graph {
     };
     let vnet = m.network.vnet();
     if let Some(v) = vnet {
-        g.groups.push(("vnet".into(), format!("VNet {} ({})", v.name, v.address_space), None));
-        g.groups.push(("integration".into(), format!("subnet {} (apps)", v.integration_subnet), Some("vnet".into())));
+        g.groups
+            .push(("vnet".into(), format!("VNet {} ({})", v.name, v.address_space), None));
+        g.groups.push((
+            "integration".into(),
+            format!("subnet {} (apps)", v.integration_subnet),
+            Some("vnet".into()),
+        ));
     }
     g.groups.push(("code".into(), "components (Rust)".into(), None));
     g.groups.push(("data".into(), "data".into(), None));
@@ -46,35 +53,47 @@ pub fn of(plan: &atakora::Plan) -> Graph {
     for c in m.spec.components.iter() {
         let (label, id) = match c {
             ComponentSpec::CrudApi { field, api } => (format!("{field}: CrudApi&lt;{}&gt;", api.type_name), field),
-            ComponentSpec::FunctionsApp { field, app } => (format!("{field}: FunctionsApp&lt;{}&gt;", app.type_name), field),
+            ComponentSpec::FunctionsApp { field, app } => {
+                (format!("{field}: FunctionsApp&lt;{}&gt;", app.type_name), field)
+            }
         };
         g.nodes.push((format!("c_{}", ident(id)), label, Some("code".into())));
     }
     if !m.network.is_private() && m.api_app().is_some() {
-        g.nodes.push(("internet".into(), "Internet (HTTPS, Entra ID)".into(), None));
+        g.nodes
+            .push(("internet".into(), "Internet (HTTPS, Entra ID)".into(), None));
     }
     for app in &m.function_apps {
         let id = format!("app_{}", ident(&app.key));
         g.nodes.push((
             id.clone(),
-            format!("Function App {}<br/>Flex FC1, {} MB, up to {} instances", app.name, app.memory_mb, app.max_instances),
+            format!(
+                "Function App {}<br/>Flex FC1, {} MB, up to {} instances",
+                app.name, app.memory_mb, app.max_instances
+            ),
             vnet.map(|_| "integration".to_string()),
         ));
         match &app.role {
             AppRole::CrudApis { components } => {
                 for c in components {
-                    g.edges.push((format!("c_{}", ident(c)), id.clone(), "served by".into()));
+                    g.edges
+                        .push((format!("c_{}", ident(c)), id.clone(), "served by".into()));
                 }
                 if !m.network.is_private() {
                     g.edges.push(("internet".into(), id.clone(), "HTTPS".into()));
                 }
             }
             AppRole::FunctionsApp { component, .. } => {
-                g.edges.push((format!("c_{}", ident(component)), id.clone(), "runs as".into()));
+                g.edges
+                    .push((format!("c_{}", ident(component)), id.clone(), "runs as".into()));
             }
         }
     }
-    g.nodes.push(("storage".into(), format!("Storage account {}", m.storage.name), Some("data".into())));
+    g.nodes.push((
+        "storage".into(),
+        format!("Storage account {}", m.storage.name),
+        Some("data".into()),
+    ));
     for (i, a) in m.cosmos_accounts.iter().enumerate() {
         let acc = format!("cosmos_{i}");
         g.nodes.push((
@@ -83,7 +102,11 @@ pub fn of(plan: &atakora::Plan) -> Graph {
                 "Cosmos DB {}<br/>{}{}",
                 a.name,
                 if a.serverless { "serverless" } else { "provisioned" },
-                if m.network.is_private() { ", private endpoint" } else { "" }
+                if m.network.is_private() {
+                    ", private endpoint"
+                } else {
+                    ""
+                }
             ),
             Some("data".into()),
         ));
@@ -109,13 +132,25 @@ pub fn of(plan: &atakora::Plan) -> Graph {
         }
     }
     if let Some(c) = &m.cache {
-        g.nodes.push(("redis".into(), format!("Azure Managed Redis {}", c.name), Some("data".into())));
+        g.nodes.push((
+            "redis".into(),
+            format!("Azure Managed Redis {}", c.name),
+            Some("data".into()),
+        ));
     }
     if let Some(v) = m.auth.vault() {
-        g.nodes.push(("vault".into(), format!("Key Vault {} (keys)", v.name), Some("data".into())));
+        g.nodes.push((
+            "vault".into(),
+            format!("Key Vault {} (keys)", v.name),
+            Some("data".into()),
+        ));
     }
     if let Some(mon) = &m.monitoring {
-        g.nodes.push(("insights".into(), format!("Application Insights {}", mon.insights), Some("ops".into())));
+        g.nodes.push((
+            "insights".into(),
+            format!("Application Insights {}", mon.insights),
+            Some("ops".into()),
+        ));
         g.nodes.push((
             "logs".into(),
             format!("Log Analytics {} ({} days)", mon.workspace, mon.retention_days),
@@ -123,11 +158,19 @@ pub fn of(plan: &atakora::Plan) -> Graph {
         ));
         g.edges.push(("insights".into(), "logs".into(), "stores in".into()));
         for app in &m.function_apps {
-            g.edges.push((format!("app_{}", ident(&app.key)), "insights".into(), "telemetry".into()));
+            g.edges.push((
+                format!("app_{}", ident(&app.key)),
+                "insights".into(),
+                "telemetry".into(),
+            ));
         }
     }
     for e in m.network.endpoints() {
-        g.nodes.push((format!("pep_{}", ident(&e.name.to_string())), format!("private endpoint {}", e.name), Some("vnet".into())));
+        g.nodes.push((
+            format!("pep_{}", ident(&e.name.to_string())),
+            format!("private endpoint {}", e.name),
+            Some("vnet".into()),
+        ));
     }
     for grant in &m.grants {
         let to: Vec<String> = match &grant.scope {
@@ -167,7 +210,8 @@ pub fn of(plan: &atakora::Plan) -> Graph {
             GrantScope::Queue { .. } => vec!["storage".to_string()],
         };
         for to in to {
-            g.edges.push((format!("app_{}", ident(&grant.app)), to, grant.role.label().to_string()));
+            g.edges
+                .push((format!("app_{}", ident(&grant.app)), to, grant.role.label().to_string()));
         }
     }
     g
@@ -209,7 +253,9 @@ fn mermaid_body(g: &Graph) -> String {
 
 fn has_content(g: &Graph, group: &str) -> bool {
     g.nodes.iter().any(|n| n.2.as_deref() == Some(group))
-        || g.groups.iter().any(|x| x.2.as_deref() == Some(group) && has_content(g, &x.0))
+        || g.groups
+            .iter()
+            .any(|x| x.2.as_deref() == Some(group) && has_content(g, &x.0))
 }
 
 /// Graphviz DOT text (one cluster per group).
@@ -223,14 +269,22 @@ pub fn dot(graphs: &[Graph]) -> String {
                 "{pad}\"{}_{}\" [label=\"{}\"];",
                 g.id,
                 node.0,
-                node.1.replace("<br/>", "\\n").replace("&lt;", "<").replace("&gt;", ">").replace('"', "'")
+                node.1
+                    .replace("<br/>", "\\n")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace('"', "'")
             );
         }
         for (id, label, _) in g.groups.iter().filter(|x| x.2.as_deref() == parent) {
             if !has_content(g, id) {
                 continue;
             }
-            let _ = writeln!(s, "{pad}subgraph \"cluster_{}_{id}\" {{\n{pad}  label=\"{label}\";", g.id);
+            let _ = writeln!(
+                s,
+                "{pad}subgraph \"cluster_{}_{id}\" {{\n{pad}  label=\"{label}\";",
+                g.id
+            );
             group(s, g, Some(id), depth + 1);
             let _ = writeln!(s, "{pad}}}");
         }
@@ -256,13 +310,20 @@ pub fn markdown(plan: &atakora::Plan, g: &Graph) -> String {
         s,
         "Application `{}`, {} environment, {}. Generated by `cargo atakora graph --format markdown` from the code; regenerate it rather than edit it.\n",
         m.app,
-        if m.tier.is_production() { "a production" } else { "a non-production" },
+        if m.tier.is_production() {
+            "a production"
+        } else {
+            "a non-production"
+        },
         match &m.location {
             Some(l) => format!("region `{l}`"),
             None => "in the resource group's region".to_string(),
         }
     );
-    let _ = writeln!(s, "### Components\n\n| field | kind | type | served by |\n|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "### Components\n\n| field | kind | type | served by |\n|---|---|---|---|"
+    );
     for c in m.spec.components.iter() {
         let (field, kind, ty) = match c {
             ComponentSpec::CrudApi { field, api } => (field, "CRUD API", api.type_name.to_string()),
@@ -281,24 +342,36 @@ pub fn markdown(plan: &atakora::Plan, g: &Graph) -> String {
     }
     let _ = writeln!(s, "\n### Resources\n\n| type | name | declared by |\n|---|---|---|");
     // Role assignments (named by GUIDs) are in the identities table below.
-    for r in m.named.iter().filter(|r| r.parent.is_none() && !matches!(r.name, Name::Guid(_))) {
+    for r in m
+        .named
+        .iter()
+        .filter(|r| r.parent.is_none() && !matches!(r.name, Name::Guid(_)))
+    {
         let _ = writeln!(s, "| `{}` | `{}` | {} |", r.kind.arm_type(), r.name, r.declared_by);
     }
     let _ = writeln!(s, "\n### Identities and roles\n");
     if m.auth.uses_keys() {
         let _ = writeln!(s, "The apps use keys kept in Key Vault (`managed_identity = false`).\n");
     } else {
-        let _ = writeln!(s, "Each app has a system-assigned managed identity; no key or connection string is deployed.\n");
+        let _ = writeln!(
+            s,
+            "Each app has a system-assigned managed identity; no key or connection string is deployed.\n"
+        );
     }
     let _ = writeln!(s, "| app | role | scope |\n|---|---|---|");
     for grant in &m.grants {
-        let app = m.app(&grant.app).map(|a| a.name.to_string()).unwrap_or_else(|| grant.app.clone());
+        let app = m
+            .app(&grant.app)
+            .map(|a| a.name.to_string())
+            .unwrap_or_else(|| grant.app.clone());
         let scope = match &grant.scope {
             GrantScope::Storage => format!("storage account `{}`", m.storage.name),
             GrantScope::Insights => "Application Insights".into(),
             GrantScope::KeyVault => "Key Vault".into(),
             GrantScope::Redis => "Redis".into(),
-            GrantScope::CosmosContainer { database, container, .. } => format!("container `{database}/{container}`"),
+            GrantScope::CosmosContainer {
+                database, container, ..
+            } => format!("container `{database}/{container}`"),
             GrantScope::Queue { name } => format!("queue `{name}`"),
             GrantScope::CosmosDatabase { database, .. } => format!("every container of database `{database}`"),
         };
@@ -306,7 +379,10 @@ pub fn markdown(plan: &atakora::Plan, g: &Graph) -> String {
     }
     let _ = writeln!(s, "\n### Network\n");
     let _ = match &m.network {
-        NetworkPosture::Public => writeln!(s, "Public endpoints; every request to the data services is authenticated with Entra ID."),
+        NetworkPosture::Public => writeln!(
+            s,
+            "Public endpoints; every request to the data services is authenticated with Entra ID."
+        ),
         NetworkPosture::ServiceEndpoints(v) => writeln!(
             s,
             "VNet `{}` ({}): the apps are integrated in subnet `{}`; the data services admit only that subnet (service endpoints).",

@@ -24,7 +24,9 @@ fn camel(name: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -48,7 +50,11 @@ pub fn run(ui: &Ui, name: Option<String>, atakora_path: Option<PathBuf>) -> Resu
         return Err(Failure::new(format!("{} already has a Cargo.toml", dir.display())));
     }
     let dep = match atakora_path.map(|p| p.canonicalize().unwrap_or(p)).or_else(checkout) {
-        Some(p) => format!("{{ version = \"{}\", path = \"{}\" }}", env!("CARGO_PKG_VERSION"), p.display()),
+        Some(p) => format!(
+            "{{ version = \"{}\", path = \"{}\" }}",
+            env!("CARGO_PKG_VERSION"),
+            p.display()
+        ),
         None => format!("\"{}\"", env!("CARGO_PKG_VERSION")),
     };
     let krate = name.replace('-', "_");
@@ -59,7 +65,11 @@ pub fn run(ui: &Ui, name: Option<String>, atakora_path: Option<PathBuf>) -> Resu
             std::fs::create_dir_all(parent).map_err(|e| Failure::new(format!("{}: {e}", parent.display())))?;
         }
         std::fs::write(&p, text).map_err(|e| Failure::new(format!("{}: {e}", p.display())))?;
-        ui.line(&format!("  {} {}", ui.green("created"), p.strip_prefix(&cwd).unwrap_or(&p).display()));
+        ui.line(&format!(
+            "  {} {}",
+            ui.green("created"),
+            p.strip_prefix(&cwd).unwrap_or(&p).display()
+        ));
     }
     if let Some(ws) = dir
         .ancestors()

@@ -264,7 +264,13 @@ fn run(cli: Cli, ui: &ui::Ui) -> Result<()> {
             env,
             resource_group_id,
             format,
-        } => plan::run(ui, &app::App::open(g)?, env.as_deref(), resource_group_id.as_deref(), format),
+        } => plan::run(
+            ui,
+            &app::App::open(g)?,
+            env.as_deref(),
+            resource_group_id.as_deref(),
+            format,
+        ),
         Command::Graph { format, env } => graph::run(&app::App::open(g)?, format, env.as_deref()),
         Command::Package { env, handler } => {
             let app = app::App::open(g)?;

@@ -36,7 +36,9 @@ pub struct BinaryPackager {
 impl Packager for BinaryPackager {
     fn package(&self, ui: &Ui, app: &App, backend: &str, env: &str, out: &Path) -> Result<PathBuf> {
         let binary = match &self.handler {
-            Some(h) => std::fs::canonicalize(h).map_err(|e| Failure::new(format!("the handler {}: {e}", h.display())))?,
+            Some(h) => {
+                std::fs::canonicalize(h).map_err(|e| Failure::new(format!("the handler {}: {e}", h.display())))?
+            }
             None => build_binary(ui, app)?,
         };
         std::fs::create_dir_all(out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
@@ -61,7 +63,12 @@ impl Packager for BinaryPackager {
 
 /// Where the package of `backend`'s app `key` goes: next to its templates.
 pub fn zip_path(app: &App, backend: &str, env: &str, key: &str) -> PathBuf {
-    app.out_dir().join(backend).join(env).join("packages").join(key).join(PACKAGE_NAME)
+    app.out_dir()
+        .join(backend)
+        .join(env)
+        .join("packages")
+        .join(key)
+        .join(PACKAGE_NAME)
 }
 
 /// `cargo build --release` of the crate's binary; its path.

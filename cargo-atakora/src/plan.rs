@@ -120,7 +120,11 @@ pub fn describe(lock_state: &lock::Lock, plan: &atakora::Plan, rg_id: Option<&st
                     v["settings"] = row["detail"].clone();
                 }
             }
-            if let Some(line) = estimate.lines.iter().find(|l| l.kind == r.kind.arm_type() && l.name == name) {
+            if let Some(line) = estimate
+                .lines
+                .iter()
+                .find(|l| l.kind == r.kind.arm_type() && l.name == name)
+            {
                 v["monthlyCost"] = json!(line.monthly);
             }
             v
@@ -254,9 +258,9 @@ fn human(ui: &Ui, p: &Value) {
     }
     walk(ui, &resources, None, "  ");
     if p["resourceGroupId"].is_null() {
-        ui.line(&ui.dim(
-            "  names with {suffix} get a per-resource-group suffix: pass --resource-group-id to compute them",
-        ));
+        ui.line(
+            &ui.dim("  names with {suffix} get a per-resource-group suffix: pass --resource-group-id to compute them"),
+        );
     }
     // Changes since the recorded deployment.
     let c = &p["changes"];
@@ -267,7 +271,9 @@ fn human(ui: &Ui, p: &Value) {
             (None, _) => " (by an older atakora, which recorded every build)".to_string(),
             _ => String::new(),
         };
-        ui.line(&format!("  changes since the deployment recorded in atakora.lock{from}:"));
+        ui.line(&format!(
+            "  changes since the deployment recorded in atakora.lock{from}:"
+        ));
         let (added, removed, refused) = (
             c["added"].as_array().cloned().unwrap_or_default(),
             c["removed"].as_array().cloned().unwrap_or_default(),
@@ -277,7 +283,11 @@ fn human(ui: &Ui, p: &Value) {
             ui.line("    none to stateful resources");
         }
         for a in &added {
-            ui.line(&format!("    {} {} (created empty)", ui.green("+"), a.as_str().unwrap_or_default()));
+            ui.line(&format!(
+                "    {} {} (created empty)",
+                ui.green("+"),
+                a.as_str().unwrap_or_default()
+            ));
         }
         for r in &removed {
             ui.line(&format!(

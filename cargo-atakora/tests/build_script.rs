@@ -52,15 +52,24 @@ fn a_missing_environment_value_is_rustcs_spanned_error() {
     let (ok, stderr) = build(&dir);
     eprintln!("{stderr}");
     assert!(!ok);
-    assert!(stderr.contains("ATK0120: `throughput` of `products` has no value for environment `prod`"), "{stderr}");
+    assert!(
+        stderr.contains("ATK0120: `throughput` of `products` has no value for environment `prod`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--> src/lib.rs:13:27"), "{stderr}");
-    assert!(!stderr.contains("build script"), "the build script did not fail first: {stderr}");
+    assert!(
+        !stderr.contains("build script"),
+        "the build script did not fail first: {stderr}"
+    );
     assert!(!dir.join("atakora-out").exists(), "nothing written");
 }
 
 #[test]
 fn a_database_over_its_throughput_limit_is_rustcs_spanned_error() {
-    let dir = app("b-atk0403", &lib("throughput = 20000", ", limits(max_throughput_per_database = 10000)"));
+    let dir = app(
+        "b-atk0403",
+        &lib("throughput = 20000", ", limits(max_throughput_per_database = 10000)"),
+    );
     let (ok, stderr) = build(&dir);
     eprintln!("{stderr}");
     assert!(!ok);
@@ -89,7 +98,9 @@ fn a_mistake_only_the_build_helper_sees_is_rendered_through_cargo() {
 
 #[test]
 fn entities_of_a_workspace_dependency_are_found_and_a_missing_one_is_an_error() {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-apps").join("b-cross-crate");
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli-apps")
+        .join("b-cross-crate");
     let _ = fs::remove_dir_all(&root);
     let atakora = workspace().join("atakora");
     let write = |p: &str, t: &str| {
@@ -97,9 +108,18 @@ fn entities_of_a_workspace_dependency_are_found_and_a_missing_one_is_an_error() 
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(p, t).unwrap();
     };
-    write("Cargo.toml", "[workspace]\nmembers = [\"domain\", \"app\"]\nresolver = \"3\"\n\n[workspace.dependencies]\ndomain = { path = \"domain\" }\n");
-    let deps = format!("atakora = {{ path = \"{}\" }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n", atakora.display());
-    write("domain/Cargo.toml", &format!("[package]\nname = \"domain\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n{deps}"));
+    write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"domain\", \"app\"]\nresolver = \"3\"\n\n[workspace.dependencies]\ndomain = { path = \"domain\" }\n",
+    );
+    let deps = format!(
+        "atakora = {{ path = \"{}\" }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n",
+        atakora.display()
+    );
+    write(
+        "domain/Cargo.toml",
+        &format!("[package]\nname = \"domain\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n{deps}"),
+    );
     write(
         "domain/src/lib.rs",
         "#[atakora::crud_api(partition_key = \"/ownerId\")]\n#[derive(serde::Serialize, serde::Deserialize)]\n#[serde(rename_all = \"camelCase\")]\npub struct Note {\n    pub id: String,\n    pub owner_id: String,\n}\n",
@@ -124,7 +144,10 @@ fn entities_of_a_workspace_dependency_are_found_and_a_missing_one_is_an_error() 
     let text = fs::read_to_string(&template).unwrap();
     assert!(text.contains("\"/ownerId\""), "the partition key from the domain crate");
     // A type the dependency does not annotate: an error that says where it looked.
-    write("app/src/lib.rs", "use atakora::{backend, CrudApi};\n\n#[backend(app = \"notes\")]\npub struct NotesBackend {\n    pub notes: CrudApi<domain::Missing>,\n}\n");
+    write(
+        "app/src/lib.rs",
+        "use atakora::{backend, CrudApi};\n\n#[backend(app = \"notes\")]\npub struct NotesBackend {\n    pub notes: CrudApi<domain::Missing>,\n}\n",
+    );
     let (ok, stderr) = build(&app);
     eprintln!("{stderr}");
     assert!(!ok);
@@ -143,7 +166,10 @@ fn the_lock_waits_for_a_deployment_and_outputs_stay_tidy() {
     assert!(ok, "{stderr}");
     assert!(!dir.join("atakora.lock").exists(), "a build records no deployment");
     // A naming change before any deployment builds cleanly.
-    let renamed = lib("throughput(dev = 400, prod = 1000)", ", naming(pattern = \"{type}-{app}-{env}-{purpose}-eu\")");
+    let renamed = lib(
+        "throughput(dev = 400, prod = 1000)",
+        ", naming(pattern = \"{type}-{app}-{env}-{purpose}-eu\")",
+    );
     fs::write(dir.join("src/lib.rs"), &renamed).unwrap();
     let (ok, stderr) = build(&dir);
     assert!(ok, "{stderr}");
@@ -151,20 +177,40 @@ fn the_lock_waits_for_a_deployment_and_outputs_stay_tidy() {
     // Deleting the output folder regenerates it on the next build.
     fs::remove_dir_all(&out).unwrap();
     let (ok, _) = build(&dir);
-    assert!(ok && out.join("shop-backend/prod/azuredeploy.json").is_file(), "regenerated");
+    assert!(
+        ok && out.join("shop-backend/prod/azuredeploy.json").is_file(),
+        "regenerated"
+    );
     // A removed environment's folder goes.
-    fs::write(dir.join("src/lib.rs"), renamed.replace("environments(dev, prod)", "environments(dev)").replace(", prod = 1000", "")).unwrap();
+    fs::write(
+        dir.join("src/lib.rs"),
+        renamed
+            .replace("environments(dev, prod)", "environments(dev)")
+            .replace(", prod = 1000", ""),
+    )
+    .unwrap();
     let (ok, stderr) = build(&dir);
     assert!(ok, "{stderr}");
     assert!(!out.join("shop-backend/prod").exists(), "stale environment removed");
     // Once deployed (recorded), the same rename is refused with the record's wording.
-    let accepted = cli(&dir, &["accept", "--env", "dev", "--resource-group", "rg-shop-dev"], &[]);
+    let accepted = cli(
+        &dir,
+        &["accept", "--env", "dev", "--resource-group", "rg-shop-dev"],
+        &[],
+    );
     assert!(accepted.status.success(), "{}", text(&accepted).1);
-    fs::write(dir.join("src/lib.rs"), lib("throughput(dev = 400)", "").replace("environments(dev, prod)", "environments(dev)")).unwrap();
+    fs::write(
+        dir.join("src/lib.rs"),
+        lib("throughput(dev = 400)", "").replace("environments(dev, prod)", "environments(dev)"),
+    )
+    .unwrap();
     let (ok, stderr) = build(&dir);
     eprintln!("{stderr}");
     assert!(!ok);
-    assert!(stderr.contains("ATK0409: `shop-backend/dev` was recorded as deployed by `cargo atakora accept`"), "{stderr}");
+    assert!(
+        stderr.contains("ATK0409: `shop-backend/dev` was recorded as deployed by `cargo atakora accept`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -179,11 +225,26 @@ fn init_then_cargo_build_then_cargo_run() {
     // This test's folder is inside atakora's own workspace: build the crate on its own.
     let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     fs::write(dir.join("Cargo.toml"), format!("{manifest}\n[workspace]\n")).unwrap();
-    for f in ["Cargo.toml", "build.rs", "src/lib.rs", "src/main.rs", ".gitignore", ".github/workflows/deploy.yml"] {
+    for f in [
+        "Cargo.toml",
+        "build.rs",
+        "src/lib.rs",
+        "src/main.rs",
+        ".gitignore",
+        ".github/workflows/deploy.yml",
+    ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
     let workflow = fs::read_to_string(dir.join(".github/workflows/deploy.yml")).unwrap();
-    for step in ["id-token: write", "azure/login@v2", "cargo atakora validate", "cargo atakora plan", "--env dev", "--env prod", "refs/tags/v"] {
+    for step in [
+        "id-token: write",
+        "azure/login@v2",
+        "cargo atakora validate",
+        "cargo atakora plan",
+        "--env dev",
+        "--env prod",
+        "refs/tags/v",
+    ] {
         assert!(workflow.contains(step), "{step}");
     }
     assert!(!workflow.contains("client-secret"));
@@ -216,12 +277,20 @@ fn init_then_cargo_build_then_cargo_run() {
             break rest.split_whitespace().next().unwrap().to_string();
         }
     };
-    let created = http(&address, "POST", "/api/notes", r#"{"id":"n1","ownerId":"ann","text":"hello"}"#);
+    let created = http(
+        &address,
+        "POST",
+        "/api/notes",
+        r#"{"id":"n1","ownerId":"ann","text":"hello"}"#,
+    );
     let read = http(&address, "GET", "/api/notes/n1?ownerId=ann", "");
     let _ = server.kill();
     let _ = server.wait();
     assert!(created.starts_with("HTTP/1.1 201"), "{created}");
-    assert!(read.starts_with("HTTP/1.1 200") && read.contains(r#""text":"hello""#), "{read}");
+    assert!(
+        read.starts_with("HTTP/1.1 200") && read.contains(r#""text":"hello""#),
+        "{read}"
+    );
     let validate = cli(&dir, &["validate"], &[]);
     assert!(validate.status.success(), "{}", text(&validate).1);
 }

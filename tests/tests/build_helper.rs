@@ -126,7 +126,11 @@ fn a_plan_breaking_a_cross_item_rule_is_left_to_the_compiler_but_validate_places
     let project = Project::load(&dir, "lim", None, None).unwrap();
     let f = project.errors().next().expect("an error");
     assert_eq!(f.diagnostic.code.as_str(), "ATK0403");
-    assert!(f.diagnostic.message.contains("20000 dedicated to `p`"), "{}", f.diagnostic.message);
+    assert!(
+        f.diagnostic.message.contains("20000 dedicated to `p`"),
+        "{}",
+        f.diagnostic.message
+    );
     let at = f.location.as_ref().expect("a place");
     assert_eq!((at.file.as_str(), at.line, at.column), ("src/lib.rs", 4, 40));
     assert_eq!(
@@ -221,7 +225,10 @@ mod lock {
         match result {
             Err(e @ BuildError::Lock { .. }) => {
                 let text = e.to_string();
-                (e.diagnostics().iter().map(|d| d.code.as_str().to_string()).collect(), text)
+                (
+                    e.diagnostics().iter().map(|d| d.code.as_str().to_string()).collect(),
+                    text,
+                )
             }
             other => panic!("expected a lock violation, got {other:?}"),
         }
@@ -233,7 +240,11 @@ mod lock {
         build(&dir, false).unwrap();
         assert!(!dir.join("atakora.lock").exists(), "a build records nothing");
         // Renaming and re-keying before anything was deployed is fine.
-        fs::write(dir.join("src/lib.rs"), shop("/tenantId", "purchases", "").replace("app = \"locked\"", "app = \"renamed\"")).unwrap();
+        fs::write(
+            dir.join("src/lib.rs"),
+            shop("/tenantId", "purchases", "").replace("app = \"locked\"", "app = \"renamed\""),
+        )
+        .unwrap();
         build(&dir, false).unwrap();
         assert!(!dir.join("atakora.lock").exists());
     }
@@ -255,12 +266,26 @@ mod lock {
         let (codes, text) = lock_violation(build(&dir, false));
         assert_eq!(codes, ["ATK0410", "ATK0410"], "one per environment");
         assert!(text.contains("error[ATK0410]: `shop/dev` was deployed from commit 0123456789ab to resource group `rg-locked-dev`; the partition key of container `orders` (field `orders`) would change from [\"/userId\"] to [\"/tenantId\"]"), "{text}");
-        assert!(text.contains("--> src/lib.rs:1:21"), "points at the partition key: {text}");
+        assert!(
+            text.contains("--> src/lib.rs:1:21"),
+            "points at the partition key: {text}"
+        );
         assert!(text.contains("cargo atakora accept --env dev"), "{text}");
-        assert_eq!(fs::read_to_string(dir.join("atakora.lock")).unwrap(), lock, "builds never write the lock");
+        assert_eq!(
+            fs::read_to_string(dir.join("atakora.lock")).unwrap(),
+            lock,
+            "builds never write the lock"
+        );
         // Accepted for this build: warnings, the lock unchanged.
         let emitted = build(&dir, true).unwrap();
-        assert_eq!(emitted.warnings.iter().filter(|w| w.diagnostic.code.as_str() == "ATK0410").count(), 2);
+        assert_eq!(
+            emitted
+                .warnings
+                .iter()
+                .filter(|w| w.diagnostic.code.as_str() == "ATK0410")
+                .count(),
+            2
+        );
         assert_eq!(fs::read_to_string(dir.join("atakora.lock")).unwrap(), lock);
         // Recorded (what `cargo atakora accept` does): the next build passes.
         deploy(&dir);
@@ -308,7 +333,10 @@ mod lock {
         fs::write(dir.join("src/lib.rs"), shop("/userId", "purchases", "")).unwrap();
         let (_, text) = lock_violation(build(&dir, false));
         assert!(text.contains("`shop/dev` is recorded in atakora.lock by an older atakora, which wrote the lock on every build, deployed or not"), "{text}");
-        assert!(text.contains("if it was never deployed, remove its entry from atakora.lock"), "{text}");
+        assert!(
+            text.contains("if it was never deployed, remove its entry from atakora.lock"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -376,15 +404,19 @@ mod housekeeping {
 
     #[test]
     fn removed_backends_and_environments_lose_their_folders() {
-        let dir = krate("tidy-removed", &[("Cargo.toml", "[package]\nname = \"tidy\"\n"), ("src/lib.rs", TWO)]);
+        let dir = krate(
+            "tidy-removed",
+            &[("Cargo.toml", "[package]\nname = \"tidy\"\n"), ("src/lib.rs", TWO)],
+        );
         let out = dir.join("out");
         emit_to(&dir, "tidy", &out).unwrap();
         for d in ["jobs/dev", "jobs/prod", "mail/dev"] {
             assert!(out.join(d).join("azuredeploy.json").is_file(), "{d}");
         }
-        let fewer = TWO
-            .replace("environments(dev, prod)", "environments(dev)")
-            .replace("#[atakora::backend(app = \"mail\")] pub struct Mail { pub mailer: atakora::FunctionsApp<Mailer> }\n", "");
+        let fewer = TWO.replace("environments(dev, prod)", "environments(dev)").replace(
+            "#[atakora::backend(app = \"mail\")] pub struct Mail { pub mailer: atakora::FunctionsApp<Mailer> }\n",
+            "",
+        );
         fs::write(dir.join("src/lib.rs"), fewer).unwrap();
         let emitted = emit_to(&dir, "tidy", &out).unwrap();
         assert_eq!(emitted.removed, [out.join("jobs/prod"), out.join("mail")]);
@@ -396,13 +428,24 @@ mod housekeeping {
     fn two_crates_with_a_backend_of_the_same_name_are_refused_clearly() {
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tidy-shared-out");
         let _ = fs::remove_dir_all(&out);
-        let a = krate("tidy-crate-a", &[("Cargo.toml", "[package]\nname = \"a\"\n"), ("src/lib.rs", TWO)]);
-        let b = krate("tidy-crate-b", &[("Cargo.toml", "[package]\nname = \"b\"\n"), ("src/lib.rs", TWO)]);
+        let a = krate(
+            "tidy-crate-a",
+            &[("Cargo.toml", "[package]\nname = \"a\"\n"), ("src/lib.rs", TWO)],
+        );
+        let b = krate(
+            "tidy-crate-b",
+            &[("Cargo.toml", "[package]\nname = \"b\"\n"), ("src/lib.rs", TWO)],
+        );
         emit_to(&a, "a", &out).unwrap();
         match emit_to(&b, "b", &out) {
             Err(e @ BuildError::Collision { .. }) => {
                 let text = e.to_string();
-                assert!(text.starts_with("error[ATK0407]: the templates of backend `jobs` would overwrite those of crate `a` ("), "{text}");
+                assert!(
+                    text.starts_with(
+                        "error[ATK0407]: the templates of backend `jobs` would overwrite those of crate `a` ("
+                    ),
+                    "{text}"
+                );
                 assert!(text.contains("rename one of the backend structs"), "{text}");
             }
             other => panic!("expected a collision, got {other:?}"),

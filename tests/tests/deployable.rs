@@ -18,20 +18,34 @@ fn template<B: Backend>(env: &str) -> Value {
 
 fn codes<B: Backend>(env: &str) -> Vec<&'static str> {
     let report = B::plan(env).unwrap().validate();
-    report.errors.iter().chain(&report.warnings).map(|d| d.code.as_str()).collect()
+    report
+        .errors
+        .iter()
+        .chain(&report.warnings)
+        .map(|d| d.code.as_str())
+        .collect()
 }
 
 #[test]
 fn alerts_read_application_insights_not_metrics_flex_does_not_publish() {
     let t = template::<MonitoredBackend>("prod");
     let text = serde_json::to_string(&t).unwrap();
-    assert!(!text.contains("Http5xx") && !text.contains("HttpResponseTime"), "no App Service metric");
+    assert!(
+        !text.contains("Http5xx") && !text.contains("HttpResponseTime"),
+        "no App Service metric"
+    );
     // Server errors: a log search alert over the app's requests, at the user's threshold.
     let errors = resource(&t, "Microsoft.Insights/scheduledQueryRules");
     let c = &errors["properties"]["criteria"]["allOf"][0];
     let query = c["query"].as_str().unwrap();
-    assert!(query.contains("requests | where cloud_RoleName =~ ''{0}'' and toint(resultCode) >= 500"), "{query}");
-    assert!(query.contains("variables('apiAppName')"), "filtered to the app: {query}");
+    assert!(
+        query.contains("requests | where cloud_RoleName =~ ''{0}'' and toint(resultCode) >= 500"),
+        "{query}"
+    );
+    assert!(
+        query.contains("variables('apiAppName')"),
+        "filtered to the app: {query}"
+    );
     assert_eq!(c["threshold"], 5);
     assert_eq!(c["operator"], "GreaterThan");
     assert_eq!(errors["properties"]["windowSize"], "PT5M");
@@ -39,7 +53,12 @@ fn alerts_read_application_insights_not_metrics_flex_does_not_publish() {
         errors["properties"]["scopes"][0],
         "[resourceId('Microsoft.Insights/components', variables('appInsightsName'))]"
     );
-    assert!(errors["properties"]["actions"]["actionGroups"][0].as_str().unwrap().contains("actionGroups"));
+    assert!(
+        errors["properties"]["actions"]["actionGroups"][0]
+            .as_str()
+            .unwrap()
+            .contains("actionGroups")
+    );
     // Latency: the requests' average duration, in milliseconds, on the component.
     let latency = resource(&t, "Microsoft.Insights/metricAlerts");
     let c = &latency["properties"]["criteria"]["allOf"][0];
@@ -69,41 +88,83 @@ fn access<'a>(t: &'a Value, site: &Value) -> &'a Value {
 
 #[test]
 fn every_app_has_a_stable_identity_granted_before_it_starts() {
-    for t in [template::<ApiBackend>("prod"), template::<ProcessingBackend>("dev"), template::<LegacyKeysBackend>("dev")] {
+    for t in [
+        template::<ApiBackend>("prod"),
+        template::<ProcessingBackend>("dev"),
+        template::<LegacyKeysBackend>("dev"),
+    ] {
         let identities = resources(&t, "Microsoft.ManagedIdentity/userAssignedIdentities");
         for site in resources(&t, "Microsoft.Web/sites") {
             let identity = site["identity"]["userAssignedIdentities"].as_object().unwrap();
             assert_eq!(site["identity"]["type"], "UserAssigned");
             assert_eq!(identity.len(), 1);
             let id = identity.keys().next().unwrap();
-            assert!(identities.iter().any(|i| id.contains(i["name"].as_str().unwrap().trim_start_matches("[variables('").trim_end_matches("')]"))));
+            assert!(identities.iter().any(|i| {
+                id.contains(
+                    i["name"]
+                        .as_str()
+                        .unwrap()
+                        .trim_start_matches("[variables('")
+                        .trim_end_matches("')]"),
+                )
+            }));
             assert_eq!(site["properties"]["keyVaultReferenceIdentity"], id.as_str());
-            let deps: Vec<&str> = site["dependsOn"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+            let deps: Vec<&str> = site["dependsOn"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
             assert!(deps.contains(&id.as_str()), "the identity exists before the app");
             // The access deployment: after the identity, before the app; every assignment in it is
             // named from the identity's principal and given to it.
             let a = access(&t, site);
             assert!(a["dependsOn"].as_array().unwrap().iter().any(|d| d == id.as_str()));
-            let principal = a["properties"]["parameters"]["access"]["value"]["principalId"].as_str().unwrap();
-            assert!(principal.contains(id.trim_start_matches('[').trim_end_matches(']')) && principal.ends_with(".principalId]"));
+            let principal = a["properties"]["parameters"]["access"]["value"]["principalId"]
+                .as_str()
+                .unwrap();
+            assert!(
+                principal.contains(id.trim_start_matches('[').trim_end_matches(']'))
+                    && principal.ends_with(".principalId]")
+            );
             let inner = a["properties"]["template"]["resources"].as_array().unwrap();
             assert!(!inner.is_empty());
             for r in inner {
                 let name = r["name"].as_str().unwrap();
-                assert!(name.contains("parameters('access').principalId"), "named from the principal: {name}");
+                assert!(
+                    name.contains("parameters('access').principalId"),
+                    "named from the principal: {name}"
+                );
                 assert_eq!(r["properties"]["principalId"], "[parameters('access').principalId]");
             }
             let settings = |n| app_setting(site, n).cloned();
             if settings("AzureWebJobsStorage__accountName").is_some() {
                 assert_eq!(settings("AzureWebJobsStorage__credential").unwrap(), "managedidentity");
-                assert!(settings("AzureWebJobsStorage__clientId").unwrap().as_str().unwrap().ends_with(".clientId]"));
+                assert!(
+                    settings("AzureWebJobsStorage__clientId")
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .ends_with(".clientId]")
+                );
                 let auth = &site["properties"]["functionAppConfig"]["deployment"]["storage"]["authentication"];
                 assert_eq!(auth["type"], "UserAssignedIdentity");
                 assert_eq!(auth["userAssignedIdentityResourceId"], id.as_str());
             }
             let telemetry = settings("APPLICATIONINSIGHTS_AUTHENTICATION_STRING").unwrap();
-            assert!(telemetry.as_str().unwrap().starts_with("[format('ClientId={0};Authorization=AAD'"));
-            assert!(settings("AZURE_CLIENT_ID").unwrap().as_str().unwrap().ends_with(".clientId]"));
+            assert!(
+                telemetry
+                    .as_str()
+                    .unwrap()
+                    .starts_with("[format('ClientId={0};Authorization=AAD'")
+            );
+            assert!(
+                settings("AZURE_CLIENT_ID")
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .ends_with(".clientId]")
+            );
         }
         // No role assignment is left at the top level, where its name could not use a principal.
         assert!(resources(&t, "Microsoft.Authorization/roleAssignments").is_empty());
@@ -113,7 +174,13 @@ fn every_app_has_a_stable_identity_granted_before_it_starts() {
     let t = template::<ApiBackend>("dev");
     let api = resource(&t, "Microsoft.Web/sites");
     assert_eq!(app_setting(api, "COSMOS__credential").unwrap(), "managedidentity");
-    assert!(app_setting(api, "COSMOS__clientId").unwrap().as_str().unwrap().ends_with(".clientId]"));
+    assert!(
+        app_setting(api, "COSMOS__clientId")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .ends_with(".clientId]")
+    );
 }
 
 #[test]
@@ -125,7 +192,11 @@ fn access_deployments_run_one_after_another() {
     for (i, d) in deployments.iter().enumerate().skip(1) {
         let previous = deployments[i - 1]["name"].as_str().unwrap();
         assert!(
-            d["dependsOn"].as_array().unwrap().iter().any(|x| x.as_str().unwrap().contains(previous)),
+            d["dependsOn"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x.as_str().unwrap().contains(previous)),
             "{} waits for {previous}",
             d["name"]
         );
@@ -134,11 +205,20 @@ fn access_deployments_run_one_after_another() {
 
 #[test]
 fn subnets_say_whether_they_reach_the_internet() {
-    for t in [template::<PrivateRecordsBackend>("prod"), template::<InternalToolsBackend>("dev")] {
+    for t in [
+        template::<PrivateRecordsBackend>("prod"),
+        template::<InternalToolsBackend>("dev"),
+    ] {
         let vnet = resource(&t, "Microsoft.Network/virtualNetworks");
         let subnets = vnet["properties"]["subnets"].as_array().unwrap();
-        assert_eq!(subnets[0]["properties"]["defaultOutboundAccess"], true, "the apps reach Application Insights and Entra ID");
-        assert_eq!(subnets[1]["properties"]["defaultOutboundAccess"], false, "private endpoints only receive");
+        assert_eq!(
+            subnets[0]["properties"]["defaultOutboundAccess"], true,
+            "the apps reach Application Insights and Entra ID"
+        );
+        assert_eq!(
+            subnets[1]["properties"]["defaultOutboundAccess"], false,
+            "private endpoints only receive"
+        );
     }
 }
 
@@ -194,7 +274,11 @@ fn the_api_answers_declared_browser_origins_and_many_requests_per_instance() {
     );
     // Without `cors(...)`, no origin is answered.
     let t = template::<MonitoredBackend>("prod");
-    assert!(resource(&t, "Microsoft.Web/sites")["properties"]["siteConfig"].get("cors").is_none());
+    assert!(
+        resource(&t, "Microsoft.Web/sites")["properties"]["siteConfig"]
+            .get("cors")
+            .is_none()
+    );
     // The availability test probes the path the runtime serves, as `contract` says.
     assert_eq!(atakora::contract::DEFAULT_HEALTH_PATH, "/health");
 }
@@ -216,7 +300,10 @@ fn production_estimates_bill_the_zone_redundant_always_ready_minimum() {
     let prod = basis("prod");
     assert!(!prod.is_empty());
     for b in &prod {
-        assert!(b.contains("2 always-ready instance(s) (the zone-redundant plan's minimum)"), "{b}");
+        assert!(
+            b.contains("2 always-ready instance(s) (the zone-redundant plan's minimum)"),
+            "{b}"
+        );
     }
     for b in basis("dev") {
         assert!(!b.contains("always-ready"), "dev has no always-ready floor: {b}");

@@ -48,7 +48,10 @@ fn every_emitted_resource_is_in_the_manifest_with_its_final_name() {
         let model = plan.model();
         let template = plan.to_arm();
         let emitted = arm_eval::deployed_names(&template, RG);
-        let inline_subnets = emitted.iter().filter(|(t, _)| t.ends_with("virtualNetworks/subnets")).count();
+        let inline_subnets = emitted
+            .iter()
+            .filter(|(t, _)| t.ends_with("virtualNetworks/subnets"))
+            .count();
         let nested: usize = template["resources"]
             .as_array()
             .unwrap()
@@ -63,14 +66,21 @@ fn every_emitted_resource_is_in_the_manifest_with_its_final_name() {
         );
         let (unrecorded, unemitted) = differences(&template, model);
         let at = format!("{}/{}", plan.backend_id(), plan.environment());
-        assert!(unrecorded.is_empty(), "{at}: emitted but not in the manifest: {unrecorded:#?}");
-        assert!(unemitted.is_empty(), "{at}: in the manifest but not emitted: {unemitted:#?}");
+        assert!(
+            unrecorded.is_empty(),
+            "{at}: emitted but not in the manifest: {unrecorded:#?}"
+        );
+        assert!(
+            unemitted.is_empty(),
+            "{at}: in the manifest but not emitted: {unemitted:#?}"
+        );
         // The manifest is the record, row for row.
         let rows = plan.manifest()["resources"].as_array().unwrap().clone();
         assert_eq!(rows.len(), model.named.len(), "{at}: one manifest row per resource");
         for r in &model.named {
             assert!(
-                rows.iter().any(|row| row["type"] == r.kind.arm_type() && row["name"] == r.name.to_string()),
+                rows.iter()
+                    .any(|row| row["type"] == r.kind.arm_type() && row["name"] == r.name.to_string()),
                 "{at}: no manifest row for {} {}",
                 r.kind.arm_type(),
                 r.name
@@ -80,7 +90,10 @@ fn every_emitted_resource_is_in_the_manifest_with_its_final_name() {
         plans += 1;
         resources += emitted.len();
     }
-    eprintln!("manifest completeness: {plans} plans, {resources} emitted resources, every one in its manifest, {} kinds", kinds.len());
+    eprintln!(
+        "manifest completeness: {plans} plans, {resources} emitted resources, every one in its manifest, {} kinds",
+        kinds.len()
+    );
     assert_eq!(
         kinds.len(),
         atakora::naming::ResourceKind::ALL.len(),
@@ -90,7 +103,10 @@ fn every_emitted_resource_is_in_the_manifest_with_its_final_name() {
 
 #[test]
 fn a_resource_missing_from_the_record_is_found() {
-    let plan = example_plans().into_iter().find(|p| p.backend_id() == "api-backend").unwrap();
+    let plan = example_plans()
+        .into_iter()
+        .find(|p| p.backend_id() == "api-backend")
+        .unwrap();
     let template = plan.to_arm();
     let mut model = plan.model().clone();
     // Drop the last record (a leaf: nothing refers to it as a parent).

@@ -28,7 +28,11 @@ fn expected() -> String {
     }
     for name in PAGES {
         out.push('\n');
-        out.push_str(&page(name).replacen(&format!("## `#[{name}(...)]`"), &format!("<a id=\"{name}\"></a>\n## `#[{name}(...)]`"), 1));
+        out.push_str(&page(name).replacen(
+            &format!("## `#[{name}(...)]`"),
+            &format!("<a id=\"{name}\"></a>\n## `#[{name}(...)]`"),
+            1,
+        ));
     }
     out
 }
@@ -41,28 +45,50 @@ fn the_reference_page_is_the_rustdoc() {
         std::fs::write(&path, &want).unwrap();
     }
     let got = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(got == want, "docs/reference.md is out of date: run `ATAKORA_BLESS=1 cargo test -p atakora-tests --test workspace reference::`");
+    assert!(
+        got == want,
+        "docs/reference.md is out of date: run `ATAKORA_BLESS=1 cargo test -p atakora-tests --test workspace reference::`"
+    );
 }
 
 #[test]
 fn every_option_is_documented() {
     let table_rows = |text: &str, name: &str| {
-        text.lines()
-            .any(|l| l.starts_with(&format!("| `{name}")) || (l.starts_with("| ") && l.contains(&format!("(also `{name}`)"))))
+        text.lines().any(|l| {
+            l.starts_with(&format!("| `{name}")) || (l.starts_with("| ") && l.contains(&format!("(also `{name}`)")))
+        })
     };
     let (crud, functions, backend) = (page("crud_api"), page("functions_app"), page("backend"));
     let mut checked = 0;
-    for (text, names) in [(&crud, options::CRUD_API), (&functions, options::FUNCTIONS_APP), (&backend, options::BACKEND)] {
+    for (text, names) in [
+        (&crud, options::CRUD_API),
+        (&functions, options::FUNCTIONS_APP),
+        (&backend, options::BACKEND),
+    ] {
         for name in names {
-            assert!(table_rows(text, name), "option `{name}` has no row in its reference table");
+            assert!(
+                table_rows(text, name),
+                "option `{name}` has no row in its reference table"
+            );
             checked += 1;
         }
     }
     for (what, names) in options::NESTED {
-        let text = if what.contains("cache") || what.contains("health_check") || what.contains("roles") { &crud } else { &backend };
+        let text = if what.contains("cache") || what.contains("health_check") || what.contains("roles") {
+            &crud
+        } else {
+            &backend
+        };
         for name in *names {
-            let row = |l: &str| l.starts_with(&format!("| `{name}")) || l.contains(&format!("(`{name}`)")) || l.contains(&format!("({name})`"));
-            assert!(text.lines().any(row) || text.contains(&format!("`{name}")), "{what} option `{name}` is not documented");
+            let row = |l: &str| {
+                l.starts_with(&format!("| `{name}"))
+                    || l.contains(&format!("(`{name}`)"))
+                    || l.contains(&format!("({name})`"))
+            };
+            assert!(
+                text.lines().any(row) || text.contains(&format!("`{name}")),
+                "{what} option `{name}` is not documented"
+            );
             checked += 1;
         }
     }

@@ -4,11 +4,11 @@
 
 use atakora::testing::resources as of_type;
 use atakora::{Backend, CrudApi, FunctionsApp, backend, crud_api, functions_app};
+use atakora_core::plan::{GrantScope, Role};
 use atakora_tests::ArmSchemas;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::OnceLock;
-use atakora_core::plan::{GrantScope, Role};
 
 fn schemas() -> &'static ArmSchemas {
     static S: OnceLock<ArmSchemas> = OnceLock::new();
@@ -98,15 +98,16 @@ pub struct CatalogBackend {
 fn read_only_apis_get_the_reader_role_on_their_container_only() {
     let t = CatalogBackend::plan("prod").unwrap().to_arm();
     valid(&t);
-    let roles: Vec<(&str, &str)> = atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
-        .into_iter()
-        .map(|r| {
-            (
-                r["properties"]["scope"].as_str().unwrap(),
-                r["properties"]["roleDefinitionId"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let roles: Vec<(&str, &str)> =
+        atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+            .into_iter()
+            .map(|r| {
+                (
+                    r["properties"]["scope"].as_str().unwrap(),
+                    r["properties"]["roleDefinitionId"].as_str().unwrap(),
+                )
+            })
+            .collect();
     assert_eq!(roles.len(), 3);
     let role_of = |c: &str| roles.iter().find(|(s, _)| s.ends_with(&format!("'{c}')]"))).unwrap().1;
     assert!(
@@ -534,8 +535,14 @@ fn more_than_25_shared_containers_add_a_database() {
     assert_eq!(
         data_scopes,
         [
-            &GrantScope::CosmosDatabase { account: 0, database: "catalog".into() },
-            &GrantScope::CosmosDatabase { account: 0, database: "catalog-2".into() }
+            &GrantScope::CosmosDatabase {
+                account: 0,
+                database: "catalog".into()
+            },
+            &GrantScope::CosmosDatabase {
+                account: 0,
+                database: "catalog-2".into()
+            }
         ]
     );
     valid(&plan.to_arm());
@@ -594,7 +601,11 @@ fn an_anonymous_backend_is_warned_and_its_app_takes_no_tokens() {
     let plan = OpenCatalogBackend::plan("dev").unwrap();
     assert_eq!(codes(&plan), (vec![], vec!["ATK0920"]));
     let warning = &plan.validate().warnings[0];
-    assert!(warning.message.contains("`auth = \"anonymous\"`"), "{}", warning.message);
+    assert!(
+        warning.message.contains("`auth = \"anonymous\"`"),
+        "{}",
+        warning.message
+    );
     let t = plan.to_arm();
     let site = atakora::testing::resource(&t, "Microsoft.Web/sites");
     assert_eq!(atakora::testing::app_setting(site, "ATAKORA_AUTH_ISSUER"), None);
@@ -614,7 +625,9 @@ fn owner_isolation_without_authentication_is_an_error() {
     use atakora::spec::*;
     use std::borrow::Cow;
     let mut spec = OpenCatalogBackend::spec().clone();
-    let ComponentSpec::CrudApi { api, .. } = &mut spec.components.to_mut()[0] else { unreachable!() };
+    let ComponentSpec::CrudApi { api, .. } = &mut spec.components.to_mut()[0] else {
+        unreachable!()
+    };
     api.to_mut().owner = Some(Cow::Borrowed("/category"));
     let plan = atakora::Plan::resolve(&spec, "dev").unwrap();
     assert_eq!(codes(&plan).0, ["ATK0607"]);

@@ -37,13 +37,21 @@ fn five_thousand_entities_split_within_azure_limits() {
     let report = plan.validate();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let warnings: Vec<&str> = report.warnings.iter().map(|d| d.code.as_str()).collect();
-    assert!(warnings.contains(&"ATK0913") && warnings.contains(&"ATK0914"), "{warnings:?}");
+    assert!(
+        warnings.contains(&"ATK0913") && warnings.contains(&"ATK0914"),
+        "{warnings:?}"
+    );
 
     // Accounts within 500 databases + containers.
     let accounts = &plan.model().cosmos_accounts;
     assert!(accounts.len() > 1);
     for a in accounts {
-        assert!(a.resources() <= CosmosAccount::MAX_DATABASES_AND_CONTAINERS, "{}: {}", a.name, a.resources());
+        assert!(
+            a.resources() <= CosmosAccount::MAX_DATABASES_AND_CONTAINERS,
+            "{}: {}",
+            a.name,
+            a.resources()
+        );
     }
 
     // Every part within ARM's limits, schema-valid, each dependency in it or an earlier part.
@@ -62,8 +70,15 @@ fn five_thousand_entities_split_within_azure_limits() {
         largest = largest.max(count);
         largest_bytes = largest_bytes.max(text.len());
         let found = schemas.check_template(&part);
-        assert!(found.errors.is_empty(), "{name}: {:?}", &found.errors[..found.errors.len().min(5)]);
-        assert!(parts::unresolved_dependencies(&part).is_empty(), "{name} waits for a resource outside it");
+        assert!(
+            found.errors.is_empty(),
+            "{name}: {:?}",
+            &found.errors[..found.errors.len().min(5)]
+        );
+        assert!(
+            parts::unresolved_dependencies(&part).is_empty(),
+            "{name} waits for a resource outside it"
+        );
         for r in part["resources"].as_array().unwrap() {
             if r["type"] == "Microsoft.Resources/deployments" {
                 let inner = resource_count(&r["properties"]["template"]);
@@ -75,7 +90,11 @@ fn five_thousand_entities_split_within_azure_limits() {
             earlier.insert(r["name"].to_string());
         }
         let outputs = part["outputs"].as_object().unwrap();
-        assert_eq!(outputs.is_empty(), name != &texts.last().unwrap().0, "outputs only in the last part");
+        assert_eq!(
+            outputs.is_empty(),
+            name != &texts.last().unwrap().0,
+            "outputs only in the last part"
+        );
     }
     // Every entity's container is deployed.
     let expected: HashSet<String> = spec(5000)
@@ -90,7 +109,12 @@ fn five_thousand_entities_split_within_azure_limits() {
 
     // The manifest lists every part, in order, and every container.
     let manifest: Value = serde_json::from_str(&files.manifest).unwrap();
-    let listed: Vec<&str> = manifest["parts"].as_array().unwrap().iter().map(|p| p["file"].as_str().unwrap()).collect();
+    let listed: Vec<&str> = manifest["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["file"].as_str().unwrap())
+        .collect();
     let names: Vec<&str> = texts.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(listed, names);
     let manifest_containers = manifest["resources"]
@@ -121,11 +145,20 @@ fn readers_next_to_writers_keep_container_scopes() {
     // Two read-only containers among eight: Data Reader on the database, Data Contributor on
     // each of the six written, none on the two read-only ones.
     assert_eq!(grants.len(), 7, "{grants:?}");
-    assert!(matches!(grants[0], (Role::CosmosDataReader, GrantScope::CosmosDatabase { .. })));
+    assert!(matches!(
+        grants[0],
+        (Role::CosmosDataReader, GrantScope::CosmosDatabase { .. })
+    ));
     for (role, scope) in &grants[1..] {
-        let GrantScope::CosmosContainer { container, .. } = scope else { panic!("{scope:?}") };
+        let GrantScope::CosmosContainer { container, .. } = scope else {
+            panic!("{scope:?}")
+        };
         assert_eq!(*role, Role::CosmosDataContributor);
-        let i: usize = container.trim_start_matches("entity").trim_end_matches('s').parse().unwrap();
+        let i: usize = container
+            .trim_start_matches("entity")
+            .trim_end_matches('s')
+            .parse()
+            .unwrap();
         assert_ne!(i % 4, 3, "read-only entity {i} got a write role");
     }
 }
@@ -137,5 +170,9 @@ fn limits_that_forbid_further_accounts_name_the_limit() {
     let plan = atakora::Plan::resolve(&s, "dev").unwrap();
     let errors = plan.validate().errors;
     let e = errors.iter().find(|d| d.code.as_str() == "ATK0420").expect("ATK0420");
-    assert!(e.message.contains("max_cosmos_accounts = 1") && e.message.contains("`e"), "{}", e.message);
+    assert!(
+        e.message.contains("max_cosmos_accounts = 1") && e.message.contains("`e"),
+        "{}",
+        e.message
+    );
 }

@@ -86,7 +86,10 @@ fn throughput_per_environment() {
 fn identity_and_no_secrets() {
     let t = template("prod");
     let site = one(&t, "Microsoft.Web/sites");
-    assert_eq!(site["identity"]["type"], "UserAssigned", "its own identity, created before it");
+    assert_eq!(
+        site["identity"]["type"], "UserAssigned",
+        "its own identity, created before it"
+    );
     assert_eq!(site["kind"], "functionapp,linux");
     assert_eq!(site["properties"]["httpsOnly"], json!(true));
     assert_eq!(site["properties"]["siteConfig"]["minTlsVersion"], "1.2");
@@ -131,21 +134,29 @@ fn identity_and_no_secrets() {
 #[test]
 fn role_assignments_follow_operations() {
     let t = template("prod");
-    let roles: Vec<(String, String)> = atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
-        .iter()
-        .map(|r| {
-            (
-                r["properties"]["scope"].as_str().unwrap().to_string(),
-                r["properties"]["roleDefinitionId"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let roles: Vec<(String, String)> =
+        atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+            .iter()
+            .map(|r| {
+                (
+                    r["properties"]["scope"].as_str().unwrap().to_string(),
+                    r["properties"]["roleDefinitionId"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
     // All three containers are written through (the catalogue's read-only API shares the
     // products' container, which the products API writes): one Data Contributor on the
     // database grants exactly what three per-container ones would.
-    assert_eq!(roles.len(), 1, "one data-plane assignment per (identity, role, scope): {roles:?}");
+    assert_eq!(
+        roles.len(),
+        1,
+        "one data-plane assignment per (identity, role, scope): {roles:?}"
+    );
     let (scope, role) = &roles[0];
-    assert!(scope.starts_with("[format('{0}/dbs/{1}', ") && scope.ends_with(", 'shop')]"), "{scope}");
+    assert!(
+        scope.starts_with("[format('{0}/dbs/{1}', ") && scope.ends_with(", 'shop')]"),
+        "{scope}"
+    );
     assert!(role.ends_with("'00000000-0000-0000-0000-000000000002')]"), "{role}");
     let rbac: Vec<&str> = atakora::testing::all_resources(&t, "Microsoft.Authorization/roleAssignments")
         .iter()
@@ -309,16 +320,26 @@ fn the_api_app_validates_entra_id_tokens_of_the_deployment_s_tenant() {
         let site = one(&t, "Microsoft.Web/sites");
         assert_eq!(
             app_setting(site, "ATAKORA_AUTH_ISSUER"),
-            Some(&json!("[format('https://login.microsoftonline.com/{0}/v2.0', subscription().tenantId)]"))
+            Some(&json!(
+                "[format('https://login.microsoftonline.com/{0}/v2.0', subscription().tenantId)]"
+            ))
         );
-        assert_eq!(app_setting(site, "ATAKORA_AUTH_AUDIENCE"), Some(&json!("[parameters('apiAudience')]")));
+        assert_eq!(
+            app_setting(site, "ATAKORA_AUTH_AUDIENCE"),
+            Some(&json!("[parameters('apiAudience')]"))
+        );
         // The key set is the issuer's own (OpenID discovery): no setting points elsewhere.
         assert_eq!(app_setting(site, "ATAKORA_AUTH_JWKS"), None);
         let p = &t["parameters"]["apiAudience"];
         assert_eq!(p["type"], "string");
         assert_eq!(p["defaultValue"], "api://shop-api");
         assert_eq!(p["minLength"], 1);
-        assert!(p["metadata"]["description"].as_str().unwrap().contains("application ID URI"));
+        assert!(
+            p["metadata"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("application ID URI")
+        );
     }
     // The functions apps take no callers' tokens: they have no such settings.
     let t = ProcessingBackend::plan("dev").unwrap().to_arm();
@@ -333,8 +354,14 @@ fn the_manifest_lists_every_operation_s_role_and_isolation() {
     let m = ApiBackend::plan("dev").unwrap().manifest();
     let c = &m["callers"];
     assert_eq!(c["mode"], "entra");
-    assert_eq!(c["issuer"], "[format('https://login.microsoftonline.com/{0}/v2.0', subscription().tenantId)]");
-    assert_eq!(c["audience"], "the `apiAudience` template parameter, default `api://shop-api`");
+    assert_eq!(
+        c["issuer"],
+        "[format('https://login.microsoftonline.com/{0}/v2.0', subscription().tenantId)]"
+    );
+    assert_eq!(
+        c["audience"],
+        "the `apiAudience` template parameter, default `api://shop-api`"
+    );
     let ops = c["operations"].as_array().unwrap();
     // users, products, orders: five operations each; the catalogue: read and list.
     assert_eq!(ops.len(), 17);
@@ -360,5 +387,8 @@ fn the_manifest_lists_every_operation_s_role_and_isolation() {
     }
     assert_eq!(op("products", "read")["role"], Value::Null);
     assert_eq!(op("catalog", "list")["role"], Value::Null);
-    assert!(ops.iter().all(|o| o["component"] != "catalog" || ["read", "list"].contains(&o["operation"].as_str().unwrap())));
+    assert!(
+        ops.iter()
+            .all(|o| o["component"] != "catalog" || ["read", "list"].contains(&o["operation"].as_str().unwrap()))
+    );
 }

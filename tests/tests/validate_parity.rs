@@ -163,7 +163,9 @@ fn hand_built_specs_get_the_compilers_codes() {
 
 /// Codes of rules that tie items together: the compiler reports them from `#[backend]`'s
 /// `const` assertions, `validate()` from `resolve`, both through `atakora_core::rules`.
-const CROSS_ITEM: &[&str] = &["ATK0120", "ATK0317", "ATK0402", "ATK0403", "ATK0404", "ATK0405", "ATK0407"];
+const CROSS_ITEM: &[&str] = &[
+    "ATK0120", "ATK0317", "ATK0402", "ATK0403", "ATK0404", "ATK0405", "ATK0407",
+];
 
 fn codes_in(text: &str) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();

@@ -18,7 +18,8 @@ mod validate_parity;
 #[test]
 fn every_test_file_runs() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-    let manifest = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    let manifest =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
     let this = std::fs::read_to_string(dir.join("workspace.rs")).unwrap();
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -30,5 +31,8 @@ fn every_test_file_runs() {
             missing.push(name);
         }
     }
-    assert!(missing.is_empty(), "test files compiled by no target: {missing:?} (add `mod <name>;` to tests/workspace.rs or a [[test]] to tests/Cargo.toml)");
+    assert!(
+        missing.is_empty(),
+        "test files compiled by no target: {missing:?} (add `mod <name>;` to tests/workspace.rs or a [[test]] to tests/Cargo.toml)"
+    );
 }

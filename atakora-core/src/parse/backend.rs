@@ -320,7 +320,8 @@ impl Value for AuthValue {
             Some("anonymous") => Ok(AuthValue::Anonymous),
             _ => {
                 let msg = "`auth` is `\"anonymous\"`, `\"entra\"` or `entra(audience = \"...\")`";
-                let d = Diagnostic::new(Code::UnknownValue, msg).help(format!("e.g. `{example}` or `auth = \"anonymous\"`"));
+                let d = Diagnostic::new(Code::UnknownValue, msg)
+                    .help(format!("e.g. `{example}` or `auth = \"anonymous\"`"));
                 Err(d.at(nv.value.span()))
             }
         }
@@ -351,8 +352,10 @@ fn auth(cx: &mut Ctxt, v: &AuthValue) -> Option<AuthSpec> {
         0 => {
             let e = &m.entra.get()?.0;
             let mut audience = None;
-            cx.set(&mut audience, &e.audience, |a| check::audience(&a).map(|()| Some(owned(&a))))
-                .then_some(AuthSpec::Entra { audience })
+            cx.set(&mut audience, &e.audience, |a| {
+                check::audience(&a).map(|()| Some(owned(&a)))
+            })
+            .then_some(AuthSpec::Entra { audience })
         }
         _ => Some(AuthSpec::Anonymous),
     }
@@ -494,13 +497,19 @@ fn cors(cx: &mut Ctxt, o: &CorsOptions, at: Span) -> Option<CorsSpec> {
         // Not when the list has an unknown option: it may be `allowed_origins` misspelt.
         if o.rest.is_clean() {
             let d = Diagnostic::new(Code::Cors, "`cors(...)` needs `allowed_origins`");
-            cx.error(at, d.help("e.g. `cors(allowed_origins = [\"https://app.example.com\"])`"));
+            cx.error(
+                at,
+                d.help("e.g. `cors(allowed_origins = [\"https://app.example.com\"])`"),
+            );
         }
         return None;
     };
     if origins.is_empty() {
         let d = Diagnostic::new(Code::Cors, "`cors(allowed_origins = [])` lists no origin");
-        cx.error(at, d.help("list the origins, or leave `cors(...)` out to answer no browser origin"));
+        cx.error(
+            at,
+            d.help("list the origins, or leave `cors(...)` out to answer no browser origin"),
+        );
         return None;
     }
     let mut valid = Vec::new();

@@ -5,7 +5,9 @@ use super::serde_names::{SerializedField, SerializedFields, json_type, serialize
 use super::{At, Bound, Ctxt, Parsed};
 use crate::check;
 use crate::diag::{Code, Diagnostic, closest};
-use crate::spec::{CacheSpec, CrudApiSpec, FieldSpec, HealthCheckSpec, List, Operations, PerEnv, RolesSpec, Str, Throughput};
+use crate::spec::{
+    CacheSpec, CrudApiSpec, FieldSpec, HealthCheckSpec, List, Operations, PerEnv, RolesSpec, Str, Throughput,
+};
 use darling::ast::NestedMeta;
 use darling::util::SpannedValue;
 use proc_macro2::{Span, TokenStream};
@@ -154,7 +156,9 @@ fn field_spec(f: &SerializedField) -> FieldSpec {
 fn partition_key(cx: &mut Ctxt, o: &CrudApiOptions, keys: KeyFields) -> Option<Vec<Str>> {
     let given = o.partition_key.given()?;
     let Strings(paths) = given.value()?;
-    let fields_ok = paths.iter().fold(true, |ok, p| field_path(cx, p, KeyOption::PartitionKey, keys) & ok);
+    let fields_ok = paths
+        .iter()
+        .fold(true, |ok, p| field_path(cx, p, KeyOption::PartitionKey, keys) & ok);
     let refs: Vec<&str> = paths.iter().map(|p| p.as_str()).collect();
     let count_ok = cx.check(given.at, check::partition_key_count(&refs)).is_some();
     (fields_ok && count_ok).then(|| owned_all(paths))
@@ -184,7 +188,8 @@ fn roles(cx: &mut Ctxt, o: &RolesOptions, served: Operations) -> RolesSpec {
         let given = opt.given()?;
         let name = given.value()?;
         let ok = cx.check(given.at, check::role_name(name, operation)).is_some()
-            & cx.check(given.name, check::role_operation_served(operation, served)).is_some();
+            & cx.check(given.name, check::role_operation_served(operation, served))
+                .is_some();
         ok.then(|| Cow::Owned(name.clone()))
     };
     RolesSpec {
@@ -440,7 +445,11 @@ impl KeyOption {
     /// The option's name, and the codes of a malformed path and of a path to no field.
     fn describe(self) -> (&'static str, Code, Code) {
         match self {
-            KeyOption::PartitionKey => ("partition_key", Code::PartitionKeySyntax, Code::PartitionKeyUnknownField),
+            KeyOption::PartitionKey => (
+                "partition_key",
+                Code::PartitionKeySyntax,
+                Code::PartitionKeyUnknownField,
+            ),
             KeyOption::UniqueKeys => ("unique_keys", Code::UniqueKeys, Code::UniqueKeys),
             KeyOption::Owner => ("owner", Code::IsolationPath, Code::IsolationPath),
             KeyOption::Tenant => ("tenant", Code::IsolationPath, Code::IsolationPath),
@@ -575,7 +584,10 @@ pub fn nested_path_errors(
                 );
                 let help =
                     closest(seg, fields.fields.iter().map(|f| f.json.as_str())).map(|s| format!("did you mean `{s}`?"));
-                let subject = crate::diag::Subject { option: Some(option.into()), ..Default::default() };
+                let subject = crate::diag::Subject {
+                    option: Some(option.into()),
+                    ..Default::default()
+                };
                 out.push(Diagnostic::new(code, msg).help_opt(help).about(subject));
                 break;
             };

@@ -361,11 +361,17 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
             checks.push(assert(span, quote!(#rules::always_ready_zone_redundant(SPEC, #i))));
             continue;
         }
-        checks.push(assert(span, quote!(#rules::throughput_names_declared_environments(SPEC, #i))));
+        checks.push(assert(
+            span,
+            quote!(#rules::throughput_names_declared_environments(SPEC, #i)),
+        ));
         for env in &envs {
             checks.push(assert(span, quote!(#rules::throughput_covers(SPEC, #i, #env))));
         }
-        checks.push(assert(span, quote!(#rules::container_conflict_with(SPEC, SHARERS[#i], #i))));
+        checks.push(assert(
+            span,
+            quote!(#rules::container_conflict_with(SPEC, SHARERS[#i], #i)),
+        ));
         checks.push(assert(span, quote!(#rules::health_check_needs_monitoring(SPEC, #i))));
         checks.push(assert(span, quote!(#rules::isolation_needs_auth(SPEC, #i))));
     }

@@ -27,7 +27,11 @@ pub(crate) fn auth(r: &mut Resolver) {
     if r.spec.auth.is_required() {
         return;
     }
-    let has_crud = r.spec.components.iter().any(|c| matches!(c, crate::spec::ComponentSpec::CrudApi { .. }));
+    let has_crud = r
+        .spec
+        .components
+        .iter()
+        .any(|c| matches!(c, crate::spec::ComponentSpec::CrudApi { .. }));
     if has_crud {
         r.report(
             Diagnostic::new(
@@ -96,7 +100,10 @@ pub(crate) fn tier(r: &mut Resolver, accounts: &[CosmosAccount]) {
         }
         return;
     }
-    for c in accounts.iter().flat_map(|a| a.databases.iter().flat_map(|d| &d.containers)) {
+    for c in accounts
+        .iter()
+        .flat_map(|a| a.databases.iter().flat_map(|d| &d.containers))
+    {
         if let Some(t) = c.throughput
             && t.rus() > COSTLY_DEV_RUS
         {

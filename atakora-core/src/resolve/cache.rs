@@ -15,5 +15,9 @@ pub(crate) fn resolve(r: &mut Resolver) -> Option<Cache> {
     let by = r.by_backend();
     let (name, id) = r.name(ResourceKind::ManagedRedis, "", None, by.clone());
     let database_id = r.literal(ResourceKind::RedisDatabase, "default", Some(id), by);
-    Some(Cache { name, database_id, ttls })
+    Some(Cache {
+        name,
+        database_id,
+        ttls,
+    })
 }

@@ -67,7 +67,11 @@ pub(crate) fn collisions(plan: &Plan) -> Vec<Diagnostic> {
 /// `a storage account`, `an App Service plan`.
 fn a(label: &str) -> String {
     // `u` reads as a consonant in these labels (`a user-assigned identity`).
-    let article = if label.starts_with(['A', 'E', 'I', 'O', 'a', 'e', 'i', 'o']) { "an" } else { "a" };
+    let article = if label.starts_with(['A', 'E', 'I', 'O', 'a', 'e', 'i', 'o']) {
+        "an"
+    } else {
+        "a"
+    };
     format!("{article} {label}")
 }
 

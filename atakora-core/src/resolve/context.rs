@@ -116,7 +116,14 @@ impl<'s> Resolver<'s> {
         self.record(kind, Name::Guid(parts), parent, by, "")
     }
 
-    fn record(&mut self, kind: ResourceKind, name: Name, parent: Option<NameId>, by: DeclaredBy, purpose: &str) -> NameId {
+    fn record(
+        &mut self,
+        kind: ResourceKind,
+        name: Name,
+        parent: Option<NameId>,
+        by: DeclaredBy,
+        purpose: &str,
+    ) -> NameId {
         self.named.push(NamedResource {
             kind,
             name,

@@ -82,7 +82,11 @@ fn capacity(r: &mut Resolver, accounts: &[CosmosAccount], split: bool) {
         Some(limit) if accounts.len() > limit as usize && by_kind <= limit as usize => {
             let beyond: Vec<&str> = accounts[limit as usize..]
                 .iter()
-                .flat_map(|a| a.databases.iter().flat_map(|d| d.containers.iter().map(|c| c.component.as_str())))
+                .flat_map(|a| {
+                    a.databases
+                        .iter()
+                        .flat_map(|d| d.containers.iter().map(|c| c.component.as_str()))
+                })
                 .collect();
             let shown = list(beyond.iter().take(5).copied());
             let more = match beyond.len() {
@@ -126,7 +130,13 @@ struct Layout<'s> {
 
 /// The accounts of one role: the databases laid out, then as many accounts as they need,
 /// each holding whole databases up to [`CosmosAccount::MAX_DATABASES_AND_CONTAINERS`].
-fn accounts_of(r: &mut Resolver, role: AccountRole, serverless: bool, apis: &[Api], firsts: &[bool]) -> Vec<CosmosAccount> {
+fn accounts_of(
+    r: &mut Resolver,
+    role: AccountRole,
+    serverless: bool,
+    apis: &[Api],
+    firsts: &[bool],
+) -> Vec<CosmosAccount> {
     let layouts = layout(r, serverless, apis, firsts);
     let max = CosmosAccount::MAX_DATABASES_AND_CONTAINERS;
     let mut groups: Vec<Vec<Layout>> = vec![Vec::new()];
@@ -155,7 +165,13 @@ fn accounts_of(r: &mut Resolver, role: AccountRole, serverless: bool, apis: &[Ap
 fn layout<'s>(r: &mut Resolver, serverless: bool, apis: &[Api<'s>], firsts: &[bool]) -> Vec<Layout<'s>> {
     let db_name = sanitize(&r.spec.app, Charset::AlnumHyphenUnderscore);
     let per_db = CosmosAccount::MAX_DATABASES_AND_CONTAINERS - 1;
-    let numbered = |k: usize| if k == 0 { db_name.clone() } else { format!("{db_name}-{}", k + 1) };
+    let numbered = |k: usize| {
+        if k == 0 {
+            db_name.clone()
+        } else {
+            format!("{db_name}-{}", k + 1)
+        }
+    };
     if serverless {
         let members = firsts_of(apis, firsts);
         let mut out: Vec<Layout> = members
@@ -235,7 +251,14 @@ fn container_firsts(r: &mut Resolver, apis: &[Api]) -> Vec<bool> {
     firsts
 }
 
-fn account(r: &mut Resolver, role: AccountRole, serverless: bool, number: u32, layouts: Vec<Layout>, sharers: &Sharers) -> CosmosAccount {
+fn account(
+    r: &mut Resolver,
+    role: AccountRole,
+    serverless: bool,
+    number: u32,
+    layouts: Vec<Layout>,
+    sharers: &Sharers,
+) -> CosmosAccount {
     let by = r.by_backend();
     let purpose = match role {
         AccountRole::Primary => "",

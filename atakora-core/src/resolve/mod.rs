@@ -19,11 +19,11 @@ mod roles;
 mod secrets;
 mod storage;
 
+pub use crate::rules::{DEFAULT_SHARED_RUS, MAX_SHARED_CONTAINERS};
 pub use advice::COSTLY_DEV_RUS;
 pub use collisions::cross_backend_collisions;
 pub use functions::{LEASES_CONTAINER, LEASES_RUS};
 pub use monitoring::TEST_LOCATIONS;
-pub use crate::rules::{DEFAULT_SHARED_RUS, MAX_SHARED_CONTAINERS};
 
 use crate::diag::{Code, Diagnostic, closest};
 use crate::plan::Plan;

@@ -5,8 +5,8 @@ use super::context::Resolver;
 use crate::diag::{Code, Diagnostic};
 use crate::naming::ResourceKind;
 use crate::plan::{
-    ActionGroup, Alerts, AppAlerts, AutoscaleAlert, AvailabilityTest, CosmosAccount, DeclaredBy,
-    FunctionApp, Monitoring,
+    ActionGroup, Alerts, AppAlerts, AutoscaleAlert, AvailabilityTest, CosmosAccount, DeclaredBy, FunctionApp,
+    Monitoring,
 };
 use crate::rules;
 use crate::spec::kebab_case;
@@ -69,10 +69,20 @@ pub(crate) fn alerts(r: &mut Resolver, apps: &[FunctionApp]) -> Option<Alerts> {
         .map(|app| AppAlerts {
             app_key: app.key.clone(),
             errors: r
-                .name(ResourceKind::ScheduledQueryRule, &format!("{}-http5xx", app.key), None, by.clone())
+                .name(
+                    ResourceKind::ScheduledQueryRule,
+                    &format!("{}-http5xx", app.key),
+                    None,
+                    by.clone(),
+                )
                 .0,
             latency: r
-                .name(ResourceKind::MetricAlert, &format!("{}-latency", app.key), None, by.clone())
+                .name(
+                    ResourceKind::MetricAlert,
+                    &format!("{}-latency", app.key),
+                    None,
+                    by.clone(),
+                )
                 .0,
         })
         .collect();
@@ -102,7 +112,9 @@ pub(crate) fn availability_tests(r: &mut Resolver) -> Vec<AvailabilityTest> {
         };
         out.push(AvailabilityTest {
             component: field.to_string(),
-            name: r.name(ResourceKind::AvailabilityTest, &kebab_case(field), None, by.clone()).0,
+            name: r
+                .name(ResourceKind::AvailabilityTest, &kebab_case(field), None, by.clone())
+                .0,
             // The health path is served at the root of the API app (see `contract`).
             path: h.path.to_string(),
             frequency: match h.interval {
@@ -152,7 +164,12 @@ pub(crate) fn autoscale_alert(r: &mut Resolver, accounts: &[CosmosAccount]) -> O
         .iter()
         .enumerate()
         .filter(|(_, acc)| !acc.serverless)
-        .map(|(i, _)| (i, r.name(ResourceKind::MetricAlert, "ru-consumption", None, by.clone()).0))
+        .map(|(i, _)| {
+            (
+                i,
+                r.name(ResourceKind::MetricAlert, "ru-consumption", None, by.clone()).0,
+            )
+        })
         .collect();
     Some(AutoscaleAlert {
         target_utilization: a.target_utilization,

@@ -84,7 +84,11 @@ pub(crate) fn posture(
     cache: Option<&Cache>,
     auth: &Auth,
 ) -> NetworkPosture {
-    let Some(Isolation { vnet, private_endpoints }) = isolation else {
+    let Some(Isolation {
+        vnet,
+        private_endpoints,
+    }) = isolation
+    else {
         return NetworkPosture::Public;
     };
     if !private_endpoints {
@@ -122,7 +126,12 @@ pub(crate) fn posture(
         let zone = match zones.iter().position(|z| z.service == service) {
             Some(z) => z,
             None => {
-                let zone_id = r.literal(ResourceKind::PrivateDnsZone, service.public_cloud_name(), None, by.clone());
+                let zone_id = r.literal(
+                    ResourceKind::PrivateDnsZone,
+                    service.public_cloud_name(),
+                    None,
+                    by.clone(),
+                );
                 let link = format!("link-{}", vnet.name.base);
                 r.literal(ResourceKind::DnsZoneLink, &link, Some(zone_id), by.clone());
                 zones.push(PrivateDnsZone { service, link });

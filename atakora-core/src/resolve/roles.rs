@@ -15,8 +15,8 @@
 use super::context::Resolver;
 use crate::naming::ResourceKind;
 use crate::plan::{
-    Access, Auth, Cache, Container, CosmosAccount, DataAccess, Database, DeclaredBy, FunctionApp, GrantScope, Monitoring,
-    NameId, NamePart, Role, RoleGrant, StorageAccount,
+    Access, Auth, Cache, Container, CosmosAccount, DataAccess, Database, DeclaredBy, FunctionApp, GrantScope,
+    Monitoring, NameId, NamePart, Role, RoleGrant, StorageAccount,
 };
 
 /// What the grants refer to.
@@ -35,11 +35,32 @@ pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> Vec<RoleGrant> {
         let by = by_app(app);
         match s.auth.vault() {
             // Keys mode: the identity reads the vault's secrets, nothing else.
-            Some(v) => out.push(rbac(r, app, Role::KeyVaultSecretsUser, GrantScope::KeyVault, v.id, by.clone())),
-            None => out.push(rbac(r, app, Role::StorageBlobDataOwner, GrantScope::Storage, s.storage.id, by.clone())),
+            Some(v) => out.push(rbac(
+                r,
+                app,
+                Role::KeyVaultSecretsUser,
+                GrantScope::KeyVault,
+                v.id,
+                by.clone(),
+            )),
+            None => out.push(rbac(
+                r,
+                app,
+                Role::StorageBlobDataOwner,
+                GrantScope::Storage,
+                s.storage.id,
+                by.clone(),
+            )),
         }
         if let Some(m) = s.monitoring {
-            out.push(rbac(r, app, Role::MonitoringMetricsPublisher, GrantScope::Insights, m.insights_id, by));
+            out.push(rbac(
+                r,
+                app,
+                Role::MonitoringMetricsPublisher,
+                GrantScope::Insights,
+                m.insights_id,
+                by,
+            ));
         }
     }
     let Some(api) = s.apps.iter().find(|a| a.role_is_crud()) else {
@@ -50,22 +71,33 @@ pub(crate) fn resolve(r: &mut Resolver, s: &Scopes) -> Vec<RoleGrant> {
             for db in &account.databases {
                 for (role, scope) in data_grants(db) {
                     let (path_of, scope) = match scope {
-                        None => (db.id, GrantScope::CosmosDatabase {
-                            account: i,
-                            database: db.name.clone(),
-                        }),
-                        Some(c) => (c.id, GrantScope::CosmosContainer {
-                            account: i,
-                            database: db.name.clone(),
-                            container: c.name.clone(),
-                        }),
+                        None => (
+                            db.id,
+                            GrantScope::CosmosDatabase {
+                                account: i,
+                                database: db.name.clone(),
+                            },
+                        ),
+                        Some(c) => (
+                            c.id,
+                            GrantScope::CosmosContainer {
+                                account: i,
+                                database: db.name.clone(),
+                                container: c.name.clone(),
+                            },
+                        ),
                     };
                     let parts = vec![
                         NamePart::DataPathOf(path_of),
                         NamePart::PrincipalOf(api.identity.id),
                         NamePart::Text(role.definition_id().to_string()),
                     ];
-                    let id = r.guid(ResourceKind::CosmosRoleAssignment, parts, Some(account.id), DeclaredBy::CrudApis);
+                    let id = r.guid(
+                        ResourceKind::CosmosRoleAssignment,
+                        parts,
+                        Some(account.id),
+                        DeclaredBy::CrudApis,
+                    );
                     out.push(RoleGrant {
                         app: api.key.clone(),
                         role,
@@ -111,7 +143,11 @@ fn data_grants(db: &Database) -> Vec<(Role, Option<&Container>)> {
         DataAccess::Reader => Role::CosmosDataReader,
         DataAccess::Contributor => Role::CosmosDataContributor,
     };
-    let writers: Vec<&Container> = db.containers.iter().filter(|c| c.access == DataAccess::Contributor).collect();
+    let writers: Vec<&Container> = db
+        .containers
+        .iter()
+        .filter(|c| c.access == DataAccess::Contributor)
+        .collect();
     let readers = db.containers.len() - writers.len();
     let per_container = || db.containers.iter().map(|c| (role(c), Some(c))).collect();
     if db.containers.len() < 2 {
@@ -171,7 +207,14 @@ fn by_app(app: &FunctionApp) -> DeclaredBy {
 
 /// An Azure RBAC assignment, named `guid(scope id, principal id, role)`: stable across
 /// redeployments, new when the identity is.
-fn rbac(r: &mut Resolver, app: &FunctionApp, role: Role, scope: GrantScope, scope_id: NameId, by: DeclaredBy) -> RoleGrant {
+fn rbac(
+    r: &mut Resolver,
+    app: &FunctionApp,
+    role: Role,
+    scope: GrantScope,
+    scope_id: NameId,
+    by: DeclaredBy,
+) -> RoleGrant {
     let parts = vec![
         NamePart::IdOf(scope_id),
         NamePart::PrincipalOf(app.identity.id),

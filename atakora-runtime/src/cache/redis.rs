@@ -151,7 +151,8 @@ impl Cache for RedisCache {
     fn put<'a>(&'a self, key: &'a str, value: &'a Stored, ttl_ms: i64) -> CacheFuture<'a, ()> {
         Box::pin(async move {
             let ttl = ttl_ms.max(1);
-            self.run::<()>(redis::cmd("SET").arg(key).arg(encode(value)).arg("PX").arg(ttl).clone()).await
+            self.run::<()>(redis::cmd("SET").arg(key).arg(encode(value)).arg("PX").arg(ttl).clone())
+                .await
         })
     }
 

@@ -6,7 +6,10 @@
 //! the port bound at once. PATCH is done by the HTTP layer as read + replace with If-Match
 //! (the SDK's own PATCH is unstable).
 
-use super::{Charged, ContainerDef, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture, Stored, doc_id};
+use super::{
+    Charged, ContainerDef, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture, Stored,
+    doc_id,
+};
 use crate::api::Service;
 use atakora_core::contract::settings;
 use atakora_core::spec::BackendSpec;
@@ -82,8 +85,16 @@ fn conflict_or(e: CosmosError, id_conflict: bool, def: &ContainerDef) -> StoreEr
 }
 
 fn unique_key_names(def: &ContainerDef) -> String {
-    let names: Vec<String> = def.unique_keys.iter().map(|k| ContainerDef::unique_key_name(k)).collect();
-    if names.is_empty() { "id".into() } else { names.join(" or ") }
+    let names: Vec<String> = def
+        .unique_keys
+        .iter()
+        .map(|k| ContainerDef::unique_key_name(k))
+        .collect();
+    if names.is_empty() {
+        "id".into()
+    } else {
+        names.join(" or ")
+    }
 }
 
 fn to_sdk_key(key: &[Value]) -> Result<azure_data_cosmos::PartitionKey, StoreError> {
@@ -129,7 +140,11 @@ fn stored(def: &ContainerDef, raw: Value, etag: Option<String>, unquoted: &Atomi
     };
     Stored {
         json: doc.to_string(),
-        etag: if etag.starts_with('"') { etag } else { format!("\"{etag}\"") },
+        etag: if etag.starts_with('"') {
+            etag
+        } else {
+            format!("\"{etag}\"")
+        },
         expires_at_ms,
     }
 }
@@ -220,7 +235,8 @@ impl CosmosStore {
             let account = match names.iter().position(|n| n == conn) {
                 Some(i) => i,
                 None => {
-                    let endpoint = env(&format!("{conn}{}", settings::ACCOUNT_ENDPOINT_SUFFIX)).filter(|v| !v.is_empty());
+                    let endpoint =
+                        env(&format!("{conn}{}", settings::ACCOUNT_ENDPOINT_SUFFIX)).filter(|v| !v.is_empty());
                     let account = match (endpoint, env(conn).filter(|v| !v.is_empty())) {
                         (Some(e), _) => Account::Identity(e),
                         (None, Some(cs)) => Account::ConnectionString(cs),
@@ -237,9 +253,9 @@ impl CosmosStore {
                     names.len() - 1
                 }
             };
-            let (database, container) = match env(&settings::container(api.field)).and_then(|v| {
-                v.split_once('/').map(|(d, c)| (d.to_string(), c.to_string()))
-            }) {
+            let (database, container) = match env(&settings::container(api.field))
+                .and_then(|v| v.split_once('/').map(|(d, c)| (d.to_string(), c.to_string())))
+            {
                 Some(dc) => dc,
                 None => {
                     let db = env(&settings::database(conn))
@@ -260,7 +276,11 @@ impl CosmosStore {
     }
 
     /// The stored document an item response carries, with its ETag and charge.
-    fn item(&self, def: &ContainerDef, r: azure_data_cosmos::models::ItemResponse) -> Result<Charged<Stored>, StoreError> {
+    fn item(
+        &self,
+        def: &ContainerDef,
+        r: azure_data_cosmos::models::ItemResponse,
+    ) -> Result<Charged<Stored>, StoreError> {
         let charge = charge_of(r.headers());
         let etag = r.headers().etag().map(|e| e.to_string());
         let body: Value = r.into_body().into_single().map_err(unavailable)?;
@@ -285,8 +305,10 @@ impl CosmosStore {
                             cs.split(';')
                                 .find_map(|p| p.trim().strip_prefix(k).map(|v| v.trim_start_matches('=').to_string()))
                         };
-                        let endpoint = part("AccountEndpoint").ok_or_else(|| unavailable("no AccountEndpoint in the connection string"))?;
-                        let key = part("AccountKey").ok_or_else(|| unavailable("no AccountKey in the connection string"))?;
+                        let endpoint = part("AccountEndpoint")
+                            .ok_or_else(|| unavailable("no AccountEndpoint in the connection string"))?;
+                        let key =
+                            part("AccountKey").ok_or_else(|| unavailable("no AccountKey in the connection string"))?;
                         let endpoint: AccountEndpoint = endpoint.parse().map_err(unavailable)?;
                         AccountReference::with_authentication_key(endpoint, azure_core::credentials::Secret::new(key))
                     }
@@ -371,7 +393,11 @@ impl CosmosStore {
             Err(e) if status(&e) == 409 => {}
             Err(e) => return Err(unavailable(e)),
         }
-        match client.database_client(target.database.as_str()).create_container(props, None).await {
+        match client
+            .database_client(target.database.as_str())
+            .create_container(props, None)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if status(&e) == 409 => Ok(()),
             Err(e) => Err(unavailable(e)),
@@ -384,12 +410,13 @@ impl CosmosStore {
 pub(crate) fn credential() -> Result<Arc<dyn azure_core::credentials::TokenCredential>, StoreError> {
     let in_azure = std::env::var_os("IDENTITY_ENDPOINT").is_some() || std::env::var_os("MSI_ENDPOINT").is_some();
     if in_azure {
-        let options = std::env::var("AZURE_CLIENT_ID").ok().filter(|v| !v.is_empty()).map(|id| {
-            azure_identity::ManagedIdentityCredentialOptions {
+        let options = std::env::var("AZURE_CLIENT_ID")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map(|id| azure_identity::ManagedIdentityCredentialOptions {
                 user_assigned_id: Some(azure_identity::UserAssignedId::ClientId(id)),
                 ..Default::default()
-            }
-        });
+            });
         Ok(azure_identity::ManagedIdentityCredential::new(options).map_err(unavailable)?)
     } else {
         Ok(azure_identity::DeveloperToolsCredential::new(None).map_err(unavailable)?)
@@ -410,12 +437,24 @@ impl Store for CosmosStore {
         })
     }
 
-    fn create<'a>(&'a self, container: &'a str, key: &'a PartitionKey, doc: &'a Value)
-    -> StoreFuture<'a, Charged<Stored>> {
+    fn create<'a>(
+        &'a self,
+        container: &'a str,
+        key: &'a PartitionKey,
+        doc: &'a Value,
+    ) -> StoreFuture<'a, Charged<Stored>> {
         Box::pin(async move {
             let (t, cc) = self.container(container).await?;
             let id = doc_id(doc);
-            match cc.create_item(to_sdk_key(&key.values)?, id, doc, Some(write_options(None, &self.unquoted, true))).await {
+            match cc
+                .create_item(
+                    to_sdk_key(&key.values)?,
+                    id,
+                    doc,
+                    Some(write_options(None, &self.unquoted, true)),
+                )
+                .await
+            {
                 Ok(r) => self.item(&t.def, r),
                 Err(e) if status(&e) == 409 => {
                     // Which key? A document with this id in the partition means `id`.
@@ -427,8 +466,12 @@ impl Store for CosmosStore {
         })
     }
 
-    fn read<'a>(&'a self, container: &'a str, key: &'a PartitionKey, id: &'a str)
-    -> StoreFuture<'a, Charged<Option<Stored>>> {
+    fn read<'a>(
+        &'a self,
+        container: &'a str,
+        key: &'a PartitionKey,
+        id: &'a str,
+    ) -> StoreFuture<'a, Charged<Option<Stored>>> {
         Box::pin(async move {
             let (t, cc) = self.container(container).await?;
             match cc.read_item(to_sdk_key(&key.values)?, id, None).await {
@@ -452,7 +495,12 @@ impl Store for CosmosStore {
         Box::pin(async move {
             let (t, cc) = self.container(container).await?;
             let r = cc
-                .replace_item(to_sdk_key(&key.values)?, doc_id(doc), doc, Some(write_options(Some(condition), &self.unquoted, true)))
+                .replace_item(
+                    to_sdk_key(&key.values)?,
+                    doc_id(doc),
+                    doc,
+                    Some(write_options(Some(condition), &self.unquoted, true)),
+                )
                 .await
                 .map_err(|e| conflict_or(e, false, &t.def))?;
             self.item(&t.def, r)
@@ -525,13 +573,14 @@ impl Store for CosmosStore {
             } else {
                 FeedScope::partition(to_sdk_key(prefix)?)
             };
-            let n = std::num::NonZeroU32::new(limit.clamp(1, i32::MAX as usize) as u32).unwrap_or(std::num::NonZeroU32::MIN);
+            let n = std::num::NonZeroU32::new(limit.clamp(1, i32::MAX as usize) as u32)
+                .unwrap_or(std::num::NonZeroU32::MIN);
             let hint = azure_data_cosmos::options::MaxItemCountHint::Limit(n);
             let mut options = QueryOptions::default().with_max_item_count(hint);
             if let Some(token) = continuation {
-                options = options.with_continuation_token(
-                    azure_data_cosmos::feed::ContinuationToken::from_string(token.to_string()),
-                );
+                options = options.with_continuation_token(azure_data_cosmos::feed::ContinuationToken::from_string(
+                    token.to_string(),
+                ));
             }
             let mut pages = Box::pin(cc.query_items::<Value>(query, scope, Some(options)))
                 .await
@@ -555,7 +604,10 @@ impl Store for CosmosStore {
                 }
             }
             if items.len() > limit {
-                return Err(unavailable(format!("a page of {} items for a limit of {limit}", items.len())));
+                return Err(unavailable(format!(
+                    "a page of {} items for a limit of {limit}",
+                    items.len()
+                )));
             }
             let token = pages.to_continuation_token().map(|t| t.as_str().to_string()).ok();
             let more = match pages.next().await {
@@ -568,7 +620,10 @@ impl Store for CosmosStore {
             };
             Ok(Charged {
                 value: Page {
-                    items: items.into_iter().map(|d| stored(&t.def, d, None, &self.unquoted)).collect(),
+                    items: items
+                        .into_iter()
+                        .map(|d| stored(&t.def, d, None, &self.unquoted))
+                        .collect(),
                     continuation: if more { token } else { None },
                 },
                 charge: Some(charge),

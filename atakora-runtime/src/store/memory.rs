@@ -1,8 +1,8 @@
 //! The in-memory store: for tests, and `ATAKORA_STORE=memory`.
 
 use super::{
-    Charged, Clock, ContainerDef, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture, Stored,
-    SystemClock, doc_id, local_token, new_etag, parse_local_token, same_unique_values,
+    Charged, Clock, ContainerDef, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture,
+    Stored, SystemClock, doc_id, local_token, new_etag, parse_local_token, same_unique_values,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -148,13 +148,21 @@ impl Store for MemoryStore {
         })
     }
 
-    fn create<'a>(&'a self, container: &'a str, key: &'a PartitionKey, doc: &'a Value)
-    -> StoreFuture<'a, Charged<Stored>> {
+    fn create<'a>(
+        &'a self,
+        container: &'a str,
+        key: &'a PartitionKey,
+        doc: &'a Value,
+    ) -> StoreFuture<'a, Charged<Stored>> {
         Box::pin(async move { self.write(container, key, doc, Write::Create) })
     }
 
-    fn read<'a>(&'a self, container: &'a str, key: &'a PartitionKey, id: &'a str)
-    -> StoreFuture<'a, Charged<Option<Stored>>> {
+    fn read<'a>(
+        &'a self,
+        container: &'a str,
+        key: &'a PartitionKey,
+        id: &'a str,
+    ) -> StoreFuture<'a, Charged<Option<Stored>>> {
         Box::pin(async move {
             let now = self.clock.now_ms();
             let all = self.lock();

@@ -15,10 +15,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-mod memory;
-mod sqlite;
 #[cfg(feature = "cosmos")]
 pub mod cosmos;
+mod memory;
+mod sqlite;
 
 pub use memory::MemoryStore;
 pub use sqlite::{SqliteStore, Synchronous};
@@ -207,12 +207,20 @@ pub trait Store: Send + Sync {
     fn ensure<'a>(&'a self, containers: &'a [ContainerDef], create: bool) -> StoreFuture<'a, ()>;
 
     /// Insert a new document; `Conflict { key: "id" }` if `(partition, id)` exists.
-    fn create<'a>(&'a self, container: &'a str, key: &'a PartitionKey, doc: &'a Value)
-    -> StoreFuture<'a, Charged<Stored>>;
+    fn create<'a>(
+        &'a self,
+        container: &'a str,
+        key: &'a PartitionKey,
+        doc: &'a Value,
+    ) -> StoreFuture<'a, Charged<Stored>>;
 
     /// The document, if it exists and has not expired.
-    fn read<'a>(&'a self, container: &'a str, key: &'a PartitionKey, id: &'a str)
-    -> StoreFuture<'a, Charged<Option<Stored>>>;
+    fn read<'a>(
+        &'a self,
+        container: &'a str,
+        key: &'a PartitionKey,
+        id: &'a str,
+    ) -> StoreFuture<'a, Charged<Option<Stored>>>;
 
     /// Replace an existing document (whose `id` is `doc["id"]`).
     fn replace<'a>(
@@ -321,7 +329,9 @@ pub(crate) fn doc_id(doc: &Value) -> &str {
 
 /// The value at a JSON path (`/address/zip`) of `doc`.
 pub fn value_at<'v>(doc: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('/').filter(|s| !s.is_empty()).try_fold(doc, |v, seg| v.get(seg))
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .try_fold(doc, |v, seg| v.get(seg))
 }
 
 /// The local stores' continuation token: the last `(partition, id)` of a page, as JSON text.

@@ -8,8 +8,8 @@
 //! `(pk, id)`, so a continuation token stays valid whatever is written meanwhile.
 
 use super::{
-    Charged, Clock, ContainerDef, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture, Stored,
-    SystemClock, doc_id, local_token, new_etag, parse_local_token,
+    Charged, Clock, ContainerDef, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture,
+    Stored, SystemClock, doc_id, local_token, new_etag, parse_local_token,
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter, types::Value as Sql};
 use serde_json::Value;
@@ -82,7 +82,11 @@ fn run_batch(conn: &Connection, batch: Vec<Batched>) {
         }
         let _ = conn.execute_batch("SAVEPOINT job");
         let (keep, answer) = job(Some(conn));
-        let end = if keep { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        let end = if keep {
+            "RELEASE job"
+        } else {
+            "ROLLBACK TO job; RELEASE job"
+        };
         let _ = conn.execute_batch(end);
         answers.push(answer);
     }
@@ -138,7 +142,11 @@ impl SqliteStore {
     }
 
     /// [`SqliteStore::open`], reading the time from `clock`.
-    pub fn open_with_clock(path: impl AsRef<Path>, sync: Synchronous, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+    pub fn open_with_clock(
+        path: impl AsRef<Path>,
+        sync: Synchronous,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| unavailable(format!("{}: {e}", dir.display())))?;
@@ -290,7 +298,10 @@ impl SqliteStore {
                 n = def.name,
             );
             if def.partition_key.len() > 1 {
-                ddl.push_str(&format!("CREATE INDEX IF NOT EXISTS \"c:{}:prefix\" ON {t} (pk1, pk2, pk, id);", def.name));
+                ddl.push_str(&format!(
+                    "CREATE INDEX IF NOT EXISTS \"c:{}:prefix\" ON {t} (pk1, pk2, pk, id);",
+                    def.name
+                ));
             }
             // Unique keys: one index each, named by its paths so a changed key is a new index.
             let mut wanted = Vec::new();
@@ -298,7 +309,12 @@ impl SqliteStore {
                 let name = format!("c:{}:uk:{}", def.name, ContainerDef::unique_key_name(uk));
                 let cols: Vec<String> = uk
                     .iter()
-                    .map(|p| format!("coalesce(json_quote(json_extract(body, {})), 'null')", sql_text(&json_path(p))))
+                    .map(|p| {
+                        format!(
+                            "coalesce(json_quote(json_extract(body, {})), 'null')",
+                            sql_text(&json_path(p))
+                        )
+                    })
                     .collect();
                 ddl.push_str(&format!(
                     "CREATE UNIQUE INDEX IF NOT EXISTS \"{}\" ON {t} (pk, {});",
@@ -316,9 +332,13 @@ impl SqliteStore {
                     .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND name LIKE ?2")
                     .map_err(unavailable)?;
                 let rows = q
-                    .query_map([format!("c:{}", def.name), format!("c:{}:uk:%", def.name)], |r| r.get(0))
+                    .query_map([format!("c:{}", def.name), format!("c:{}:uk:%", def.name)], |r| {
+                        r.get(0)
+                    })
                     .map_err(unavailable)?;
-                rows.filter_map(Result::ok).filter(|n: &String| !wanted.contains(n)).collect()
+                rows.filter_map(Result::ok)
+                    .filter(|n: &String| !wanted.contains(n))
+                    .collect()
             };
             for name in stale {
                 conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
@@ -353,9 +373,11 @@ impl SqliteStore {
             expires_at_ms: def.expiry(doc).map(|s| now + s * 1000),
         };
         // Expired documents of this partition no longer hold their id or unique values.
-        tx.prepare_cached(&format!("DELETE FROM {t} WHERE pk = ?1 AND expires_at IS NOT NULL AND expires_at <= ?2"))
-            .and_then(|mut s| s.execute(rusqlite::params![part, now]))
-            .map_err(unavailable)?;
+        tx.prepare_cached(&format!(
+            "DELETE FROM {t} WHERE pk = ?1 AND expires_at IS NOT NULL AND expires_at <= ?2"
+        ))
+        .and_then(|mut s| s.execute(rusqlite::params![part, now]))
+        .map_err(unavailable)?;
         let exists = |tx: &Connection| -> Result<bool, StoreError> {
             tx.prepare_cached(&format!("SELECT 1 FROM {t} WHERE pk = ?1 AND id = ?2"))
                 .and_then(|mut s| s.exists(rusqlite::params![part, id]))
@@ -425,7 +447,10 @@ impl SqliteStore {
         };
         let current: Option<(String, Option<i64>)> = conn
             .prepare_cached(&format!("SELECT etag, expires_at FROM {t} WHERE pk = ?1 AND id = ?2"))
-            .and_then(|mut s| s.query_row(rusqlite::params![part, id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .and_then(|mut s| {
+                s.query_row(rusqlite::params![part, id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
             .map_err(unavailable)?;
         match current {
             Some((_, Some(exp))) if exp <= now => Err(StoreError::NotFound),
@@ -472,7 +497,8 @@ impl SqliteStore {
     ) -> Result<Page, StoreError> {
         let t = table(container);
         let now = self.inner.clock.now_ms();
-        let mut sql = format!("SELECT pk, id, body, etag, expires_at FROM {t} WHERE (expires_at IS NULL OR expires_at > ?1)");
+        let mut sql =
+            format!("SELECT pk, id, body, etag, expires_at FROM {t} WHERE (expires_at IS NULL OR expires_at > ?1)");
         let mut args: Vec<Sql> = vec![Sql::Integer(now)];
         let levels: Vec<String> = prefix.iter().map(PartitionKey::canonical_value).collect();
         let def = self.def(container)?;
@@ -552,7 +578,8 @@ impl SqliteStore {
                 .map_err(unavailable)?;
         }
         // Fold the WAL back into the database while nothing waits: reads stay fast.
-        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).map_err(unavailable)?;
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(unavailable)?;
         Ok(())
     }
 }
@@ -594,14 +621,26 @@ impl Store for SqliteStore {
         Box::pin(self.alone(move |s, conn| s.ensure_now(conn, &defs, create)))
     }
 
-    fn create<'a>(&'a self, container: &'a str, key: &'a PartitionKey, doc: &'a Value)
-    -> StoreFuture<'a, Charged<Stored>> {
+    fn create<'a>(
+        &'a self,
+        container: &'a str,
+        key: &'a PartitionKey,
+        doc: &'a Value,
+    ) -> StoreFuture<'a, Charged<Stored>> {
         let (c, k, d) = (container.to_string(), key.clone(), doc.clone());
-        Box::pin(async move { self.write(move |s, tx| s.write_now(tx, &c, &k, &d, None)).await.map(Charged::free) })
+        Box::pin(async move {
+            self.write(move |s, tx| s.write_now(tx, &c, &k, &d, None))
+                .await
+                .map(Charged::free)
+        })
     }
 
-    fn read<'a>(&'a self, container: &'a str, key: &'a PartitionKey, id: &'a str)
-    -> StoreFuture<'a, Charged<Option<Stored>>> {
+    fn read<'a>(
+        &'a self,
+        container: &'a str,
+        key: &'a PartitionKey,
+        id: &'a str,
+    ) -> StoreFuture<'a, Charged<Option<Stored>>> {
         // Point reads are short and never wait for the writer (WAL): run them inline.
         Box::pin(async move { self.read_now(container, key, id).map(Charged::free) })
     }
@@ -629,7 +668,11 @@ impl Store for SqliteStore {
         condition: &'a Precondition,
     ) -> StoreFuture<'a, Charged<()>> {
         let (c, k, i, cond) = (container.to_string(), key.clone(), id.to_string(), condition.clone());
-        Box::pin(async move { self.write(move |s, tx| s.delete_now(tx, &c, &k, &i, &cond)).await.map(Charged::free) })
+        Box::pin(async move {
+            self.write(move |s, tx| s.delete_now(tx, &c, &k, &i, &cond))
+                .await
+                .map(Charged::free)
+        })
     }
 
     fn list<'a>(
@@ -640,13 +683,14 @@ impl Store for SqliteStore {
         limit: usize,
         continuation: Option<&'a str>,
     ) -> StoreFuture<'a, Charged<Page>> {
-        Box::pin(async move { self.list_now(container, prefix, only, limit, continuation).map(Charged::free) })
+        Box::pin(async move {
+            self.list_now(container, prefix, only, limit, continuation)
+                .map(Charged::free)
+        })
     }
 
     fn health(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            self.with_reader(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(unavailable))
-        })
+        Box::pin(async move { self.with_reader(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(unavailable)) })
     }
 
     fn maintain(&self) -> StoreFuture<'_, ()> {

@@ -64,12 +64,16 @@ pub const AUDIENCE: &str = "api://shop-api";
 pub fn key(n: u8) -> (Vec<u8>, Value) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys");
     let der = std::fs::read(format!("{dir}/test-key-{n}.der")).unwrap();
-    let jwk: Value = serde_json::from_str(&std::fs::read_to_string(format!("{dir}/test-key-{n}.jwk.json")).unwrap()).unwrap();
+    let jwk: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/test-key-{n}.jwk.json")).unwrap()).unwrap();
     (der, jwk)
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 /// Valid claims of caller `oid` in tenant `tid` with `roles`.
@@ -102,7 +106,11 @@ impl Jwks {
     pub async fn serve(keys: &[u8]) -> Jwks {
         let body = Arc::new(Mutex::new(String::new()));
         let hits = Arc::new(AtomicU64::new(0));
-        let jwks = Jwks { url: String::new(), body: body.clone(), hits: hits.clone() };
+        let jwks = Jwks {
+            url: String::new(),
+            body: body.clone(),
+            hits: hits.clone(),
+        };
         jwks.publish(keys);
         let app = axum::Router::new().route(
             "/keys",
@@ -118,7 +126,10 @@ impl Jwks {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Jwks { url: format!("http://{addr}/keys"), ..jwks }
+        Jwks {
+            url: format!("http://{addr}/keys"),
+            ..jwks
+        }
     }
 
     /// Serve the test keys `keys` from now on.
@@ -148,7 +159,12 @@ impl AuthServer {
             Arc::new(SqliteStore::open_with_clock(dir.0.join("auth.db"), Synchronous::Normal, clock.clone()).unwrap());
         let service = Service::new(AuthBackend::spec(), AuthBackend::components());
         store.ensure(&service.containers(), true).await.unwrap();
-        let mut rt = Runtime::new(service, store, Arc::new(MemoryCache::new(100, clock.clone())), clock as Arc<dyn Clock>);
+        let mut rt = Runtime::new(
+            service,
+            store,
+            Arc::new(MemoryCache::new(100, clock.clone())),
+            clock as Arc<dyn Clock>,
+        );
         let config = AuthConfig {
             issuer: ISSUER.into(),
             audiences: vec![AUDIENCE.into()],
@@ -164,7 +180,12 @@ impl AuthServer {
         tokio::spawn(atakora_runtime::serve(listener, Arc::new(rt), async {
             let _ = rx.await;
         }));
-        AuthServer { addr, auth, stop: Some(tx), _dir: dir }
+        AuthServer {
+            addr,
+            auth,
+            stop: Some(tx),
+            _dir: dir,
+        }
     }
 
     pub async fn stop(mut self) {

@@ -112,7 +112,10 @@ impl Drop for TempDir {
 fn uuid_like() -> u128 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     t ^ u128::from(N.fetch_add(1, Ordering::SeqCst))
 }
 
@@ -144,7 +147,8 @@ impl TestServer {
     }
 
     pub async fn post(&self, path: &str, body: &str) -> Resp {
-        self.send("POST", path, &[("content-type", "application/json")], Some(body)).await
+        self.send("POST", path, &[("content-type", "application/json")], Some(body))
+            .await
     }
 }
 
@@ -198,7 +202,12 @@ impl Resp {
     /// A problem+json response with `status` whose first error names `path`.
     pub fn assert_problem(&self, status: u16, path: &str) -> Value {
         assert_eq!(self.status, status, "{}", self.body);
-        assert_eq!(self.header("content-type"), Some("application/problem+json"), "{}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
         let p = self.json();
         assert_eq!(p["status"], status);
         assert_eq!(p["errors"][0]["path"], path, "{p}");
@@ -207,7 +216,13 @@ impl Resp {
 }
 
 /// One HTTP/1.1 request on a fresh connection.
-pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Resp {
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Resp {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n");
     for (k, v) in headers {
@@ -225,7 +240,9 @@ pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&st
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw).await;
     let text = String::from_utf8_lossy(&raw).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no response: {text:?}"));
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no response: {text:?}"));
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
     let headers = lines
@@ -257,7 +274,10 @@ pub fn service_url(var: &str) -> Option<String> {
     let required = ["CI", "ATAKORA_REQUIRE_SERVICES"]
         .iter()
         .any(|k| std::env::var(k).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false"));
-    assert!(!required, "{var} is not set: run `.ci/services.sh start` first (required under CI)");
+    assert!(
+        !required,
+        "{var} is not set: run `.ci/services.sh start` first (required under CI)"
+    );
     eprintln!("\n*** SKIPPED: {var} is not set; run `.ci/services.sh start` to run this test ***\n");
     None
 }

@@ -41,7 +41,10 @@ pub fn local_dependencies(manifest_dir: &Path) -> Result<Vec<LocalDependency>, S
             .is_some_and(|m| std::fs::canonicalize(m).is_ok_and(|m| m == manifest))
     };
     let Some(root) = packages.iter().find(|p| same(p)) else {
-        return Err(format!("`cargo metadata` does not list the package of {}", manifest.display()));
+        return Err(format!(
+            "`cargo metadata` does not list the package of {}",
+            manifest.display()
+        ));
     };
     let root_id = root["id"].as_str().unwrap_or_default();
     let nodes = meta["resolve"]["nodes"].as_array().cloned().unwrap_or_default();
@@ -59,7 +62,9 @@ pub fn local_dependencies(manifest_dir: &Path) -> Result<Vec<LocalDependency>, S
         if !normal {
             continue;
         }
-        let Some(pkg) = packages.iter().find(|p| p["id"] == dep["pkg"]) else { continue };
+        let Some(pkg) = packages.iter().find(|p| p["id"] == dep["pkg"]) else {
+            continue;
+        };
         // Local crates that use atakora: only they can declare components.
         let uses_atakora = pkg["dependencies"]
             .as_array()
@@ -76,7 +81,9 @@ pub fn local_dependencies(manifest_dir: &Path) -> Result<Vec<LocalDependency>, S
                 .flatten()
                 .any(|k| k == "lib" || k == "rlib")
         });
-        let Some(lib) = lib.and_then(|t| t["src_path"].as_str()) else { continue };
+        let Some(lib) = lib.and_then(|t| t["src_path"].as_str()) else {
+            continue;
+        };
         out.push(LocalDependency {
             extern_name: dep["name"].as_str().unwrap_or_default().replace('-', "_"),
             package: pkg["name"].as_str().unwrap_or_default().to_string(),

@@ -98,7 +98,9 @@ fn find_option(args: &TokenStream, path: &[&str]) -> Option<(Span, Span)> {
     let (first, rest) = path.split_first()?;
     let tokens: Vec<TokenTree> = args.clone().into_iter().collect();
     for segment in tokens.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
-        let Some(TokenTree::Ident(id)) = segment.first() else { continue };
+        let Some(TokenTree::Ident(id)) = segment.first() else {
+            continue;
+        };
         if id != first {
             continue;
         }

@@ -82,7 +82,11 @@ pub fn tidy(out: &Path, me: &Owner, written: &[(String, Vec<String>)]) -> Result
         let dir = out.join(backend);
         claim(out, me, std::slice::from_ref(backend))?;
         for entry in read_dirs(&dir) {
-            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            let name = entry
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
             if !envs.contains(&name) && entry.join("azuredeploy.json").is_file() {
                 fs::remove_dir_all(&entry).map_err(io(&entry))?;
                 removed.push(entry);

@@ -47,13 +47,7 @@ pub struct Location {
 impl Location {
     /// The span `start..end` (proc-macro2 line/column pairs: 1-based lines, 0-based character
     /// columns) of `text`, read from `file`; `base` is the crate's folder.
-    pub fn of(
-        file: &Path,
-        base: &Path,
-        text: &str,
-        start: (usize, usize),
-        end: (usize, usize),
-    ) -> Option<Location> {
+    pub fn of(file: &Path, base: &Path, text: &str, start: (usize, usize), end: (usize, usize)) -> Option<Location> {
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         let (first, last) = (start.0.max(1), end.0.max(start.0).max(1));
         if first > lines.len() {
@@ -65,7 +59,10 @@ impl Location {
             // Offset of (line, col) from the start of `source`.
             let before: usize = lines[first - 1..line - 1].iter().map(|l| l.len()).sum();
             let l = lines[line - 1];
-            before + l.char_indices().nth(col).map_or(l.trim_end_matches('\n').len(), |(i, _)| i)
+            before
+                + l.char_indices()
+                    .nth(col)
+                    .map_or(l.trim_end_matches('\n').len(), |(i, _)| i)
         };
         let (s, mut e) = (byte_of(first, start.1), byte_of(last, end.1));
         if e <= s {

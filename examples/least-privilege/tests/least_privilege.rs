@@ -11,15 +11,16 @@ fn roles_are_scoped_per_container_and_read_only_means_reader() {
         .map(|c| c["properties"]["resource"]["id"].as_str().unwrap())
         .collect();
     assert_eq!(containers, ["data", "reports"], "the shared container is deployed once");
-    let roles: Vec<(String, String)> = atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
-        .iter()
-        .map(|r| {
-            (
-                r["properties"]["scope"].as_str().unwrap().to_string(),
-                r["properties"]["roleDefinitionId"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let roles: Vec<(String, String)> =
+        atakora::testing::all_resources(&t, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+            .iter()
+            .map(|r| {
+                (
+                    r["properties"]["scope"].as_str().unwrap().to_string(),
+                    r["properties"]["roleDefinitionId"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
     assert_eq!(roles.len(), 2);
     assert!(
         roles[0].0.ends_with("'data')]") && roles[0].1.contains("-000000000002'"),

@@ -35,7 +35,9 @@ fn every_name_carries_type_app_and_environment() {
         let model = plan.model();
         for (id, r) in model.named_resources().iter().enumerate() {
             // Role assignments are named from principal ids, known once deployed.
-            let Some(n) = model.final_name(id, &rg, &suffix) else { continue };
+            let Some(n) = model.final_name(id, &rg, &suffix) else {
+                continue;
+            };
             let (kind, n) = (&r.kind, &n);
             kind.check_final(n)
                 .unwrap_or_else(|e| panic!("{} `{n}`: {e}", kind.label()));
