@@ -86,13 +86,19 @@ pub mod functions {
     /// Retries of a failed change-feed batch (without a policy the host skips it for good).
     pub const CHANGE_FEED_RETRIES: u32 = 5;
 
+    /// The first retry's delay of a failed change-feed batch, in seconds (doubling after).
+    pub const CHANGE_FEED_RETRY_MIN_SECS: u64 = 4;
+    /// The longest delay between retries of a failed change-feed batch, in seconds.
+    pub const CHANGE_FEED_RETRY_MAX_SECS: u64 = 15 * 60;
+
     /// The `retry` policy of change-feed functions: exponential back-off, 4 s to 15 min.
     pub fn change_feed_retry() -> Value {
+        let span = |s: u64| format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
         json!({
             "strategy": "exponentialBackoff",
             "maxRetryCount": CHANGE_FEED_RETRIES,
-            "minimumInterval": "00:00:04",
-            "maximumInterval": "00:15:00"
+            "minimumInterval": span(CHANGE_FEED_RETRY_MIN_SECS),
+            "maximumInterval": span(CHANGE_FEED_RETRY_MAX_SECS)
         })
     }
 }

@@ -134,15 +134,37 @@ pub fn router(endpoints: Vec<Endpoint>, dead_letters: Option<Arc<dyn DeadLetters
                     }),
                 );
             }
-            Handler::Http { route, methods, run } => {
-                app = app.route(
-                    &format!("/{route}"),
-                    any(move |params: Option<Path<HashMap<String, String>>>, req: Request| {
-                        let (methods, run) = (methods.clone(), run.clone());
-                        async move { http(&methods, run, params.map(|p| p.0).unwrap_or_default(), req).await }
-                    }),
-                );
+            Handler::Http { route, methods, run } => app = http_route(app, &route, methods, run),
+        }
+    }
+    app
+}
+
+fn http_route(app: Router, route: &str, methods: Vec<String>, run: RunHttp) -> Router {
+    app.route(
+        &format!("/{route}"),
+        any(move |params: Option<Path<HashMap<String, String>>>, req: Request| {
+            let (methods, run) = (methods.clone(), run.clone());
+            async move { http(&methods, run, params.map(|p| p.0).unwrap_or_default(), req).await }
+        }),
+    )
+}
+
+/// The routes of the HTTP functions among `endpoints` alone (served locally next to the
+/// CRUD API); a route taken already (by `taken`, or by an earlier function) is left out with
+/// an error logged, since two handlers cannot share one.
+pub fn http_router(endpoints: &[Endpoint], taken: &[String]) -> Router {
+    let mut app = Router::new();
+    let mut seen: Vec<String> = taken.to_vec();
+    for e in endpoints {
+        if let Handler::Http { route, methods, run } = &e.handler {
+            let path = format!("/{route}");
+            if seen.contains(&path) {
+                tracing::error!(function = %e.name, "the route {path} is served already: the function is not routed");
+                continue;
             }
+            seen.push(path);
+            app = http_route(app, route, methods.clone(), run.clone());
         }
     }
     app

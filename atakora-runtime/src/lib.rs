@@ -19,6 +19,8 @@
 //! | [`server`] | settings from the environment, logging, start-up, shutdown |
 //! | [`package`] | the Azure Functions deployment package |
 //! | [`conformance`] | the store conformance suite |
+//! | [`engine`] | the local engine: a backend's functions run next to its CRUD API |
+//! | [`functions`], [`payload`] | a functions app's custom handler in Azure |
 //!
 //! The contract is written for users in the repository's `docs/runtime.md`.
 
@@ -28,6 +30,7 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod conformance;
+pub mod engine;
 pub mod functions;
 pub mod http;
 pub mod openapi;

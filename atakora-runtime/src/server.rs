@@ -4,11 +4,13 @@
 use crate::api::Service;
 use crate::auth::{AuthConfig, Authenticator};
 use crate::cache::{Cache, MemoryCache};
+use crate::engine::{Engine, EngineClock, EngineConfig, LocalFunction, Payloads};
+use crate::functions::Endpoint;
 use crate::http::{Runtime, router};
 use crate::store::{Clock, ContainerDef, MemoryStore, SqliteStore, Store, Synchronous, SystemClock};
 use atakora_core::contract::settings;
 use atakora_core::entity::Component;
-use atakora_core::spec::{AuthSpec, BackendSpec};
+use atakora_core::spec::{AuthSpec, BackendSpec, Trigger};
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -146,6 +148,16 @@ pub fn init_logging() {
 /// Serve backend `spec` with `components` as the environment says, until SIGINT/SIGTERM.
 /// The exit code is a failure when start-up fails (the reason is on stderr).
 pub fn run(spec: &'static BackendSpec, components: &'static [Component]) -> ExitCode {
+    run_with_functions(spec, components, Vec::new())
+}
+
+/// [`run`], with the backend's `functions` run by the local engine next to the CRUD API (on
+/// the embedded stores; not under the Functions host, where each functions app runs its own).
+pub fn run_with_functions(
+    spec: &'static BackendSpec,
+    components: &'static [Component],
+    functions: Vec<LocalFunction>,
+) -> ExitCode {
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
@@ -154,7 +166,7 @@ pub fn run(spec: &'static BackendSpec, components: &'static [Component]) -> Exit
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve_from_env(spec, components)) {
+    match runtime.block_on(serve_from_env(spec, components, functions)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("atakora: {e}");
@@ -247,7 +259,11 @@ pub async fn open_auth(spec: &AuthSpec, settings: &Settings) -> Result<Option<Ar
     Ok(Some(Arc::new(auth)))
 }
 
-async fn serve_from_env(spec: &'static BackendSpec, components: &'static [Component]) -> Result<(), String> {
+async fn serve_from_env(
+    spec: &'static BackendSpec,
+    components: &'static [Component],
+    functions: Vec<LocalFunction>,
+) -> Result<(), String> {
     let service = Service::new(spec, components);
     let settings = Settings::from_env(&service.backend, |k| std::env::var(k).ok())?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", settings.port))
@@ -289,7 +305,68 @@ async fn serve_from_env(spec: &'static BackendSpec, components: &'static [Compon
     for route in rt.service.routes() {
         eprintln!("  {:<22} {}", route.methods.join(" "), route.path);
     }
-    serve(listener, Arc::new(rt), shutdown_signal()).await
+    let taken: Vec<String> = rt.service.routes().iter().map(|r| r.path.clone()).collect();
+    let endpoints: Vec<Endpoint> = functions.iter().map(|f| f.endpoint.clone()).collect();
+    let mut extra = crate::functions::http_router(&endpoints, &taken);
+    for f in &functions {
+        eprintln!("  function {:<29} {}", format!("{}.{}", f.app, f.spec.name), describe(&f.spec.trigger));
+    }
+    let engine = local_engine(&rt, &settings, functions)?;
+    let running = match &engine {
+        Some(engine) => {
+            extra = extra.merge(engine.admin_router());
+            eprintln!("  POST                   /admin/functions/{{name}} (run a function now; loopback only)");
+            let running = engine.start().await?;
+            crate::engine::set_current(Some(engine.clone()));
+            Some(running)
+        }
+        None => None,
+    };
+    let out = serve_with(listener, Arc::new(rt), extra, shutdown_signal()).await;
+    crate::engine::set_current(None);
+    if let Some(r) = running {
+        r.stop().await;
+    }
+    out
+}
+
+fn describe(t: &Trigger) -> String {
+    match t {
+        Trigger::Queue { queue, max_attempts } => format!("queue {queue} (max_attempts {max_attempts})"),
+        Trigger::Timer { schedule } => format!("timer \"{schedule}\" (UTC)"),
+        Trigger::Changes { entity } => format!("changes of {entity}"),
+        Trigger::Http { route, methods } => format!("http {} /{route}", methods.join(" ")),
+    }
+}
+
+/// The local engine of `functions` on `rt`'s store, when there are functions and the store
+/// is an embedded one (in Azure the Functions host runs the triggers).
+fn local_engine(rt: &Runtime, settings: &Settings, functions: Vec<LocalFunction>) -> Result<Option<Engine>, String> {
+    if functions.is_empty() || settings.in_functions_host {
+        return Ok(None);
+    }
+    let Some(local) = rt.store.clone().local_engine() else {
+        eprintln!(
+            "  functions: not run locally on the {} store (queues, timers and the change feed run on sqlite or memory)",
+            rt.store.kind()
+        );
+        return Ok(None);
+    };
+    let payloads = Payloads::from_env(std::env::var(crate::engine::PAYLOADS_ENV).ok().as_deref())?;
+    if payloads == Payloads::Azure {
+        eprintln!("  functions: invoked through the custom handler with the Functions host's payloads");
+    }
+    let containers: Vec<(String, String)> = rt
+        .service
+        .apis
+        .iter()
+        .map(|a| (a.spec.type_name.to_string(), a.container.name.clone()))
+        .collect();
+    let config = EngineConfig {
+        payloads,
+        ..EngineConfig::default()
+    };
+    Engine::new(local, functions, &containers, config, EngineClock::system()).map(Some)
 }
 
 /// Serve `rt` on `listener` until `shutdown` completes, purging expired documents every
@@ -297,6 +374,17 @@ async fn serve_from_env(spec: &'static BackendSpec, components: &'static [Compon
 pub async fn serve(
     listener: tokio::net::TcpListener,
     rt: Arc<Runtime>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    serve_with(listener, rt, axum::Router::new(), shutdown).await
+}
+
+/// [`serve`], with the routes of `extra` (HTTP functions, the admin endpoint) beside the CRUD
+/// API's; handlers see the peer's address (`ConnectInfo`).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    rt: Arc<Runtime>,
+    extra: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
     let store = rt.store.clone();
@@ -309,8 +397,11 @@ pub async fn serve(
             }
         }
     });
-    let app = router(rt);
-    let out = axum::serve(listener, app)
+    let app = extra.merge(router(rt));
+    let out = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| format!("server failed: {e}"));

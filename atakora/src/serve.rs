@@ -10,6 +10,7 @@ pub use atakora_runtime::functions::{
     DeadLetters, Endpoint, Failure, Handler, HttpCall, HttpReply, router as functions_router, serve as serve_functions,
 };
 pub use atakora_runtime::package::{FLEX_GLIBC, Package, PackageError};
+pub use atakora_runtime::engine::{Engine, EngineClock, EngineConfig, LocalFunction, Payloads, Running};
 pub use atakora_runtime::payload::{Invocation, Shape};
 
 /// The router of a functions app's handler (see [`functions_router`]).
@@ -38,7 +39,51 @@ pub fn serve<B: Backend>() -> ExitCode {
         let endpoints = function_endpoints::<B>(&app);
         return atakora_runtime::functions::run(&app, endpoints, None);
     }
-    atakora_runtime::run(B::spec(), B::components())
+    install_local_queues();
+    atakora_runtime::server::run_with_functions(B::spec(), B::components(), local_functions::<B>())
+}
+
+/// [`Queue::send`](crate::Queue::send) through the local engine ([`serve`] installs it; a
+/// test that serves a backend itself installs it too). `false` when a transport is installed
+/// already.
+pub fn install_local_queues() -> bool {
+    crate::functions::install_queue_transport(Box::new(LocalQueues))
+}
+
+/// Queues in the local store, through the process's running engine.
+struct LocalQueues;
+
+impl crate::functions::QueueTransport for LocalQueues {
+    fn send(&self, queue: &'static str, body: String) -> crate::functions::BoxFuture<Result<(), String>> {
+        Box::pin(async move {
+            match atakora_runtime::engine::current() {
+                Some(engine) => engine.send(queue, &body).await,
+                None => Err(format!(
+                    "no local engine runs to take messages for `{queue}`: queues run next to `atakora::serve`"
+                )),
+            }
+        })
+    }
+}
+
+/// Every function of backend `B`'s functions apps, for the local engine.
+pub fn local_functions<B: Backend>() -> Vec<LocalFunction> {
+    B::components()
+        .iter()
+        .filter_map(|c| match c {
+            atakora_core::entity::Component::FunctionsApp { spec, .. } => Some(crate::spec::kebab_case(&spec.type_name)),
+            _ => None,
+        })
+        .flat_map(|app| {
+            app_functions::<B>(&app)
+                .into_iter()
+                .map(move |(spec, endpoint)| LocalFunction {
+                    app: app.clone(),
+                    spec,
+                    endpoint,
+                })
+        })
+        .collect()
 }
 
 /// The `cargo atakora package` side of [`serve`]: package the running executable for `B`.
@@ -81,6 +126,10 @@ pub fn package<B: Backend>(binary: &Path, out_dir: &Path) -> Result<Package, Pac
 /// The functions of `B`'s functions app `app` (its key: `order-processor`) as the handler's
 /// endpoints: each decodes its trigger's input and runs the `#[atakora::function]`.
 pub fn function_endpoints<B: Backend>(app: &str) -> Vec<Endpoint> {
+    app_functions::<B>(app).into_iter().map(|(_, e)| e).collect()
+}
+
+fn app_functions<B: Backend>(app: &str) -> Vec<(&'static atakora_core::spec::FunctionSpec, Endpoint)> {
     use crate::functions::{Input, Outcome};
     use atakora_core::contract::functions as binding;
     use atakora_core::spec::Trigger;
@@ -171,10 +220,13 @@ pub fn function_endpoints<B: Backend>(app: &str) -> Vec<Endpoint> {
                     }),
                 },
             };
-            Endpoint {
-                name: def.spec.name.to_string(),
-                handler,
-            }
+            (
+                def.spec,
+                Endpoint {
+                    name: def.spec.name.to_string(),
+                    handler,
+                },
+            )
         })
         .collect()
 }

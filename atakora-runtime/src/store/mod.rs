@@ -17,9 +17,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 #[cfg(feature = "cosmos")]
 pub mod cosmos;
+mod local;
 mod memory;
 mod sqlite;
 
+pub use local::{Change, LocalEngine, QueueMessage};
 pub use memory::MemoryStore;
 pub use sqlite::{SqliteStore, Synchronous};
 
@@ -259,6 +261,13 @@ pub trait Store: Send + Sync {
     /// Periodic upkeep (purging expired documents); nothing by default.
     fn maintain(&self) -> StoreFuture<'_, ()> {
         Box::pin(async { Ok(()) })
+    }
+
+    /// The local engine's queues, change log and state in this store ([`LocalEngine`]):
+    /// the embedded stores have them, Cosmos DB has none (in Azure the Functions host runs the
+    /// triggers).
+    fn local_engine(self: Arc<Self>) -> Option<Arc<dyn LocalEngine>> {
+        None
     }
 }
 

@@ -7,8 +7,9 @@
 //! by [`Store::maintain`] and by writes to the same partition. Lists page by keyset on
 //! `(pk, id)`, so a continuation token stays valid whatever is written meanwhile.
 
+use super::local::new_token;
 use super::{
-    Charged, Clock, ContainerDef, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture,
+    Change, Charged, Clock, ContainerDef, LocalEngine, QueueMessage, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture,
     Stored, SystemClock, doc_id, local_token, new_etag, parse_local_token,
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter, types::Value as Sql};
@@ -106,6 +107,8 @@ struct Inner {
     /// Container name → its definition (known after `ensure`).
     defs: Mutex<HashMap<String, ContainerDef>>,
     clock: Arc<dyn Clock>,
+    /// Moves after every committed create or replace ([`LocalEngine::feed_signal`]).
+    feed: tokio::sync::watch::Sender<u64>,
 }
 
 /// The SQLite store. Cheap to clone (shared connections).
@@ -159,7 +162,8 @@ impl SqliteStore {
         writer
             .execute_batch(&format!(
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000;
-                 CREATE TABLE IF NOT EXISTS atakora_containers (name TEXT PRIMARY KEY, partition_key TEXT NOT NULL);"
+                 CREATE TABLE IF NOT EXISTS atakora_containers (name TEXT PRIMARY KEY, partition_key TEXT NOT NULL);
+                 {ENGINE_SCHEMA}"
             ))
             .map_err(unavailable)?;
         let (jobs, queue) = std::sync::mpsc::channel();
@@ -174,6 +178,7 @@ impl SqliteStore {
                 readers: Mutex::new(Vec::new()),
                 defs: Mutex::new(HashMap::new()),
                 clock,
+                feed: tokio::sync::watch::Sender::new(0),
             }),
         })
     }
@@ -426,6 +431,10 @@ impl SqliteStore {
                 StoreError::NotFound
             });
         }
+        // The change feed: the document's entry moves to the end, in this transaction.
+        tx.prepare_cached("INSERT OR REPLACE INTO atakora_changes (container, pk, id) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(rusqlite::params![container, part, id]))
+            .map_err(unavailable)?;
         Ok(stored)
     }
 
@@ -459,6 +468,10 @@ impl SqliteStore {
             Some(_) => {
                 conn.prepare_cached(&format!("DELETE FROM {t} WHERE pk = ?1 AND id = ?2"))
                     .and_then(|mut s| s.execute(rusqlite::params![part, id]))
+                    .map_err(unavailable)?;
+                // The feed has no deletes: the document leaves it.
+                conn.prepare_cached("DELETE FROM atakora_changes WHERE container = ?1 AND pk = ?2 AND id = ?3")
+                    .and_then(|mut s| s.execute(rusqlite::params![container, part, id]))
                     .map_err(unavailable)?;
                 Ok(())
             }
@@ -576,6 +589,16 @@ impl SqliteStore {
         for n in names {
             conn.execute(&format!("DELETE FROM {} WHERE expires_at <= ?1", table(&n)), [now])
                 .map_err(unavailable)?;
+            // Expired documents leave the change feed too.
+            conn.execute(
+                &format!(
+                    "DELETE FROM atakora_changes WHERE container = ?1 AND NOT EXISTS \
+                     (SELECT 1 FROM {t} WHERE {t}.pk = atakora_changes.pk AND {t}.id = atakora_changes.id)",
+                    t = table(&n)
+                ),
+                [&n],
+            )
+            .map_err(unavailable)?;
         }
         // Fold the WAL back into the database while nothing waits: reads stay fast.
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
@@ -629,9 +652,9 @@ impl Store for SqliteStore {
     ) -> StoreFuture<'a, Charged<Stored>> {
         let (c, k, d) = (container.to_string(), key.clone(), doc.clone());
         Box::pin(async move {
-            self.write(move |s, tx| s.write_now(tx, &c, &k, &d, None))
-                .await
-                .map(Charged::free)
+            let stored = self.write(move |s, tx| s.write_now(tx, &c, &k, &d, None)).await?;
+            self.inner.feed.send_modify(|n| *n += 1);
+            Ok(Charged::free(stored))
         })
     }
 
@@ -654,9 +677,9 @@ impl Store for SqliteStore {
     ) -> StoreFuture<'a, Charged<Stored>> {
         let (c, k, d, cond) = (container.to_string(), key.clone(), doc.clone(), condition.clone());
         Box::pin(async move {
-            self.write(move |s, tx| s.write_now(tx, &c, &k, &d, Some(&cond)))
-                .await
-                .map(Charged::free)
+            let stored = self.write(move |s, tx| s.write_now(tx, &c, &k, &d, Some(&cond))).await?;
+            self.inner.feed.send_modify(|n| *n += 1);
+            Ok(Charged::free(stored))
         })
     }
 
@@ -695,5 +718,243 @@ impl Store for SqliteStore {
 
     fn maintain(&self) -> StoreFuture<'_, ()> {
         Box::pin(self.alone(|s, conn| s.purge_now(conn)))
+    }
+
+    fn local_engine(self: Arc<Self>) -> Option<Arc<dyn LocalEngine>> {
+        Some(self)
+    }
+}
+
+/// The local engine's tables (see [`super::local`]): queue messages (a queue and its
+/// `-poison` twin are rows of one table), the change log (one entry per live document, the
+/// document itself read from its container) and the engine's state.
+const ENGINE_SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS atakora_queue_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      queue TEXT NOT NULL, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, inserted_at INTEGER NOT NULL,
+      visible_at INTEGER NOT NULL, dequeue_count INTEGER NOT NULL DEFAULT 0, receipt TEXT NOT NULL DEFAULT '');
+    CREATE INDEX IF NOT EXISTS atakora_queue_visible ON atakora_queue_messages (queue, visible_at);
+    CREATE TABLE IF NOT EXISTS atakora_changes (lsn INTEGER PRIMARY KEY AUTOINCREMENT,
+      container TEXT NOT NULL, pk TEXT NOT NULL, id TEXT NOT NULL, UNIQUE (container, pk, id));
+    CREATE INDEX IF NOT EXISTS atakora_changes_feed ON atakora_changes (container, lsn);
+    CREATE TABLE IF NOT EXISTS atakora_engine_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+const MESSAGE_COLUMNS: &str = "id, queue, body, inserted_at, dequeue_count, visible_at, receipt";
+
+fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueMessage> {
+    Ok(QueueMessage {
+        id: r.get(0)?,
+        queue: r.get(1)?,
+        body: r.get(2)?,
+        inserted_at_ms: r.get(3)?,
+        dequeue_count: r.get(4)?,
+        visible_at_ms: r.get(5)?,
+        receipt: r.get(6)?,
+    })
+}
+
+fn insert_message(tx: &Connection, queue: &str, body: &str, now_ms: i64, visible_at_ms: i64) -> Result<String, StoreError> {
+    let id = new_token();
+    tx.prepare_cached(
+        "INSERT INTO atakora_queue_messages (queue, id, body, inserted_at, visible_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut s| s.execute(rusqlite::params![queue, id, body, now_ms, visible_at_ms]))
+    .map_err(unavailable)?;
+    Ok(id)
+}
+
+impl SqliteStore {
+    /// A held lease's update: `sql` with `?1` = id, `?2` = receipt and `?3` = `value`; whether
+    /// the lease was still held.
+    async fn leased(&self, sql: &'static str, message: &QueueMessage, value: Option<i64>) -> Result<bool, StoreError> {
+        let (id, receipt) = (message.id.clone(), message.receipt.clone());
+        self.write(move |_, tx| {
+            let n = match value {
+                Some(v) => tx.prepare_cached(sql).and_then(|mut s| s.execute(rusqlite::params![id, receipt, v])),
+                None => tx.prepare_cached(sql).and_then(|mut s| s.execute(rusqlite::params![id, receipt])),
+            };
+            Ok(n.map_err(unavailable)? == 1)
+        })
+        .await
+    }
+}
+
+impl LocalEngine for SqliteStore {
+    fn enqueue<'a>(&'a self, queue: &'a str, body: &'a str, visible_at_ms: i64) -> StoreFuture<'a, String> {
+        let (q, b) = (queue.to_string(), body.to_string());
+        Box::pin(async move {
+            self.write(move |s, tx| insert_message(tx, &q, &b, s.inner.clock.now_ms(), visible_at_ms))
+                .await
+        })
+    }
+
+    fn dequeue<'a>(
+        &'a self,
+        queue: &'a str,
+        max: usize,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> StoreFuture<'a, Vec<QueueMessage>> {
+        let q = queue.to_string();
+        Box::pin(async move {
+            let receipt = new_token();
+            let mut got = self
+                .write(move |_, tx| {
+                    let mut s = tx
+                        .prepare_cached(&format!(
+                            "UPDATE atakora_queue_messages SET visible_at = ?3, dequeue_count = dequeue_count + 1,
+                               receipt = ?4 || '-' || seq
+                             WHERE seq IN (SELECT seq FROM atakora_queue_messages WHERE queue = ?1 AND visible_at <= ?2
+                               ORDER BY seq LIMIT ?5)
+                             RETURNING {MESSAGE_COLUMNS}, seq"
+                        ))
+                        .map_err(unavailable)?;
+                    let rows = s
+                        .query_map(
+                            rusqlite::params![q, now_ms, now_ms + lease_ms, receipt, max as i64],
+                            |r| Ok((r.get::<_, i64>(7)?, message_row(r)?)),
+                        )
+                        .map_err(unavailable)?;
+                    rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+                })
+                .await?;
+            got.sort_by_key(|(seq, _)| *seq);
+            Ok(got.into_iter().map(|(_, m)| m).collect())
+        })
+    }
+
+    fn renew<'a>(&'a self, message: &'a QueueMessage, until_ms: i64) -> StoreFuture<'a, bool> {
+        Box::pin(self.leased(
+            "UPDATE atakora_queue_messages SET visible_at = ?3 WHERE id = ?1 AND receipt = ?2",
+            message,
+            Some(until_ms),
+        ))
+    }
+
+    fn complete<'a>(&'a self, message: &'a QueueMessage) -> StoreFuture<'a, bool> {
+        Box::pin(self.leased(
+            "DELETE FROM atakora_queue_messages WHERE id = ?1 AND receipt = ?2",
+            message,
+            None,
+        ))
+    }
+
+    fn release<'a>(&'a self, message: &'a QueueMessage, visible_at_ms: i64) -> StoreFuture<'a, bool> {
+        Box::pin(self.leased(
+            "UPDATE atakora_queue_messages SET visible_at = ?3, receipt = '' WHERE id = ?1 AND receipt = ?2",
+            message,
+            Some(visible_at_ms),
+        ))
+    }
+
+    fn dead_letter<'a>(
+        &'a self,
+        message: &'a QueueMessage,
+        poison: &'a str,
+        body: &'a str,
+        now_ms: i64,
+    ) -> StoreFuture<'a, bool> {
+        let (id, receipt, poison, body) = (
+            message.id.clone(),
+            message.receipt.clone(),
+            poison.to_string(),
+            body.to_string(),
+        );
+        Box::pin(async move {
+            self.write(move |_, tx| {
+                let n = tx
+                    .prepare_cached("DELETE FROM atakora_queue_messages WHERE id = ?1 AND receipt = ?2")
+                    .and_then(|mut s| s.execute(rusqlite::params![id, receipt]))
+                    .map_err(unavailable)?;
+                if n == 1 {
+                    insert_message(tx, &poison, &body, now_ms, now_ms)?;
+                }
+                Ok(n == 1)
+            })
+            .await
+        })
+    }
+
+    fn messages<'a>(&'a self, queue: &'a str) -> StoreFuture<'a, Vec<QueueMessage>> {
+        Box::pin(async move {
+            self.with_reader(|c| {
+                let mut s = c
+                    .prepare_cached(&format!(
+                        "SELECT {MESSAGE_COLUMNS} FROM atakora_queue_messages WHERE queue = ?1 ORDER BY seq"
+                    ))
+                    .map_err(unavailable)?;
+                let rows = s.query_map([queue], message_row).map_err(unavailable)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+            })
+        })
+    }
+
+    fn changes<'a>(
+        &'a self,
+        container: &'a str,
+        after: i64,
+        limit: usize,
+        now_ms: i64,
+    ) -> StoreFuture<'a, Vec<Change>> {
+        Box::pin(async move {
+            let t = table(container);
+            self.with_reader(|c| {
+                let mut s = c
+                    .prepare_cached(&format!(
+                        "SELECT c.lsn, t.body FROM atakora_changes c JOIN {t} t ON t.pk = c.pk AND t.id = c.id
+                         WHERE c.container = ?1 AND c.lsn > ?2 AND (t.expires_at IS NULL OR t.expires_at > ?3)
+                         ORDER BY c.lsn LIMIT ?4"
+                    ))
+                    .map_err(|e| missing_table(e, container))?;
+                let rows = s
+                    .query_map(rusqlite::params![container, after, now_ms, limit as i64], |r| {
+                        Ok(Change {
+                            lsn: r.get(0)?,
+                            json: r.get(1)?,
+                        })
+                    })
+                    .map_err(unavailable)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+            })
+        })
+    }
+
+    fn feed_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.feed.subscribe()
+    }
+
+    fn feed_end<'a>(&'a self, container: &'a str) -> StoreFuture<'a, i64> {
+        Box::pin(async move {
+            self.with_reader(|c| {
+                c.prepare_cached("SELECT coalesce(max(lsn), 0) FROM atakora_changes WHERE container = ?1")
+                    .and_then(|mut s| s.query_row([container], |r| r.get(0)))
+                    .map_err(unavailable)
+            })
+        })
+    }
+
+    fn state<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<String>> {
+        Box::pin(async move {
+            self.with_reader(|c| {
+                c.prepare_cached("SELECT value FROM atakora_engine_state WHERE key = ?1")
+                    .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+                    .map_err(unavailable)
+            })
+        })
+    }
+
+    fn set_state<'a>(&'a self, key: &'a str, value: &'a str) -> StoreFuture<'a, ()> {
+        let (k, v) = (key.to_string(), value.to_string());
+        Box::pin(async move {
+            self.write(move |_, tx| {
+                tx.prepare_cached(
+                    "INSERT INTO atakora_engine_state (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .and_then(|mut s| s.execute(rusqlite::params![k, v]))
+                .map_err(unavailable)?;
+                Ok(())
+            })
+            .await
+        })
     }
 }
