@@ -1,5 +1,5 @@
 //! `cargo atakora`: validate, plan, price, graph, package and deploy the atakora backends of an
-//! app crate from the command line. It reads the crate with the build helper's own code
+//! app crate from the command line, and run their functions locally (`invoke`). It reads the crate with the build helper's own code
 //! (`atakora::build`), so it finds exactly the backends `cargo build` finds and resolves them
 //! the same way. Human output goes to stderr (coloured on a terminal unless `NO_COLOR` is
 //! set), data (`--format json`, templates, `--dry-run` commands) to stdout. `docs/cli.md` is
@@ -12,6 +12,7 @@ mod az;
 mod deploy;
 mod graph;
 mod init;
+mod invoke;
 mod package;
 mod plan;
 mod ui;
@@ -144,6 +145,17 @@ enum Command {
         #[arg(long, value_name = "RG")]
         resource_group: Option<String>,
     },
+    /// Run one function of the locally served backend now (its admin endpoint, loopback only).
+    Invoke {
+        /// The function's name (`process_order`, or `<app>.<function>` when two apps share it).
+        function: String,
+        /// Its input as JSON: a queue message, or a change-feed batch (an array of documents).
+        #[arg(long, value_name = "JSON")]
+        input: Option<String>,
+        /// The local server (default: http://127.0.0.1:$PORT, else :7071).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Create a new app crate that builds and serves, with a GitHub Actions workflow.
     Init {
         /// The crate's name (and folder); default: the current folder's name, created in place.
@@ -255,6 +267,7 @@ fn run(cli: Cli, ui: &ui::Ui) -> Result<()> {
             Ok(())
         }
         Command::Init { name, atakora_path } => init::run(ui, name, atakora_path),
+        Command::Invoke { function, input, url } => invoke::run(ui, &function, input.as_deref(), url.as_deref()),
         Command::Synth { env, out } => {
             let app = app::App::open(g)?;
             app.synth(ui, env.as_deref(), out)
