@@ -757,9 +757,9 @@ async fn process(inner: &Inner, f: &Function, m: QueueMessage) {
     if m.dequeue_count > *max_attempts {
         // Delivered more often than allowed without an answer (the process died mid-run).
         match store.dead_letter(&m, poison, &m.body, inner.clock.now_ms()).await {
-            Ok(true) => tracing::error!(function = %key, message = %m.id, "moved to {poison} after {} deliveries", m.dequeue_count - 1),
+            Ok(true) => tracing::error!(function = %key, message_id = %m.id, "moved to {poison} after {} deliveries", m.dequeue_count - 1),
             Ok(false) => {}
-            Err(e) => tracing::error!(function = %key, message = %m.id, "cannot dead-letter: {e}"),
+            Err(e) => tracing::error!(function = %key, message_id = %m.id, "cannot dead-letter: {e}"),
         }
         return;
     }
@@ -778,7 +778,7 @@ async fn process(inner: &Inner, f: &Function, m: QueueMessage) {
             _ = renew.tick() => {
                 let until = inner.clock.now_ms() + lease.as_millis() as i64;
                 if let Ok(false) = store.renew(&m, until).await {
-                    tracing::warn!(function = %key, message = %m.id, "the lease was lost while the handler ran");
+                    tracing::warn!(function = %key, message_id = %m.id, "the lease was lost while the handler ran");
                 }
             }
         }
@@ -788,7 +788,7 @@ async fn process(inner: &Inner, f: &Function, m: QueueMessage) {
         Ok(()) => store.complete(&m).await.map(|held| (held, "done")),
         Err(Failure::Permanent(e)) => {
             let envelope = payload::dead_letter(&f.name, queue, &invocation, &e);
-            tracing::warn!(function = %key, message = %m.id, "dead-lettered to {poison}: {e}");
+            tracing::warn!(function = %key, message_id = %m.id, "dead-lettered to {poison}: {e}");
             store
                 .dead_letter(&m, poison, &envelope.to_string(), now)
                 .await
@@ -797,7 +797,7 @@ async fn process(inner: &Inner, f: &Function, m: QueueMessage) {
         Err(Failure::Retry(e)) if m.dequeue_count >= *max_attempts => {
             tracing::error!(
                 function = %key,
-                message = %m.id,
+                message_id = %m.id,
                 "failed {} times, moved to {poison}: {e}",
                 m.dequeue_count
             );
@@ -809,7 +809,7 @@ async fn process(inner: &Inner, f: &Function, m: QueueMessage) {
         Err(Failure::Retry(e)) => {
             tracing::warn!(
                 function = %key,
-                message = %m.id,
+                message_id = %m.id,
                 attempt = m.dequeue_count,
                 "failed, retried: {e}"
             );
@@ -822,9 +822,9 @@ async fn process(inner: &Inner, f: &Function, m: QueueMessage) {
     match outcome {
         Ok((true, _)) => {}
         Ok((false, what)) => {
-            tracing::warn!(function = %key, message = %m.id, "{what}, but the lease had run out: the message will be delivered again")
+            tracing::warn!(function = %key, message_id = %m.id, "{what}, but the lease had run out: the message will be delivered again")
         }
-        Err(e) => tracing::error!(function = %key, message = %m.id, "cannot update the queue: {e}"),
+        Err(e) => tracing::error!(function = %key, message_id = %m.id, "cannot update the queue: {e}"),
     }
 }
 

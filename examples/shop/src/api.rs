@@ -1,6 +1,7 @@
-//! The API backend: the CRUD APIs.
+//! The shop's backend: the CRUD APIs, and the functions apps that process their orders.
 
-use atakora::{CrudApi, backend, crud_api};
+use crate::processing::OrderProcessor;
+use atakora::{CrudApi, FunctionsApp, backend, crud_api};
 use serde::{Deserialize, Serialize};
 
 /// Multi-tenant users: every query is scoped to one tenant — the caller's (`tenant`: the
@@ -59,9 +60,14 @@ pub struct Order {
     pub total: f64,
 }
 
-/// The public API: one Cosmos DB account, one database, one Function App for all four APIs
-/// (three containers: the catalogue reads the products'). Callers need Entra ID tokens for
-/// the `api://shop-api` app registration (locally only when `ATAKORA_AUTH_ISSUER` is set).
+/// The shop: one Cosmos DB account, one database, one Function App for all four APIs (three
+/// containers: the catalogue reads the products'), and the order processing beside them: two
+/// functions apps, each its own Flex Consumption app and plan, scaled and deployed apart from
+/// the API app. They live in this backend because they react to its orders (`changes(Order)`:
+/// a change-feed function reads the container, its leases and its database with grants on this
+/// backend's account) and talk through queues in its storage account. Callers need Entra ID
+/// tokens for the `api://shop-api` app registration (locally only when `ATAKORA_AUTH_ISSUER`
+/// is set); the functions apps take no callers' tokens.
 #[backend(
     app = "shop",
     auth(entra(audience = "api://shop-api")),
@@ -76,4 +82,5 @@ pub struct ApiBackend {
     pub products: CrudApi<Product>,
     pub orders: CrudApi<Order>,
     pub catalog: CrudApi<CatalogItem>,
+    pub order_processor: FunctionsApp<OrderProcessor>,
 }

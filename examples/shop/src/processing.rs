@@ -1,16 +1,16 @@
-//! The processing backend: workers, deployed apart from the API. Each function app runs its
-//! `#[atakora::function]` handlers; their queues, roles and scale groups come from the triggers.
+//! Order processing: a functions app deployed and scaled apart from the API app, running its
+//! `#[atakora::function]` handlers; their queues, roles and scale groups come from the
+//! triggers. A new or changed order (the change feed of `Order`) is queued on `orders`; its
+//! processing queues a notification on `notifications`, which `notify` sends. `cargo run`
+//! runs all of it locally next to the CRUD API.
 
-use atakora::{FunctionsApp, backend, function, functions_app};
+use crate::api::Order;
+use atakora::{function, functions_app};
 use serde::{Deserialize, Serialize};
 
-/// Processes placed orders.
+/// Processes placed orders and sends their notifications.
 #[functions_app(memory_mb = 2048, max_instances = 100)]
 pub struct OrderProcessor;
-
-/// Sends notifications: small, I/O-bound, so the smallest instances.
-#[functions_app(memory_mb = 512, max_instances = 40)]
-pub struct NotificationService;
 
 /// An order to process, as the `orders` queue carries it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +36,25 @@ pub struct Notification {
 pub static ORDERS: atakora::Queue<OrderPlaced> = atakora::Queue::new("orders");
 /// Notifications waiting to be sent.
 pub static NOTIFICATIONS: atakora::Queue<Notification> = atakora::Queue::new("notifications");
+
+impl From<&Order> for OrderPlaced {
+    fn from(order: &Order) -> OrderPlaced {
+        OrderPlaced {
+            order_id: order.id.clone(),
+            user_id: order.user_id.clone(),
+        }
+    }
+}
+
+/// Every new or changed order (the change feed of the orders container, latest versions, in
+/// order) is queued for processing.
+#[function(app = OrderProcessor, trigger = changes(Order))]
+pub async fn on_order(batch: Vec<Order>) -> Result<(), atakora::Error> {
+    for order in &batch {
+        ORDERS.send(&OrderPlaced::from(order)).await?;
+    }
+    Ok(())
+}
 
 /// Processes one placed order, then asks for its owner to be notified. An order without an id
 /// can never succeed: it is dead-lettered at once instead of retried.
@@ -82,8 +101,8 @@ pub async fn ship(req: atakora::Request) -> atakora::Response {
     }
 }
 
-/// Sends one notification.
-#[function(app = NotificationService, trigger = queue("notifications", max_attempts = 3))]
+/// Sends one notification (here: a line on stderr).
+#[function(app = OrderProcessor, trigger = queue("notifications", max_attempts = 5))]
 pub async fn notify(msg: Notification) -> Result<(), atakora::Error> {
     eprintln!("notify {}: {}", msg.user_id, msg.text);
     Ok(())
@@ -94,12 +113,4 @@ pub async fn notify(msg: Notification) -> Result<(), atakora::Error> {
 #[serde(rename_all = "camelCase")]
 struct Shipping {
     order_id: String,
-}
-
-/// Background processing: each function app gets its own Flex Consumption app and plan,
-/// sharing the backend's storage account and monitoring.
-#[backend(app = "shop-jobs", environments(dev, prod), tags(cost_center = "engineering"))]
-pub struct ProcessingBackend {
-    pub order_processor: FunctionsApp<OrderProcessor>,
-    pub notification_service: FunctionsApp<NotificationService>,
 }

@@ -4,7 +4,7 @@
 //! failures dead-lettered.
 
 use atakora::serve::{DeadLetters, functions_router};
-use atakora_example_shop::ProcessingBackend;
+use atakora_example_shop::ApiBackend;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -67,9 +67,9 @@ fn message(value: &Value) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_order_processor_serves_its_invocations_and_routes() {
     assert!(atakora::functions::install_queue_transport(Box::new(Recording)));
-    let endpoints = atakora::serve::function_endpoints::<ProcessingBackend>("order-processor");
+    let endpoints = atakora::serve::function_endpoints::<ApiBackend>("order-processor");
     let names: Vec<&str> = endpoints.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["cleanup", "process_order", "ship"]);
+    assert_eq!(names, ["cleanup", "notify", "on_order", "process_order", "ship"]);
     let poison = Arc::new(Poison::default());
     let app = functions_router(endpoints, Some(poison.clone() as Arc<dyn DeadLetters>));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
