@@ -259,7 +259,6 @@ pub fn example_plans() -> Vec<atakora::Plan> {
     // Naming the types links their crates, and with them their registrations.
     let _ = [
         atakora_example_shop::ApiBackend::spec(),
-        atakora_example_shop::ProcessingBackend::spec(),
         atakora_example_security_boundaries::PublicPortalBackend::spec(),
         atakora_example_security_boundaries::PrivateRecordsBackend::spec(),
         atakora_example_security_boundaries::InternalToolsBackend::spec(),

@@ -85,7 +85,7 @@ fn plan_and_graph_of_the_shop_example() {
     assert!(out.status.success(), "{}", text(&out).1);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let plans = v["plans"].as_array().unwrap();
-    assert_eq!(plans.len(), 2, "both backends of the shop, prod only");
+    assert_eq!(plans.len(), 1, "the shop's one backend, prod only");
     let api = &plans[0];
     assert_eq!(api["backend"], "api-backend");
     assert_eq!(api["tier"], "production");

@@ -9,7 +9,7 @@ use atakora_example_health_checks::HealthCheckedBackend;
 use atakora_example_keys_in_key_vault::LegacyKeysBackend;
 use atakora_example_monitoring::MonitoredBackend;
 use atakora_example_security_boundaries::{InternalToolsBackend, PrivateRecordsBackend};
-use atakora_example_shop::{ApiBackend, ProcessingBackend};
+use atakora_example_shop::ApiBackend;
 use serde_json::Value;
 
 fn template<B: Backend>(env: &str) -> Value {
@@ -90,7 +90,7 @@ fn access<'a>(t: &'a Value, site: &Value) -> &'a Value {
 fn every_app_has_a_stable_identity_granted_before_it_starts() {
     for t in [
         template::<ApiBackend>("prod"),
-        template::<ProcessingBackend>("dev"),
+        template::<ApiBackend>("dev"),
         template::<LegacyKeysBackend>("dev"),
     ] {
         let identities = resources(&t, "Microsoft.ManagedIdentity/userAssignedIdentities");
@@ -172,7 +172,10 @@ fn every_app_has_a_stable_identity_granted_before_it_starts() {
     }
     // The CRUD API reaches Cosmos DB with the same identity.
     let t = template::<ApiBackend>("dev");
-    let api = resource(&t, "Microsoft.Web/sites");
+    let api = resources(&t, "Microsoft.Web/sites")
+        .into_iter()
+        .find(|s| s["name"] == "[variables('apiAppName')]")
+        .unwrap();
     assert_eq!(app_setting(api, "COSMOS__credential").unwrap(), "managedidentity");
     assert!(
         app_setting(api, "COSMOS__clientId")
@@ -186,7 +189,7 @@ fn every_app_has_a_stable_identity_granted_before_it_starts() {
 #[test]
 fn access_deployments_run_one_after_another() {
     // Cosmos DB locks an account for each role-assignment write: two apps' deployments in a row.
-    let t = template::<ProcessingBackend>("prod");
+    let t = template::<ApiBackend>("prod");
     let deployments = resources(&t, "Microsoft.Resources/deployments");
     assert!(deployments.len() >= 2);
     for (i, d) in deployments.iter().enumerate().skip(1) {
@@ -288,7 +291,7 @@ fn the_api_answers_declared_browser_origins_and_many_requests_per_instance() {
 #[test]
 fn production_estimates_bill_the_zone_redundant_always_ready_minimum() {
     let basis = |env: &str| -> Vec<String> {
-        let manifest = ProcessingBackend::plan(env).unwrap().manifest();
+        let manifest = ApiBackend::plan(env).unwrap().manifest();
         manifest["estimatedMonthlyCost"]["lines"]
             .as_array()
             .unwrap()

@@ -3,11 +3,24 @@
 
 use atakora::Backend;
 use atakora::testing::{resource as one, resources as of_type};
-use atakora_example_shop::{ApiBackend, ProcessingBackend};
+use atakora_example_shop::ApiBackend;
 use serde_json::{Value, json};
 
 fn template(env: &str) -> Value {
     ApiBackend::plan(env).unwrap().to_arm()
+}
+
+/// The resource of type `ty` named by variable `variable` (`apiAppName`).
+fn named<'a>(t: &'a Value, ty: &str, variable: &str) -> &'a Value {
+    of_type(t, ty)
+        .into_iter()
+        .find(|r| r["name"] == format!("[variables('{variable}')]").as_str())
+        .unwrap_or_else(|| panic!("no {ty} named by {variable}"))
+}
+
+/// The API app.
+fn api_site(t: &Value) -> &Value {
+    named(t, "Microsoft.Web/sites", "apiAppName")
 }
 
 /// The container whose resource id is `name`.
@@ -24,13 +37,17 @@ fn one_shared_account_database_app_and_storage() {
         let t = template(env);
         one(&t, "Microsoft.DocumentDB/databaseAccounts");
         one(&t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases");
-        one(&t, "Microsoft.Web/sites");
-        one(&t, "Microsoft.Web/serverfarms");
+        // The API app, and the order processor's own app and plan.
+        assert_eq!(of_type(&t, "Microsoft.Web/sites").len(), 2);
+        assert_eq!(of_type(&t, "Microsoft.Web/serverfarms").len(), 2);
         one(&t, "Microsoft.Storage/storageAccounts");
-        assert_eq!(
-            of_type(&t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers").len(),
-            3
-        );
+        // users, products, orders, and the order processor's change-feed leases.
+        let mut ids: Vec<&str> = of_type(&t, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
+            .iter()
+            .map(|c| c["properties"]["resource"]["id"].as_str().unwrap())
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["leases", "orders", "products", "users"]);
         assert_eq!(
             t["variables"]["cosmosAccountName"],
             json!(format!("[format('cosno-shop-{env}-{{0}}', parameters('nameSuffix'))]"))
@@ -85,7 +102,7 @@ fn throughput_per_environment() {
 #[test]
 fn identity_and_no_secrets() {
     let t = template("prod");
-    let site = one(&t, "Microsoft.Web/sites");
+    let site = api_site(&t);
     assert_eq!(
         site["identity"]["type"], "UserAssigned",
         "its own identity, created before it"
@@ -109,7 +126,7 @@ fn identity_and_no_secrets() {
         .collect();
     assert!(settings.contains(&"AzureWebJobsStorage__accountName"));
     assert!(settings.contains(&"COSMOS__accountEndpoint"));
-    let plan = one(&t, "Microsoft.Web/serverfarms");
+    let plan = named(&t, "Microsoft.Web/serverfarms", "apiPlanName");
     assert_eq!(plan["sku"], json!({ "name": "FC1", "tier": "FlexConsumption" }));
     assert_eq!(plan["properties"]["reserved"], json!(true));
     let account = one(&t, "Microsoft.DocumentDB/databaseAccounts");
@@ -144,20 +161,30 @@ fn role_assignments_follow_operations() {
                 )
             })
             .collect();
-    // All three containers are written through (the catalogue's read-only API shares the
-    // products' container, which the products API writes): one Data Contributor on the
-    // database grants exactly what three per-container ones would.
+    // The API: all three containers are written through (the catalogue's read-only API
+    // shares the products' container, which the products API writes): one Data Contributor
+    // on the database grants exactly what three per-container ones would. The order
+    // processor's change feed: Reader on `orders`, Contributor on `leases`, and the
+    // metadata-only role at database scope.
+    let short: Vec<(String, String)> = roles
+        .iter()
+        .map(|(scope, role)| {
+            let scope = scope.rsplit(", ").next().unwrap().trim_end_matches(")]").to_string();
+            let role = role.rsplit(", ").next().unwrap().trim_end_matches(")]").to_string();
+            (scope, role)
+        })
+        .collect();
+    let expected = [
+        ("'shop'", "'00000000-0000-0000-0000-000000000002'"),
+        ("'orders'", "'00000000-0000-0000-0000-000000000001'"),
+        ("'leases'", "'00000000-0000-0000-0000-000000000002'"),
+        ("'shop'", "'6c2b7a5e-4d1f-5e0a-9b3c-a7a0a1c0d0e1'"),
+    ];
     assert_eq!(
-        roles.len(),
-        1,
+        short,
+        expected.map(|(s, r)| (s.to_string(), r.to_string())),
         "one data-plane assignment per (identity, role, scope): {roles:?}"
     );
-    let (scope, role) = &roles[0];
-    assert!(
-        scope.starts_with("[format('{0}/dbs/{1}', ") && scope.ends_with(", 'shop')]"),
-        "{scope}"
-    );
-    assert!(role.ends_with("'00000000-0000-0000-0000-000000000002')]"), "{role}");
     let rbac: Vec<&str> = atakora::testing::all_resources(&t, "Microsoft.Authorization/roleAssignments")
         .iter()
         .map(|r| r["properties"]["roleDefinitionId"].as_str().unwrap())
@@ -212,37 +239,20 @@ fn monitoring_tags_location_outputs() {
 }
 
 #[test]
-fn processing_backend_has_one_app_and_plan_per_functions_app() {
-    let t = ProcessingBackend::plan("prod").unwrap().to_arm();
-    assert!(
-        of_type(&t, "Microsoft.DocumentDB/databaseAccounts").is_empty(),
-        "no CRUD API: no Cosmos DB"
-    );
-    let sites = of_type(&t, "Microsoft.Web/sites");
-    assert_eq!(sites.len(), 2);
-    assert_eq!(of_type(&t, "Microsoft.Web/serverfarms").len(), 2);
-    one(&t, "Microsoft.Storage/storageAccounts");
-    let scale: Vec<&Value> = sites
-        .iter()
-        .map(|s| &s["properties"]["functionAppConfig"]["scaleAndConcurrency"])
-        .collect();
+fn the_order_processor_has_its_own_app_and_plan_beside_the_api() {
+    let t = template("prod");
+    let site = named(&t, "Microsoft.Web/sites", "orderProcessorAppName");
     assert_eq!(
-        *scale[0],
+        site["properties"]["functionAppConfig"]["scaleAndConcurrency"],
         json!({ "maximumInstanceCount": 100, "instanceMemoryMB": 2048 })
     );
-    assert_eq!(
-        *scale[1],
-        json!({ "maximumInstanceCount": 40, "instanceMemoryMB": 512 })
-    );
+    named(&t, "Microsoft.Web/serverfarms", "orderProcessorPlanName");
     assert_eq!(
         t["variables"]["orderProcessorAppName"],
-        "[format('func-shop-jobs-prod-order-processor-{0}', parameters('nameSuffix'))]"
+        "[format('func-shop-prod-order-processor-{0}', parameters('nameSuffix'))]"
     );
-    assert_eq!(
-        t["variables"]["notificationServicePlanName"],
-        "asp-shop-jobs-prod-notification-service"
-    );
-    // Both deployment containers exist in the one storage account.
+    assert_eq!(t["variables"]["orderProcessorPlanName"], "asp-shop-prod-order-processor");
+    // Both deployment containers exist in the one storage account, beside the queues.
     let blob = one(&t, "Microsoft.Storage/storageAccounts/blobServices");
     let containers: Vec<&str> = blob["resources"]
         .as_array()
@@ -250,10 +260,16 @@ fn processing_backend_has_one_app_and_plan_per_functions_app() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        containers,
-        ["app-package-order-processor", "app-package-notification-service"]
-    );
+    assert_eq!(containers, ["app-package-api", "app-package-order-processor"]);
+    let queues = one(&t, "Microsoft.Storage/storageAccounts/queueServices");
+    let mut names: Vec<&str> = queues["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["notifications", "notifications-poison", "orders", "orders-poison"]);
 }
 
 #[test]
@@ -270,12 +286,12 @@ fn plans_validate_clean_and_unknown_environments_are_refused() {
 
 #[test]
 fn registry_lists_everything_linked() {
-    let _ = (ApiBackend::spec(), ProcessingBackend::spec());
+    let _ = ApiBackend::spec();
     let backends: Vec<&str> = atakora::registry::backends()
         .iter()
         .map(|b| b.type_name.as_ref())
         .collect();
-    assert_eq!(backends, ["ApiBackend", "ProcessingBackend"]);
+    assert_eq!(backends, ["ApiBackend"]);
     let crud: Vec<&str> = atakora::registry::crud_apis()
         .iter()
         .map(|c| c.type_name.as_ref())
@@ -285,7 +301,7 @@ fn registry_lists_everything_linked() {
         .iter()
         .map(|c| c.type_name.as_ref())
         .collect();
-    assert_eq!(apps, ["NotificationService", "OrderProcessor"]);
+    assert_eq!(apps, ["OrderProcessor"]);
     assert_eq!(atakora::registry::backend("api-backend").unwrap().app, "shop");
 }
 
@@ -317,7 +333,7 @@ fn the_api_app_validates_entra_id_tokens_of_the_deployment_s_tenant() {
     use atakora::testing::app_setting;
     for env in ["dev", "staging", "prod"] {
         let t = template(env);
-        let site = one(&t, "Microsoft.Web/sites");
+        let site = api_site(&t);
         assert_eq!(
             app_setting(site, "ATAKORA_AUTH_ISSUER"),
             Some(&json!(
@@ -341,12 +357,11 @@ fn the_api_app_validates_entra_id_tokens_of_the_deployment_s_tenant() {
                 .contains("application ID URI")
         );
     }
-    // The functions apps take no callers' tokens: they have no such settings.
-    let t = ProcessingBackend::plan("dev").unwrap().to_arm();
-    for site in of_type(&t, "Microsoft.Web/sites") {
-        assert_eq!(app_setting(site, "ATAKORA_AUTH_ISSUER"), None);
-    }
-    assert!(t["parameters"].get("apiAudience").is_none());
+    // The functions app takes no callers' tokens: it has no such settings.
+    let t = template("dev");
+    let processor = named(&t, "Microsoft.Web/sites", "orderProcessorAppName");
+    assert_eq!(app_setting(processor, "ATAKORA_AUTH_ISSUER"), None);
+    assert_eq!(app_setting(processor, "ATAKORA_AUTH_AUDIENCE"), None);
 }
 
 #[test]
