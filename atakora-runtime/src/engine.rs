@@ -702,11 +702,20 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
 async fn queue_worker(inner: Arc<Inner>, f: Arc<Function>, stop: watch::Receiver<bool>) {
     let Kind::Queue { queue, .. } = &f.kind else { return };
     let wake = inner.wake.get(queue).cloned().unwrap_or_default();
-    let slots = Arc::new(Semaphore::new(inner.config.batch_size.max(1)));
+    let batch = inner.config.batch_size.max(1);
+    let slots = Arc::new(Semaphore::new(batch));
+    // As the host: a new batch is fetched once half of the last one is done.
+    let threshold = batch.div_ceil(2) as u32;
     let lease_ms = inner.config.lease.as_millis() as i64;
     loop {
-        let Ok(first) = slots.clone().acquire_owned().await else { return };
-        let mut held = vec![first];
+        let Ok(mut first) = slots.clone().acquire_many_owned(threshold).await else { return };
+        let mut held = Vec::with_capacity(batch);
+        while first.num_permits() > 1 {
+            if let Some(one) = first.split(1) {
+                held.push(one);
+            }
+        }
+        held.push(first);
         while let Ok(p) = slots.clone().try_acquire_owned() {
             held.push(p);
         }

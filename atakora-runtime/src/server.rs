@@ -305,6 +305,8 @@ async fn serve_from_env(
     for route in rt.service.routes() {
         eprintln!("  {:<22} {}", route.methods.join(" "), route.path);
     }
+    // Under the Functions host each functions app's own package runs its functions.
+    let functions = if settings.in_functions_host { Vec::new() } else { functions };
     let taken: Vec<String> = rt.service.routes().iter().map(|r| r.path.clone()).collect();
     let endpoints: Vec<Endpoint> = functions.iter().map(|f| f.endpoint.clone()).collect();
     let mut extra = crate::functions::http_router(&endpoints, &taken);

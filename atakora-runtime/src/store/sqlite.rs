@@ -732,7 +732,7 @@ const ENGINE_SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS atakora_queue_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT,
       queue TEXT NOT NULL, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, inserted_at INTEGER NOT NULL,
       visible_at INTEGER NOT NULL, dequeue_count INTEGER NOT NULL DEFAULT 0, receipt TEXT NOT NULL DEFAULT '');
-    CREATE INDEX IF NOT EXISTS atakora_queue_visible ON atakora_queue_messages (queue, visible_at);
+    CREATE INDEX IF NOT EXISTS atakora_queue_order ON atakora_queue_messages (queue, seq);
     CREATE TABLE IF NOT EXISTS atakora_changes (lsn INTEGER PRIMARY KEY AUTOINCREMENT,
       container TEXT NOT NULL, pk TEXT NOT NULL, id TEXT NOT NULL, UNIQUE (container, pk, id));
     CREATE INDEX IF NOT EXISTS atakora_changes_feed ON atakora_changes (container, lsn);
