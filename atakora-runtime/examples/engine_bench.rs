@@ -97,23 +97,31 @@ fn baseline(n: usize) -> (f64, f64) {
     {
         let tx = c.unchecked_transaction().unwrap();
         for i in 0..n {
-            tx.execute("INSERT INTO q (id, body) VALUES (?1, ?2)", rusqlite::params![format!("m{i}"), body])
-                .unwrap();
+            tx.execute(
+                "INSERT INTO q (id, body) VALUES (?1, ?2)",
+                rusqlite::params![format!("m{i}"), body],
+            )
+            .unwrap();
         }
         tx.commit().unwrap();
     }
     let start = Instant::now();
     for _ in 0..n {
         let (seq, _body): (i64, String) = c
-            .query_row("SELECT seq, body FROM q ORDER BY seq LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT seq, body FROM q ORDER BY seq LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .unwrap();
         c.execute("DELETE FROM q WHERE seq = ?1", [seq]).unwrap();
     }
     let drain = n as f64 / start.elapsed().as_secs_f64();
     let start = Instant::now();
     for i in 0..n {
-        c.execute("INSERT INTO q (id, body) VALUES (?1, ?2)", rusqlite::params![format!("s{i}"), body])
-            .unwrap();
+        c.execute(
+            "INSERT INTO q (id, body) VALUES (?1, ?2)",
+            rusqlite::params![format!("s{i}"), body],
+        )
+        .unwrap();
         c.execute("DELETE FROM q WHERE id = ?1", [format!("s{i}")]).unwrap();
     }
     let both = n as f64 / start.elapsed().as_secs_f64();
@@ -198,22 +206,23 @@ async fn feed(k: usize, payloads: Payloads) -> ((Duration, Duration), (Duration,
     store.ensure(&[orders()], true).await.unwrap();
     let local: Arc<dyn LocalEngine> = store.clone();
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
-    let f = function(
-        "on_order",
-        Trigger::Changes {
-            entity: "Order".into(),
-        },
-        move |data| {
-            for d in data.as_array().into_iter().flatten() {
-                let _ = tx.send(d["id"].as_str().unwrap_or_default().to_string());
-            }
-        },
-    );
+    let f = function("on_order", Trigger::Changes { entity: "Order".into() }, move |data| {
+        for d in data.as_array().into_iter().flatten() {
+            let _ = tx.send(d["id"].as_str().unwrap_or_default().to_string());
+        }
+    });
     let config = EngineConfig {
         payloads,
         ..EngineConfig::default()
     };
-    let engine = Engine::new(local, vec![f], &[("Order".into(), "orders".into())], config, EngineClock::system()).unwrap();
+    let engine = Engine::new(
+        local,
+        vec![f],
+        &[("Order".into(), "orders".into())],
+        config,
+        EngineClock::system(),
+    )
+    .unwrap();
     let running = engine.start().await.unwrap();
     let key = PartitionKey::new(vec![json!("u-1")]);
     let (mut seen, mut written) = (Vec::with_capacity(k), Vec::with_capacity(k));
@@ -269,7 +278,11 @@ fn main() {
     println!("| what | p50 | p99 |");
     println!("|---|---:|---:|");
     for (payloads, ((p50, p99), (w50, w99))) in feeds {
-        println!("| write alone ({payloads:?} run, baseline) | {} | {} |", ms(w50), ms(w99));
+        println!(
+            "| write alone ({payloads:?} run, baseline) | {} | {} |",
+            ms(w50),
+            ms(w99)
+        );
         println!(
             "| write → handler, {payloads:?} | {} ({:.1}×) | {} ({:.1}×) |",
             ms(p50),

@@ -708,7 +708,9 @@ async fn queue_worker(inner: Arc<Inner>, f: Arc<Function>, stop: watch::Receiver
     let threshold = batch.div_ceil(2) as u32;
     let lease_ms = inner.config.lease.as_millis() as i64;
     loop {
-        let Ok(mut first) = slots.clone().acquire_many_owned(threshold).await else { return };
+        let Ok(mut first) = slots.clone().acquire_many_owned(threshold).await else {
+            return;
+        };
         let mut held = Vec::with_capacity(batch);
         while first.num_permits() > 1 {
             if let Some(one) = first.split(1) {
@@ -766,7 +768,9 @@ async fn process(inner: &Inner, f: &Function, m: QueueMessage) {
     if m.dequeue_count > *max_attempts {
         // Delivered more often than allowed without an answer (the process died mid-run).
         match store.dead_letter(&m, poison, &m.body, inner.clock.now_ms()).await {
-            Ok(true) => tracing::error!(function = %key, message_id = %m.id, "moved to {poison} after {} deliveries", m.dequeue_count - 1),
+            Ok(true) => {
+                tracing::error!(function = %key, message_id = %m.id, "moved to {poison} after {} deliveries", m.dequeue_count - 1)
+            }
             Ok(false) => {}
             Err(e) => tracing::error!(function = %key, message_id = %m.id, "cannot dead-letter: {e}"),
         }
@@ -780,7 +784,10 @@ async fn process(inner: &Inner, f: &Function, m: QueueMessage) {
     let lease = inner.config.lease;
     let work = invoke(inner, f, call);
     tokio::pin!(work);
-    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + lease / 2, (lease / 2).max(Duration::from_millis(1)));
+    let mut renew = tokio::time::interval_at(
+        tokio::time::Instant::now() + lease / 2,
+        (lease / 2).max(Duration::from_millis(1)),
+    );
     let result = loop {
         tokio::select! {
             r = &mut work => break r,
@@ -860,9 +867,8 @@ async fn save_status(inner: &Inner, f: &Function, status: &TimerStatus) {
 /// The host's `TimerInfo` (`ScheduleStatus` null before the first run).
 fn timer_info(status: Option<&TimerStatus>, past_due: bool) -> Value {
     let status = status.and_then(|s| {
-        s.last.map(|last| {
-            json!({ "Last": iso(last), "Next": iso(s.next), "LastUpdated": iso(s.updated) })
-        })
+        s.last
+            .map(|last| json!({ "Last": iso(last), "Next": iso(s.next), "LastUpdated": iso(s.updated) }))
     });
     json!({ "Schedule": { "AdjustForDST": false }, "ScheduleStatus": status, "IsPastDue": past_due })
 }
@@ -924,7 +930,9 @@ async fn run_timer(inner: &Inner, f: &Function, status: &mut Option<TimerStatus>
         }
     }
     let done = inner.clock.now_ms();
-    let Some(next) = next_tick(schedule, done.max(tick)) else { return };
+    let Some(next) = next_tick(schedule, done.max(tick)) else {
+        return;
+    };
     let s = TimerStatus {
         last: Some(tick),
         next,
@@ -1026,7 +1034,11 @@ pub fn iso(ms: i64) -> String {
     let (y, mo, d) = atakora_core::cron::civil_from_days(secs.div_euclid(86_400));
     let t = secs.rem_euclid(86_400);
     let frac = ms.rem_euclid(1000);
-    let frac = if frac == 0 { String::new() } else { format!(".{frac:03}") };
+    let frac = if frac == 0 {
+        String::new()
+    } else {
+        format!(".{frac:03}")
+    };
     format!(
         "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}{frac}+00:00",
         t / 3600,

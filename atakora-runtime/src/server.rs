@@ -306,12 +306,20 @@ async fn serve_from_env(
         eprintln!("  {:<22} {}", route.methods.join(" "), route.path);
     }
     // Under the Functions host each functions app's own package runs its functions.
-    let functions = if settings.in_functions_host { Vec::new() } else { functions };
+    let functions = if settings.in_functions_host {
+        Vec::new()
+    } else {
+        functions
+    };
     let taken: Vec<String> = rt.service.routes().iter().map(|r| r.path.clone()).collect();
     let endpoints: Vec<Endpoint> = functions.iter().map(|f| f.endpoint.clone()).collect();
     let mut extra = crate::functions::http_router(&endpoints, &taken);
     for f in &functions {
-        eprintln!("  function {:<29} {}", format!("{}.{}", f.app, f.spec.name), describe(&f.spec.trigger));
+        eprintln!(
+            "  function {:<29} {}",
+            format!("{}.{}", f.app, f.spec.name),
+            describe(&f.spec.trigger)
+        );
     }
     let engine = local_engine(&rt, &settings, functions)?;
     let running = match &engine {
@@ -404,9 +412,9 @@ pub async fn serve_with(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| format!("server failed: {e}"));
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(|e| format!("server failed: {e}"));
     upkeep.abort();
     out
 }

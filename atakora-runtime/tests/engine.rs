@@ -23,12 +23,15 @@ use std::time::Duration;
 const T0: i64 = 1_796_083_200_000;
 const MINUTE: i64 = 60_000;
 
-/// What a handler saw: when (engine clock), its input and metadata.
+/// One call of a handler: when (engine clock), its input and metadata.
+type Call = (i64, Value, Map<String, Value>);
+
+/// What a handler saw.
 #[derive(Clone, Default)]
-struct Seen(Arc<Mutex<Vec<(i64, Value, Map<String, Value>)>>>);
+struct Seen(Arc<Mutex<Vec<Call>>>);
 
 impl Seen {
-    fn all(&self) -> Vec<(i64, Value, Map<String, Value>)> {
+    fn all(&self) -> Vec<Call> {
         self.0.lock().unwrap().clone()
     }
     fn len(&self) -> usize {
@@ -142,7 +145,8 @@ async fn a_failing_message_comes_back_and_moves_to_poison_after_max_attempts() {
         let store = open(&dir.0.join("app.db")).await;
         let clock = EngineClock::starting_at(T0);
         let seen = Seen::default();
-        let failing: Behaviour = Arc::new(|_, _| Box::pin(async { Err(Failure::Retry("the mail server is down".into())) }));
+        let failing: Behaviour =
+            Arc::new(|_, _| Box::pin(async { Err(Failure::Retry("the mail server is down".into())) }));
         let e = engine(
             &store,
             vec![function("mail", queue("mail", 3), clock, &seen, failing)],
@@ -151,7 +155,10 @@ async fn a_failing_message_comes_back_and_moves_to_poison_after_max_attempts() {
         );
         let running = e.start().await.unwrap();
         e.send("mail", r#"{"to":"ada"}"#).await.unwrap();
-        until("the poison message", async || queued(&store, "mail-poison").await.len() == 1).await;
+        until("the poison message", async || {
+            queued(&store, "mail-poison").await.len() == 1
+        })
+        .await;
         let counts: Vec<Value> = seen.all().iter().map(|(_, _, m)| m["DequeueCount"].clone()).collect();
         match mode {
             Payloads::Direct => assert_eq!(counts, [json!(1), json!(2), json!(3)]),
@@ -184,7 +191,10 @@ async fn a_permanent_failure_is_dead_lettered_at_once_with_why() {
         );
         let running = e.start().await.unwrap();
         e.send("orders", r#"{"orderId":""}"#).await.unwrap();
-        until("the dead letter", async || queued(&store, "orders-poison").await.len() == 1).await;
+        until("the dead letter", async || {
+            queued(&store, "orders-poison").await.len() == 1
+        })
+        .await;
         let envelope: Value = serde_json::from_str(&queued(&store, "orders-poison").await[0].body).unwrap();
         assert_eq!(envelope["function"], "process_order", "{mode:?}");
         assert_eq!(envelope["queue"], "orders");
@@ -193,7 +203,10 @@ async fn a_permanent_failure_is_dead_lettered_at_once_with_why() {
         assert_eq!(envelope["message"], json!({ "orderId": "" }));
         assert_eq!(envelope["dequeueCount"], 1);
         // Through the router the envelope is written first, then the message deleted.
-        until("the message to leave its queue", async || queued(&store, "orders").await.is_empty()).await;
+        until("the message to leave its queue", async || {
+            queued(&store, "orders").await.is_empty()
+        })
+        .await;
         running.stop().await;
         assert_eq!(seen.len(), 1, "{mode:?}: not retried");
     }
@@ -236,10 +249,17 @@ async fn a_leased_message_stays_invisible_until_its_lease_runs_out_even_across_a
     let running = e.start().await.unwrap();
     until("the redelivery", async || second.len() == 1).await;
     let (at, data, metadata) = second.all()[0].clone();
-    assert!(at >= visible_at, "redelivered only after the lease: {} ms early", visible_at - at);
+    assert!(
+        at >= visible_at,
+        "redelivered only after the lease: {} ms early",
+        visible_at - at
+    );
     assert_eq!(data, json!({ "orderId": "o-1" }));
     assert_eq!(metadata["DequeueCount"], 2);
-    until("the message to be deleted", async || queued(&store, "orders").await.is_empty()).await;
+    until("the message to be deleted", async || {
+        queued(&store, "orders").await.is_empty()
+    })
+    .await;
     running.stop().await;
 }
 
@@ -264,7 +284,10 @@ async fn a_long_handler_keeps_its_lease_and_is_delivered_once() {
     );
     let running = e.start().await.unwrap();
     e.send("reports", r#"{"month":11}"#).await.unwrap();
-    until("the report to be done", async || queued(&store, "reports").await.is_empty()).await;
+    until("the report to be done", async || {
+        queued(&store, "reports").await.is_empty()
+    })
+    .await;
     assert!(clock.now_ms() - T0 >= 100_000);
     running.stop().await;
     assert_eq!(seen.len(), 1);
@@ -300,7 +323,11 @@ async fn queued_messages_survive_a_restart() {
     let running = e.start().await.unwrap();
     until("every message", async || queued(&store, "mail").await.is_empty()).await;
     running.stop().await;
-    let mut to: Vec<String> = seen.all().iter().map(|(_, d, _)| d["to"].as_str().unwrap().to_string()).collect();
+    let mut to: Vec<String> = seen
+        .all()
+        .iter()
+        .map(|(_, d, _)| d["to"].as_str().unwrap().to_string())
+        .collect();
     to.sort();
     assert_eq!(to, ["ada", "edsger", "grace"]);
 }
@@ -474,7 +501,11 @@ async fn the_change_feed_resumes_from_its_checkpoint_after_a_restart() {
         until("the changes made while down", async || ids(&seen).concat().len() == 4).await;
         running.stop().await;
         let batches = ids(&seen);
-        assert_eq!(batches.concat(), ["a", "b", "c", "a"], "{mode:?}: in order, latest versions, no deletes");
+        assert_eq!(
+            batches.concat(),
+            ["a", "b", "c", "a"],
+            "{mode:?}: in order, latest versions, no deletes"
+        );
         let last = seen.all().last().unwrap().1.clone();
         assert_eq!(last.as_array().unwrap().last().unwrap()["total"], 11.0);
         // System properties the host adds are gone before the handler sees the documents.
@@ -527,28 +558,50 @@ async fn a_batch_that_keeps_failing_is_retried_then_logged_item_by_item_and_pass
             change_retries: 2,
             ..config(mode)
         };
-        let e = engine(&store, vec![function("on_order", changes(), clock, &seen, picky)], cfg, clock);
+        let e = engine(
+            &store,
+            vec![function("on_order", changes(), clock, &seen, picky)],
+            cfg,
+            clock,
+        );
         let running = e.start().await.unwrap();
         put(&store, "x", 1.0).await;
         until("three attempts", async || seen.len() == 3).await;
         put(&store, "y", 2.0).await;
-        until("the next batch", async || ids(&seen).concat().contains(&"y".to_string())).await;
+        until("the next batch", async || {
+            ids(&seen).concat().contains(&"y".to_string())
+        })
+        .await;
         running.stop().await;
-        let attempts: Vec<i64> = seen.all().iter().map(|(t, _, _)| (t - seen.all()[0].0) / 1000).collect();
+        let attempts: Vec<i64> = seen
+            .all()
+            .iter()
+            .map(|(t, _, _)| (t - seen.all()[0].0) / 1000)
+            .collect();
         assert_eq!(&attempts[..3], [0, 4, 12], "{mode:?}: 4 s, then 8 s");
         if mode == Payloads::Azure {
             // The host's retry context reaches the handler.
             assert_eq!(seen.all()[2].2["RetryContext"]["RetryCount"], 2);
         }
         let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        let lost: Vec<&str> = log.lines().filter(|l| l.contains("change-feed document not processed")).collect();
+        let lost: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("change-feed document not processed"))
+            .collect();
         assert_eq!(lost.len(), 1, "{mode:?}: {log}");
         assert!(lost[0].contains("ERROR") && lost[0].contains("id=\"x\""), "{}", lost[0]);
     }
 }
 
 async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> common::Resp {
-    common::request(addr, "POST", path, &[("content-type", "application/json")], Some(body.as_bytes())).await
+    common::request(
+        addr,
+        "POST",
+        path,
+        &[("content-type", "application/json")],
+        Some(body.as_bytes()),
+    )
+    .await
 }
 
 async fn admin_server(e: &Engine, bind: &str) -> std::net::SocketAddr {
@@ -592,14 +645,27 @@ async fn run_now_invokes_one_function_for_loopback_callers_only() {
         clock,
     );
     let addr = admin_server(&e, "127.0.0.1:0").await;
-    let r = post(addr, "/admin/functions/process_order", r#"{"input": "{\"orderId\":\"o-9\"}"}"#).await;
+    let r = post(
+        addr,
+        "/admin/functions/process_order",
+        r#"{"input": "{\"orderId\":\"o-9\"}"}"#,
+    )
+    .await;
     assert_eq!(r.status, 202, "{}", r.body);
     assert_eq!(seen.all()[0].1, json!({ "orderId": "o-9" }));
-    assert!(queued(&store, "orders").await.is_empty(), "run now does not go through the queue");
+    assert!(
+        queued(&store, "orders").await.is_empty(),
+        "run now does not go through the queue"
+    );
     let r = post(addr, "/admin/functions/cleanup", "{}").await;
     assert_eq!(r.status, 202);
     assert_eq!(seen.all()[1].1["IsPastDue"], false);
-    let r = post(addr, "/admin/functions/process_order", r#"{"input": "{\"orderId\":\"\"}"}"#).await;
+    let r = post(
+        addr,
+        "/admin/functions/process_order",
+        r#"{"input": "{\"orderId\":\"\"}"}"#,
+    )
+    .await;
     assert_eq!(r.status, 500);
     let body: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(body["permanent"], true);

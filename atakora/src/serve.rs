@@ -6,11 +6,11 @@ use atakora_core::contract::package as contract;
 use std::path::Path;
 use std::process::ExitCode;
 
+pub use atakora_runtime::engine::{Engine, EngineClock, EngineConfig, LocalFunction, Payloads, Running};
 pub use atakora_runtime::functions::{
     DeadLetters, Endpoint, Failure, Handler, HttpCall, HttpReply, router as functions_router, serve as serve_functions,
 };
 pub use atakora_runtime::package::{FLEX_GLIBC, Package, PackageError};
-pub use atakora_runtime::engine::{Engine, EngineClock, EngineConfig, LocalFunction, Payloads, Running};
 pub use atakora_runtime::payload::{Invocation, Shape};
 
 /// The router of a functions app's handler (see [`functions_router`]).
@@ -71,7 +71,9 @@ pub fn local_functions<B: Backend>() -> Vec<LocalFunction> {
     B::components()
         .iter()
         .filter_map(|c| match c {
-            atakora_core::entity::Component::FunctionsApp { spec, .. } => Some(crate::spec::kebab_case(&spec.type_name)),
+            atakora_core::entity::Component::FunctionsApp { spec, .. } => {
+                Some(crate::spec::kebab_case(&spec.type_name))
+            }
             _ => None,
         })
         .flat_map(|app| {

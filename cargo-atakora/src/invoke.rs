@@ -51,8 +51,11 @@ pub fn run(ui: &Ui, function: &str, input: Option<&str>, url: Option<&str>) -> R
     let authority = authority(&url)?;
     let body = body(input)?;
     let path = format!("/admin/functions/{function}");
-    let (status, answer) = post(&authority, &path, &body)
-        .map_err(|e| Failure::new(format!("cannot reach {url}: {e}\nhelp: is the backend served (`cargo run`)?")))?;
+    let (status, answer) = post(&authority, &path, &body).map_err(|e| {
+        Failure::new(format!(
+            "cannot reach {url}: {e}\nhelp: is the backend served (`cargo run`)?"
+        ))
+    })?;
     println!("{answer}");
     if (200..300).contains(&status) {
         ui.line(&format!("  {} {function} ({status})", ui.green("ran:")));
@@ -88,7 +91,9 @@ fn post(authority: &str, path: &str, body: &str) -> std::io::Result<(u16, String
 fn dechunk(mut s: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = s.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
         if n == 0 || rest.len() < n {
             break;
         }
@@ -107,7 +112,10 @@ mod tests {
         assert_eq!(authority("http://127.0.0.1:7071").unwrap(), "127.0.0.1:7071");
         assert_eq!(authority("http://localhost/x").unwrap(), "localhost:80");
         assert!(authority("https://x.azurewebsites.net").is_err());
-        assert_eq!(body(Some(r#"{"orderId":"o-1"}"#)).unwrap(), r#"{"input":"{\"orderId\":\"o-1\"}"}"#);
+        assert_eq!(
+            body(Some(r#"{"orderId":"o-1"}"#)).unwrap(),
+            r#"{"input":"{\"orderId\":\"o-1\"}"}"#
+        );
         assert_eq!(body(None).unwrap(), r#"{"input":""}"#);
         assert!(body(Some("not json")).is_err());
         assert_eq!(dechunk("5\r\nhello\r\n0\r\n\r\n"), "hello");

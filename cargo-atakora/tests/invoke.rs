@@ -76,11 +76,16 @@ async fn invoke_runs_a_function_of_the_local_server_now() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let app = engine.admin_router();
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .await
-            .unwrap()
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap()
     });
-    let run = |args: Vec<String>| tokio::task::spawn_blocking(move || invoke(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || invoke(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+    };
 
     let (ok, stdout, stderr) = run(vec![
         "process_order".into(),
@@ -106,7 +111,10 @@ async fn invoke_runs_a_function_of_the_local_server_now() {
     .await
     .unwrap();
     assert!(!ok);
-    assert_eq!(serde_json::from_str::<Value>(&stdout).unwrap()["error"], "an order without an id");
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap()["error"],
+        "an order without an id"
+    );
     assert!(stderr.contains("answered 500"), "{stderr}");
 
     let (ok, stdout, _) = run(vec!["ship_it".into(), "--url".into(), url]).await.unwrap();

@@ -251,7 +251,10 @@ fn the_order_processor_has_its_own_app_and_plan_beside_the_api() {
         t["variables"]["orderProcessorAppName"],
         "[format('func-shop-prod-order-processor-{0}', parameters('nameSuffix'))]"
     );
-    assert_eq!(t["variables"]["orderProcessorPlanName"], "asp-shop-prod-order-processor");
+    assert_eq!(
+        t["variables"]["orderProcessorPlanName"],
+        "asp-shop-prod-order-processor"
+    );
     // Both deployment containers exist in the one storage account, beside the queues.
     let blob = one(&t, "Microsoft.Storage/storageAccounts/blobServices");
     let containers: Vec<&str> = blob["resources"]
@@ -269,7 +272,10 @@ fn the_order_processor_has_its_own_app_and_plan_beside_the_api() {
         .map(|q| q["name"].as_str().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["notifications", "notifications-poison", "orders", "orders-poison"]);
+    assert_eq!(
+        names,
+        ["notifications", "notifications-poison", "orders", "orders-poison"]
+    );
 }
 
 #[test]

@@ -50,8 +50,13 @@ pub trait LocalEngine: Send + Sync {
     fn enqueue<'a>(&'a self, queue: &'a str, body: &'a str, visible_at_ms: i64) -> StoreFuture<'a, String>;
 
     /// Lease up to `max` visible messages of `queue`, oldest first, until `now_ms + lease_ms`.
-    fn dequeue<'a>(&'a self, queue: &'a str, max: usize, now_ms: i64, lease_ms: i64)
-    -> StoreFuture<'a, Vec<QueueMessage>>;
+    fn dequeue<'a>(
+        &'a self,
+        queue: &'a str,
+        max: usize,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> StoreFuture<'a, Vec<QueueMessage>>;
 
     /// Keep leasing `message` until `until_ms`; `false` when the lease was lost.
     fn renew<'a>(&'a self, message: &'a QueueMessage, until_ms: i64) -> StoreFuture<'a, bool>;
@@ -65,8 +70,13 @@ pub trait LocalEngine: Send + Sync {
 
     /// In one transaction, put `body` on `<queue>-poison` and delete `message`; `false` (and
     /// nothing written) when the lease was lost.
-    fn dead_letter<'a>(&'a self, message: &'a QueueMessage, poison: &'a str, body: &'a str, now_ms: i64)
-    -> StoreFuture<'a, bool>;
+    fn dead_letter<'a>(
+        &'a self,
+        message: &'a QueueMessage,
+        poison: &'a str,
+        body: &'a str,
+        now_ms: i64,
+    ) -> StoreFuture<'a, bool>;
 
     /// Every message of `queue`, leased or not, oldest first (tools and tests).
     fn messages<'a>(&'a self, queue: &'a str) -> StoreFuture<'a, Vec<QueueMessage>>;

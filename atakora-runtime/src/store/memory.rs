@@ -2,8 +2,9 @@
 
 use super::local::new_token;
 use super::{
-    Change, LocalEngine, QueueMessage, Charged, Clock, ContainerDef, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture,
-    Stored, SystemClock, doc_id, local_token, new_etag, parse_local_token, same_unique_values,
+    Change, Charged, Clock, ContainerDef, FieldEquals, LocalEngine, Page, PartitionKey, Precondition, QueueMessage,
+    Store, StoreError, StoreFuture, Stored, SystemClock, doc_id, local_token, new_etag, parse_local_token,
+    same_unique_values,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};

@@ -9,8 +9,8 @@
 
 use super::local::new_token;
 use super::{
-    Change, Charged, Clock, ContainerDef, LocalEngine, QueueMessage, FieldEquals, Page, PartitionKey, Precondition, Store, StoreError, StoreFuture,
-    Stored, SystemClock, doc_id, local_token, new_etag, parse_local_token,
+    Change, Charged, Clock, ContainerDef, FieldEquals, LocalEngine, Page, PartitionKey, Precondition, QueueMessage,
+    Store, StoreError, StoreFuture, Stored, SystemClock, doc_id, local_token, new_etag, parse_local_token,
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter, types::Value as Sql};
 use serde_json::Value;
@@ -677,7 +677,9 @@ impl Store for SqliteStore {
     ) -> StoreFuture<'a, Charged<Stored>> {
         let (c, k, d, cond) = (container.to_string(), key.clone(), doc.clone(), condition.clone());
         Box::pin(async move {
-            let stored = self.write(move |s, tx| s.write_now(tx, &c, &k, &d, Some(&cond))).await?;
+            let stored = self
+                .write(move |s, tx| s.write_now(tx, &c, &k, &d, Some(&cond)))
+                .await?;
             self.inner.feed.send_modify(|n| *n += 1);
             Ok(Charged::free(stored))
         })
@@ -752,7 +754,13 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueMessage> {
     })
 }
 
-fn insert_message(tx: &Connection, queue: &str, body: &str, now_ms: i64, visible_at_ms: i64) -> Result<String, StoreError> {
+fn insert_message(
+    tx: &Connection,
+    queue: &str,
+    body: &str,
+    now_ms: i64,
+    visible_at_ms: i64,
+) -> Result<String, StoreError> {
     let id = new_token();
     tx.prepare_cached(
         "INSERT INTO atakora_queue_messages (queue, id, body, inserted_at, visible_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -769,8 +777,12 @@ impl SqliteStore {
         let (id, receipt) = (message.id.clone(), message.receipt.clone());
         self.write(move |_, tx| {
             let n = match value {
-                Some(v) => tx.prepare_cached(sql).and_then(|mut s| s.execute(rusqlite::params![id, receipt, v])),
-                None => tx.prepare_cached(sql).and_then(|mut s| s.execute(rusqlite::params![id, receipt])),
+                Some(v) => tx
+                    .prepare_cached(sql)
+                    .and_then(|mut s| s.execute(rusqlite::params![id, receipt, v])),
+                None => tx
+                    .prepare_cached(sql)
+                    .and_then(|mut s| s.execute(rusqlite::params![id, receipt])),
             };
             Ok(n.map_err(unavailable)? == 1)
         })

@@ -42,7 +42,12 @@ impl Server {
         let mut server = Server { child, port: 0, lines };
         let banner = server.wait_for("serving ApiBackend on http://127.0.0.1:");
         let port = banner.split("127.0.0.1:").nth(1).unwrap();
-        server.port = port.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap();
+        server.port = port
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         server
     }
 
@@ -94,7 +99,11 @@ impl Drop for Server {
 fn until(what: &str, log: impl Fn() -> String, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}; the server said:\n{}", log());
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; the server said:\n{}",
+            log()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -107,7 +116,10 @@ fn an_order_created_over_http_is_processed_and_notified_locally() {
         let db = dir.join("shop.db");
         let server = Server::start(&db, payloads);
         let store = SqliteStore::open(&db, Synchronous::Normal).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let queue = |name: &str| rt.block_on(store.messages(name)).unwrap();
 
         // An order through the CRUD API.
@@ -117,12 +129,16 @@ fn an_order_created_over_http_is_processed_and_notified_locally() {
         assert_eq!(status, 201, "{body}");
         server.wait_for("notify u-1: order o-1 is being prepared");
         let latency = started.elapsed();
-        until("the queues to drain and the checkpoint to move", || server.log(), || {
-            let end = rt.block_on(store.feed_end("orders")).unwrap();
-            queue("orders").is_empty()
-                && queue("notifications").is_empty()
-                && rt.block_on(store.state("leases:order-processor.on_order")).unwrap() == Some(end.to_string())
-        });
+        until(
+            "the queues to drain and the checkpoint to move",
+            || server.log(),
+            || {
+                let end = rt.block_on(store.feed_end("orders")).unwrap();
+                queue("orders").is_empty()
+                    && queue("notifications").is_empty()
+                    && rt.block_on(store.state("leases:order-processor.on_order")).unwrap() == Some(end.to_string())
+            },
+        );
         assert!(queue("orders-poison").is_empty());
 
         // Run now: a queue function with a message, then a change-feed function with a batch
@@ -152,7 +168,10 @@ fn an_order_created_over_http_is_processed_and_notified_locally() {
         assert_eq!((status, &body), (202, &json!({ "orderId": "o-4" })));
         server.wait_for("notify : order o-4 is being prepared");
 
-        eprintln!("--- {payloads}: order to notification in {latency:?}; the server's log:\n{}", server.log());
+        eprintln!(
+            "--- {payloads}: order to notification in {latency:?}; the server's log:\n{}",
+            server.log()
+        );
         drop(server);
         let _ = std::fs::remove_dir_all(&dir);
     }
