@@ -709,3 +709,81 @@ async fn running_engines_are_dropped_cleanly() {
     let running: Running = e.start().await.unwrap();
     drop(running);
 }
+
+/// The queue and change-feed contract of both embedded stores, at explicit times.
+#[tokio::test]
+async fn both_embedded_stores_keep_leases_receipts_and_the_latest_version_feed() {
+    use atakora_runtime::store::MemoryStore;
+    let dir = TempDir::new("engine-stores");
+    let sqlite = open(&dir.0.join("app.db")).await;
+    let memory = Arc::new(MemoryStore::new());
+    memory.ensure(&[orders()], true).await.unwrap();
+    let stores: [(&str, Arc<dyn LocalEngine>, Arc<dyn Store>); 2] = [
+        ("sqlite", sqlite.clone(), sqlite.clone()),
+        ("memory", memory.clone(), memory.clone()),
+    ];
+    for (kind, q, docs) in stores {
+        q.enqueue("jobs", "first", T0).await.unwrap();
+        q.enqueue("jobs", "later", T0 + 60_000).await.unwrap();
+        // Leased for 30 s: invisible until then, visible again after.
+        let got = q.dequeue("jobs", 16, T0, 30_000).await.unwrap();
+        assert_eq!(
+            got.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+            ["first"],
+            "{kind}"
+        );
+        assert_eq!((got[0].dequeue_count, got[0].visible_at_ms), (1, T0 + 30_000));
+        assert!(
+            q.dequeue("jobs", 16, T0 + 29_999, 30_000).await.unwrap().is_empty(),
+            "{kind}"
+        );
+        let again = q.dequeue("jobs", 16, T0 + 30_000, 30_000).await.unwrap();
+        assert_eq!(again[0].dequeue_count, 2, "{kind}");
+        // The first lease's receipt no longer holds the message.
+        assert!(!q.complete(&got[0]).await.unwrap(), "{kind}");
+        assert!(!q.dead_letter(&got[0], "jobs-poison", "x", T0).await.unwrap());
+        // Released for a retry in 5 s, then dead-lettered by its holder.
+        assert!(q.release(&again[0], T0 + 35_000).await.unwrap());
+        assert!(q.dequeue("jobs", 16, T0 + 34_000, 30_000).await.unwrap().is_empty());
+        let third = q.dequeue("jobs", 16, T0 + 35_000, 30_000).await.unwrap();
+        assert!(q.renew(&third[0], T0 + 99_000).await.unwrap());
+        assert!(
+            q.dead_letter(&third[0], "jobs-poison", "first", T0 + 36_000)
+                .await
+                .unwrap()
+        );
+        assert_eq!(q.messages("jobs-poison").await.unwrap()[0].body, "first", "{kind}");
+        assert_eq!(q.messages("jobs").await.unwrap()[0].body, "later");
+
+        // The feed: write order, latest versions, no deletes, checkpoints by position.
+        let key = PartitionKey::new(vec![json!("u-1")]);
+        let start = q.feed_end("orders").await.unwrap();
+        for (id, total) in [("a", 1), ("b", 2), ("c", 3)] {
+            docs.create("orders", &key, &json!({ "id": id, "userId": "u-1", "total": total }))
+                .await
+                .unwrap();
+        }
+        docs.replace(
+            "orders",
+            &key,
+            &json!({ "id": "a", "userId": "u-1", "total": 10 }),
+            &Precondition::None,
+        )
+        .await
+        .unwrap();
+        docs.delete("orders", &key, "b", &Precondition::None).await.unwrap();
+        let feed = q.changes("orders", start, 100, T0).await.unwrap();
+        let seen: Vec<Value> = feed.iter().map(|c| serde_json::from_str(&c.json).unwrap()).collect();
+        assert_eq!(
+            seen.iter()
+                .map(|d| (d["id"].as_str().unwrap(), d["total"].as_i64().unwrap()))
+                .collect::<Vec<_>>(),
+            [("c", 3), ("a", 10)],
+            "{kind}"
+        );
+        assert_eq!(q.feed_end("orders").await.unwrap(), feed[1].lsn);
+        assert_eq!(q.changes("orders", feed[0].lsn, 100, T0).await.unwrap().len(), 1);
+        q.set_state("leases:x.y", "7").await.unwrap();
+        assert_eq!(q.state("leases:x.y").await.unwrap().as_deref(), Some("7"));
+    }
+}
