@@ -201,10 +201,10 @@ fn finish(
     let duration_ms = (start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
     tracing::info!(
         target: "atakora::request",
-        request_id = %id,
+        request_id = id.as_str(),
         component,
         operation,
-        method = %method,
+        method = method.as_str(),
         path,
         status = status.as_u16(),
         duration_ms,
@@ -411,9 +411,15 @@ const COMPONENT: &AsciiSet = &CONTROLS
     .add(b'>')
     .add(b'\\');
 
-/// Whether `doc` holds every field of the caller's scope.
-fn in_scope(scope: &[FieldEquals], doc: &Value) -> bool {
-    scope.iter().all(|f| f.matches(doc))
+/// Whether `stored` holds every field of the caller's scope. Without a scope (authentication
+/// off, or an API without `owner`/`tenant`) the document is not parsed: point reads stay a
+/// copy of the stored text.
+fn in_scope(scope: &[FieldEquals], stored: &Stored) -> bool {
+    if scope.is_empty() {
+        return true;
+    }
+    let doc = stored.doc();
+    scope.iter().all(|f| f.matches(&doc))
 }
 
 /// The 403 of a body that gives an owner or tenant field another caller's value.
@@ -502,7 +508,7 @@ impl Cx<'_> {
     ) -> Result<Stored, Problem> {
         let found = self.rt.store.read(&self.api.container.name, key, id).await;
         match self.add(found.map_err(|e| store_problem(e, id))?) {
-            Some(s) if in_scope(scope, &s.doc()) => Ok(s),
+            Some(s) if in_scope(scope, &s) => Ok(s),
             _ => Err(Problem::not_found(id)),
         }
     }
@@ -747,11 +753,12 @@ impl Cx<'_> {
             r
         };
         let ttl = self.cache_ttl();
-        let ckey = cache::key(&self.api.container.name, &key.canonical(), id);
-        if ttl.is_some() {
-            match self.rt.cache.get(&ckey).await {
+        // The cache key only when the API is cached: uncached reads build no key.
+        let ckey = ttl.map(|_| cache::key(&self.api.container.name, &key.canonical(), id));
+        if let Some(ckey) = &ckey {
+            match self.rt.cache.get(ckey).await {
                 Ok(Some(hit)) if hit.expires_at_ms.is_none_or(|t| t > self.rt.clock.now_ms()) => {
-                    if !in_scope(&scope, &hit.doc()) {
+                    if !in_scope(&scope, &hit) {
                         return Err(Problem::not_found(id));
                     }
                     return Ok(reply(&hit, Some("hit")));
@@ -764,13 +771,13 @@ impl Cx<'_> {
         let Some(stored) = self.add(found.map_err(|e| store_problem(e, id))?) else {
             return Err(Problem::not_found(id));
         };
-        if !in_scope(&scope, &stored.doc()) {
+        if !in_scope(&scope, &stored) {
             return Err(Problem::not_found(id));
         }
-        if let Some(ttl) = ttl {
+        if let (Some(ttl), Some(ckey)) = (ttl, &ckey) {
             let ms = cache::entry_ttl_ms(ttl, &stored, self.rt.clock.now_ms());
             if ms > 0
-                && let Err(e) = self.rt.cache.put(&ckey, &stored, ms).await
+                && let Err(e) = self.rt.cache.put(ckey, &stored, ms).await
             {
                 tracing::warn!("cache write failed: {e}");
             }
@@ -891,7 +898,7 @@ impl Cx<'_> {
             let found = self.rt.store.read(container, &key, id).await;
             let Some(current) = self
                 .add(found.map_err(|e| store_problem(e, id))?)
-                .filter(|c| in_scope(&scope, &c.doc()))
+                .filter(|c| in_scope(&scope, c))
             else {
                 return Err(Problem::not_found(id));
             };

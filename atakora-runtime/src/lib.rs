@@ -37,6 +37,7 @@ pub mod openapi;
 pub mod package;
 pub mod payload;
 pub mod problem;
+mod request_log;
 pub mod server;
 pub mod store;
 

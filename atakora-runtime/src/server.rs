@@ -112,14 +112,8 @@ where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
     use tracing::level_filters::LevelFilter;
-    use tracing_subscriber::{Layer, filter::Targets, fmt};
-    fmt::layer()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(false)
-        .with_writer(writer)
+    use tracing_subscriber::{Layer, filter::Targets};
+    crate::request_log::JsonLines::new(writer)
         .with_filter(Targets::new().with_target("atakora::request", LevelFilter::INFO))
         .boxed()
 }
