@@ -197,6 +197,8 @@ struct Inner {
     wake: HashMap<String, Arc<Notify>>,
     /// App key → its custom handler's router (in [`Payloads::Azure`] mode).
     routers: HashMap<String, Router>,
+    /// The same without a dead-letter writer: run now reports a permanent failure.
+    run_now_routers: HashMap<String, Router>,
 }
 
 /// The local engine of one backend (see the module documentation).
@@ -297,17 +299,22 @@ impl Engine {
                 run,
             }));
         }
-        let routers = match config.payloads {
-            Payloads::Direct => HashMap::new(),
+        let (routers, run_now_routers) = match config.payloads {
+            Payloads::Direct => (HashMap::new(), HashMap::new()),
             Payloads::Azure => {
                 let dead: Arc<dyn DeadLetters> = Arc::new(PoisonQueues {
                     store: store.clone(),
                     clock,
                 });
-                by_app
-                    .into_iter()
-                    .map(|(app, endpoints)| (app, crate::functions::router(endpoints, Some(dead.clone()))))
-                    .collect()
+                let with = |dead: Option<Arc<dyn DeadLetters>>| {
+                    by_app
+                        .iter()
+                        .map(|(app, endpoints)| {
+                            (app.clone(), crate::functions::router(endpoints.clone(), dead.clone()))
+                        })
+                        .collect()
+                };
+                (with(Some(dead)), with(None))
             }
         };
         Ok(Engine {
@@ -318,6 +325,7 @@ impl Engine {
                 clock,
                 wake,
                 routers,
+                run_now_routers,
             }),
         })
     }
@@ -443,7 +451,7 @@ impl Engine {
                 ));
             }
         };
-        match invoke(&self.inner, f, call).await {
+        match invoke(&self.inner, f, call, false).await {
             Ok(()) => Ok(()),
             Err(Failure::Retry(e)) => Err(RunError {
                 status: 500,
@@ -642,8 +650,9 @@ fn host_quoted(v: &Value) -> Value {
     }
 }
 
-/// Run `f` on `call`: its handler directly, or its router with the host's payload.
-async fn invoke(inner: &Inner, f: &Function, call: Call) -> Result<(), Failure> {
+/// Run `f` on `call`: its handler directly, or its router with the host's payload (the router
+/// that dead-letters permanent queue failures, or, for run now, the one that reports them).
+async fn invoke(inner: &Inner, f: &Function, call: Call, dead_letters: bool) -> Result<(), Failure> {
     let Some(run) = &f.run else {
         return Err(Failure::Permanent(format!("{} is not a payload function", f.name)));
     };
@@ -656,7 +665,12 @@ async fn invoke(inner: &Inner, f: &Function, call: Call) -> Result<(), Failure> 
             .await
         }
         Payloads::Azure => {
-            let Some(router) = inner.routers.get(&f.app) else {
+            let routers = if dead_letters {
+                &inner.routers
+            } else {
+                &inner.run_now_routers
+            };
+            let Some(router) = routers.get(&f.app) else {
                 return Err(Failure::Permanent(format!("no handler router for app {}", f.app)));
             };
             let metadata: Map<String, Value> = match call.binding {
@@ -782,7 +796,7 @@ async fn process(inner: &Inner, f: &Function, m: QueueMessage) {
         metadata: call.metadata.clone(),
     };
     let lease = inner.config.lease;
-    let work = invoke(inner, f, call);
+    let work = invoke(inner, f, call, true);
     tokio::pin!(work);
     let mut renew = tokio::time::interval_at(
         tokio::time::Instant::now() + lease / 2,
@@ -922,7 +936,7 @@ async fn run_timer(inner: &Inner, f: &Function, status: &mut Option<TimerStatus>
     let key = f.key();
     // `Next` is the tick as recorded: this one, or the one missed while the app was down.
     let info = timer_info(status.as_ref(), past_due);
-    match invoke(inner, f, timer_call(info)).await {
+    match invoke(inner, f, timer_call(info), true).await {
         Ok(()) => tracing::info!(function = %key, tick = %iso(tick), "timer ran"),
         // A timer has no retry (the host's, without a retry policy): the next tick comes.
         Err(Failure::Retry(e) | Failure::Permanent(e)) => {
@@ -1001,7 +1015,7 @@ async fn deliver(inner: &Inner, f: &Function, docs: &[Value]) {
     let mut delay = inner.config.change_retry_min;
     for attempt in 0..=max {
         let retry = (attempt > 0 || inner.config.payloads == Payloads::Azure).then_some((attempt, max));
-        let error = match invoke(inner, f, batch_call(docs, retry)).await {
+        let error = match invoke(inner, f, batch_call(docs, retry), true).await {
             Ok(()) => return,
             Err(Failure::Permanent(e)) => {
                 lost(&key, docs, &e);
