@@ -3,7 +3,8 @@
 //!
 //! - **Queues** ([`LocalEngine`]'s messages): a worker per queue function leases up to
 //!   [`EngineConfig::batch_size`] messages at a time (invisible for [`EngineConfig::lease`],
-//!   renewed while the handler runs, visible again if the process dies), deletes a message
+//!   renewed while the handler runs, visible again if the process dies, put back at once on
+//!   [`Running::stop`]), deletes a message
 //!   whose handler succeeded, puts a failed one back (visible after
 //!   [`EngineConfig::retry_delay`]) and moves it to `<queue>-poison` after `max_attempts`
 //!   deliveries. A permanent failure (`atakora::Error::permanent`, or a message that does not
@@ -199,6 +200,14 @@ struct Inner {
     routers: HashMap<String, Router>,
     /// The same without a dead-letter writer: run now reports a permanent failure.
     run_now_routers: HashMap<String, Router>,
+    /// Message id → the leased messages whose handlers run now.
+    in_flight: std::sync::Mutex<HashMap<String, QueueMessage>>,
+}
+
+impl Inner {
+    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<String, QueueMessage>> {
+        self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// The local engine of one backend (see the module documentation).
@@ -207,16 +216,35 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
-/// The running engine's workers; dropping it (or [`Running::stop`]) stops them, handlers in
-/// flight included, as a crash would: leased messages come back after their lease.
+/// The running engine's workers. [`Running::stop`] stops them and puts the messages whose
+/// handlers were still running back on their queues; [`Running::abort`] (and dropping it) stops
+/// them as a crash would: leased messages come back after their lease.
 pub struct Running {
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    inner: Arc<Inner>,
 }
 
 impl Running {
-    /// Stop every worker and wait for them to end.
+    /// Stop every worker, handlers in flight included, and make their messages visible again
+    /// at once (their dequeue count kept: the interrupted delivery counts as an attempt).
     pub async fn stop(mut self) {
+        let leased: Vec<QueueMessage> = self.inner.lock_in_flight().values().cloned().collect();
+        self.abort_now().await;
+        let now = self.inner.clock.now_ms();
+        for m in leased {
+            if let Ok(true) = self.inner.store.release(&m, now).await {
+                tracing::warn!(queue = %m.queue, message_id = %m.id, "stopped while its handler ran: delivered again on the next start");
+            }
+        }
+    }
+
+    /// Stop every worker and handler at once, as a crash would.
+    pub async fn abort(mut self) {
+        self.abort_now().await;
+    }
+
+    async fn abort_now(&mut self) {
         let _ = self.stop.send(true);
         for t in std::mem::take(&mut self.tasks) {
             t.abort();
@@ -326,6 +354,7 @@ impl Engine {
                 wake,
                 routers,
                 run_now_routers,
+                in_flight: Default::default(),
             }),
         })
     }
@@ -357,7 +386,11 @@ impl Engine {
             };
             tasks.push(task);
         }
-        Ok(Running { stop, tasks })
+        Ok(Running {
+            stop,
+            tasks,
+            inner: self.inner.clone(),
+        })
     }
 
     /// Put `body` (JSON text) on `queue`, waking its workers: what `atakora::Queue::send` does
@@ -755,10 +788,15 @@ async fn queue_worker(inner: Arc<Inner>, f: Arc<Function>, stop: watch::Receiver
         }
         for (message, slot) in got.into_iter().zip(held) {
             let (inner, f, stop) = (inner.clone(), f.clone(), stop.clone());
+            let id = message.id.clone();
+            inner.lock_in_flight().insert(id.clone(), message.clone());
             tokio::spawn(async move {
                 tokio::select! {
+                    // Stopped: the entry stays for `Running::stop` to put the message back.
                     _ = stopped(stop) => {}
-                    _ = process(&inner, &f, message) => {}
+                    _ = process(&inner, &f, message) => {
+                        inner.lock_in_flight().remove(&id);
+                    }
                 }
                 drop(slot);
             });

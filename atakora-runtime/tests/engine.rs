@@ -123,12 +123,19 @@ fn engine(store: &Arc<SqliteStore>, functions: Vec<LocalFunction>, config: Engin
     Engine::new(local, functions, &[("Order".into(), "orders".into())], config, clock).unwrap()
 }
 
-/// Wait (in the engine's time) until `done` holds; fails after ten real seconds.
+/// Wait until `done` holds, moving the engine's (paused) clock on a second at a time; fails
+/// after a real minute. The clock moves only here: first the store's writer thread gets a
+/// moment to finish what it was asked (tokio's auto-advance would otherwise jump the clock
+/// ahead while the engine waits for the disk), then the second passes.
 async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !done().await {
         assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        for _ in 0..3 {
+            std::thread::sleep(Duration::from_micros(300));
+            tokio::task::yield_now().await;
+        }
+        tokio::time::advance(Duration::from_secs(1)).await;
     }
 }
 
@@ -234,7 +241,7 @@ async fn a_leased_message_stays_invisible_until_its_lease_runs_out_even_across_a
     assert_eq!(leased[0].dequeue_count, 1);
     let visible_at = leased[0].visible_at_ms;
     assert!((T0 + 30_000..=first.all()[0].0 + 30_000).contains(&visible_at));
-    running.stop().await;
+    running.abort().await;
     drop((e, store));
 
     // Restarted on the same file at once: the message is still leased.
@@ -786,4 +793,35 @@ async fn both_embedded_stores_keep_leases_receipts_and_the_latest_version_feed()
         q.set_state("leases:x.y", "7").await.unwrap();
         assert_eq!(q.state("leases:x.y").await.unwrap().as_deref(), Some("7"));
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stopped_engine_puts_the_messages_of_running_handlers_back() {
+    let dir = TempDir::new("engine-stop");
+    let store = open(&dir.0.join("app.db")).await;
+    let clock = EngineClock::starting_at(T0);
+    let seen = Seen::default();
+    let hanging: Behaviour = Arc::new(|_, _| Box::pin(std::future::pending()));
+    // A lease far longer than the test: only the stop can make the message visible again.
+    let cfg = EngineConfig {
+        lease: Duration::from_secs(3600),
+        ..config(Payloads::Direct)
+    };
+    let e = engine(
+        &store,
+        vec![function("work", queue("work", 5), clock, &seen, hanging)],
+        cfg,
+        clock,
+    );
+    let running = e.start().await.unwrap();
+    e.send("work", r#"{"n":1}"#).await.unwrap();
+    until("the delivery", async || seen.len() == 1).await;
+    running.stop().await;
+    let left = queued(&store, "work").await;
+    assert_eq!(left.len(), 1);
+    assert!(
+        left[0].visible_at_ms <= clock.now_ms(),
+        "visible at once, not after its 30 s lease"
+    );
+    assert_eq!((left[0].dequeue_count, left[0].receipt.as_str()), (1, ""));
 }

@@ -22,7 +22,11 @@ use std::sync::Arc;
 /// Azure, else `$PORT`, else 7071 (`PORT=0` picks a free port); from the store
 /// `ATAKORA_STORE` names (`sqlite:<path>`, `memory`, `cosmos`), by default Cosmos DB when
 /// `COSMOS__accountEndpoint` is set and `.atakora/<backend>.db` otherwise. The routes are
-/// printed on stderr, one JSON line per request on stdout.
+/// printed on stderr, one JSON line per request on stdout. Locally (not under the Functions
+/// host, on the SQLite or memory store) the functions of `B`'s functions apps run next to the
+/// CRUD API: queues, timers and the change feed on the same store, HTTP functions on the same
+/// port, `POST /admin/functions/<name>` to run one now (`ATAKORA_LOCAL_PAYLOADS=azure` sends
+/// them the Functions host's payloads); `Queue::send` reaches the local queues.
 ///
 /// ```ignore
 /// fn main() -> std::process::ExitCode { atakora::serve::<ShopBackend>() }

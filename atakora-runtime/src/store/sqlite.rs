@@ -328,10 +328,13 @@ impl SqliteStore {
                 ));
                 wanted.push(name);
             }
-            conn.execute_batch(&format!("BEGIN; {ddl} COMMIT;")).map_err(|e| {
-                let _ = conn.execute_batch("ROLLBACK");
-                StoreError::Mismatch(format!("container {}: {e}", def.name))
-            })?;
+            // IMMEDIATE: the write lock up front, so another connection's commit makes it wait
+            // (busy_timeout) instead of failing the upgrade from a read with "database is locked".
+            conn.execute_batch(&format!("BEGIN IMMEDIATE; {ddl} COMMIT;"))
+                .map_err(|e| {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    StoreError::Mismatch(format!("container {}: {e}", def.name))
+                })?;
             let stale: Vec<String> = {
                 let mut q = conn
                     .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND name LIKE ?2")
