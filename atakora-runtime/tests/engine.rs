@@ -725,7 +725,9 @@ async fn both_embedded_stores_keep_leases_receipts_and_the_latest_version_feed()
     let sqlite = open(&dir.0.join("app.db")).await;
     let memory = Arc::new(MemoryStore::new());
     memory.ensure(&[orders()], true).await.unwrap();
-    let stores: [(&str, Arc<dyn LocalEngine>, Arc<dyn Store>); 2] = [
+    // Each store as the engine sees it and as the CRUD API does.
+    type Both = (&'static str, Arc<dyn LocalEngine>, Arc<dyn Store>);
+    let stores: [Both; 2] = [
         ("sqlite", sqlite.clone(), sqlite.clone()),
         ("memory", memory.clone(), memory.clone()),
     ];
