@@ -24,7 +24,10 @@ for mode in serde atakora; do
   (cd "$app" && cargo check -q 2>/dev/null || true)
   times=()
   for _ in 1 2 3; do
-    touch "$app/src/lib.rs" "$app/build.rs" 2>/dev/null || touch "$app/src/lib.rs"
+    # An edit to the sources, as a user makes it: the crate is checked again and (atakora)
+    # its build script reruns, because it watches the sources; the build script itself is
+    # not recompiled.
+    touch "$app/src/lib.rs"
     start=$(date +%s.%N)
     (cd "$app" && cargo check -q 2>/dev/null)
     end=$(date +%s.%N)

@@ -27,6 +27,7 @@ pub mod limits;
 pub mod manifest;
 pub mod parts;
 pub mod template;
+mod text;
 
 pub use atakora_core::naming::unique_string;
 pub use template::{parameters, template};
@@ -84,7 +85,8 @@ pub fn render(plan: &Plan) -> Rendered {
 
 /// The one JSON text form: two-space indentation, keys in emission order, a final newline.
 pub fn to_text(value: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(value).expect("serde_json::Value always serializes");
+    let mut s = String::new();
+    text::write(&mut s, value, 0);
     s.push('\n');
     s
 }

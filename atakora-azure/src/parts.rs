@@ -124,15 +124,8 @@ const EMPTY_RESOURCES: &str = "\"resources\": []";
 
 /// A resource as it renders inside a template's `resources`: four spaces deeper.
 fn indented(resource: &Value) -> String {
-    let text = serde_json::to_string_pretty(resource).unwrap_or_default();
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str("    ");
-        out.push_str(line);
-    }
+    let mut out = String::from("    ");
+    crate::text::write(&mut out, resource, 2);
     out
 }
 
