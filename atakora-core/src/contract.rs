@@ -56,6 +56,9 @@ pub mod package {
     pub const BACKEND_ENV: &str = "ATAKORA_PACKAGE_BACKEND";
     /// The environment packaged for (informational: one package serves every environment).
     pub const ENVIRONMENT_ENV: &str = "ATAKORA_ENVIRONMENT";
+    /// The key of the backend's functions app (`order-processor`) to package instead of its API
+    /// app: the same binary, with that app's `host.json` and one `function.json` per function.
+    pub const APP_ENV: &str = "ATAKORA_PACKAGE_APP";
 }
 
 /// What a functions app's package (`function.json`) and its handler (the payload decoder)

@@ -103,9 +103,16 @@ fn package_self<B: Backend>(out: &Path) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    let functions_app = std::env::var(contract::APP_ENV).ok().filter(|a| !a.is_empty());
     let result = std::env::current_exe()
         .map_err(|e| format!("cannot find this executable: {e}"))
-        .and_then(|exe| package::<B>(&exe, out).map_err(|e| e.to_string()));
+        .and_then(|exe| match &functions_app {
+            None => package::<B>(&exe, out).map_err(|e| e.to_string()),
+            Some(app) => {
+                let env = std::env::var(contract::ENVIRONMENT_ENV).ok();
+                package_functions::<B>(&exe, out, env.as_deref(), app)
+            }
+        });
     match result {
         Ok(p) => {
             eprintln!("atakora: wrote {}", p.path.display());
@@ -127,6 +134,42 @@ pub fn service<B: Backend>() -> Service {
 /// handler; the binary must be a Linux x86-64 executable needing at most [`FLEX_GLIBC`].
 pub fn package<B: Backend>(binary: &Path, out_dir: &Path) -> Result<Package, PackageError> {
     atakora_runtime::package::build(&service::<B>(), binary, out_dir, FLEX_GLIBC)
+}
+
+/// Write `out_dir/released-package.zip` for `B`'s functions app `app` (its key:
+/// `order-processor`) in `environment` (default: the backend's first) with `binary` as its
+/// custom handler: the app's `host.json`, one `function.json` per function, the binary, which
+/// serves that app's functions when the app's `ATAKORA_FUNCTIONS_APP` setting names it.
+pub fn package_functions<B: Backend>(
+    binary: &Path,
+    out_dir: &Path,
+    environment: Option<&str>,
+    app: &str,
+) -> Result<Package, String> {
+    let spec = B::spec();
+    let env = match environment {
+        Some(e) => e.to_string(),
+        None => spec
+            .environments
+            .first()
+            .map(|e| e.to_string())
+            .ok_or_else(|| "the backend has no environment".to_string())?,
+    };
+    let plan = crate::Plan::resolve(spec, &env).map_err(|e| e.to_string())?;
+    let Some(functions) = plan.model().functions.iter().find(|f| f.app == app) else {
+        let known: Vec<&str> = plan.model().functions.iter().map(|f| f.app.as_str()).collect();
+        return Err(format!(
+            "backend `{}` has no functions app `{app}` (its functions apps: {})",
+            crate::spec::kebab_case(&spec.type_name),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ));
+    };
+    atakora_runtime::package::build_functions(plan.model(), functions, binary, out_dir, FLEX_GLIBC)
+        .map_err(|e| e.to_string())
 }
 
 /// The functions of `B`'s functions app `app` (its key: `order-processor`) as the handler's

@@ -97,9 +97,9 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
             }),
         },
     )?;
-    let packages = if plans.iter().any(|p| p.model().api_app().is_some()) {
+    let packages = if plans.iter().any(|p| !p.model().function_apps.is_empty()) {
         if a.dry_run {
-            ui.line("# the API packages are built first: cargo atakora package --env ENV");
+            ui.line("# the apps' packages are built first: cargo atakora package --env ENV");
             Vec::new()
         } else {
             ui.step("building the deployment packages");

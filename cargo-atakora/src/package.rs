@@ -1,4 +1,5 @@
-//! `cargo atakora package`: the Functions deployment package of each backend's API app.
+//! `cargo atakora package`: the Functions deployment package of each backend's apps — its API
+//! app and each of its functions apps (the same binary, with that app's functions).
 //!
 //! The package holds the app's own binary as the custom handler, and only that binary knows
 //! its backend's Rust types, so the binary writes its package itself: the CLI builds it
@@ -17,13 +18,24 @@ use std::process::Command;
 pub const PACKAGE_NAME: &str = atakora_core::contract::package::FILE;
 /// Set to the folder the binary writes its package to.
 pub const OUT_ENV: &str = atakora_core::contract::package::OUT_ENV;
-/// Set to the backend id whose API app is packaged.
+/// Set to the backend id whose app is packaged.
 pub const BACKEND_ENV: &str = atakora_core::contract::package::BACKEND_ENV;
+/// Set to the functions app's key when a functions app is packaged (unset: the API app).
+pub const APP_ENV: &str = atakora_core::contract::package::APP_ENV;
 
-/// Builds the package of one backend's API app.
+/// Builds the package of one of a backend's apps.
 pub trait Packager {
-    /// Write `<out>/released-package.zip` for `backend` in `env`; return its path.
-    fn package(&self, ui: &Ui, app: &App, backend: &str, env: &str, out: &Path) -> Result<PathBuf>;
+    /// Write `<out>/released-package.zip` for `backend` in `env` — its API app, or its
+    /// functions app `functions_app` (a key, `order-processor`) — and return its path.
+    fn package(
+        &self,
+        ui: &Ui,
+        app: &App,
+        backend: &str,
+        env: &str,
+        functions_app: Option<&str>,
+        out: &Path,
+    ) -> Result<PathBuf>;
 }
 
 /// The app's binary packages itself: built with `cargo build --release`, or the handler given
@@ -34,7 +46,15 @@ pub struct BinaryPackager {
 }
 
 impl Packager for BinaryPackager {
-    fn package(&self, ui: &Ui, app: &App, backend: &str, env: &str, out: &Path) -> Result<PathBuf> {
+    fn package(
+        &self,
+        ui: &Ui,
+        app: &App,
+        backend: &str,
+        env: &str,
+        functions_app: Option<&str>,
+        out: &Path,
+    ) -> Result<PathBuf> {
         let binary = match &self.handler {
             Some(h) => {
                 std::fs::canonicalize(h).map_err(|e| Failure::new(format!("the handler {}: {e}", h.display())))?
@@ -44,10 +64,16 @@ impl Packager for BinaryPackager {
         std::fs::create_dir_all(out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
         let zip = out.join(PACKAGE_NAME);
         let _ = std::fs::remove_file(&zip);
-        let status = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        command
             .env(OUT_ENV, out)
             .env(BACKEND_ENV, backend)
             .env(atakora_core::contract::package::ENVIRONMENT_ENV, env)
+            .env_remove(APP_ENV);
+        if let Some(key) = functions_app {
+            command.env(APP_ENV, key);
+        }
+        let status = command
             .status()
             .map_err(|e| Failure::new(format!("cannot run {}: {e}", binary.display())))?;
         if !status.success() || !zip.is_file() {
@@ -89,7 +115,7 @@ fn build_binary(ui: &Ui, app: &App) -> Result<PathBuf> {
     }
 }
 
-/// Run `package`: every API app of the environment; `(backend, app key, zip)` each.
+/// Run `package`: every app (API and functions apps) of the environment; `(backend, app key, zip)` each.
 pub fn run(ui: &Ui, app: &App, env: &str, handler: Option<PathBuf>) -> Result<Vec<(String, String, PathBuf)>> {
     run_with(&BinaryPackager { handler }, ui, app, env)
 }
@@ -103,21 +129,15 @@ pub fn run_with(p: &dyn Packager, ui: &Ui, app: &App, env: &str) -> Result<Vec<(
     let mut out = Vec::new();
     for plan in &project.plans {
         for fa in &plan.model().function_apps {
-            match &fa.role {
-                atakora_core::plan::AppRole::CrudApis { .. } => {
-                    let zip = zip_path(app, plan.backend_id(), env, &fa.key);
-                    let dir = zip.parent().map(Path::to_path_buf).unwrap_or_default();
-                    let written = p.package(ui, app, plan.backend_id(), env, &dir)?;
-                    ui.line(&format!("  {} {}", ui.green("packaged"), written.display()));
-                    out.push((plan.backend_id().to_string(), fa.key.clone(), written));
-                }
-                atakora_core::plan::AppRole::FunctionsApp { type_name, .. } => ui.line(&format!(
-                    "  {} {}: the code of `{type_name}` is yours to package (`func azure functionapp publish {}`)",
-                    ui.dim("skipped"),
-                    fa.name,
-                    fa.name
-                )),
-            }
+            let functions_app = match &fa.role {
+                atakora_core::plan::AppRole::CrudApis { .. } => None,
+                atakora_core::plan::AppRole::FunctionsApp { .. } => Some(fa.key.as_str()),
+            };
+            let zip = zip_path(app, plan.backend_id(), env, &fa.key);
+            let dir = zip.parent().map(Path::to_path_buf).unwrap_or_default();
+            let written = p.package(ui, app, plan.backend_id(), env, functions_app, &dir)?;
+            ui.line(&format!("  {} {}", ui.green("packaged"), written.display()));
+            out.push((plan.backend_id().to_string(), fa.key.clone(), written));
         }
     }
     Ok(out)
