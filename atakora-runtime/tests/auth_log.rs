@@ -6,21 +6,8 @@ mod auth_common;
 mod common;
 
 use auth_common::*;
+use common::Captured;
 use serde_json::Value;
-use std::sync::Arc;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn the_log_names_the_caller_and_never_the_token() {
@@ -47,7 +34,7 @@ async fn the_log_names_the_caller_and_never_the_token() {
     assert_eq!(s.call("GET", "/api/orders", None, None).await.status, 401);
     s.stop().await;
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let text = out.text();
     let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert_eq!(

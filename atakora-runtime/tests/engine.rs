@@ -12,7 +12,7 @@ use atakora_runtime::engine::{Engine, EngineClock, EngineConfig, LocalFunction, 
 use atakora_runtime::functions::{BoxFuture, Endpoint, Failure, Handler};
 use atakora_runtime::payload::{Invocation, Shape};
 use atakora_runtime::store::{ContainerDef, LocalEngine, PartitionKey, Precondition, SqliteStore, Store, Synchronous};
-use common::TempDir;
+use common::{Captured, TempDir};
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use std::path::Path;
@@ -520,20 +520,6 @@ async fn the_change_feed_resumes_from_its_checkpoint_after_a_restart() {
     }
 }
 
-/// Log lines at error level, as text (a subscriber for the current thread).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_batch_that_keeps_failing_is_retried_then_logged_item_by_item_and_passed() {
     use tracing_subscriber::layer::SubscriberExt;
@@ -590,7 +576,7 @@ async fn a_batch_that_keeps_failing_is_retried_then_logged_item_by_item_and_pass
             // The host's retry context reaches the handler.
             assert_eq!(seen.all()[2].2["RetryContext"]["RetryCount"], 2);
         }
-        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let log = captured.text();
         let lost: Vec<&str> = log
             .lines()
             .filter(|l| l.contains("change-feed document not processed"))

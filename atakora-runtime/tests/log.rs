@@ -5,23 +5,8 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::sync::Arc;
 
 const MEMBER: &str = r#"{"id":"m1","tenantId":"acme","email":"ann@acme.test"}"#;
-
-/// Collects what the request log writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn one_structured_log_line_per_request() {
@@ -42,7 +27,7 @@ async fn one_structured_log_line_per_request() {
     s.send("POST", "/api/member-view", &[json], Some(MEMBER)).await;
     s.get("/health").await;
     s.stop().await;
-    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let text = out.text();
     let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 5, "{text}");
     let l = &lines[0];

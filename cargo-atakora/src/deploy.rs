@@ -283,11 +283,13 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
                 az.run(&upload_args(&a.resource_group, &app_name, zip))
             })?;
         }
-        if a.dry_run
-            && let Some(fa) = model.api_app()
-        {
-            let zip = package::zip_path(app, p.backend_id(), &a.env, &fa.key);
-            az.run(&upload_args(&a.resource_group, &fa.name.to_string(), &zip))?;
+        // A dry run builds no package: it shows the upload of every app's package (API and
+        // functions apps), where `package` writes it.
+        if a.dry_run {
+            for fa in &model.function_apps {
+                let zip = package::zip_path(app, p.backend_id(), &a.env, &fa.key);
+                az.run(&upload_args(&a.resource_group, &fa.name.to_string(), &zip))?;
+            }
         }
         if let Some(api) = model.api_app().filter(|f| matches!(f.role, AppRole::CrudApis { .. })) {
             let base = outputs["apiBaseUrl"]["value"]

@@ -281,3 +281,24 @@ pub fn service_url(var: &str) -> Option<String> {
     eprintln!("\n*** SKIPPED: {var} is not set; run `.ci/services.sh start` to run this test ***\n");
     None
 }
+
+/// Collects what a log writer is given (a `MakeWriter` through `move || captured.clone()`).
+#[derive(Clone, Default)]
+pub struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Everything written so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
