@@ -173,12 +173,7 @@ fn wiring(plan: &Plan, refs: &Refs, out: &mut Emit) {
     let wiring = out.app(&api.key);
     for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
         let connection = &acc.connection();
-        let secret = plan
-            .auth
-            .vault()
-            .and_then(|v| v.secrets.iter().find(|s| s.of == SecretOf::Cosmos(i)))
-            .and_then(|s| refs.vault_reference(&s.name));
-        match secret {
+        match refs.vault_reference(plan, SecretOf::Cosmos(i)) {
             Some(reference) => wiring.setting(Slot::Data, connection, reference),
             None => {
                 wiring.setting(

@@ -11,7 +11,7 @@ use crate::emit::{Emit, Section, Slot};
 use crate::refs::Refs;
 use atakora_core::Plan;
 use atakora_core::contract::settings;
-use atakora_core::plan::{PlannedTrigger, Role};
+use atakora_core::plan::{PlannedTrigger, Role, SecretOf};
 use serde_json::{Value, json};
 
 pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
@@ -24,57 +24,67 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         let Some(app) = plan.app(&f.app) else { continue };
         let app_ref = refs.app(plan, app);
         let wiring = out.app(&app.key);
-        let identity = !plan.auth.uses_keys();
         wiring.setting(Slot::Triggers, settings::FUNCTIONS_APP, app.key.clone());
         // Every app with functions may send (`Queue::send`); queue triggers read the same
-        // connection.
-        if plan.functions.iter().any(|f| !f.queues.is_empty()) && identity {
+        // connection: the queue service with the app's identity, or with keys the storage
+        // account's connection string from the vault (the one `AzureWebJobsStorage` reads).
+        if plan.functions.iter().any(|f| !f.queues.is_empty()) {
             let c = settings::QUEUES;
-            wiring.setting(
-                Slot::Triggers,
-                &format!("{c}{}", settings::QUEUE_SERVICE_URI_SUFFIX),
-                expr(format!(
-                    "reference({}, '{STORAGE}').primaryEndpoints.queue",
-                    refs.storage.id()
-                )),
-            );
-            wiring.setting(
-                Slot::Triggers,
-                &format!("{c}{}", settings::CREDENTIAL_SUFFIX),
-                "managedidentity",
-            );
-            wiring.setting(
-                Slot::Triggers,
-                &format!("{c}{}", settings::CLIENT_ID_SUFFIX),
-                expr(app_ref.client_id()),
-            );
+            match refs.vault_reference(plan, SecretOf::Storage) {
+                Some(reference) => wiring.setting(Slot::Triggers, c, reference),
+                None => {
+                    wiring.setting(
+                        Slot::Triggers,
+                        &format!("{c}{}", settings::QUEUE_SERVICE_URI_SUFFIX),
+                        expr(format!(
+                            "reference({}, '{STORAGE}').primaryEndpoints.queue",
+                            refs.storage.id()
+                        )),
+                    );
+                    wiring.setting(
+                        Slot::Triggers,
+                        &format!("{c}{}", settings::CREDENTIAL_SUFFIX),
+                        "managedidentity",
+                    );
+                    wiring.setting(
+                        Slot::Triggers,
+                        &format!("{c}{}", settings::CLIENT_ID_SUFFIX),
+                        expr(app_ref.client_id()),
+                    );
+                }
+            }
             for q in &f.queues {
                 wiring.depends_on(Slot::Triggers, &refs.queue_id(&q.name));
                 wiring.depends_on(Slot::Triggers, &refs.queue_id(&q.poison));
             }
         }
-        if let Some(l) = &f.leases
-            && identity
-        {
+        // The change feed's connection: the watched account's endpoint with the app's
+        // identity, or with keys its connection string from the vault.
+        if let Some(l) = &f.leases {
             let c = plan.cosmos_accounts[l.account].role.connection();
-            wiring.setting(
-                Slot::Triggers,
-                &format!("{c}{}", settings::ACCOUNT_ENDPOINT_SUFFIX),
-                expr(format!(
-                    "reference({}, '{COSMOS}').documentEndpoint",
-                    refs.cosmos[l.account].id()
-                )),
-            );
-            wiring.setting(
-                Slot::Triggers,
-                &format!("{c}{}", settings::CREDENTIAL_SUFFIX),
-                "managedidentity",
-            );
-            wiring.setting(
-                Slot::Triggers,
-                &format!("{c}{}", settings::CLIENT_ID_SUFFIX),
-                expr(app_ref.client_id()),
-            );
+            match refs.vault_reference(plan, SecretOf::Cosmos(l.account)) {
+                Some(reference) => wiring.setting(Slot::Triggers, c, reference),
+                None => {
+                    wiring.setting(
+                        Slot::Triggers,
+                        &format!("{c}{}", settings::ACCOUNT_ENDPOINT_SUFFIX),
+                        expr(format!(
+                            "reference({}, '{COSMOS}').documentEndpoint",
+                            refs.cosmos[l.account].id()
+                        )),
+                    );
+                    wiring.setting(
+                        Slot::Triggers,
+                        &format!("{c}{}", settings::CREDENTIAL_SUFFIX),
+                        "managedidentity",
+                    );
+                    wiring.setting(
+                        Slot::Triggers,
+                        &format!("{c}{}", settings::CLIENT_ID_SUFFIX),
+                        expr(app_ref.client_id()),
+                    );
+                }
+            }
             wiring.depends_on(
                 Slot::Triggers,
                 &refs.cosmos_container_id(l.account, &l.database, &l.name),

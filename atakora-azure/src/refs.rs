@@ -4,7 +4,7 @@
 
 use crate::arm::{camel, lit, name_variable, resource_id, var};
 use atakora_core::Plan;
-use atakora_core::plan::{AccountRole, DnsZoneService, FunctionApp, NameId, NamePart};
+use atakora_core::plan::{AccountRole, DnsZoneService, FunctionApp, NameId, NamePart, SecretOf};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
@@ -369,9 +369,11 @@ impl Refs {
         )
     }
 
-    /// An app setting value that the platform replaces with secret `secret` of the vault.
-    pub fn vault_reference(&self, secret: &str) -> Option<Value> {
+    /// With keys (`managed_identity = false`): an app setting value that the platform
+    /// replaces with the vault's secret holding the connection string of `of`.
+    pub fn vault_reference(&self, plan: &Plan, of: SecretOf) -> Option<Value> {
         let v = self.vault.as_ref()?;
+        let secret = &plan.auth.vault()?.secrets.iter().find(|s| s.of == of)?.name;
         Some(Value::String(format!(
             "[format('@Microsoft.KeyVault(VaultName={{0}};SecretName={secret})', {})]",
             v.var()

@@ -105,11 +105,7 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         "storageAccountName",
         json!({ "type": "string", "value": refs.storage.value() }),
     );
-    let secret = plan
-        .auth
-        .vault()
-        .and_then(|v| v.secrets.iter().find(|s| s.of == SecretOf::Storage))
-        .and_then(|s| refs.vault_reference(&s.name));
+    let secret = refs.vault_reference(plan, SecretOf::Storage);
     for app in &plan.function_apps {
         let wiring = out.app(&app.key);
         match &secret {

@@ -732,11 +732,17 @@ async fn invoke(inner: &Inner, f: &Function, call: Call, dead_letters: bool) -> 
             if status.is_success() {
                 Ok(())
             } else {
-                let error = serde_json::from_slice::<Value>(&bytes)
-                    .ok()
-                    .and_then(|v| v.get("Error").and_then(Value::as_str).map(str::to_string))
+                let answer = serde_json::from_slice::<Value>(&bytes).unwrap_or_default();
+                let error = answer
+                    .get("Error")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
                     .unwrap_or_else(|| format!("the handler answered {status}"));
-                Err(Failure::Retry(error))
+                Err(if crate::payload::is_permanent(&answer) {
+                    Failure::Permanent(error)
+                } else {
+                    Failure::Retry(error)
+                })
             }
         }
     }

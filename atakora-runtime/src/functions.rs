@@ -233,7 +233,7 @@ async fn invoke(
                 lost(name, &invocation, &e);
                 json(200, &payload::success(vec![format!("batch dropped as permanent: {e}")]))
             }
-            _ => json(500, &payload::failure(&e, Vec::new()).1),
+            _ => json(500, &payload::permanent_failure(&e, Vec::new()).1),
         },
     }
 }

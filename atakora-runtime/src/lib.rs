@@ -21,6 +21,7 @@
 //! | [`conformance`] | the store conformance suite |
 //! | [`engine`] | the local engine: a backend's functions run next to its CRUD API |
 //! | [`functions`], [`payload`] | a functions app's custom handler in Azure |
+//! | `storage_queues` | Azure Storage queues: `Queue::send` and dead letters in Azure (feature `storage-queues`) |
 //!
 //! The contract is written for users in the repository's `docs/runtime.md`.
 
@@ -33,12 +34,16 @@ pub mod conformance;
 pub mod engine;
 pub mod functions;
 pub mod http;
+#[cfg(feature = "azure")]
+mod identity;
 pub mod openapi;
 pub mod package;
 pub mod payload;
 pub mod problem;
 mod request_log;
 pub mod server;
+#[cfg(feature = "storage-queues")]
+pub mod storage_queues;
 pub mod store;
 
 pub use api::{Api, Route, RouteKind, Service};

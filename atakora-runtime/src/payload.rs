@@ -178,6 +178,20 @@ pub fn failure(error: &str, logs: Vec<String>) -> (u16, Value) {
     )
 }
 
+/// [`failure`] of a permanent error that was not dead-lettered (no dead-letter writer, or not
+/// a queue): the same to the host, and `"Permanent": true` (a key the host ignores) so that
+/// the local engine's run now can report it as permanent.
+pub fn permanent_failure(error: &str, logs: Vec<String>) -> (u16, Value) {
+    let (status, mut body) = failure(error, logs);
+    body["Permanent"] = Value::Bool(true);
+    (status, body)
+}
+
+/// Whether a failed invocation's answer says the error was permanent ([`permanent_failure`]).
+pub fn is_permanent(answer: &Value) -> bool {
+    answer.get("Permanent").and_then(Value::as_bool) == Some(true)
+}
+
 /// The dead-letter envelope a permanent failure writes to `<queue>-poison`: the message as it
 /// came, why it failed, and where it came from, so nothing disappears silently.
 pub fn dead_letter(function: &str, queue: &str, invocation: &Invocation, error: &str) -> Value {

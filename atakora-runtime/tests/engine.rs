@@ -613,6 +613,47 @@ async fn admin_server(e: &Engine, bind: &str) -> std::net::SocketAddr {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_now_tells_a_permanent_failure_from_a_retryable_one_in_both_payload_modes() {
+    for payloads in [Payloads::Direct, Payloads::Azure] {
+        let dir = TempDir::new("engine-run-now-failures");
+        let store = open(&dir.0.join("app.db")).await;
+        let clock = EngineClock::system();
+        let seen = Seen::default();
+        let failing: Behaviour = Arc::new(|_, data| {
+            let permanent = data["orderId"] == "";
+            Box::pin(async move {
+                Err(if permanent {
+                    Failure::Permanent("an order without an id".into())
+                } else {
+                    Failure::Retry("the warehouse is down".into())
+                })
+            })
+        });
+        let e = engine(
+            &store,
+            vec![function("process_order", queue("orders", 5), clock, &seen, failing)],
+            config(payloads),
+            clock,
+        );
+        let addr = admin_server(&e, "127.0.0.1:0").await;
+        for (input, permanent, error) in [
+            (r#"{"input": "{\"orderId\":\"\"}"}"#, true, "an order without an id"),
+            (r#"{"input": "{\"orderId\":\"o-1\"}"}"#, false, "the warehouse is down"),
+        ] {
+            let r = post(addr, "/admin/functions/process_order", input).await;
+            assert_eq!(r.status, 500, "{payloads:?}: {}", r.body);
+            let body: Value = serde_json::from_str(&r.body).unwrap();
+            assert_eq!(body["permanent"], permanent, "{payloads:?}: {body}");
+            assert_eq!(body["error"], error, "{payloads:?}: {body}");
+        }
+        assert!(
+            queued(&store, "orders-poison").await.is_empty(),
+            "run now dead-letters nothing"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_now_invokes_one_function_for_loopback_callers_only() {
     let dir = TempDir::new("engine-run-now");
     let store = open(&dir.0.join("app.db")).await;

@@ -41,7 +41,14 @@ pub fn serve<B: Backend>() -> ExitCode {
     // Deployed as one of the backend's functions apps: serve its functions.
     if let Ok(app) = std::env::var(atakora_core::contract::settings::FUNCTIONS_APP) {
         let endpoints = function_endpoints::<B>(&app);
-        return atakora_runtime::functions::run(&app, endpoints, None);
+        let dead_letters = match install_azure_queues() {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("atakora: functions app {app}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        return atakora_runtime::functions::run(&app, endpoints, dead_letters);
     }
     install_local_queues();
     atakora_runtime::server::run_with_functions(B::spec(), B::components(), local_functions::<B>())
@@ -52,6 +59,44 @@ pub fn serve<B: Backend>() -> ExitCode {
 /// already.
 pub fn install_local_queues() -> bool {
     crate::functions::install_queue_transport(Box::new(LocalQueues))
+}
+
+/// In a deployed functions app: [`Queue::send`](crate::Queue::send) and the dead letters of
+/// permanent failures through the Azure Storage queues its settings name (`QUEUES__…`), when
+/// it has queues. Without the `serve-azure` feature such an app cannot reach them: refused.
+fn install_azure_queues() -> Result<Option<Arc<dyn DeadLetters>>, String> {
+    #[cfg(feature = "serve-azure")]
+    {
+        let Some(queues) = atakora_runtime::storage_queues::StorageQueues::from_env()? else {
+            return Ok(None);
+        };
+        crate::functions::install_queue_transport(Box::new(AzureQueues(queues.clone())));
+        Ok(Some(Arc::new(queues)))
+    }
+    #[cfg(not(feature = "serve-azure"))]
+    {
+        let c = atakora_core::contract::settings::QUEUES;
+        let named =
+            std::env::vars_os().any(|(k, _)| k.to_str().is_some_and(|k| k == c || k.starts_with(&format!("{c}__"))));
+        if named {
+            return Err(format!(
+                "its settings name storage queues ({c}), which this binary cannot reach: build it with the `serve-azure` feature of atakora"
+            ));
+        }
+        Ok(None)
+    }
+}
+
+/// Azure Storage queues as the process's queue transport.
+#[cfg(feature = "serve-azure")]
+struct AzureQueues(atakora_runtime::storage_queues::StorageQueues);
+
+#[cfg(feature = "serve-azure")]
+impl crate::functions::QueueTransport for AzureQueues {
+    fn send(&self, queue: &'static str, body: String) -> crate::functions::BoxFuture<Result<(), String>> {
+        let queues = self.0.clone();
+        Box::pin(async move { queues.send(queue, &body).await })
+    }
 }
 
 /// Queues in the local store, through the process's running engine.

@@ -200,6 +200,53 @@ fn trigger_connections_are_identity_based() {
     assert!(setting(site(&t, "apiAppName"), "QUEUES__queueServiceUri").is_none());
 }
 
+/// The same app in a backend that uses keys (`managed_identity = false`).
+#[backend(app = "keyshop", environments(dev, prod), managed_identity = false)]
+pub struct KeyShop {
+    pub orders: CrudApi<Order>,
+    pub order_processor: FunctionsApp<OrderProcessor>,
+}
+
+#[test]
+fn with_keys_trigger_connections_are_connection_strings_from_the_vault() {
+    let t = KeyShop::plan("prod").unwrap().to_arm();
+    valid(&t);
+    let s = site(&t, "orderProcessorAppName");
+    let secret = |name: &str| {
+        format!("[format('@Microsoft.KeyVault(VaultName={{0}};SecretName={name})', variables('keyVaultName'))]")
+    };
+    // The queues' connection is the storage account's connection string, the one the host's
+    // own storage reads; the change feed's is the Cosmos DB account's.
+    assert_eq!(
+        setting(s, "QUEUES").unwrap(),
+        &Value::String(secret("storage-connection"))
+    );
+    assert_eq!(
+        setting(s, "AzureWebJobsStorage").unwrap(),
+        setting(s, "QUEUES").unwrap()
+    );
+    assert_eq!(
+        setting(s, "COSMOS").unwrap(),
+        &Value::String(secret("cosmos-connection"))
+    );
+    for identity_setting in [
+        "QUEUES__queueServiceUri",
+        "QUEUES__credential",
+        "COSMOS__accountEndpoint",
+        "COSMOS__credential",
+    ] {
+        assert!(setting(s, identity_setting).is_none(), "{identity_setting}");
+    }
+    // No data-plane role is granted: the keys carry the access.
+    let roles = grants(&t, "order-processor");
+    assert!(
+        roles
+            .iter()
+            .all(|(_, _, scope)| !scope.contains("queues") && !scope.contains("/dbs/")),
+        "{roles:?}"
+    );
+}
+
 #[test]
 fn each_trigger_gets_its_data_roles_and_no_more() {
     let t = Shop::plan("prod").unwrap().to_arm();

@@ -301,10 +301,7 @@ impl CosmosStore {
                         AccountReference::with_credential(endpoint, credential()?)
                     }
                     Account::ConnectionString(cs) => {
-                        let part = |k: &str| {
-                            cs.split(';')
-                                .find_map(|p| p.trim().strip_prefix(k).map(|v| v.trim_start_matches('=').to_string()))
-                        };
+                        let part = |k: &str| crate::identity::connection_string_part(cs, k);
                         let endpoint = part("AccountEndpoint")
                             .ok_or_else(|| unavailable("no AccountEndpoint in the connection string"))?;
                         let key =
@@ -405,22 +402,9 @@ impl CosmosStore {
     }
 }
 
-/// The managed identity in Azure (user-assigned when `AZURE_CLIENT_ID` is set), else the
-/// developer's own sign-in (Azure CLI / azd).
+/// The app's managed identity in Azure, the developer's own sign-in elsewhere.
 pub(crate) fn credential() -> Result<Arc<dyn azure_core::credentials::TokenCredential>, StoreError> {
-    let in_azure = std::env::var_os("IDENTITY_ENDPOINT").is_some() || std::env::var_os("MSI_ENDPOINT").is_some();
-    if in_azure {
-        let options = std::env::var("AZURE_CLIENT_ID")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .map(|id| azure_identity::ManagedIdentityCredentialOptions {
-                user_assigned_id: Some(azure_identity::UserAssignedId::ClientId(id)),
-                ..Default::default()
-            });
-        Ok(azure_identity::ManagedIdentityCredential::new(options).map_err(unavailable)?)
-    } else {
-        Ok(azure_identity::DeveloperToolsCredential::new(None).map_err(unavailable)?)
-    }
+    crate::identity::credential(None).map_err(unavailable)
 }
 
 impl Store for CosmosStore {
