@@ -54,6 +54,17 @@ pub(crate) fn tags(plan: &Plan) -> Value {
     Value::Object(m)
 }
 
+/// A JSON object of `entries`, in order, the values moved in. Emitters build their many
+/// per-entity resources with it rather than `json!`, which copies every value it
+/// interpolates through serde: slow in the unoptimised build scripts that render templates.
+pub(crate) fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    let mut m = Map::with_capacity(N);
+    for (k, v) in entries {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
 /// `[...]` around an expression.
 pub(crate) fn expr(e: impl AsRef<str>) -> Value {
     Value::String(format!("[{}]", e.as_ref()))

@@ -2,7 +2,7 @@
 //! assignments, the CRUD APIs' connection settings and the endpoint outputs.
 
 use crate::api_versions::COSMOS;
-use crate::arm::{expr, lit, resource_id, tags, with_skips};
+use crate::arm::{expr, lit, object, resource_id, tags, with_skips};
 use crate::emit::{Emit, Grant, Section, Slot};
 use crate::refs::{PRINCIPAL_PARAMETER, Refs};
 use atakora_core::Plan;
@@ -25,20 +25,25 @@ fn options(t: Option<ThroughputSetting>) -> Option<Value> {
 pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
     for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
         let account_ref = &refs.cosmos[i];
+        let tags = tags(plan);
         out.resource(Section::Cosmos, account(plan, refs, i, acc));
         for db in &acc.databases {
-            out.resource(Section::Cosmos, database(plan, refs, i, db));
+            out.resource(Section::Cosmos, database(refs, i, db, &tags));
             for c in &db.containers {
                 let mut resource = Map::new();
-                resource.insert("id".into(), json!(c.name));
+                resource.insert("id".into(), Value::String(c.name.to_string()));
+                let paths = c.partition_key.iter().map(|p| Value::String(p.to_string())).collect();
                 resource.insert(
                     "partitionKey".into(),
-                    json!({
-                        "paths": c.partition_key,
-                        "kind": if c.partition_key.len() > 1 { "MultiHash" } else { "Hash" },
+                    object([
+                        ("paths", Value::Array(paths)),
+                        (
+                            "kind",
+                            Value::from(if c.partition_key.len() > 1 { "MultiHash" } else { "Hash" }),
+                        ),
                         // Large partition-key values (up to 2 KB); required for MultiHash.
-                        "version": 2
-                    }),
+                        ("version", Value::from(2)),
+                    ]),
                 );
                 if let Some(ttl) = c.default_ttl {
                     resource.insert("defaultTtl".into(), json!(ttl));
@@ -52,16 +57,28 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
                 if let Some(o) = options(c.throughput) {
                     properties.insert("options".into(), o);
                 }
+                let name = format!(
+                    "format('{{0}}/{{1}}/{{2}}', {}, {}, {})",
+                    account_ref.var(),
+                    lit(&db.name),
+                    lit(&c.name)
+                );
                 out.resource(
                     Section::Cosmos,
-                    json!({
-                        "type": "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
-                        "apiVersion": COSMOS,
-                        "name": expr(format!("format('{{0}}/{{1}}/{{2}}', {}, {}, {})", account_ref.var(), lit(&db.name), lit(&c.name))),
-                        "tags": tags(plan),
-                        "properties": properties,
-                        "dependsOn": [expr(refs.cosmos_database_id(i, &db.name))]
-                    }),
+                    object([
+                        (
+                            "type",
+                            Value::from("Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers"),
+                        ),
+                        ("apiVersion", Value::from(COSMOS)),
+                        ("name", expr(name)),
+                        ("tags", tags.clone()),
+                        ("properties", Value::Object(properties)),
+                        (
+                            "dependsOn",
+                            Value::Array(vec![expr(refs.cosmos_database_id(i, &db.name))]),
+                        ),
+                    ]),
                 );
             }
         }
@@ -138,18 +155,31 @@ fn grants(plan: &Plan, refs: &Refs, out: &mut Emit) {
             "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
             &[account.var(), guid.clone()],
         );
-        let mut assignment = json!({
-            "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
-            "apiVersion": COSMOS,
-            "name": expr(format!("format('{{0}}/{{1}}', {}, {guid})", account.var())),
-            "properties": {
-                "roleDefinitionId": expr(resource_id("Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions", &[account.var(), lit(g.role.definition_id())])),
-                "principalId": expr(PRINCIPAL_PARAMETER),
-                "scope": expr(path)
-            }
-        });
+        let definition = resource_id(
+            "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions",
+            &[account.var(), lit(g.role.definition_id())],
+        );
+        let mut assignment = object([
+            (
+                "type",
+                Value::from("Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"),
+            ),
+            ("apiVersion", Value::from(COSMOS)),
+            (
+                "name",
+                expr(format!("format('{{0}}/{{1}}', {}, {guid})", account.var())),
+            ),
+            (
+                "properties",
+                object([
+                    ("roleDefinitionId", expr(definition)),
+                    ("principalId", expr(PRINCIPAL_PARAMETER)),
+                    ("scope", expr(path)),
+                ]),
+            ),
+        ]);
         if let Some(p) = previous.get(&(g.app.as_str(), i)) {
-            assignment["dependsOn"] = json!([expr(p)]);
+            assignment["dependsOn"] = Value::Array(vec![expr(p)]);
         }
         debug_assert!(matches!(
             g.role,
@@ -293,17 +323,28 @@ fn account(plan: &Plan, refs: &Refs, index: usize, acc: &CosmosAccount) -> Value
     with_skips(resource, &skips)
 }
 
-fn database(plan: &Plan, refs: &Refs, index: usize, db: &Database) -> Value {
-    let mut properties = json!({ "resource": { "id": db.name } });
+fn database(refs: &Refs, index: usize, db: &Database, tags: &Value) -> Value {
+    let mut properties = Map::new();
+    properties.insert("resource".into(), object([("id", Value::String(db.name.to_string()))]));
     if let Some(o) = options(db.shared_throughput) {
-        properties["options"] = o;
+        properties.insert("options".into(), o);
     }
-    json!({
-        "type": "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
-        "apiVersion": COSMOS,
-        "name": expr(format!("format('{{0}}/{{1}}', {}, {})", refs.cosmos[index].var(), lit(&db.name))),
-        "tags": tags(plan),
-        "properties": properties,
-        "dependsOn": [expr(refs.cosmos[index].id())]
-    })
+    object([
+        (
+            "type",
+            Value::from("Microsoft.DocumentDB/databaseAccounts/sqlDatabases"),
+        ),
+        ("apiVersion", Value::from(COSMOS)),
+        (
+            "name",
+            expr(format!(
+                "format('{{0}}/{{1}}', {}, {})",
+                refs.cosmos[index].var(),
+                lit(&db.name)
+            )),
+        ),
+        ("tags", tags.clone()),
+        ("properties", Value::Object(properties)),
+        ("dependsOn", Value::Array(vec![expr(refs.cosmos[index].id())])),
+    ])
 }

@@ -46,7 +46,7 @@ pub(crate) fn of_parts(
             json!({ "file": crate::parts::file_name(k), "resources": limits::resource_count(p), "bytes": t.len() })
         })
         .collect();
-    json!({
+    let mut manifest = json!({
         "generator": { "name": "atakora", "version": env!("CARGO_PKG_VERSION") },
         "backend": plan.backend,
         "environment": plan.environment,
@@ -57,32 +57,53 @@ pub(crate) fn of_parts(
         "estimatedMonthlyCost": cost(plan),
         "templateBytes": texts.iter().map(String::len).sum::<usize>(),
         // Deployed in this order, each with `azuredeploy.parameters.json`.
-        "parts": listed,
+        "parts": Value::Array(listed),
         "names": {
             "suffix": "`{suffix}` is the template's `nameSuffix` parameter: by default take(uniqueString(resourceGroup().id), 6), so every resource group gets its own",
             "guid": "`{guid}` names a role assignment: a GUID of its scope, the identity's principal id and the role, known once the identity exists",
             "finalNames": "`cargo atakora plan --resource-group-id <id>` (or `Plan::final_names`) computes every final name for a resource group, offline"
         },
-        "resources": rows.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
+        "resources": null,
         "callers": callers(plan),
         "diagnostics": diagnostics
-    })
+    });
+    // Moved in, not interpolated: `json!` copies what it interpolates through serde, and a
+    // large backend has thousands of rows.
+    manifest["resources"] = Value::Array(rows.into_iter().map(|(_, r)| r).collect());
+    manifest
 }
 
 /// Who may call the CRUD APIs: the token rules, and every operation's role and isolation.
 fn callers(plan: &Plan) -> Value {
     match &plan.callers {
         atakora_core::plan::Callers::Anonymous => json!({ "mode": "anonymous" }),
-        atakora_core::plan::Callers::Entra { audience, operations } => json!({
-            "mode": "entra",
-            "issuer": crate::web::ISSUER_EXPRESSION,
-            "audience": audience.as_deref().map_or_else(
-                || format!("the `{}` template parameter (no default: give it when deploying)", crate::web::AUDIENCE_PARAMETER),
-                |a| format!("the `{}` template parameter, default `{a}`", crate::web::AUDIENCE_PARAMETER),
-            ),
-            "operations": operations
-        }),
+        atakora_core::plan::Callers::Entra { audience, operations } => {
+            let mut callers = json!({
+                "mode": "entra",
+                "issuer": crate::web::ISSUER_EXPRESSION,
+                "audience": audience.as_deref().map_or_else(
+                    || format!("the `{}` template parameter (no default: give it when deploying)", crate::web::AUDIENCE_PARAMETER),
+                    |a| format!("the `{}` template parameter, default `{a}`", crate::web::AUDIENCE_PARAMETER),
+                ),
+                "operations": null
+            });
+            // Five per CRUD API: built here rather than serialized through serde.
+            callers["operations"] = operations.iter().map(operation).collect();
+            callers
+        }
     }
+}
+
+/// One operation's access, as `OperationAccess` serializes.
+fn operation(o: &atakora_core::plan::OperationAccess) -> Value {
+    let text = |v: &Option<String>| v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
+    let mut m = serde_json::Map::with_capacity(5);
+    m.insert("component".into(), Value::String(o.component.clone()));
+    m.insert("operation".into(), Value::String(o.operation.clone()));
+    m.insert("role".into(), text(&o.role));
+    m.insert("owner".into(), text(&o.owner));
+    m.insert("tenant".into(), text(&o.tenant));
+    Value::Object(m)
 }
 
 /// The template section a kind's resources are emitted in (see `emit::Section`).
@@ -141,18 +162,20 @@ fn full_name(plan: &Plan, id: usize) -> String {
 }
 
 fn row(plan: &Plan, index: &Index, id: usize, r: &NamedResource) -> Value {
-    let mut row = json!({ "type": r.kind.arm_type(), "name": r.name.to_string() });
+    let mut row = serde_json::Map::with_capacity(5);
+    row.insert("type".into(), Value::from(r.kind.arm_type()));
+    row.insert("name".into(), Value::String(r.name.to_string()));
     if let Some(p) = r.parent {
-        row["parent"] = json!(full_name(plan, p));
+        row.insert("parent".into(), Value::String(full_name(plan, p)));
     }
     let (component, detail) = describe(plan, index, id, r);
     if let Some(c) = component {
-        row["component"] = json!(c);
+        row.insert("component".into(), Value::String(c));
     }
     if !detail.is_null() {
-        row["detail"] = detail;
+        row.insert("detail".into(), detail);
     }
-    row
+    Value::Object(row)
 }
 
 /// The components a resource serves and its key settings.
@@ -300,4 +323,21 @@ fn throughput(t: Option<ThroughputSetting>) -> Value {
 /// The estimate of [`crate::cost`]: per resource and in total, from the dated price table.
 fn cost(plan: &Plan) -> Value {
     serde_json::to_value(crate::cost::estimate(plan)).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use atakora_core::plan::OperationAccess;
+
+    #[test]
+    fn operations_are_written_as_serde_writes_them() {
+        let o = OperationAccess {
+            component: "orders".into(),
+            operation: "read".into(),
+            role: Some("Orders.Read".into()),
+            owner: None,
+            tenant: Some("tenantId".into()),
+        };
+        assert_eq!(super::operation(&o), serde_json::to_value(&o).unwrap());
+    }
 }

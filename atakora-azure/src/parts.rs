@@ -56,7 +56,8 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
     // The parameters, variables and outputs every part may carry.
     let frame = crate::to_text(&Value::Object(top.clone())).len() + crate::to_text(&outputs).len();
     let budget = MAX_PART_BYTES.saturating_sub(frame);
-    let order = dependency_order(&resources);
+    let targets = dependency_targets(&resources);
+    let order = dependency_order(&targets);
     let mut sized: Vec<Option<(Value, usize, String)>> = resources
         .into_iter()
         .map(|r| {
@@ -65,7 +66,9 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
             Some((r, weight, text))
         })
         .collect();
-    let mut parts: Vec<Vec<(Value, String)>> = vec![Vec::new()];
+    // Each member: the resource's index in the template, the resource, its text.
+    let mut parts: Vec<Vec<(usize, Value, String)>> = vec![Vec::new()];
+    let mut part_of = vec![0usize; sized.len()];
     let (mut count, mut bytes) = (0usize, 0usize);
     for i in order {
         let Some((resource, weight, text)) = sized[i].take() else {
@@ -79,15 +82,22 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
         }
         count += weight;
         bytes += size;
-        parts.last_mut().expect("one part at least").push((resource, text));
+        part_of[i] = parts.len() - 1;
+        parts.last_mut().expect("one part at least").push((i, resource, text));
     }
     let last = parts.len() - 1;
     parts
         .into_iter()
         .enumerate()
         .map(|(k, members)| {
-            let (mut resources, texts): (Vec<Value>, Vec<String>) = members.into_iter().unzip();
-            let changed = keep_local_dependencies(&mut resources);
+            let mut resources = Vec::with_capacity(members.len());
+            let mut texts = Vec::with_capacity(members.len());
+            let mut changed = Vec::with_capacity(members.len());
+            for (i, mut resource, text) in members {
+                changed.push(keep_local_dependencies(&mut resource, &targets[i], |j| part_of[j] == k));
+                resources.push(resource);
+                texts.push(text);
+            }
             let mut part = top.clone();
             part.insert("resources".into(), Value::Array(Vec::new()));
             part.insert(
@@ -107,12 +117,7 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
                 .zip(&changed)
                 .map(|((r, t), changed)| if *changed { indented(r) } else { t })
                 .collect();
-            let list = if items.is_empty() {
-                "[]".to_string()
-            } else {
-                format!("[\n{}\n  ]", items.join(",\n"))
-            };
-            let text = frame.replacen(EMPTY_RESOURCES, &format!("\"resources\": {list}"), 1);
+            let text = with_resources(&frame, &items);
             part.insert("resources".into(), Value::Array(resources));
             (Value::Object(part), text)
         })
@@ -121,6 +126,30 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
 
 /// How an empty resource list renders at the top of a template.
 const EMPTY_RESOURCES: &str = "\"resources\": []";
+
+/// `frame` (a part rendered with no resources) with the rendered `items` as its resources,
+/// written once into a string of the final size (a part's text is megabytes).
+fn with_resources(frame: &str, items: &[String]) -> String {
+    let Some(at) = frame.find(EMPTY_RESOURCES) else {
+        return frame.to_string();
+    };
+    if items.is_empty() {
+        return frame.to_string();
+    }
+    let size = frame.len() + items.iter().map(|t| t.len() + 2).sum::<usize>() + 8;
+    let mut text = String::with_capacity(size);
+    text.push_str(&frame[..at]);
+    text.push_str("\"resources\": [\n");
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            text.push_str(",\n");
+        }
+        text.push_str(item);
+    }
+    text.push_str("\n  ]");
+    text.push_str(&frame[at + EMPTY_RESOURCES.len()..]);
+    text
+}
 
 /// A resource as it renders inside a template's `resources`: four spaces deeper.
 fn indented(resource: &Value) -> String {
@@ -225,29 +254,46 @@ pub fn unresolved_dependencies(template: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Indices of `resources` with every resource after those it depends on, and otherwise in
-/// template order (Kahn's algorithm, smallest index first). Linear in resources and edges.
-fn dependency_order(resources: &[Value]) -> Vec<usize> {
+/// Per resource, the resource each of its `dependsOn` entries names, by index (`None`: an
+/// entry that names no resource of `resources`). Each name is read once.
+fn dependency_targets(resources: &[Value]) -> Vec<Vec<Option<usize>>> {
     let index: HashMap<String, usize> = resources
         .iter()
         .enumerate()
         .filter_map(|(i, r)| own_key(r).map(|k| (k, i)))
         .collect();
-    let mut waiting = vec![0usize; resources.len()];
-    let mut unblocks: Vec<Vec<usize>> = vec![Vec::new(); resources.len()];
-    for (i, r) in resources.iter().enumerate() {
-        for d in depends_on(r) {
-            if let Some(&j) = dependency_key(d).and_then(|k| index.get(&k))
-                && j != i
-            {
+    resources
+        .iter()
+        .map(|r| {
+            // Every entry, in order (a non-string one names nothing), so that the list and
+            // its targets line up entry for entry.
+            r.get("dependsOn")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|d| d.as_str().and_then(dependency_key).and_then(|k| index.get(&k).copied()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Indices of the resources (given by their [`dependency_targets`]) with every resource after
+/// those it depends on, and otherwise in template order (Kahn's algorithm, smallest index
+/// first). Linear in resources and edges.
+fn dependency_order(targets: &[Vec<Option<usize>>]) -> Vec<usize> {
+    let n = targets.len();
+    let mut waiting = vec![0usize; n];
+    let mut unblocks: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, deps) in targets.iter().enumerate() {
+        for &j in deps.iter().flatten() {
+            if j != i {
                 waiting[i] += 1;
                 unblocks[j].push(i);
             }
         }
     }
-    let mut ready: BinaryHeap<Reverse<usize>> =
-        (0..resources.len()).filter(|&i| waiting[i] == 0).map(Reverse).collect();
-    let mut order = Vec::with_capacity(resources.len());
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|&i| waiting[i] == 0).map(Reverse).collect();
+    let mut order = Vec::with_capacity(n);
     while let Some(Reverse(i)) = ready.pop() {
         order.push(i);
         for &j in &unblocks[i] {
@@ -257,35 +303,31 @@ fn dependency_order(resources: &[Value]) -> Vec<usize> {
             }
         }
     }
-    if order.len() < resources.len() {
+    if order.len() < n {
         // A cycle ARM would refuse anyway: keep the template's order for the rest.
         let placed: std::collections::HashSet<usize> = order.iter().copied().collect();
-        order.extend((0..resources.len()).filter(|i| !placed.contains(i)));
+        order.extend((0..n).filter(|i| !placed.contains(i)));
     }
     order
 }
 
-/// Drop each `dependsOn` entry naming a resource outside `resources` (an earlier part's);
-/// which resources changed.
-fn keep_local_dependencies(resources: &mut [Value]) -> Vec<bool> {
-    let local: std::collections::HashSet<String> = resources.iter().filter_map(own_key).collect();
-    resources
-        .iter_mut()
-        .map(|r| {
-            let Some(list) = r.get_mut("dependsOn").and_then(Value::as_array_mut) else {
-                return false;
-            };
-            let before = list.len();
-            list.retain(|d| d.as_str().and_then(dependency_key).is_some_and(|k| local.contains(&k)));
-            let changed = list.len() != before;
-            if list.is_empty()
-                && let Some(o) = r.as_object_mut()
-            {
-                o.remove("dependsOn");
-            }
-            changed
-        })
-        .collect()
+/// Drop each `dependsOn` entry of `resource` (whose entries name `targets`) that names no
+/// resource of its own part (`local`): an earlier part's; whether any was dropped.
+fn keep_local_dependencies(resource: &mut Value, targets: &[Option<usize>], local: impl Fn(usize) -> bool) -> bool {
+    let Some(list) = resource.get_mut("dependsOn").and_then(Value::as_array_mut) else {
+        return false;
+    };
+    // `targets` was read from this very list, entry by entry.
+    let mut keep = targets.iter().map(|t| t.is_some_and(&local));
+    let before = list.len();
+    list.retain(|_| keep.next().unwrap_or(false));
+    let changed = list.len() != before;
+    if list.is_empty()
+        && let Some(o) = resource.as_object_mut()
+    {
+        o.remove("dependsOn");
+    }
+    changed
 }
 
 #[cfg(test)]

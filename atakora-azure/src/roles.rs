@@ -4,7 +4,7 @@
 //! each named from the scope, the principal and the role. The app waits for it.
 
 use crate::api_versions::{DEPLOYMENTS, ROLE_ASSIGNMENTS};
-use crate::arm::{expr, lit};
+use crate::arm::{expr, lit, object};
 use crate::emit::{Emit, Grant, Section, Slot};
 use crate::refs::{PRINCIPAL_PARAMETER, Ref, Refs};
 use crate::template::TEMPLATE_SCHEMA;
@@ -47,18 +47,25 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
             .map(|p| inner.name_part(plan, p))
             .collect::<Vec<_>>()
             .join(", ");
-        let resource = json!({
-            "type": "Microsoft.Authorization/roleAssignments",
-            "apiVersion": ROLE_ASSIGNMENTS,
-            "name": expr(format!("guid({guid})")),
-            "scope": expr(scope),
-            "properties": {
-                "roleDefinitionId": expr(format!("subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {})", lit(g.role.definition_id()))),
-                "principalId": expr(PRINCIPAL_PARAMETER),
-                // Avoids failures while a just-created identity replicates in Entra ID.
-                "principalType": "ServicePrincipal"
-            }
-        });
+        let definition = format!(
+            "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {})",
+            lit(g.role.definition_id())
+        );
+        let resource = object([
+            ("type", Value::from("Microsoft.Authorization/roleAssignments")),
+            ("apiVersion", Value::from(ROLE_ASSIGNMENTS)),
+            ("name", expr(format!("guid({guid})"))),
+            ("scope", expr(scope)),
+            (
+                "properties",
+                object([
+                    ("roleDefinitionId", expr(definition)),
+                    ("principalId", expr(PRINCIPAL_PARAMETER)),
+                    // Avoids failures while a just-created identity replicates in Entra ID.
+                    ("principalType", Value::from("ServicePrincipal")),
+                ]),
+            ),
+        ]);
         out.app(&g.app).grants.push(Grant {
             resource,
             id: None,

@@ -907,10 +907,15 @@ fn walk_items(
     found: &mut Found,
 ) -> Result<(), BuildError> {
     let aliases = attribute_aliases(items);
+    // Read once per module, not once per function.
+    let mut function_aliases = None;
     for item in items {
         match item {
             syn::Item::Struct(s) => visit_struct(s, file, crate_name, &aliases, found),
-            syn::Item::Fn(f) => visit_fn(f, file, &items_function_aliases(items), found),
+            syn::Item::Fn(f) => {
+                let aliases = function_aliases.get_or_insert_with(|| items_function_aliases(items));
+                visit_fn(f, file, aliases, found)
+            }
             syn::Item::Mod(m) => {
                 // Test-only modules are not part of the built crate.
                 if m.attrs.iter().any(is_cfg_test) {
@@ -1047,13 +1052,13 @@ fn visit_struct(
     aliases: &[(String, &'static str)],
     found: &mut Found,
 ) {
-    found.structs.push(syn::DeriveInput::from(s.clone()));
     let Some((index, kind)) = s
         .attrs
         .iter()
         .enumerate()
         .find_map(|(i, a)| atakora_attr(a, aliases).map(|k| (i, k)))
     else {
+        found.structs.push(syn::DeriveInput::from(s.clone()));
         return;
     };
     let args = match &s.attrs[index].meta {
@@ -1087,10 +1092,12 @@ fn visit_struct(
     } else {
         found.index.components.entry(type_name).or_insert(site);
     }
-    // The macro sees the item without its own attribute; so does the parser here.
+    // The macro sees the item without its own attribute; so does the parser here, and so does
+    // the lookup of the crate's structs (the attribute says nothing about serialized fields).
     let mut item = s.clone();
     item.attrs.remove(index);
     let input = syn::DeriveInput::from(item);
+    found.structs.push(input.clone());
     match kind {
         "crud_api" => {
             let p = parse::crud_api(args, &input);

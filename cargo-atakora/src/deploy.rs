@@ -99,11 +99,19 @@ pub fn run(ui: &Ui, app: &App, a: &DeployArgs) -> Result<()> {
     )?;
     let packages = if plans.iter().any(|p| !p.model().function_apps.is_empty()) {
         if a.dry_run {
-            ui.line("# the apps' packages are built first: cargo atakora package --env ENV");
+            let features = a
+                .features
+                .as_deref()
+                .map(|f| format!(" --features '{f}'"))
+                .unwrap_or_default();
+            ui.line(&format!(
+                "# the apps' packages are built first: cargo atakora package --env {}{features}",
+                a.env
+            ));
             Vec::new()
         } else {
             ui.step("building the deployment packages");
-            package::run(ui, app, &a.env, a.handler.clone())?
+            package::run(ui, app, &a.env, a.handler.clone(), a.features.clone())?
         }
     } else {
         Vec::new()

@@ -131,6 +131,10 @@ enum Command {
         /// `cargo build --release`.
         #[arg(long, value_name = "PATH")]
         handler: Option<PathBuf>,
+        /// Features to build the handler with (`cargo build --release --features ...`), e.g.
+        /// the one that turns on atakora's `serve-azure`.
+        #[arg(long, value_name = "FEATURES")]
+        features: Option<String>,
     },
     /// Deploy one environment to a resource group with az: what-if, confirm, create, upload,
     /// health check, record.
@@ -196,6 +200,10 @@ struct DeployArgs {
     /// Package this handler binary (built for Linux x86-64) instead of `cargo build --release`.
     #[arg(long, value_name = "PATH")]
     handler: Option<PathBuf>,
+    /// Features to build the handler with (`cargo build --release --features ...`), e.g. the
+    /// one that turns on atakora's `serve-azure`.
+    #[arg(long, value_name = "FEATURES")]
+    features: Option<String>,
     /// The audience of the Entra ID tokens the CRUD APIs accept (the template's `apiAudience`
     /// parameter): the API app registration's application ID URI (`api://shop-api`) or client
     /// id. Required when the backend's `auth(entra(audience = ...))` gives no default.
@@ -285,9 +293,9 @@ fn run(cli: Cli, ui: &ui::Ui) -> Result<()> {
             format,
         ),
         Command::Graph { format, env } => graph::run(&app::App::open(g)?, format, env.as_deref()),
-        Command::Package { env, handler } => {
+        Command::Package { env, handler, features } => {
             let app = app::App::open(g)?;
-            for (_, _, zip) in package::run(ui, &app, &env, handler)? {
+            for (_, _, zip) in package::run(ui, &app, &env, handler, features)? {
                 println!("{}", zip.display());
             }
             Ok(())

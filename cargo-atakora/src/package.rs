@@ -43,6 +43,8 @@ pub trait Packager {
 pub struct BinaryPackager {
     /// A prebuilt handler binary to use instead of building one.
     pub handler: Option<PathBuf>,
+    /// `--features` for the build (comma- or space-separated, as cargo takes them).
+    pub features: Option<String>,
 }
 
 impl Packager for BinaryPackager {
@@ -59,7 +61,7 @@ impl Packager for BinaryPackager {
             Some(h) => {
                 std::fs::canonicalize(h).map_err(|e| Failure::new(format!("the handler {}: {e}", h.display())))?
             }
-            None => build_binary(ui, app)?,
+            None => build_binary(ui, app, self.features.as_deref())?,
         };
         std::fs::create_dir_all(out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
         let zip = out.join(PACKAGE_NAME);
@@ -98,26 +100,38 @@ pub fn zip_path(app: &App, backend: &str, env: &str, key: &str) -> PathBuf {
 }
 
 /// `cargo build --release` of the crate's binary; its path.
-fn build_binary(ui: &Ui, app: &App) -> Result<PathBuf> {
+fn build_binary(ui: &Ui, app: &App, features: Option<&str>) -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = app.dir.join("Cargo.toml");
     let bin = app.name.clone();
-    let status = ui.progress(&format!("cargo build --release --bin {bin}"), || {
+    let mut args = vec!["build".to_string(), "--release".into(), "--bin".into(), bin.clone()];
+    if let Some(f) = features.filter(|f| !f.trim().is_empty()) {
+        args.extend(["--features".to_string(), f.to_string()]);
+    }
+    let shown = format!("cargo {}", args.join(" "));
+    let status = ui.progress(&shown, || {
         Command::new(&cargo)
-            .args(["build", "--release", "--bin", &bin, "--manifest-path"])
+            .args(&args)
+            .arg("--manifest-path")
             .arg(&manifest)
             .status()
     });
     match status {
         Ok(s) if s.success() => Ok(app.target_dir.join("release").join(&bin)),
-        Ok(_) => Err(Failure::new(format!("`cargo build --release --bin {bin}` failed"))),
+        Ok(_) => Err(Failure::new(format!("`{shown}` failed"))),
         Err(e) => Err(Failure::new(format!("cannot run cargo: {e}"))),
     }
 }
 
 /// Run `package`: every app (API and functions apps) of the environment; `(backend, app key, zip)` each.
-pub fn run(ui: &Ui, app: &App, env: &str, handler: Option<PathBuf>) -> Result<Vec<(String, String, PathBuf)>> {
-    run_with(&BinaryPackager { handler }, ui, app, env)
+pub fn run(
+    ui: &Ui,
+    app: &App,
+    env: &str,
+    handler: Option<PathBuf>,
+    features: Option<String>,
+) -> Result<Vec<(String, String, PathBuf)>> {
+    run_with(&BinaryPackager { handler, features }, ui, app, env)
 }
 
 /// [`run`] with another packager.

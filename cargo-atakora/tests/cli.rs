@@ -317,10 +317,17 @@ fn deploy_dry_run_prints_the_commands_and_runs_none() {
         "--dry-run",
         "--api-audience",
         "api://notes-api",
+        "--features",
+        "azure",
     ];
     let out = cli(&dir, &args, &[("FAKE_AZ_LOG", log.to_str().unwrap())]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
+    // The packages are built with the features given (the Azure build of the handler).
+    assert!(
+        stderr.contains("# the apps' packages are built first: cargo atakora package --env dev --features 'azure'"),
+        "{stderr}"
+    );
     assert!(!log.exists(), "a dry run calls no az");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "az account show --output json");

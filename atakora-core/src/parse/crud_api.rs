@@ -569,7 +569,12 @@ pub fn nested_path_errors(
     let mut out = Vec::new();
     for (option, code, path) in partition_key.chain(unique_keys) {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let (Some(mut fields), true) = (fields_of(entity), segments.len() > 1) else {
+        // A top-level path was checked by the macro; only nested ones need the crate's structs
+        // (reading the entity's fields first would cost every entity that much for nothing).
+        if segments.len() < 2 {
+            continue;
+        }
+        let Some(mut fields) = fields_of(entity) else {
             continue;
         };
         let mut holder = entity.ident.to_string();
