@@ -121,10 +121,11 @@ impl StorageQueues {
             client_options: ClientOptions {
                 per_try_policies: per_try,
                 retry: RetryOptions::exponential(ExponentialRetryOptions {
-                    // The policy waits initial_delay × 2^n: 0.5 s, 1 s, 2 s.
+                    // The policy waits initial_delay × 2^n (plus up to 0.25 s): 0.5 s, 1 s, 2 s.
                     initial_delay: Duration::milliseconds(250),
                     max_retries: RETRIES,
                     max_delay: Duration::seconds(8),
+                    // Above four timed-out attempts and their waits: the count is what stops.
                     max_total_elapsed: Duration::seconds(150),
                 }),
                 ..ClientOptions::default()
@@ -231,12 +232,12 @@ impl StorageQueues {
                 raw_response.as_ref().map(|r| r.body().clone()),
             ),
             ErrorKind::Io | ErrorKind::Connection => {
-                return format!("{at}: {e} (after {} attempts)", RETRIES + 1);
+                return format!("{at}: {} (after {} attempts)", causes(&e), RETRIES + 1);
             }
             ErrorKind::Credential => {
-                return format!("{at}: no token for the queue service: {e}");
+                return format!("{at}: no token for the queue service: {}", causes(&e));
             }
-            _ => return format!("{at}: {e}"),
+            _ => return format!("{at}: {}", causes(&e)),
         };
         let detail: ServiceError = body.and_then(|b| azure_core::xml::from_xml(b).ok()).unwrap_or_default();
         let code = header_code.or(detail.code).unwrap_or_default();
@@ -275,6 +276,22 @@ impl crate::functions::DeadLetters for StorageQueues {
         let (queues, poison) = (self.clone(), format!("{queue}{}", FunctionSpec::POISON_SUFFIX));
         Box::pin(async move { queues.send(&poison, &envelope.to_string()).await })
     }
+}
+
+/// `e` and its sources, outermost first: the SDK wraps a transport error in what its retry
+/// policy did ("retry policy expired…"), and the cause is what tells an operator what failed.
+fn causes(e: &azure_core::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// The `<Error>` body of a refused request.
@@ -468,6 +485,21 @@ mod tests {
         assert_eq!(q.endpoint(), "http://127.0.0.1:10001/devstoreaccount1");
         let e = StorageQueues::from_connection_string("AccountName=a").err().unwrap();
         assert_eq!(e, "QUEUES: the connection string has no AccountKey");
+    }
+
+    #[tokio::test]
+    async fn connection_failures_are_retried_then_named() {
+        // Nothing listens on port 1: every attempt is refused.
+        let q = StorageQueues::from_connection_string(
+            "AccountName=acct;AccountKey=a2V5;QueueEndpoint=http://127.0.0.1:1/acct",
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let e = q.send("orders", "{}").await.unwrap_err();
+        assert!(e.starts_with("queue `orders` at http://127.0.0.1:1/acct: "), "{e}");
+        assert!(e.ends_with("(after 4 attempts)"), "{e}");
+        // Three waits of about 0.5 s, 1 s and 2 s.
+        assert!(started.elapsed() >= std::time::Duration::from_millis(3500), "{e}");
     }
 
     #[test]
