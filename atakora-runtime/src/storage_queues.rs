@@ -67,7 +67,8 @@ impl StorageQueues {
         }
     }
 
-    /// The queue service at `endpoint`, reached with Entra ID tokens from `credential`.
+    /// The queue service at `endpoint`, reached with Entra ID tokens from `credential`. The
+    /// endpoint must be `https`: the SDK sends tokens over TLS only.
     pub fn with_credential(
         endpoint: &str,
         credential: Arc<dyn azure_core::credentials::TokenCredential>,
