@@ -16,7 +16,8 @@
 # installed into .ci/.services/node (a Cosmos DB protocol server for the Cosmos store's
 # conformance run), and azurite's queue service from npm, over HTTPS with a self-signed
 # certificate (from a CA made here by openssl) and OAuth on (the storage queues' Entra ID and Shared Key
-# runs: Azure accepts bearer tokens over HTTPS only). Nothing is exported: source the env file (`set -a; . .ci/.services/env`).
+# runs: Azure accepts bearer tokens over HTTPS only), without its API version check (the queue
+# SDK speaks the service's newest x-ms-version, which azurite 3.35 does not list yet). Nothing is exported: source the env file (`set -a; . .ci/.services/env`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=.ci/.services
@@ -84,7 +85,7 @@ start() {
   wait_for cosmosdb-server "node -e \"require('http').get('http://127.0.0.1:$COSMOS_PORT/', r => process.exit(r.statusCode < 500 ? 0 : 1)).on('error', () => process.exit(1))\""
   if ! alive "$state/azurite.pid"; then
     nohup "$state/node/node_modules/.bin/azurite-queue" --queueHost 127.0.0.1 --queuePort "$AZURITE_PORT" \
-      --oauth basic --cert "$state/azurite-cert.pem" --key "$state/azurite-key.pem" \
+      --oauth basic --cert "$state/azurite-cert.pem" --key "$state/azurite-key.pem" --skipApiVersionCheck \
       --inMemoryPersistence --disableTelemetry --silent > "$state/azurite.log" 2>&1 &
     echo $! > "$state/azurite.pid"
   fi

@@ -1,12 +1,16 @@
-//! Azure Storage queues over their REST API (feature `storage-queues`): where a deployed
-//! functions app's `Queue::send` puts messages and where its handler writes the dead letter of
-//! a permanent failure (`<queue>-poison`).
+//! Azure Storage queues (feature `storage-queues`) through the official SDK's queue client,
+//! `azure_storage_queue`: where a deployed functions app's `Queue::send` puts messages and
+//! where its handler writes the dead letter of a permanent failure (`<queue>-poison`).
 //!
 //! The connection is the one the template writes for the app's queue triggers: with
 //! identities, `QUEUES__queueServiceUri` and the app's user-assigned identity
-//! (`QUEUES__clientId`), an Entra ID token for `https://storage.azure.com`; with
-//! `managed_identity = false`, `QUEUES` holds the account's connection string (a Key Vault
-//! reference the platform resolves) and requests are signed with its key (Shared Key).
+//! (`QUEUES__clientId`), an Entra ID token for `https://storage.azure.com` that the SDK's
+//! bearer-token policy asks for and caches; with `managed_identity = false`, `QUEUES` holds
+//! the account's connection string (a Key Vault reference the platform resolves). The SDK's
+//! client takes only a token credential or a SAS URL, so for a connection string this module
+//! adds a pipeline policy of its own that signs every request with the account key (Shared
+//! Key). It is a per-try policy: it runs on each attempt after the SDK's own policies have
+//! added their headers, right before the transport, so what it signs is what is sent.
 //!
 //! Messages are the JSON text itself, not base64: the apps' `host.json` sets
 //! `messageEncoding: none`. They never expire (`messagettl=-1`): nothing accepted is lost to
@@ -14,37 +18,35 @@
 
 use atakora_core::contract::settings;
 use atakora_core::spec::FunctionSpec;
+use azure_core::error::ErrorKind;
+use azure_core::http::policies::{Policy, PolicyResult};
+use azure_core::http::{ClientOptions, Context, ExponentialRetryOptions, Request, RetryOptions, StatusCode, Url};
+use azure_core::time::Duration;
+use azure_storage_queue::models::{QueueClientPeekMessagesOptions, QueueClientSendMessageOptions, QueueMessage};
+use azure_storage_queue::{QueueClient, QueueServiceClient, QueueServiceClientOptions};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The largest message text the queue service takes (64 KiB).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
-/// The storage REST API version the requests speak (Entra ID needs 2017-11-09 or later).
-const API_VERSION: &str = "2021-08-06";
+/// Retries of one request after a transient failure (connection errors, 408, 429, 500, 502,
+/// 503, 504: the SDK's retry policy), after about 0.5 s, 1 s and 2 s: four attempts in all.
+const RETRIES: u32 = 3;
 
-/// The token audience of Azure Storage.
-const STORAGE_SCOPE: &str = "https://storage.azure.com/.default";
+/// How long one attempt may take before it counts as a (retried) connection failure.
+const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Attempts of one send: transient failures (connection errors, 408, 429, 5xx) are retried
-/// after 0.5 s, 1 s and 2 s.
-const ATTEMPTS: u32 = 4;
-
-/// The queue service of one storage account (cheap to clone: clones share the HTTP client
-/// and the credential's token cache).
+/// The queue service of one storage account (cheap to clone: clones share the SDK's pipeline,
+/// its HTTP client and the credential's token cache).
 #[derive(Clone)]
 pub struct StorageQueues {
     /// `https://<account>.queue.core.windows.net`, without a trailing `/`.
     endpoint: Arc<str>,
-    auth: Arc<Auth>,
-    http: reqwest::Client,
-}
-
-enum Auth {
-    Token(Arc<dyn azure_core::credentials::TokenCredential>),
-    SharedKey { account: String, key: Vec<u8> },
+    service: Arc<QueueServiceClient>,
+    /// How the requests are authorized, for the error of a refused credential.
+    keyed: bool,
 }
 
 impl StorageQueues {
@@ -65,12 +67,13 @@ impl StorageQueues {
         }
     }
 
-    /// The queue service at `endpoint`, reached with Entra ID tokens from `credential`.
+    /// The queue service at `endpoint`, reached with Entra ID tokens from `credential`. The
+    /// endpoint must be `https`: the SDK sends tokens over TLS only.
     pub fn with_credential(
         endpoint: &str,
         credential: Arc<dyn azure_core::credentials::TokenCredential>,
     ) -> Result<StorageQueues, String> {
-        StorageQueues::new(endpoint, Auth::Token(credential))
+        StorageQueues::new(endpoint, Some(credential), None)
     }
 
     /// The queue service of a storage connection string (`AccountName`, `AccountKey` and
@@ -92,23 +95,51 @@ impl StorageQueues {
                 format!("{protocol}://{account}.queue.{suffix}")
             }
         };
-        StorageQueues::new(&endpoint, Auth::SharedKey { account, key })
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key);
+        StorageQueues::new(&endpoint, None, Some(SharedKey { account, key }))
     }
 
-    fn new(endpoint: &str, auth: Auth) -> Result<StorageQueues, String> {
-        let parsed = reqwest::Url::parse(endpoint)
+    fn new(
+        endpoint: &str,
+        credential: Option<Arc<dyn azure_core::credentials::TokenCredential>>,
+        shared_key: Option<SharedKey>,
+    ) -> Result<StorageQueues, String> {
+        // Without the trailing `/` the queue's name is appended as a path segment of its own
+        // (`…/devstoreaccount1/<queue>`, not `…/devstoreaccount1//<queue>`).
+        let trimmed = endpoint.trim_end_matches('/');
+        let url = Url::parse(trimmed)
             .map_err(|e| format!("{}: `{endpoint}` is not a queue service URL: {e}", settings::QUEUES))?;
-        if !matches!(parsed.scheme(), "https" | "http") {
+        if !matches!(url.scheme(), "https" | "http") {
             return Err(format!("{}: `{endpoint}` is not an http(s) URL", settings::QUEUES));
         }
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| format!("no HTTP client: {e}"))?;
+        let keyed = shared_key.is_some();
+        let mut per_try: Vec<Arc<dyn Policy>> = vec![Arc::new(AttemptTimeout)];
+        if let Some(key) = shared_key {
+            // Last of the per-try policies, so it signs the headers every earlier policy set.
+            per_try.push(Arc::new(key));
+        }
+        let options = QueueServiceClientOptions {
+            client_options: ClientOptions {
+                per_try_policies: per_try,
+                retry: RetryOptions::exponential(ExponentialRetryOptions {
+                    // The policy waits initial_delay × 2^n (plus up to 0.25 s): 0.5 s, 1 s, 2 s.
+                    initial_delay: Duration::milliseconds(250),
+                    max_retries: RETRIES,
+                    max_delay: Duration::seconds(8),
+                    // Above four timed-out attempts and their waits: the count is what stops.
+                    max_total_elapsed: Duration::seconds(150),
+                }),
+                ..ClientOptions::default()
+            },
+            // The SDK's own service version (azurite is started with its version check off).
+            ..QueueServiceClientOptions::default()
+        };
+        let service = QueueServiceClient::new(url, credential, Some(options))
+            .map_err(|e| format!("{}: no queue client for `{endpoint}`: {e}", settings::QUEUES))?;
         Ok(StorageQueues {
-            endpoint: endpoint.trim_end_matches('/').into(),
-            auth: Arc::new(auth),
-            http,
+            endpoint: trimmed.into(),
+            service: Arc::new(service),
+            keyed,
         })
     }
 
@@ -126,178 +157,119 @@ impl StorageQueues {
                 text.len()
             ));
         }
-        let body = message_xml(text).map_err(|c| {
-            format!(
+        if let Some(c) = unusable_char(text) {
+            return Err(format!(
                 "the message for queue `{queue}` contains U+{:04X}, which a queue message cannot carry",
                 c as u32
-            )
-        })?;
-        let put = Call {
-            method: reqwest::Method::POST,
-            path: format!("{queue}/messages"),
-            query: vec![("messagettl", "-1".to_string())],
-            body,
-            expect: 201,
+            ));
+        }
+        let message = QueueMessage {
+            message_text: Some(text.to_string()),
         };
-        self.retried(queue, &put).await.map(drop)
+        let content = message
+            .try_into()
+            .map_err(|e| format!("the message for queue `{queue}` could not be written as XML: {e}"))?;
+        let options = QueueClientSendMessageOptions {
+            message_time_to_live: Some(-1),
+            ..Default::default()
+        };
+        self.queue(queue)?
+            .send_message(content, Some(options))
+            .await
+            .map(drop)
+            .map_err(|e| self.failure(queue, e))
     }
 
     /// The texts of up to `max` (1 to 32) messages at the front of `queue`, left in place:
     /// how an operator looks into a `-poison` queue.
     pub async fn peek(&self, queue: &str, max: u32) -> Result<Vec<String>, String> {
-        let peek = Call {
-            method: reqwest::Method::GET,
-            path: format!("{queue}/messages"),
-            query: vec![
-                ("numofmessages", max.clamp(1, 32).to_string()),
-                ("peekonly", "true".to_string()),
-            ],
-            body: String::new(),
-            expect: 200,
+        let options = QueueClientPeekMessagesOptions {
+            number_of_messages: Some(max.clamp(1, 32) as i32),
+            ..Default::default()
         };
-        let xml = self.retried(queue, &peek).await?;
-        Ok(xml
-            .split("<QueueMessage>")
-            .skip(1)
-            .filter_map(|m| xml_element(m, "MessageText"))
+        let peeked = self
+            .queue(queue)?
+            .peek_messages(Some(options))
+            .await
+            .map_err(|e| self.failure(queue, e))?;
+        let peeked = peeked.into_model().map_err(|e| self.failure(queue, e))?;
+        Ok(peeked
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| m.message_text)
             .collect())
     }
 
-    /// Create `queue` when it does not exist. The backend's template creates its queues; this
-    /// is for tools and tests that bring their own.
+    /// Create `queue` when it does not exist (the service answers 204 when it does, with the
+    /// same metadata). The backend's template creates its queues; this is for tools and tests
+    /// that bring their own.
     pub async fn create(&self, queue: &str) -> Result<(), String> {
-        let create = Call {
-            method: reqwest::Method::PUT,
-            path: queue.to_string(),
-            query: Vec::new(),
-            body: String::new(),
-            expect: 201,
-        };
-        match self.retried(queue, &create).await {
-            Ok(_) => Ok(()),
-            // 204: it exists already, with the same metadata.
-            Err(e) if e.contains(" answered 204 ") => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.queue(queue)?
+            .create(None)
+            .await
+            .map(drop)
+            .map_err(|e| self.failure(queue, e))
     }
 
-    /// `call`, with transient failures retried; the answer's body.
-    async fn retried(&self, queue: &str, call: &Call) -> Result<String, String> {
-        let mut delay = Duration::from_millis(500);
-        let mut attempt = 1;
-        loop {
-            match self.once(queue, call).await {
-                Ok(body) => return Ok(body),
-                Err(Attempt::Final(e)) => return Err(e),
-                Err(Attempt::Transient(e)) if attempt >= ATTEMPTS => {
-                    return Err(format!("{e} (after {ATTEMPTS} attempts)"));
-                }
-                Err(Attempt::Transient(_)) => {}
-            }
-            tokio::time::sleep(delay).await;
-            delay *= 2;
-            attempt += 1;
-        }
+    fn queue(&self, queue: &str) -> Result<QueueClient, String> {
+        self.service
+            .queue_client(queue)
+            .map_err(|e| format!("queue `{queue}` at {}: {e}", self.endpoint))
     }
 
-    async fn once(&self, queue: &str, call: &Call) -> Result<String, Attempt> {
-        let date = http_date(SystemTime::now());
-        let content_type = if call.body.is_empty() {
-            ""
-        } else {
-            "application/xml; charset=utf-8"
-        };
-        let url = format!("{}/{}", self.endpoint, call.path);
-        let query = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&call.query)
-            .finish();
-        let full = if query.is_empty() {
-            url.clone()
-        } else {
-            format!("{url}?{query}")
-        };
-        let mut request = self
-            .http
-            .request(call.method.clone(), &full)
-            .header("x-ms-version", API_VERSION)
-            .header("x-ms-date", &date)
-            .body(call.body.clone());
-        if !content_type.is_empty() {
-            request = request.header("content-type", content_type);
-        }
-        request = match &*self.auth {
-            Auth::Token(credential) => {
-                let token = credential.get_token(&[STORAGE_SCOPE], None).await.map_err(|e| {
-                    Attempt::Transient(format!("no token for the queue service at {}: {e}", self.endpoint))
-                })?;
-                request.header("authorization", format!("Bearer {}", token.token.secret()))
+    /// The SDK's error as the runtime words it: the queue, the status and the service's error
+    /// code (its `x-ms-error-code` header, or the `<Code>` of the XML body), and what to do.
+    fn failure(&self, queue: &str, e: azure_core::Error) -> String {
+        let at = format!("queue `{queue}` at {}", self.endpoint);
+        let (status, header_code, body) = match e.kind() {
+            ErrorKind::HttpResponse {
+                status, raw_response, ..
+            } => (
+                *status,
+                raw_response
+                    .as_ref()
+                    .and_then(|r| r.headers().get_optional_string(&"x-ms-error-code".into())),
+                raw_response.as_ref().map(|r| r.body().clone()),
+            ),
+            ErrorKind::Io | ErrorKind::Connection => {
+                return format!("{at}: {} (after {} attempts)", causes(&e), RETRIES + 1);
             }
-            Auth::SharedKey { account, key } => {
-                let path = reqwest::Url::parse(&url)
-                    .map(|u| u.path().to_string())
-                    .unwrap_or_default();
-                // The canonical query: `name:value` lines, sorted by name (the calls' names are
-                // lowercase already).
-                let mut query: Vec<String> = call.query.iter().map(|(k, v)| format!("{k}:{v}")).collect();
-                query.sort();
-                let to_sign = string_to_sign(
-                    call.method.as_str(),
-                    call.body.len(),
-                    content_type,
-                    &date,
-                    account,
-                    &path,
-                    &query.join("\n"),
-                );
-                request.header("authorization", format!("SharedKey {account}:{}", sign(key, &to_sign)))
+            ErrorKind::Credential => {
+                return format!("{at}: no token for the queue service: {}", causes(&e));
             }
+            _ => return format!("{at}: {}", causes(&e)),
         };
-        let response = match request.send().await {
-            Ok(r) => r,
-            Err(e) => return Err(Attempt::Transient(format!("queue `{queue}` at {}: {e}", self.endpoint))),
-        };
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        if status == call.expect {
-            return Ok(text);
-        }
-        let code = xml_element(&text, "Code").unwrap_or_default();
-        let what = format!("queue `{queue}` at {} answered {status} {code}", self.endpoint);
-        Err(match (status, code.as_str()) {
-            (403, "AuthorizationPermissionMismatch") => Attempt::Final(format!(
+        let detail: ServiceError = body.and_then(|b| azure_core::xml::from_xml(b).ok()).unwrap_or_default();
+        let code = header_code.or(detail.code).unwrap_or_default();
+        let what = format!("{at} answered {} {code}", u16::from(status));
+        match (status, code.as_str()) {
+            (StatusCode::Forbidden, "AuthorizationPermissionMismatch") => format!(
                 "{what}: the app's identity needs Storage Queue Data Message Sender (or Contributor) on the queue"
-            )),
-            (403, _) | (400, "InvalidAuthenticationInfo") => Attempt::Final(format!(
+            ),
+            (StatusCode::Forbidden, _) | (StatusCode::BadRequest, "InvalidAuthenticationInfo") => format!(
                 "{what}: the service refused the credential ({})",
-                match &*self.auth {
-                    Auth::Token(_) => "an Entra ID token of the app's identity",
-                    Auth::SharedKey { .. } => "the connection string's account key",
+                if self.keyed {
+                    "the connection string's account key"
+                } else {
+                    "an Entra ID token of the app's identity"
                 }
-            )),
-            (404, _) => Attempt::Final(format!(
-                "{what}: the queue does not exist; the backend's template creates it"
-            )),
-            (408 | 429 | 500..=599, _) => Attempt::Transient(what),
-            _ => Attempt::Final(format!(
-                "{what}: {}",
-                xml_element(&text, "Message").unwrap_or_default().trim()
-            )),
-        })
+            ),
+            (StatusCode::NotFound, _) => {
+                format!("{what}: the queue does not exist; the backend's template creates it")
+            }
+            (
+                StatusCode::RequestTimeout
+                | StatusCode::TooManyRequests
+                | StatusCode::InternalServerError
+                | StatusCode::BadGateway
+                | StatusCode::ServiceUnavailable
+                | StatusCode::GatewayTimeout,
+                _,
+            ) => format!("{what} (after {} attempts)", RETRIES + 1),
+            _ => format!("{what}: {}", detail.message.unwrap_or_default().trim()),
+        }
     }
-}
-
-/// One request of the queue service: `<endpoint>/<path>?<query>`, answered with `expect`.
-struct Call {
-    method: reqwest::Method,
-    path: String,
-    query: Vec<(&'static str, String)>,
-    body: String,
-    expect: u16,
-}
-
-enum Attempt {
-    Transient(String),
-    Final(String),
 }
 
 impl crate::functions::DeadLetters for StorageQueues {
@@ -307,145 +279,197 @@ impl crate::functions::DeadLetters for StorageQueues {
     }
 }
 
-/// `<QueueMessage><MessageText>…</MessageText></QueueMessage>` with `text` escaped; the
-/// first character XML 1.0 cannot carry, if any.
-fn message_xml(text: &str) -> Result<String, char> {
-    let mut out = String::with_capacity(text.len() + 64);
-    out.push_str("<QueueMessage><MessageText>");
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => return Err(c),
-            c => out.push(c),
+/// `e` and its sources, outermost first: the SDK wraps a transport error in what its retry
+/// policy did ("retry policy expired…"), and the cause is what tells an operator what failed.
+fn causes(e: &azure_core::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The `<Error>` body of a refused request.
+#[derive(Default, serde::Deserialize)]
+struct ServiceError {
+    #[serde(rename = "Code")]
+    code: Option<String>,
+    #[serde(rename = "Message")]
+    message: Option<String>,
+}
+
+/// The first character XML 1.0 cannot carry, if any: the SDK escapes markup but would send a
+/// control character the service then refuses with a bare 400.
+fn unusable_char(text: &str) -> Option<char> {
+    text.chars()
+        .find(|&c| !matches!(c, '\t' | '\n' | '\r') && ((c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}'))
+}
+
+/// Ends an attempt that takes longer than [`ATTEMPT_TIMEOUT`] as a connection error, which
+/// the SDK's retry policy (before it in the pipeline) retries.
+#[derive(Debug)]
+struct AttemptTimeout;
+
+#[async_trait::async_trait]
+impl Policy for AttemptTimeout {
+    async fn send(&self, ctx: &Context, request: &mut Request, next: &[Arc<dyn Policy>]) -> PolicyResult {
+        match tokio::time::timeout(ATTEMPT_TIMEOUT, next[0].send(ctx, request, &next[1..])).await {
+            Ok(result) => result,
+            Err(_) => Err(azure_core::Error::with_message(
+                ErrorKind::Connection,
+                format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs()),
+            )),
         }
     }
-    out.push_str("</MessageText></QueueMessage>");
-    Ok(out)
 }
 
-/// The text of the first `<name>` element of an XML document, unescaped.
-fn xml_element(xml: &str, name: &str) -> Option<String> {
-    let start = xml.find(&format!("<{name}>"))? + name.len() + 2;
-    let end = start + xml[start..].find(&format!("</{name}>"))?;
-    Some(
-        xml[start..end]
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&apos;", "'")
-            .replace("&amp;", "&"),
-    )
+/// Shared Key authorization (learn.microsoft.com, "Authorize with Shared Key"): each attempt
+/// gets a fresh `x-ms-date` and an `Authorization: SharedKey <account>:<signature>` header,
+/// the HMAC-SHA256 with the account key of the request's string to sign.
+struct SharedKey {
+    account: String,
+    key: ring::hmac::Key,
 }
 
-/// Shared Key's string to sign for a request with only `x-ms-date` and `x-ms-version` among
-/// the `x-ms-` headers (learn.microsoft.com, "Authorize with Shared Key"); `query` is the
-/// canonical query (`name:value` lines, names lowercase and sorted).
-fn string_to_sign(
-    verb: &str,
-    content_length: usize,
-    content_type: &str,
-    date: &str,
-    account: &str,
-    path: &str,
-    query: &str,
-) -> String {
-    let length = if content_length == 0 {
-        String::new()
-    } else {
-        content_length.to_string()
+impl std::fmt::Debug for SharedKey {
+    // The key stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedKey")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl Policy for SharedKey {
+    async fn send(&self, ctx: &Context, request: &mut Request, next: &[Arc<dyn Policy>]) -> PolicyResult {
+        use base64::Engine as _;
+        let date = azure_core::time::to_rfc7231(&azure_core::time::OffsetDateTime::now_utc());
+        request.insert_header("x-ms-date", date);
+        let to_sign = string_to_sign(&self.account, request);
+        let signature = ring::hmac::sign(&self.key, to_sign.as_bytes());
+        let signature = base64::engine::general_purpose::STANDARD.encode(signature.as_ref());
+        request.insert_header("authorization", format!("SharedKey {}:{signature}", self.account));
+        next[0].send(ctx, request, &next[1..]).await
+    }
+}
+
+/// Shared Key's string to sign for `request` as it will be sent: the verb, the standard
+/// headers' slots, the `x-ms-` headers (lowercase, sorted) and the canonical resource
+/// (`/<account><path>`, then the query's `name:value` lines, names lowercase and sorted,
+/// values decoded, a repeated name's values sorted and joined by commas).
+fn string_to_sign(account: &str, request: &Request) -> String {
+    let headers = request.headers();
+    let header = |name: &'static str| {
+        headers
+            .get_optional_str(&name.into())
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    // Since version 2015-02-21 an empty body's length is signed as an empty string; the
+    // transport sets `content-length: 0` on empty PUTs and POSTs after this policy has run.
+    let length = match request.body().len() {
+        Some(0) | None => String::new(),
+        Some(n) => n.to_string(),
     };
     let mut s = String::new();
-    // VERB, Content-Encoding, Content-Language, Content-Length, Content-MD5, Content-Type,
-    // Date (empty: x-ms-date is sent), If-Modified-Since, If-Match, If-None-Match,
-    // If-Unmodified-Since, Range.
-    let _ = write!(s, "{verb}\n\n\n{length}\n\n{content_type}\n\n\n\n\n\n\n");
-    let _ = write!(s, "x-ms-date:{date}\nx-ms-version:{API_VERSION}\n");
-    let _ = write!(s, "/{account}{path}");
-    if !query.is_empty() {
-        let _ = write!(s, "\n{query}");
+    let _ = writeln!(s, "{}", request.method().as_str());
+    for slot in ["content-encoding", "content-language"] {
+        let _ = writeln!(s, "{}", header(slot));
+    }
+    let _ = writeln!(s, "{length}");
+    for slot in [
+        "content-md5",
+        "content-type",
+        // `Date` stays empty: `x-ms-date` is signed below.
+        "date",
+        "if-modified-since",
+        "if-match",
+        "if-none-match",
+        "if-unmodified-since",
+        "range",
+    ] {
+        let value = if slot == "date" { String::new() } else { header(slot) };
+        let _ = writeln!(s, "{value}");
+    }
+    let mut ms: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.as_str().trim().to_string()))
+        .filter(|(k, _)| k.starts_with("x-ms-"))
+        .collect();
+    ms.sort();
+    for (k, v) in ms {
+        let _ = writeln!(s, "{k}:{v}");
+    }
+    let url = request.url();
+    let _ = write!(s, "/{account}{}", url.path());
+    let mut query: Vec<(String, Vec<String>)> = Vec::new();
+    for (k, v) in url.query_pairs() {
+        let k = k.to_ascii_lowercase();
+        match query.iter_mut().find(|(name, _)| *name == k) {
+            Some((_, values)) => values.push(v.into_owned()),
+            None => query.push((k, vec![v.into_owned()])),
+        }
+    }
+    query.sort();
+    for (k, mut values) in query {
+        values.sort();
+        let _ = write!(s, "\n{k}:{}", values.join(","));
     }
     s
-}
-
-fn sign(key: &[u8], to_sign: &str) -> String {
-    use base64::Engine as _;
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
-    base64::engine::general_purpose::STANDARD.encode(ring::hmac::sign(&key, to_sign.as_bytes()).as_ref())
-}
-
-/// `Wed, 02 Dec 2026 04:32:38 GMT` (RFC 1123, what `x-ms-date` takes).
-fn http_date(t: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let days = secs.div_euclid(86_400);
-    let (year, month, day) = atakora_core::cron::civil_from_days(days);
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
-        DAYS[days.rem_euclid(7) as usize],
-        MONTHS[(month - 1) as usize],
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use azure_core::http::Method;
 
     #[test]
-    fn messages_are_escaped_and_illegal_characters_refused() {
-        assert_eq!(
-            message_xml(r#"{"a":"<b & c>"}"#).unwrap(),
-            r#"<QueueMessage><MessageText>{"a":"&lt;b &amp; c&gt;"}</MessageText></QueueMessage>"#
-        );
-        assert_eq!(message_xml("a\u{1}b"), Err('\u{1}'));
-        assert_eq!(
-            message_xml("é\n"),
-            Ok("<QueueMessage><MessageText>é\n</MessageText></QueueMessage>".into())
-        );
-    }
-
-    #[test]
-    fn dates_are_rfc1123() {
-        assert_eq!(http_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 GMT");
-        let t = UNIX_EPOCH + Duration::from_secs(1_796_185_958);
-        assert_eq!(http_date(t), "Wed, 02 Dec 2026 04:32:38 GMT");
+    fn characters_xml_cannot_carry_are_found() {
+        assert_eq!(unusable_char(r#"{"a":"<b & c>"}"#), None);
+        assert_eq!(unusable_char("a\u{1}b"), Some('\u{1}'));
+        assert_eq!(unusable_char("é\n\t\r✓"), None);
+        assert_eq!(unusable_char("x\u{FFFF}"), Some('\u{FFFF}'));
     }
 
     #[test]
     fn error_codes_are_read_from_the_service_answer() {
-        let xml = "<?xml version=\"1.0\"?><Error><Code>QueueNotFound</Code><Message>The specified queue &amp; more</Message></Error>";
-        assert_eq!(xml_element(xml, "Code").as_deref(), Some("QueueNotFound"));
-        assert_eq!(
-            xml_element(xml, "Message").as_deref(),
-            Some("The specified queue & more")
-        );
-        assert_eq!(xml_element(xml, "Nope"), None);
+        let xml = "\u{FEFF}<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>QueueNotFound</Code><Message>The specified queue &amp; more</Message><AuthenticationErrorDetail>x</AuthenticationErrorDetail></Error>";
+        let e: ServiceError = azure_core::xml::from_xml(xml).unwrap();
+        assert_eq!(e.code.as_deref(), Some("QueueNotFound"));
+        assert_eq!(e.message.as_deref(), Some("The specified queue & more"));
     }
 
     #[test]
     fn the_string_to_sign_has_every_standard_header_slot() {
-        let s = string_to_sign(
-            "POST",
-            12,
-            "application/xml",
-            "D",
-            "acct",
-            "/acct/q/messages",
-            "messagettl:-1",
-        );
+        let url = Url::parse("https://acct.queue.core.windows.net/q/messages?messagettl=-1&B=2&b=1").unwrap();
+        let mut request = Request::new(url, Method::Post);
+        request.insert_header("x-ms-version", "V");
+        request.insert_header("x-ms-date", "D");
+        request.insert_header("x-ms-client-request-id", " r ");
+        request.insert_header("content-type", "application/xml");
+        request.insert_header("accept", "application/xml");
+        request.set_body(azure_core::Bytes::from_static(b"<QueueMessage/>"));
         assert_eq!(
-            s,
-            "POST\n\n\n12\n\napplication/xml\n\n\n\n\n\n\nx-ms-date:D\nx-ms-version:2021-08-06\n/acct/acct/q/messages\nmessagettl:-1"
+            string_to_sign("acct", &request),
+            "POST\n\n\n15\n\napplication/xml\n\n\n\n\n\n\n\
+             x-ms-client-request-id:r\nx-ms-date:D\nx-ms-version:V\n\
+             /acct/q/messages\nb:1,2\nmessagettl:-1"
         );
+        // An empty body's length is an empty slot, whatever the content-length header says.
+        let mut put = Request::new(
+            Url::parse("https://acct.queue.core.windows.net/q").unwrap(),
+            Method::Put,
+        );
+        put.insert_header("content-length", "0");
+        assert_eq!(string_to_sign("acct", &put), "PUT\n\n\n\n\n\n\n\n\n\n\n\n/acct/q");
     }
 
     #[test]
@@ -462,5 +486,32 @@ mod tests {
         assert_eq!(q.endpoint(), "http://127.0.0.1:10001/devstoreaccount1");
         let e = StorageQueues::from_connection_string("AccountName=a").err().unwrap();
         assert_eq!(e, "QUEUES: the connection string has no AccountKey");
+    }
+
+    #[tokio::test]
+    async fn connection_failures_are_retried_then_named() {
+        // Nothing listens on port 1: every attempt is refused.
+        let q = StorageQueues::from_connection_string(
+            "AccountName=acct;AccountKey=a2V5;QueueEndpoint=http://127.0.0.1:1/acct",
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let e = q.send("orders", "{}").await.unwrap_err();
+        assert!(e.starts_with("queue `orders` at http://127.0.0.1:1/acct: "), "{e}");
+        assert!(e.ends_with("(after 4 attempts)"), "{e}");
+        // Three waits of about 0.5 s, 1 s and 2 s.
+        assert!(started.elapsed() >= std::time::Duration::from_millis(3500), "{e}");
+    }
+
+    #[test]
+    fn queue_urls_are_the_endpoint_and_the_queue_name() {
+        for endpoint in [
+            "https://acct.queue.core.windows.net/",
+            "https://127.0.0.1:10011/devstoreaccount1/",
+        ] {
+            let cs = format!("AccountName=acct;AccountKey=a2V5;QueueEndpoint={endpoint}");
+            let q = StorageQueues::from_connection_string(&cs).unwrap();
+            assert_eq!(q.queue("orders").unwrap().url().as_str(), format!("{endpoint}orders"));
+        }
     }
 }
