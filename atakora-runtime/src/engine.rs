@@ -738,7 +738,10 @@ async fn invoke(inner: &Inner, f: &Function, call: Call, dead_letters: bool) -> 
                     .and_then(Value::as_str)
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("the handler answered {status}"));
-                Err(if crate::payload::is_permanent(&answer) {
+                // Only run now's router (no dead-letter writer) reports a permanent failure as
+                // such; the worker's router dead-letters those itself, and a 500 from it is
+                // retried, as the host retries it.
+                Err(if !dead_letters && crate::payload::is_permanent(&answer) {
                     Failure::Permanent(error)
                 } else {
                     Failure::Retry(error)

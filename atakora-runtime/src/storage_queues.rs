@@ -50,21 +50,37 @@ pub struct StorageQueues {
 }
 
 impl StorageQueues {
-    /// The queues the app settings name: `QUEUES__queueServiceUri` (identity) or `QUEUES` (a
-    /// connection string). `Ok(None)` when neither is set: the app has no queues.
+    /// The queues the app settings name, read as the Functions host reads the triggers'
+    /// connection: `QUEUES` (a connection string) when it has a value, else
+    /// `QUEUES__queueServiceUri` with the app's identity. `Ok(None)` when no `QUEUES` setting
+    /// exists: the app has no queues. Settings that name the connection but cannot reach it
+    /// (an identity setting without the URI, a Key Vault reference the platform did not
+    /// resolve) are refused, saying which.
     pub fn from_env() -> Result<Option<StorageQueues>, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let c = settings::QUEUES;
-        if let Some(uri) = var(&format!("{c}{}", settings::QUEUE_SERVICE_URI_SUFFIX)) {
-            let client_id = var(&format!("{c}{}", settings::CLIENT_ID_SUFFIX));
-            let credential = crate::identity::credential(client_id.as_deref())
-                .map_err(|e| format!("{c}: no credential for the queue service at {uri}: {e}"))?;
-            return StorageQueues::with_credential(&uri, credential).map(Some);
+        if let Some(cs) = var(c) {
+            if cs.starts_with("@Microsoft.KeyVault(") {
+                return Err(format!(
+                    "{c} is still the Key Vault reference `{cs}`: the platform could not resolve it (check the app's access to the vault and its keyVaultReferenceIdentity)"
+                ));
+            }
+            return StorageQueues::from_connection_string(&cs).map(Some);
         }
-        match var(c) {
-            Some(cs) => StorageQueues::from_connection_string(&cs).map(Some),
-            None => Ok(None),
-        }
+        let uri_setting = format!("{c}{}", settings::QUEUE_SERVICE_URI_SUFFIX);
+        let Some(uri) = var(&uri_setting) else {
+            let prefix = format!("{c}__");
+            return match std::env::vars().map(|(k, _)| k).find(|k| k.starts_with(&prefix)) {
+                Some(k) => Err(format!(
+                    "{k} is set but {uri_setting} is not: the queue service's URI is missing"
+                )),
+                None => Ok(None),
+            };
+        };
+        let client_id = var(&format!("{c}{}", settings::CLIENT_ID_SUFFIX));
+        let credential = crate::identity::credential(client_id.as_deref())
+            .map_err(|e| format!("{c}: no credential for the queue service at {uri}: {e}"))?;
+        StorageQueues::with_credential(&uri, credential).map(Some)
     }
 
     /// The queue service at `endpoint`, reached with Entra ID tokens from `credential`. The
@@ -183,8 +199,13 @@ impl StorageQueues {
     /// The texts of up to `max` (1 to 32) messages at the front of `queue`, left in place:
     /// how an operator looks into a `-poison` queue.
     pub async fn peek(&self, queue: &str, max: u32) -> Result<Vec<String>, String> {
+        if !(1..=32).contains(&max) {
+            return Err(format!(
+                "peek at queue `{queue}`: the service returns 1 to 32 messages at a time, not {max}"
+            ));
+        }
         let options = QueueClientPeekMessagesOptions {
-            number_of_messages: Some(max.clamp(1, 32) as i32),
+            number_of_messages: Some(max as i32),
             ..Default::default()
         };
         let peeked = self
@@ -207,6 +228,15 @@ impl StorageQueues {
     pub async fn create(&self, queue: &str) -> Result<(), String> {
         self.queue(queue)?
             .create(None)
+            .await
+            .map(drop)
+            .map_err(|e| self.failure(queue, e))
+    }
+
+    /// Delete every message of `queue` (after its dead letters were dealt with, say).
+    pub async fn clear(&self, queue: &str) -> Result<(), String> {
+        self.queue(queue)?
+            .clear(None)
             .await
             .map(drop)
             .map_err(|e| self.failure(queue, e))
@@ -247,14 +277,22 @@ impl StorageQueues {
             (StatusCode::Forbidden, "AuthorizationPermissionMismatch") => format!(
                 "{what}: the app's identity needs Storage Queue Data Message Sender (or Contributor) on the queue"
             ),
-            (StatusCode::Forbidden, _) | (StatusCode::BadRequest, "InvalidAuthenticationInfo") => format!(
-                "{what}: the service refused the credential ({})",
-                if self.keyed {
-                    "the connection string's account key"
-                } else {
-                    "an Entra ID token of the app's identity"
-                }
+            (StatusCode::Forbidden, "AuthorizationFailure") => format!(
+                "{what}: the storage account's network rules refused the request (is the app on the integrated subnet?): {}",
+                detail.message.unwrap_or_default().trim()
             ),
+            (StatusCode::Forbidden | StatusCode::Unauthorized, _)
+            | (StatusCode::BadRequest, "InvalidAuthenticationInfo") => {
+                format!(
+                    "{what}: the service refused the credential ({}): {}",
+                    if self.keyed {
+                        "the connection string's account key"
+                    } else {
+                        "an Entra ID token of the app's identity"
+                    },
+                    detail.message.unwrap_or_default().trim()
+                )
+            }
             (StatusCode::NotFound, _) => {
                 format!("{what}: the queue does not exist; the backend's template creates it")
             }

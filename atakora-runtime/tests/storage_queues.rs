@@ -46,6 +46,9 @@ fn azurite() -> Option<&'static Azurite> {
                 std::env::set_var("SSL_CERT_FILE", ca);
                 std::env::set_var("IDENTITY_ENDPOINT", endpoint);
                 std::env::set_var("IDENTITY_HEADER", IDENTITY_SECRET);
+                std::env::set_var("QUEUES__queueServiceUri", &queues);
+                std::env::set_var("QUEUES__credential", "managedidentity");
+                std::env::set_var("QUEUES__clientId", CLIENT_ID);
             }
             Some(Azurite { queues, tokens })
         })
@@ -166,13 +169,8 @@ async fn messages(az: &Azurite, queue: &str) -> Vec<String> {
 }
 
 /// The app's queues as a deployed app finds them: the settings its template writes.
-fn with_identity(az: &Azurite) -> StorageQueues {
-    // SAFETY: the same values in every test that sets them.
-    unsafe {
-        std::env::set_var("QUEUES__queueServiceUri", &az.queues);
-        std::env::set_var("QUEUES__credential", "managedidentity");
-        std::env::set_var("QUEUES__clientId", CLIENT_ID);
-    }
+fn with_identity(_: &Azurite) -> StorageQueues {
+    // The settings were set once, with the rest of the environment, in `azurite()`.
     StorageQueues::from_env()
         .unwrap()
         .expect("QUEUES__queueServiceUri is set")

@@ -70,7 +70,11 @@ fn install_azure_queues() -> Result<Option<Arc<dyn DeadLetters>>, String> {
         let Some(queues) = atakora_runtime::storage_queues::StorageQueues::from_env()? else {
             return Ok(None);
         };
-        crate::functions::install_queue_transport(Box::new(AzureQueues(queues.clone())));
+        if !crate::functions::install_queue_transport(Box::new(AzureQueues(queues.clone()))) {
+            return Err(
+                "another queue transport is installed already: `Queue::send` would not reach Azure Storage".into(),
+            );
+        }
         Ok(Some(Arc::new(queues)))
     }
     #[cfg(not(feature = "serve-azure"))]

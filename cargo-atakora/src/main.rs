@@ -133,7 +133,7 @@ enum Command {
         handler: Option<PathBuf>,
         /// Features to build the handler with (`cargo build --release --features ...`), e.g.
         /// the one that turns on atakora's `serve-azure`.
-        #[arg(long, value_name = "FEATURES")]
+        #[arg(long, value_name = "FEATURES", conflicts_with = "handler")]
         features: Option<String>,
     },
     /// Deploy one environment to a resource group with az: what-if, confirm, create, upload,
@@ -202,7 +202,7 @@ struct DeployArgs {
     handler: Option<PathBuf>,
     /// Features to build the handler with (`cargo build --release --features ...`), e.g. the
     /// one that turns on atakora's `serve-azure`.
-    #[arg(long, value_name = "FEATURES")]
+    #[arg(long, value_name = "FEATURES", conflicts_with = "handler")]
     features: Option<String>,
     /// The audience of the Entra ID tokens the CRUD APIs accept (the template's `apiAudience`
     /// parameter): the API app registration's application ID URI (`api://shop-api`) or client

@@ -84,7 +84,9 @@ mod azure {
                 .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
                 .env("QUEUES", connection)
                 .env("SSL_CERT_FILE", ca)
-                .env_remove("QUEUES__queueServiceUri")
+                // As the Functions host does, a connection string wins over identity
+                // settings: were this one used, every send below would fail.
+                .env("QUEUES__queueServiceUri", "https://127.0.0.1:9/nowhere")
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -176,8 +178,11 @@ mod azure {
             .unwrap();
         let queues = StorageQueues::from_connection_string(&connection).unwrap();
         // What the template creates: every queue and its poison twin.
+        // Emptied too: the server may have run this test before, and `find` peeks at the
+        // front of each queue.
         for q in ["orders", "orders-poison", "notifications", "notifications-poison"] {
             rt.block_on(queues.create(q)).unwrap();
+            rt.block_on(queues.clear(q)).unwrap();
         }
         let handler = Handler::start(&connection, &ca);
         let run = format!(
@@ -227,5 +232,24 @@ mod azure {
         let (status, body) = handler.post(&format!("/orders/s-{run}/ship"), &json!({}));
         assert_eq!(status, 202, "{body}");
         find(&rt, &queues, "orders", |m| m["orderId"] == format!("s-{run}"));
+    }
+
+    #[test]
+    fn an_unresolved_key_vault_reference_stops_the_handler_saying_so() {
+        let out = Command::new(env!("CARGO_BIN_EXE_atakora-example-shop"))
+            .env("ATAKORA_FUNCTIONS_APP", "order-processor")
+            .env("FUNCTIONS_CUSTOMHANDLER_PORT", "0")
+            .env(
+                "QUEUES",
+                "@Microsoft.KeyVault(VaultName=kv-shop;SecretName=storage-connection)",
+            )
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("QUEUES is still the Key Vault reference `@Microsoft.KeyVault(VaultName=kv-shop;SecretName=storage-connection)`: the platform could not resolve it"),
+            "{stderr}"
+        );
     }
 }
