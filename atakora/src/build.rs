@@ -327,14 +327,16 @@ pub fn read_sources(manifest_dir: &Path, crate_name: &str) -> Result<Sources, Bu
             walk_file(&path, path.parent().unwrap_or(manifest_dir), crate_name, &mut found)?;
         }
     }
-    let mut structs: HashMap<String, Option<usize>> = HashMap::new();
-    for (i, s) in found.structs.iter().enumerate() {
+    // Every struct of the crate by name (a name two structs share finds neither): the plain
+    // ones and the CRUD entities, whose items are kept once, with their specs.
+    let mut structs: HashMap<String, Option<&syn::DeriveInput>> = HashMap::new();
+    for s in found.structs.iter().chain(found.crud.iter().map(|(item, _)| item)) {
         structs
             .entry(s.ident.to_string())
             .and_modify(|once| *once = None)
-            .or_insert(Some(i));
+            .or_insert(Some(s));
     }
-    let lookup = |name: &str| structs.get(name).copied().flatten().map(|i| found.structs[i].clone());
+    let lookup = |name: &str| structs.get(name).copied().flatten().cloned();
     let mut crate_errors = Vec::new();
     for (item, spec) in &found.crud {
         for d in parse::nested_path_errors(item, spec, &lookup) {
@@ -883,7 +885,7 @@ fn walk_file(path: &Path, dir: &Path, crate_name: &str, found: &mut Found) -> Re
     found.files.push(path.to_path_buf());
     found.index.texts.insert(path.to_path_buf(), text.clone());
     match syn::parse_file(&text) {
-        Ok(file) => walk_items(&file.items, dir, path.parent().unwrap_or(dir), path, crate_name, found),
+        Ok(file) => walk_items(file.items, dir, path.parent().unwrap_or(dir), path, crate_name, found),
         Err(e) => {
             // Not Rust the compiler accepts: it will say so.
             found.errors.push(format!("{}: {e}", path.display()));
@@ -898,24 +900,26 @@ fn walk_file(path: &Path, dir: &Path, crate_name: &str, found: &mut Found) -> Re
 
 /// `dir` is where child modules' files are; `path_base` is what `#[path]` is relative to (the
 /// file's own folder, or the inline module's folder).
+/// The items are taken, not borrowed: each struct moves into what the build keeps of it.
 fn walk_items(
-    items: &[syn::Item],
+    items: Vec<syn::Item>,
     dir: &Path,
     path_base: &Path,
     file: &Path,
     crate_name: &str,
     found: &mut Found,
 ) -> Result<(), BuildError> {
-    let aliases = attribute_aliases(items);
-    // Read once per module, not once per function.
-    let mut function_aliases = None;
+    let aliases = attribute_aliases(&items);
+    // Read once per module, not once per function (and not at all without functions).
+    let function_aliases = items
+        .iter()
+        .any(|i| matches!(i, syn::Item::Fn(_)))
+        .then(|| items_function_aliases(&items))
+        .unwrap_or_default();
     for item in items {
         match item {
             syn::Item::Struct(s) => visit_struct(s, file, crate_name, &aliases, found),
-            syn::Item::Fn(f) => {
-                let aliases = function_aliases.get_or_insert_with(|| items_function_aliases(items));
-                visit_fn(f, file, aliases, found)
-            }
+            syn::Item::Fn(f) => visit_fn(&f, file, &function_aliases, found),
             syn::Item::Mod(m) => {
                 // Test-only modules are not part of the built crate.
                 if m.attrs.iter().any(is_cfg_test) {
@@ -931,7 +935,7 @@ fn walk_items(
                     },
                     _ => None,
                 });
-                match &m.content {
+                match m.content {
                     Some((_, inner)) => {
                         let inner_dir = dir.join(&name);
                         walk_items(inner, &inner_dir, &inner_dir, file, crate_name, found)?
@@ -1046,7 +1050,7 @@ fn visit_fn(f: &syn::ItemFn, file: &Path, aliases: &[String], found: &mut Found)
 }
 
 fn visit_struct(
-    s: &syn::ItemStruct,
+    s: syn::ItemStruct,
     file: &Path,
     crate_name: &str,
     aliases: &[(String, &'static str)],
@@ -1058,7 +1062,7 @@ fn visit_struct(
         .enumerate()
         .find_map(|(i, a)| atakora_attr(a, aliases).map(|k| (i, k)))
     else {
-        found.structs.push(syn::DeriveInput::from(s.clone()));
+        found.structs.push(syn::DeriveInput::from(s));
         return;
     };
     let args = match &s.attrs[index].meta {
@@ -1094,10 +1098,14 @@ fn visit_struct(
     }
     // The macro sees the item without its own attribute; so does the parser here, and so does
     // the lookup of the crate's structs (the attribute says nothing about serialized fields).
-    let mut item = s.clone();
+    let mut item = s;
     item.attrs.remove(index);
     let input = syn::DeriveInput::from(item);
-    found.structs.push(input.clone());
+    // A CRUD entity is kept once, in `found.crud`; the lookup of the crate's structs reads it
+    // there.
+    if kind != "crud_api" {
+        found.structs.push(input.clone());
+    }
     match kind {
         "crud_api" => {
             let p = parse::crud_api(args, &input);
