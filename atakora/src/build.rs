@@ -911,11 +911,11 @@ fn walk_items(
 ) -> Result<(), BuildError> {
     let aliases = attribute_aliases(&items);
     // Read once per module, not once per function (and not at all without functions).
-    let function_aliases = items
-        .iter()
-        .any(|i| matches!(i, syn::Item::Fn(_)))
-        .then(|| items_function_aliases(&items))
-        .unwrap_or_default();
+    let function_aliases = if items.iter().any(|i| matches!(i, syn::Item::Fn(_))) {
+        items_function_aliases(&items)
+    } else {
+        Vec::new()
+    };
     for item in items {
         match item {
             syn::Item::Struct(s) => visit_struct(s, file, crate_name, &aliases, found),
