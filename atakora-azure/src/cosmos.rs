@@ -203,23 +203,13 @@ fn wiring(plan: &Plan, refs: &Refs, out: &mut Emit) {
     let wiring = out.app(&api.key);
     for (i, acc) in plan.cosmos_accounts.iter().enumerate() {
         let connection = &acc.connection();
-        match refs.vault_reference(plan, SecretOf::Cosmos(i)) {
-            Some(reference) => wiring.setting(Slot::Data, connection, reference),
-            None => {
-                wiring.setting(
-                    Slot::Data,
-                    &format!("{connection}{}", settings::ACCOUNT_ENDPOINT_SUFFIX),
-                    expr(endpoint(refs, i)),
-                );
-                // Identity-based connection with the app's user-assigned identity.
-                wiring.setting(Slot::Data, &format!("{connection}__credential"), "managedidentity");
-                wiring.setting(
-                    Slot::Data,
-                    &format!("{connection}__clientId"),
-                    expr(refs.app(plan, api).client_id()),
-                );
-            }
-        }
+        wiring.connection(
+            Slot::Data,
+            connection,
+            refs.vault_reference(plan, SecretOf::Cosmos(i)),
+            (settings::ACCOUNT_ENDPOINT_SUFFIX, expr(endpoint(refs, i))),
+            expr(refs.app(plan, api).client_id()),
+        );
         wiring.setting(
             Slot::Data,
             &settings::database(connection),

@@ -85,6 +85,33 @@ impl AppWiring {
             .push((slot, serde_json::json!({ "name": name, "value": value.into() })));
     }
 
+    /// Connection `name` as the Functions host and the runtime read one: with keys, `name`
+    /// itself holding `vault_reference` (a connection string from the vault); with identities,
+    /// `<name><endpoint.0>` = `endpoint.1`, `__credential = managedidentity` and `__clientId` =
+    /// `client_id` (the app's user-assigned identity).
+    pub fn connection(
+        &mut self,
+        slot: Slot,
+        name: &str,
+        vault_reference: Option<Value>,
+        endpoint: (&str, Value),
+        client_id: Value,
+    ) {
+        use atakora_core::contract::settings;
+        match vault_reference {
+            Some(reference) => self.setting(slot, name, reference),
+            None => {
+                self.setting(slot, &format!("{name}{}", endpoint.0), endpoint.1);
+                self.setting(
+                    slot,
+                    &format!("{name}{}", settings::CREDENTIAL_SUFFIX),
+                    "managedidentity",
+                );
+                self.setting(slot, &format!("{name}{}", settings::CLIENT_ID_SUFFIX), client_id);
+            }
+        }
+    }
+
     /// The app waits for `id` (an expression, without brackets).
     pub fn depends_on(&mut self, slot: Slot, id: &str) {
         self.depends.push((slot, Value::String(format!("[{id}]"))));

@@ -29,30 +29,17 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         // connection: the queue service with the app's identity, or with keys the storage
         // account's connection string from the vault (the one `AzureWebJobsStorage` reads).
         if plan.functions.iter().any(|f| !f.queues.is_empty()) {
-            let c = settings::QUEUES;
-            match refs.vault_reference(plan, SecretOf::Storage) {
-                Some(reference) => wiring.setting(Slot::Triggers, c, reference),
-                None => {
-                    wiring.setting(
-                        Slot::Triggers,
-                        &format!("{c}{}", settings::QUEUE_SERVICE_URI_SUFFIX),
-                        expr(format!(
-                            "reference({}, '{STORAGE}').primaryEndpoints.queue",
-                            refs.storage.id()
-                        )),
-                    );
-                    wiring.setting(
-                        Slot::Triggers,
-                        &format!("{c}{}", settings::CREDENTIAL_SUFFIX),
-                        "managedidentity",
-                    );
-                    wiring.setting(
-                        Slot::Triggers,
-                        &format!("{c}{}", settings::CLIENT_ID_SUFFIX),
-                        expr(app_ref.client_id()),
-                    );
-                }
-            }
+            let endpoint = expr(format!(
+                "reference({}, '{STORAGE}').primaryEndpoints.queue",
+                refs.storage.id()
+            ));
+            wiring.connection(
+                Slot::Triggers,
+                settings::QUEUES,
+                refs.vault_reference(plan, SecretOf::Storage),
+                (settings::QUEUE_SERVICE_URI_SUFFIX, endpoint),
+                expr(app_ref.client_id()),
+            );
             for q in &f.queues {
                 wiring.depends_on(Slot::Triggers, &refs.queue_id(&q.name));
                 wiring.depends_on(Slot::Triggers, &refs.queue_id(&q.poison));
@@ -62,29 +49,17 @@ pub(crate) fn emit(plan: &Plan, refs: &Refs, out: &mut Emit) {
         // identity, or with keys its connection string from the vault.
         if let Some(l) = &f.leases {
             let c = plan.cosmos_accounts[l.account].role.connection();
-            match refs.vault_reference(plan, SecretOf::Cosmos(l.account)) {
-                Some(reference) => wiring.setting(Slot::Triggers, c, reference),
-                None => {
-                    wiring.setting(
-                        Slot::Triggers,
-                        &format!("{c}{}", settings::ACCOUNT_ENDPOINT_SUFFIX),
-                        expr(format!(
-                            "reference({}, '{COSMOS}').documentEndpoint",
-                            refs.cosmos[l.account].id()
-                        )),
-                    );
-                    wiring.setting(
-                        Slot::Triggers,
-                        &format!("{c}{}", settings::CREDENTIAL_SUFFIX),
-                        "managedidentity",
-                    );
-                    wiring.setting(
-                        Slot::Triggers,
-                        &format!("{c}{}", settings::CLIENT_ID_SUFFIX),
-                        expr(app_ref.client_id()),
-                    );
-                }
-            }
+            let endpoint = expr(format!(
+                "reference({}, '{COSMOS}').documentEndpoint",
+                refs.cosmos[l.account].id()
+            ));
+            wiring.connection(
+                Slot::Triggers,
+                c,
+                refs.vault_reference(plan, SecretOf::Cosmos(l.account)),
+                (settings::ACCOUNT_ENDPOINT_SUFFIX, endpoint),
+                expr(app_ref.client_id()),
+            );
             wiring.depends_on(
                 Slot::Triggers,
                 &refs.cosmos_container_id(l.account, &l.database, &l.name),

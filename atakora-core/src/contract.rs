@@ -118,6 +118,13 @@ pub mod settings {
     /// The connection name of the backend's storage queues (queue triggers and
     /// `Queue::send`): `QUEUES__queueServiceUri` with identities.
     pub const QUEUES: &str = "QUEUES";
+    /// Whether app setting `name` belongs to the queues' connection ([`QUEUES`] itself or a
+    /// `QUEUES__…` part of it): one such setting means the app is meant to reach queues.
+    pub fn is_queue_setting(name: &str) -> bool {
+        name.strip_prefix(QUEUES)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("__"))
+    }
+
     /// `<connection>__queueServiceUri`: the queue service's endpoint, reached with the app's
     /// identity.
     pub const QUEUE_SERVICE_URI_SUFFIX: &str = "__queueServiceUri";
@@ -178,5 +185,16 @@ mod tests {
             "ATAKORA_COSMOS_SERVERLESS_DATABASE"
         );
         assert_eq!(settings::cache_ttl("products"), "ATAKORA_CACHE_TTL_PRODUCTS");
+    }
+
+    #[test]
+    fn the_queues_connection_is_queues_and_its_parts_only() {
+        use super::settings::is_queue_setting;
+        for name in ["QUEUES", "QUEUES__queueServiceUri", "QUEUES__clientId"] {
+            assert!(is_queue_setting(name), "{name}");
+        }
+        for name in ["QUEUESX", "QUEUES_X", "MY_QUEUES", "COSMOS__accountEndpoint"] {
+            assert!(!is_queue_setting(name), "{name}");
+        }
     }
 }

@@ -69,8 +69,11 @@ impl StorageQueues {
         }
         let uri_setting = format!("{c}{}", settings::QUEUE_SERVICE_URI_SUFFIX);
         let Some(uri) = var(&uri_setting) else {
-            let prefix = format!("{c}__");
-            return match std::env::vars().map(|(k, _)| k).find(|k| k.starts_with(&prefix)) {
+            // `QUEUES` itself is unset or empty here: any other setting of the connection is a part.
+            return match std::env::vars()
+                .map(|(k, _)| k)
+                .find(|k| settings::is_queue_setting(k) && k != c)
+            {
                 Some(k) => Err(format!(
                     "{k} is set but {uri_setting} is not: the queue service's URI is missing"
                 )),

@@ -80,8 +80,10 @@ fn install_azure_queues() -> Result<Option<Arc<dyn DeadLetters>>, String> {
     #[cfg(not(feature = "serve-azure"))]
     {
         let c = atakora_core::contract::settings::QUEUES;
-        let named =
-            std::env::vars_os().any(|(k, _)| k.to_str().is_some_and(|k| k == c || k.starts_with(&format!("{c}__"))));
+        let named = std::env::vars_os().any(|(k, _)| {
+            k.to_str()
+                .is_some_and(atakora_core::contract::settings::is_queue_setting)
+        });
         if named {
             return Err(format!(
                 "its settings name storage queues ({c}), which this binary cannot reach: build it with the `serve-azure` feature of atakora"
