@@ -14,6 +14,7 @@
 //!   variables (the names); the outputs go in the last part, when everything exists.
 
 use crate::limits::{MAX_RESOURCES, MAX_TEMPLATE_BYTES, resource_count};
+use crate::text::{self, Member};
 use serde_json::{Map, Value};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -53,12 +54,21 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
         _ => Vec::new(),
     };
     let outputs = top.remove("outputs").unwrap_or_else(|| Value::Object(Map::new()));
+    // A part with no resources, with the outputs (the last) or without (the others); each
+    // frame is rendered once, and its resources' texts are put into it.
+    let frame = |outputs: Value| {
+        let mut part = top.clone();
+        part.insert("resources".into(), Value::Array(Vec::new()));
+        part.insert("outputs".into(), outputs);
+        part
+    };
+    let last_frame = frame(outputs);
+    let last_text = crate::to_text(&Value::Object(last_frame.clone()));
     // The parameters, variables and outputs every part may carry.
-    let frame = crate::to_text(&Value::Object(top.clone())).len() + crate::to_text(&outputs).len();
-    let budget = MAX_PART_BYTES.saturating_sub(frame);
+    let budget = MAX_PART_BYTES.saturating_sub(last_text.len());
     let targets = dependency_targets(&resources);
     let order = dependency_order(&targets);
-    let mut sized: Vec<Option<(Value, usize, String)>> = resources
+    let mut sized: Vec<Option<(Value, usize, Rendered)>> = resources
         .into_iter()
         .map(|r| {
             let weight = weight(&r);
@@ -67,14 +77,14 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
         })
         .collect();
     // Each member: the resource's index in the template, the resource, its text.
-    let mut parts: Vec<Vec<(usize, Value, String)>> = vec![Vec::new()];
+    let mut parts: Vec<Vec<(usize, Value, Rendered)>> = vec![Vec::new()];
     let mut part_of = vec![0usize; sized.len()];
     let (mut count, mut bytes) = (0usize, 0usize);
     for i in order {
         let Some((resource, weight, text)) = sized[i].take() else {
             continue;
         };
-        let size = text.len() + 2;
+        let size = text.0.len() + 2;
         if !parts.last().is_some_and(Vec::is_empty) && (count + weight > MAX_PART_RESOURCES || bytes + size > budget) {
             parts.push(Vec::new());
             count = 0;
@@ -86,43 +96,39 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
         parts.last_mut().expect("one part at least").push((i, resource, text));
     }
     let last = parts.len() - 1;
+    let other_frame = (last > 0).then(|| frame(Value::Object(Map::new())));
+    let other_text = other_frame.as_ref().map(|f| crate::to_text(&Value::Object(f.clone())));
+    let mut last_frame = Some(last_frame);
     parts
         .into_iter()
         .enumerate()
         .map(|(k, members)| {
             let mut resources = Vec::with_capacity(members.len());
-            let mut texts = Vec::with_capacity(members.len());
-            let mut changed = Vec::with_capacity(members.len());
-            for (i, mut resource, text) in members {
-                changed.push(keep_local_dependencies(&mut resource, &targets[i], |j| part_of[j] == k));
+            let mut items = Vec::with_capacity(members.len());
+            for (i, mut resource, (text, member)) in members {
+                let changed = keep_local_dependencies(&mut resource, &targets[i], |j| part_of[j] == k);
+                items.push(match member {
+                    Some(member) if changed => with_dependencies(&text, member, &resource),
+                    _ => text,
+                });
                 resources.push(resource);
-                texts.push(text);
             }
-            let mut part = top.clone();
-            part.insert("resources".into(), Value::Array(Vec::new()));
-            part.insert(
-                "outputs".into(),
-                if k == last {
-                    outputs.clone()
-                } else {
-                    Value::Object(Map::new())
-                },
-            );
-            // The frame rendered with no resources, then the resources' texts put in (those
-            // whose `dependsOn` changed rendered again).
-            let frame = crate::to_text(&Value::Object(part.clone()));
-            let items: Vec<String> = resources
-                .iter()
-                .zip(texts)
-                .zip(&changed)
-                .map(|((r, t), changed)| if *changed { indented(r) } else { t })
-                .collect();
-            let text = with_resources(&frame, &items);
+            let (mut part, frame_text) = match (&other_frame, &other_text) {
+                (Some(f), Some(t)) if k < last => (f.clone(), t.as_str()),
+                _ => (
+                    last_frame.take().expect("the last part is assembled once"),
+                    last_text.as_str(),
+                ),
+            };
+            let text = with_resources(frame_text, &items);
             part.insert("resources".into(), Value::Array(resources));
             (Value::Object(part), text)
         })
         .collect()
 }
+
+/// A resource's text, and where its `dependsOn` is in it.
+type Rendered = (String, Option<Member>);
 
 /// How an empty resource list renders at the top of a template.
 const EMPTY_RESOURCES: &str = "\"resources\": []";
@@ -151,10 +157,43 @@ fn with_resources(frame: &str, items: &[String]) -> String {
     text
 }
 
-/// A resource as it renders inside a template's `resources`: four spaces deeper.
-fn indented(resource: &Value) -> String {
+/// A resource as it renders inside a template's `resources` (four spaces deeper), and where
+/// its `dependsOn` is in that text.
+fn indented(resource: &Value) -> (String, Option<Member>) {
     let mut out = String::from("    ");
-    crate::text::write(&mut out, resource, 2);
+    let member = match resource {
+        Value::Object(map) if !map.is_empty() => text::object(&mut out, map, 2, Some("dependsOn")),
+        other => {
+            text::write(&mut out, other, 2);
+            None
+        }
+    };
+    (out, member)
+}
+
+/// The text of `resource` whose `dependsOn` lost entries, from its text before (`text`, with
+/// `dependsOn` at `member`): only the list is written again. A resource's text can be
+/// hundreds of kilobytes (an access deployment, a Function App's settings); rendering it
+/// whole again would cost a split as much as rendering the template.
+fn with_dependencies(text: &str, member: Member, resource: &Value) -> String {
+    let mut out = String::with_capacity(text.len());
+    match resource.get("dependsOn") {
+        Some(list) => {
+            out.push_str(&text[..member.value]);
+            text::write(&mut out, list, 3);
+            out.push_str(&text[member.end..]);
+        }
+        // No entry left: the member goes, with the comma between it and a neighbour.
+        None if text[..member.start].ends_with(',') => {
+            out.push_str(&text[..member.start - 1]);
+            out.push_str(&text[member.end..]);
+        }
+        None if text[member.end..].starts_with(',') => {
+            out.push_str(&text[..member.start]);
+            out.push_str(&text[member.end + 1..]);
+        }
+        None => return indented(resource).0,
+    }
     out
 }
 
@@ -168,65 +207,188 @@ fn weight(resource: &Value) -> usize {
 
 /// The key of a resource (`type|segment, segment`), as its own name gives it and as a
 /// `[resourceId('type', segment, ...)]` in a `dependsOn` gives it.
+#[cfg(test)]
 fn own_key(resource: &Value) -> Option<String> {
-    let ty = resource.get("type")?.as_str()?;
-    let name = resource.get("name")?.as_str()?;
-    let segments: Vec<String> = match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
-        None => name.split('/').map(quote).collect(),
-        Some(e) => match e.strip_prefix("format(").and_then(|e| e.strip_suffix(')')) {
-            Some(args) => {
-                let args = top_level_args(args);
-                let (pattern, rest) = args.split_first()?;
-                let pattern = pattern.strip_prefix('\'')?.strip_suffix('\'')?;
-                // Only `{0}/{1}/...`: every segment one argument.
-                let expected: Vec<String> = (0..rest.len()).map(|i| format!("{{{i}}}")).collect();
-                if pattern != expected.join("/") {
-                    return None;
-                }
-                rest.to_vec()
-            }
-            None => vec![e.to_string()],
-        },
-    };
-    Some(key(ty, &segments))
+    let mut keys = Keys::default();
+    keys.own(resource).then(|| keys.text())
 }
 
 /// The key a `dependsOn` entry names, when it is a `resourceId(...)`.
+#[cfg(test)]
 fn dependency_key(entry: &str) -> Option<String> {
-    let e = entry.strip_prefix("[resourceId(")?.strip_suffix(")]")?;
-    let args = top_level_args(e);
-    let (ty, segments) = args.split_first()?;
-    let ty = ty.strip_prefix('\'')?.strip_suffix('\'')?;
-    Some(key(ty, segments))
+    let mut keys = Keys::default();
+    keys.dependency(entry).then(|| keys.text())
 }
 
-fn key(ty: &str, segments: &[String]) -> String {
-    format!("{}|{}", ty.to_ascii_lowercase(), segments.join(", "))
+/// A resource's key: its type's number in [`Keys`], and its name's segments
+/// (`segment, segment`).
+type Key = (usize, String);
+
+/// The keys of resources, written one at a time into [`Keys::key`]. A split reads every name
+/// and every `dependsOn` entry of thousands of resources in a build script, which cargo
+/// compiles without optimisation: so a key is written into one reused buffer rather than built
+/// from formatted pieces, and each type (a template has a few dozen, over thousands of
+/// resources) is lower-cased once (ARM compares types so) and then known by its number.
+#[derive(Default)]
+struct Keys<'a> {
+    /// The key written last.
+    key: Key,
+    /// Each type as written, and its number.
+    seen: Vec<(&'a str, usize)>,
+    /// The type seen last, and its number (resources of a type come together).
+    last: Option<(&'a str, usize)>,
+    /// Each type's number: the type in lower case.
+    lowered: Vec<String>,
 }
 
-/// `'text'`, as an ARM string literal.
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+impl<'a> Keys<'a> {
+    /// Write the key of `resource`; whether it has one.
+    fn own(&mut self, resource: &'a Value) -> bool {
+        let (Some(ty), Some(name)) = (
+            resource.get("type").and_then(Value::as_str),
+            resource.get("name").and_then(Value::as_str),
+        ) else {
+            return false;
+        };
+        self.start(ty);
+        let key = &mut self.key.1;
+        let Some(expression) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) else {
+            // A literal name: each segment as an ARM string literal.
+            for (i, segment) in name.split('/').enumerate() {
+                separate(key, i);
+                key.push('\'');
+                for (j, piece) in segment.split('\'').enumerate() {
+                    if j > 0 {
+                        key.push_str("''");
+                    }
+                    key.push_str(piece);
+                }
+                key.push('\'');
+            }
+            return true;
+        };
+        let Some(args) = expression.strip_prefix("format(").and_then(|e| e.strip_suffix(')')) else {
+            key.push_str(expression);
+            return true;
+        };
+        let mut args = top_level_args(args);
+        let Some(pattern) = args.next().and_then(|p| p.strip_prefix('\'')?.strip_suffix('\'')) else {
+            return false;
+        };
+        // Only `{0}/{1}/...`: every segment one argument.
+        let mut pattern = pattern;
+        for (i, segment) in args.enumerate() {
+            if i > 0 {
+                let Some(rest) = pattern.strip_prefix('/') else {
+                    return false;
+                };
+                pattern = rest;
+            }
+            let Some((number, rest)) = pattern.strip_prefix('{').and_then(|p| p.split_once('}')) else {
+                return false;
+            };
+            if !is_decimal(number, i) {
+                return false;
+            }
+            pattern = rest;
+            separate(key, i);
+            key.push_str(segment);
+        }
+        pattern.is_empty()
+    }
+
+    /// Write the key a `dependsOn` entry names; whether it is a `resourceId(...)`.
+    fn dependency(&mut self, entry: &'a str) -> bool {
+        let Some(e) = entry.strip_prefix("[resourceId(").and_then(|e| e.strip_suffix(")]")) else {
+            return false;
+        };
+        let mut args = top_level_args(e);
+        let Some(ty) = args.next().and_then(|t| t.strip_prefix('\'')?.strip_suffix('\'')) else {
+            return false;
+        };
+        self.start(ty);
+        for (i, segment) in args.enumerate() {
+            separate(&mut self.key.1, i);
+            self.key.1.push_str(segment);
+        }
+        true
+    }
+
+    /// Start a key of type `ty`: its number, no segments yet.
+    fn start(&mut self, ty: &'a str) {
+        self.key.1.clear();
+        self.key.0 = match self.last {
+            Some((last, number)) if last == ty => number,
+            _ => {
+                let number = match self.seen.iter().find(|(seen, _)| *seen == ty) {
+                    Some(&(_, number)) => number,
+                    None => {
+                        let lower = ty.to_ascii_lowercase();
+                        let number = match self.lowered.iter().position(|l| *l == lower) {
+                            Some(number) => number,
+                            None => {
+                                self.lowered.push(lower);
+                                self.lowered.len() - 1
+                            }
+                        };
+                        self.seen.push((ty, number));
+                        number
+                    }
+                };
+                self.last = Some((ty, number));
+                number
+            }
+        };
+    }
+
+    /// The key written last, as text: `type|segment, segment`.
+    #[cfg(test)]
+    fn text(&self) -> String {
+        format!("{}|{}", self.lowered[self.key.0], self.key.1)
+    }
+}
+
+/// Whether `text` is `n` written in decimal, as `format` placeholders are.
+fn is_decimal(text: &str, n: usize) -> bool {
+    let canonical = text.bytes().all(|b| b.is_ascii_digit()) && (text.len() == 1 || !text.starts_with('0'));
+    canonical && text.parse() == Ok(n)
+}
+
+/// The separator before segment `i` of a key.
+fn separate(key: &mut String, i: usize) {
+    if i > 0 {
+        key.push_str(", ");
+    }
 }
 
 /// The comma-separated arguments of an ARM call, outside quotes and parentheses, trimmed.
-fn top_level_args(args: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let (mut depth, mut quoted, mut start) = (0i32, false, 0usize);
-    for (i, ch) in args.char_indices() {
-        match ch {
-            '\'' => quoted = !quoted,
-            '(' | '[' if !quoted => depth += 1,
-            ')' | ']' if !quoted => depth -= 1,
-            ',' if !quoted && depth == 0 => {
-                out.push(args[start..i].trim().to_string());
-                start = i + 1;
-            }
-            _ => {}
+fn top_level_args(args: &str) -> impl Iterator<Item = &str> {
+    let bytes = args.as_bytes();
+    let (mut depth, mut quoted, mut start, mut at) = (0i32, false, 0usize, 0usize);
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
         }
-    }
-    out.push(args[start..].trim().to_string());
-    out
+        // The delimiters are ASCII, so every cut is on a character boundary.
+        while at < bytes.len() {
+            let byte = bytes[at];
+            at += 1;
+            match byte {
+                b'\'' => quoted = !quoted,
+                b'(' | b'[' if !quoted => depth += 1,
+                b')' | b']' if !quoted => depth -= 1,
+                b',' if !quoted && depth == 0 => {
+                    let arg = args[start..at - 1].trim();
+                    start = at;
+                    return Some(arg);
+                }
+                _ => {}
+            }
+        }
+        done = true;
+        Some(args[start..].trim())
+    })
 }
 
 fn depends_on(resource: &Value) -> impl Iterator<Item = &str> {
@@ -245,11 +407,17 @@ pub fn unresolved_dependencies(template: &Value) -> Vec<String> {
         .get("resources")
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice);
-    let keys: std::collections::HashSet<String> = resources.iter().filter_map(own_key).collect();
+    let mut keys = Keys::default();
+    let mut named = std::collections::HashSet::new();
+    for r in resources {
+        if keys.own(r) {
+            named.insert(keys.key.clone());
+        }
+    }
     resources
         .iter()
         .flat_map(depends_on)
-        .filter(|d| dependency_key(d).is_none_or(|k| !keys.contains(&k)))
+        .filter(|d| !(keys.dependency(d) && named.contains(&keys.key)))
         .map(str::to_string)
         .collect()
 }
@@ -257,11 +425,13 @@ pub fn unresolved_dependencies(template: &Value) -> Vec<String> {
 /// Per resource, the resource each of its `dependsOn` entries names, by index (`None`: an
 /// entry that names no resource of `resources`). Each name is read once.
 fn dependency_targets(resources: &[Value]) -> Vec<Vec<Option<usize>>> {
-    let index: HashMap<String, usize> = resources
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| own_key(r).map(|k| (k, i)))
-        .collect();
+    let mut keys = Keys::default();
+    let mut index: HashMap<Key, usize> = HashMap::with_capacity(resources.len());
+    for (i, r) in resources.iter().enumerate() {
+        if keys.own(r) {
+            index.insert(keys.key.clone(), i);
+        }
+    }
     resources
         .iter()
         .map(|r| {
@@ -271,7 +441,10 @@ fn dependency_targets(resources: &[Value]) -> Vec<Vec<Option<usize>>> {
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .map(|d| d.as_str().and_then(dependency_key).and_then(|k| index.get(&k).copied()))
+                .map(|d| {
+                    let named = d.as_str().is_some_and(|d| keys.dependency(d));
+                    named.then(|| index.get(&keys.key).copied()).flatten()
+                })
                 .collect()
         })
         .collect()
@@ -325,7 +498,8 @@ fn keep_local_dependencies(resource: &mut Value, targets: &[Option<usize>], loca
     if list.is_empty()
         && let Some(o) = resource.as_object_mut()
     {
-        o.remove("dependsOn");
+        // In place: the text keeps the other members in their order, and so does the value.
+        o.shift_remove("dependsOn");
     }
     changed
 }
@@ -352,7 +526,27 @@ mod tests {
             own_key(&deployment),
             dependency_key("[resourceId('Microsoft.Resources/deployments', 'access-api')]")
         );
-        assert_eq!(top_level_args("'a, b', f(x, y), z"), vec!["'a, b'", "f(x, y)", "z"]);
+        assert_eq!(
+            top_level_args("'a, b', f(x, y), z").collect::<Vec<_>>(),
+            vec!["'a, b'", "f(x, y)", "z"]
+        );
+        let literal = json!({ "type": "A/B", "name": "x/it's" });
+        assert_eq!(own_key(&literal).as_deref(), Some("a/b|'x', 'it''s'"));
+        assert_eq!(dependency_key("[resourceId('A/B', 'x', 'it''s')]"), own_key(&literal));
+        // Only `{0}/{1}/...` names segments one for one.
+        for name in [
+            "[format('{1}/{0}', 'a', 'b')]",
+            "[format('{0}-{1}', 'a', 'b')]",
+            "[format('{0}', 'a', 'b')]",
+            "[format('{0}/{1}/{2}', 'a', 'b')]",
+            "[format('{00}', 'a')]",
+        ] {
+            assert_eq!(own_key(&json!({ "type": "A/B", "name": name })), None, "{name}");
+        }
+        assert_eq!(
+            own_key(&json!({ "type": "A/B", "name": "[format('{0}/{1}', 'a', 'b')]" })).as_deref(),
+            Some("a/b|'a', 'b'")
+        );
     }
 
     #[test]
@@ -392,20 +586,83 @@ mod tests {
 
     #[test]
     fn part_texts_are_the_parts_rendered() {
+        // Chained resources cut into two parts; at the cut, `dependsOn` loses entries of the
+        // first part: all of them (a list that goes, wherever it stands among the members)
+        // or some (a list that stays shorter).
         let resources: Vec<Value> = (0..900)
             .map(|i| {
                 let mut r = json!({ "type": "T/x", "name": format!("r{i}"), "properties": { "a": [1, { "b": "c\nd" }], "e": {} } });
-                if i > 0 {
-                    r["dependsOn"] = json!([format!("[resourceId('T/x', 'r{}')]", i - 1)]);
+                let previous = |k: usize| json!(format!("[resourceId('T/x', 'r{k}')]"));
+                match i % 4 {
+                    _ if i == 0 => {}
+                    0 => r["dependsOn"] = json!([previous(i - 1)]),
+                    1 => {
+                        // First among the members.
+                        let rest = r.as_object().unwrap().clone();
+                        let mut first = Map::new();
+                        first.insert("dependsOn".into(), json!([previous(i - 1), "not a resourceId"]));
+                        first.extend(rest);
+                        r = Value::Object(first);
+                    }
+                    2 => r["dependsOn"] = json!([previous(i - 1), previous(i - 2)]),
+                    _ => {
+                        // Between members, and a later resource of the same part.
+                        r["dependsOn"] = json!([previous(i - 3)]);
+                        r["tags"] = json!({ "t": "v" });
+                        if i + 1 < 900 {
+                            r["dependsOn"].as_array_mut().unwrap().push(json!(format!("[resourceId('T/x', 'r{}')]", i + 1)));
+                        }
+                    }
                 }
                 r
             })
             .collect();
+        let before: HashMap<String, usize> = resources
+            .iter()
+            .map(|r| (r["name"].as_str().unwrap().to_string(), depends_on(r).count()))
+            .collect();
         let template = json!({ "$schema": "s", "parameters": { "p": { "type": "string" } }, "variables": {}, "resources": resources, "outputs": { "o": { "type": "string", "value": "v" } } });
         let parts = split_rendered(template);
         assert_eq!(parts.len(), 2);
+        let (mut shortened, mut gone) = (0, 0);
         for (part, text) in &parts {
             assert_eq!(text, &crate::to_text(part));
+            for r in part["resources"].as_array().unwrap() {
+                let (now, was) = (depends_on(r).count(), before[r["name"].as_str().unwrap()]);
+                shortened += usize::from(now > 0 && now < was);
+                gone += usize::from(now == 0 && was > 0);
+            }
+        }
+        // At the cut, some lists lost entries and kept others, and some went.
+        assert!(shortened > 0 && gone > 0, "{shortened} shortened, {gone} gone");
+        // The members keep their order where `dependsOn` went.
+        for (part, _) in &parts[1..] {
+            for r in part["resources"].as_array().unwrap() {
+                let keys: Vec<&String> = r.as_object().unwrap().keys().filter(|k| *k != "dependsOn").collect();
+                assert_eq!(keys[..3], ["type", "name", "properties"]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_shorter_dependency_list_is_written_into_the_text_as_a_whole_render_would() {
+        let first = json!({ "dependsOn": ["a", "b"], "type": "T/x", "name": "n" });
+        let between = json!({ "type": "T/x", "dependsOn": ["a", "b"], "name": "n" });
+        let last = json!({ "type": "T/x", "name": "n", "dependsOn": ["a", "b"] });
+        let only = json!({ "dependsOn": ["a", "b"] });
+        for resource in [first, between, last, only] {
+            let (text, member) = indented(&resource);
+            let member = member.expect("a dependsOn member");
+            for keep in [vec![true, false], vec![false, false]] {
+                let mut shorter = resource.clone();
+                let targets: Vec<Option<usize>> = (0..2).map(Some).collect();
+                assert!(keep_local_dependencies(&mut shorter, &targets, |j| keep[j]));
+                assert_eq!(
+                    with_dependencies(&text, member, &shorter),
+                    indented(&shorter).0,
+                    "{resource} keeping {keep:?}"
+                );
+            }
         }
     }
 }

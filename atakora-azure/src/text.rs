@@ -37,20 +37,54 @@ pub(crate) fn write(out: &mut String, value: &Value, depth: usize) {
         }
         Value::Object(map) if map.is_empty() => out.push_str("{}"),
         Value::Object(map) => {
-            out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, depth + 1);
-                string(out, key);
-                out.push_str(": ");
-                write(out, item, depth + 1);
-            }
-            newline(out, depth);
-            out.push('}');
+            object(out, map, depth, None);
         }
     }
+}
+
+/// Where a member of an object is in its text (byte offsets into the `String` written to):
+/// `start` is the line break before its key, `value` where its value starts, `end` just after
+/// the value. A member before it ends at `start - 1`, with a comma; one after it starts at
+/// `end + 1`, after a comma.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Member {
+    pub start: usize,
+    pub value: usize,
+    pub end: usize,
+}
+
+/// A non-empty `map` as text at `depth` (as [`write`] writes it), and where its member `key`
+/// is, when it has one: so a caller can change that member's value in the text without
+/// rendering the rest again.
+pub(crate) fn object(
+    out: &mut String,
+    map: &serde_json::Map<String, Value>,
+    depth: usize,
+    key: Option<&str>,
+) -> Option<Member> {
+    let mut found = None;
+    out.push('{');
+    for (i, (name, item)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let start = out.len();
+        newline(out, depth + 1);
+        string(out, name);
+        out.push_str(": ");
+        let value = out.len();
+        write(out, item, depth + 1);
+        if key == Some(name.as_str()) {
+            found = Some(Member {
+                start,
+                value,
+                end: out.len(),
+            });
+        }
+    }
+    newline(out, depth);
+    out.push('}');
+    found
 }
 
 /// A line break and the indentation of `depth`.

@@ -240,7 +240,13 @@ fn emit_from_env() -> Result<Emitted, BuildError> {
     println!("cargo::rerun-if-env-changed=ATAKORA_OUT_DIR");
     println!("cargo::rerun-if-env-changed={ACCEPT_ENV}");
     let lock_file = manifest_dir.join(LOCK_FILE);
-    println!("cargo::rerun-if-changed={}", lock_file.display());
+    // Watched once it exists: cargo takes a watched file that is missing as changed, and would
+    // run this script again (and rebuild the crate) on every build of a crate never deployed.
+    // The lock appears when `cargo atakora deploy` or `accept` records the current plans, which
+    // they compare with it themselves; the next change to the sources reads it here.
+    if lock_file.is_file() {
+        println!("cargo::rerun-if-changed={}", lock_file.display());
+    }
     println!("cargo::rustc-env=ATAKORA_TEMPLATES_DIR={}", out_dir.display());
     let accept = std::env::var(ACCEPT_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
     let result = emit_with(&EmitOptions {
