@@ -130,8 +130,9 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
 /// A resource's text, and where its `dependsOn` is in it.
 type Rendered = (String, Option<Member>);
 
-/// How an empty resource list renders at the top of a template.
-const EMPTY_RESOURCES: &str = "\"resources\": []";
+/// How an empty resource list renders at the top of a template: on its own line, two spaces
+/// in (a `resources` inside a parameter or variable is deeper).
+const EMPTY_RESOURCES: &str = "\n  \"resources\": []";
 
 /// `frame` (a part rendered with no resources) with the rendered `items` as its resources,
 /// written once into a string of the final size (a part's text is megabytes).
@@ -145,7 +146,7 @@ fn with_resources(frame: &str, items: &[String]) -> String {
     let size = frame.len() + items.iter().map(|t| t.len() + 2).sum::<usize>() + 8;
     let mut text = String::with_capacity(size);
     text.push_str(&frame[..at]);
-    text.push_str("\"resources\": [\n");
+    text.push_str("\n  \"resources\": [\n");
     for (n, item) in items.iter().enumerate() {
         if n > 0 {
             text.push_str(",\n");
@@ -494,7 +495,8 @@ fn keep_local_dependencies(resource: &mut Value, targets: &[Option<usize>], loca
     let mut keep = targets.iter().map(|t| t.is_some_and(&local));
     let before = list.len();
     list.retain(|_| keep.next().unwrap_or(false));
-    let changed = list.len() != before;
+    // An empty list goes (even one that was empty already), and that changes the text too.
+    let changed = list.len() != before || list.is_empty();
     if list.is_empty()
         && let Some(o) = resource.as_object_mut()
     {
@@ -621,7 +623,8 @@ mod tests {
             .iter()
             .map(|r| (r["name"].as_str().unwrap().to_string(), depends_on(r).count()))
             .collect();
-        let template = json!({ "$schema": "s", "parameters": { "p": { "type": "string" } }, "variables": {}, "resources": resources, "outputs": { "o": { "type": "string", "value": "v" } } });
+        // A variable that holds an empty `resources` of its own comes before the template's.
+        let template = json!({ "$schema": "s", "parameters": { "p": { "type": "string" } }, "variables": { "v": { "resources": [] } }, "resources": resources, "outputs": { "o": { "type": "string", "value": "v" } } });
         let parts = split_rendered(template);
         assert_eq!(parts.len(), 2);
         let (mut shortened, mut gone) = (0, 0);
@@ -650,6 +653,14 @@ mod tests {
         let between = json!({ "type": "T/x", "dependsOn": ["a", "b"], "name": "n" });
         let last = json!({ "type": "T/x", "name": "n", "dependsOn": ["a", "b"] });
         let only = json!({ "dependsOn": ["a", "b"] });
+        let empty = json!({ "type": "T/x", "dependsOn": [], "name": "n" });
+        let (text, member) = indented(&empty);
+        let mut without = empty.clone();
+        assert!(keep_local_dependencies(&mut without, &[], |_| true));
+        assert_eq!(
+            with_dependencies(&text, member.unwrap(), &without),
+            indented(&without).0
+        );
         for resource in [first, between, last, only] {
             let (text, member) = indented(&resource);
             let member = member.expect("a dependsOn member");

@@ -242,8 +242,9 @@ fn emit_from_env() -> Result<Emitted, BuildError> {
     let lock_file = manifest_dir.join(LOCK_FILE);
     // Watched once it exists: cargo takes a watched file that is missing as changed, and would
     // run this script again (and rebuild the crate) on every build of a crate never deployed.
-    // The lock appears when `cargo atakora deploy` or `accept` records the current plans, which
-    // they compare with it themselves; the next change to the sources reads it here.
+    // A lock that appears while nothing else changes (written by `cargo atakora deploy` or
+    // `accept` from the current plans, or pulled) is read here at the next change to the
+    // sources; `plan`, `validate` and `deploy` always compare with it themselves.
     if lock_file.is_file() {
         println!("cargo::rerun-if-changed={}", lock_file.display());
     }
