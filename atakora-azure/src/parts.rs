@@ -54,18 +54,17 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
         _ => Vec::new(),
     };
     let outputs = top.remove("outputs").unwrap_or_else(|| Value::Object(Map::new()));
-    // A part with no resources, with the outputs (the last) or without (the others); each
-    // frame is rendered once, and its resources' texts are put into it.
-    let frame = |outputs: Value| {
+    // A part with no resources, and its text: without the outputs (the parts before the last)
+    // and with them (the last). Each is rendered once, and its resources' texts are put in.
+    let frames: [(Map<String, Value>, String); 2] = [Value::Object(Map::new()), outputs].map(|outputs| {
         let mut part = top.clone();
         part.insert("resources".into(), Value::Array(Vec::new()));
         part.insert("outputs".into(), outputs);
-        part
-    };
-    let last_frame = frame(outputs);
-    let last_text = crate::to_text(&Value::Object(last_frame.clone()));
+        let text = crate::to_text(&Value::Object(part.clone()));
+        (part, text)
+    });
     // The parameters, variables and outputs every part may carry.
-    let budget = MAX_PART_BYTES.saturating_sub(last_text.len());
+    let budget = MAX_PART_BYTES.saturating_sub(frames[1].1.len());
     let targets = dependency_targets(&resources);
     let order = dependency_order(&targets);
     let mut sized: Vec<Option<(Value, usize, Rendered)>> = resources
@@ -96,9 +95,6 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
         parts.last_mut().expect("one part at least").push((i, resource, text));
     }
     let last = parts.len() - 1;
-    let other_frame = (last > 0).then(|| frame(Value::Object(Map::new())));
-    let other_text = other_frame.as_ref().map(|f| crate::to_text(&Value::Object(f.clone())));
-    let mut last_frame = Some(last_frame);
     parts
         .into_iter()
         .enumerate()
@@ -113,13 +109,8 @@ pub(crate) fn split_rendered(template: Value) -> Vec<(Value, String)> {
                 });
                 resources.push(resource);
             }
-            let (mut part, frame_text) = match (&other_frame, &other_text) {
-                (Some(f), Some(t)) if k < last => (f.clone(), t.as_str()),
-                _ => (
-                    last_frame.take().expect("the last part is assembled once"),
-                    last_text.as_str(),
-                ),
-            };
+            let (frame, frame_text) = &frames[usize::from(k == last)];
+            let mut part = frame.clone();
             let text = with_resources(frame_text, &items);
             part.insert("resources".into(), Value::Array(resources));
             (Value::Object(part), text)
@@ -236,8 +227,6 @@ struct Keys<'a> {
     key: Key,
     /// Each type as written, and its number.
     seen: Vec<(&'a str, usize)>,
-    /// The type seen last, and its number (resources of a type come together).
-    last: Option<(&'a str, usize)>,
     /// Each type's number: the type in lower case.
     lowered: Vec<String>,
 }
@@ -318,25 +307,18 @@ impl<'a> Keys<'a> {
     /// Start a key of type `ty`: its number, no segments yet.
     fn start(&mut self, ty: &'a str) {
         self.key.1.clear();
-        self.key.0 = match self.last {
-            Some((last, number)) if last == ty => number,
-            _ => {
-                let number = match self.seen.iter().find(|(seen, _)| *seen == ty) {
-                    Some(&(_, number)) => number,
+        self.key.0 = match self.seen.iter().find(|(seen, _)| *seen == ty) {
+            Some(&(_, number)) => number,
+            None => {
+                let lower = ty.to_ascii_lowercase();
+                let number = match self.lowered.iter().position(|l| *l == lower) {
+                    Some(number) => number,
                     None => {
-                        let lower = ty.to_ascii_lowercase();
-                        let number = match self.lowered.iter().position(|l| *l == lower) {
-                            Some(number) => number,
-                            None => {
-                                self.lowered.push(lower);
-                                self.lowered.len() - 1
-                            }
-                        };
-                        self.seen.push((ty, number));
-                        number
+                        self.lowered.push(lower);
+                        self.lowered.len() - 1
                     }
                 };
-                self.last = Some((ty, number));
+                self.seen.push((ty, number));
                 number
             }
         };
