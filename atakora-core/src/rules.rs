@@ -585,7 +585,12 @@ pub const fn container_sharers<const N: usize>(spec: &BackendSpec) -> [usize; N]
 
 /// For the expansion: whether each of the `N` components declares its container first.
 pub const fn container_firsts<const N: usize>(spec: &BackendSpec) -> [bool; N] {
-    let sharers = container_sharers::<N>(spec);
+    firsts_of(&container_sharers::<N>(spec))
+}
+
+/// For the expansion: whether each component declares its container first, from the
+/// [`container_sharers`] the expansion has already computed.
+pub const fn firsts_of<const N: usize>(sharers: &[usize; N]) -> [bool; N] {
     let mut out = [true; N];
     let mut i = 0;
     while i < N {
@@ -1075,6 +1080,82 @@ pub const fn always_ready_zone_redundant(spec: &BackendSpec, component: usize) -
     None
 }
 
+/// For the expansion: the first rule component `component` breaks, the rules checked in the
+/// order `resolve` checks them (each per-environment rule for every declared environment in
+/// turn). A functions app: [`always_ready_zone_redundant`]. A CRUD API:
+/// [`container_conflict_with`] the component it shares its container with (`sharers`, from
+/// [`container_sharers`]), [`throughput_names_declared_environments`], [`throughput_covers`],
+/// [`isolation_needs_auth`], [`health_check_needs_monitoring`].
+pub const fn component_finding(spec: &BackendSpec, sharers: &[usize], component: usize) -> Option<Finding> {
+    let components = list(&spec.components);
+    if component >= components.len() {
+        return None;
+    }
+    if let ComponentSpec::FunctionsApp { .. } = &components[component] {
+        return always_ready_zone_redundant(spec, component);
+    }
+    // `?` is not allowed in a `const fn`: each rule returns at its first finding.
+    macro_rules! first {
+        ($($rule:expr),* $(,)?) => {$(
+            if let Some(f) = $rule {
+                return Some(f);
+            }
+        )*};
+    }
+    first!(
+        container_conflict_with(spec, sharers[component], component),
+        throughput_names_declared_environments(spec, component),
+    );
+    let envs = list(&spec.environments);
+    let mut e = 0;
+    while e < envs.len() {
+        first!(throughput_covers(spec, component, s(&envs[e])));
+        e += 1;
+    }
+    first!(
+        isolation_needs_auth(spec, component),
+        health_check_needs_monitoring(spec, component),
+    );
+    None
+}
+
+/// For the expansion: the first backend-wide rule broken, in the order `resolve` checks them:
+/// [`database_throughput`] for each environment (`firsts`, from [`container_firsts`], is read
+/// only when the backend sets `max_throughput_per_database`), then [`cosmos_account_limit`].
+pub const fn backend_finding(spec: &BackendSpec, firsts: &[bool]) -> Option<Finding> {
+    if spec.limits.max_throughput_per_database.is_some() {
+        let envs = list(&spec.environments);
+        let mut e = 0;
+        while e < envs.len() {
+            if let Some(f) = database_throughput(spec, firsts, s(&envs[e])) {
+                return Some(f);
+            }
+            e += 1;
+        }
+    }
+    cosmos_account_limit(spec)
+}
+
+/// For the expansion, one `const` per component: fails that `const`'s evaluation with the text
+/// of [`component_finding`], at the call (`#[track_caller]`), which the expansion spans at the
+/// component's type. Does nothing unless every component parsed cleanly (`valid`): an item's
+/// own mistake is reported once, at its token, and never again through a rule.
+#[track_caller]
+pub const fn assert_component(valid: bool, spec: &BackendSpec, sharers: &[usize], component: usize) {
+    if valid && let Some(f) = component_finding(spec, sharers, component) {
+        panic!("{}", f.render().as_str())
+    }
+}
+
+/// For the expansion, one `const` per backend: [`assert_component`] for [`backend_finding`],
+/// spanned at the backend's name.
+#[track_caller]
+pub const fn assert_backend(valid: bool, spec: &BackendSpec, firsts: &[bool]) {
+    if valid && let Some(f) = backend_finding(spec, firsts) {
+        panic!("{}", f.render().as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1123,6 +1204,133 @@ mod tests {
             container_firsts::<N>(&spec),
             [true, true, false, true, false, true, false]
         );
+    }
+
+    /// The first error `resolve` reports for the only environment, among the codes `rules`
+    /// decides.
+    fn first_resolved(spec: &BackendSpec) -> Option<Code> {
+        let plan = crate::resolve(spec, DEFAULT_ENV).unwrap();
+        plan.diagnostics.iter().map(|d| d.code).find(|c| RULE_CODES.contains(c))
+    }
+
+    const DEFAULT_ENV: &str = BackendSpec::DEFAULT_ENVIRONMENT;
+    const RULE_CODES: [Code; 6] = [
+        Code::NameCollision,
+        Code::PerEnvironment,
+        Code::IsolationWithoutAuth,
+        Code::HealthCheckNeedsMonitoring,
+        Code::DatabaseThroughputLimit,
+        Code::CosmosAccountLimit,
+    ];
+
+    fn edit(spec: &mut BackendSpec, component: usize, change: impl FnOnce(&mut CrudApiSpec)) {
+        if let ComponentSpec::CrudApi { api, .. } = &mut spec.components.to_mut()[component] {
+            change(api.to_mut());
+        }
+    }
+
+    #[test]
+    fn a_component_reports_the_first_rule_resolve_reports() {
+        // `Notes`, the second declarer of container `notes`, breaks every per-component rule:
+        // another TTL and throughput than `Archive`'s, throughput for an undeclared environment, an owner
+        // without authentication, a health check without monitoring. Each rule fixed in turn,
+        // the compile-time assertion reports what `resolve` reports first.
+        let mut b = backend(
+            vec![api("Archive", "notes", None), api("Notes", "notes", None)],
+            100_000,
+        );
+        b.auth = AuthSpec::Anonymous;
+        b.monitoring = None;
+        edit(&mut b, 1, |a| {
+            a.ttl = Some(60);
+            a.throughput = Some(Throughput::Manual {
+                rus: PerEnv {
+                    default: Some(400),
+                    values: Cow::Owned(vec![(Cow::Borrowed("qa"), 400)]),
+                },
+            });
+            a.owner = Some(Cow::Borrowed("/userId"));
+            a.health_check = Some(HealthCheckSpec::DEFAULT);
+        });
+        let fixes: [fn(&mut CrudApiSpec); 4] = [
+            |a| a.container = Cow::Borrowed("others"),
+            |a| a.throughput = None,
+            |a| a.owner = None,
+            |a| a.health_check = None,
+        ];
+        let mut seen = Vec::new();
+        for fix in fixes {
+            let sharers = container_sharers::<2>(&b);
+            assert!(component_finding(&b, &sharers, 0).is_none());
+            let code = component_finding(&b, &sharers, 1).unwrap().code;
+            assert_eq!(Some(code), first_resolved(&b), "after fixing {seen:?}");
+            seen.push(code);
+            edit(&mut b, 1, fix);
+        }
+        assert_eq!(
+            seen,
+            [
+                Code::NameCollision,
+                Code::PerEnvironment,
+                Code::IsolationWithoutAuth,
+                Code::HealthCheckNeedsMonitoring
+            ]
+        );
+        assert!(component_finding(&b, &container_sharers::<2>(&b), 1).is_none());
+        assert_eq!(first_resolved(&b), None);
+    }
+
+    #[test]
+    fn the_backend_reports_the_first_rule_resolve_reports() {
+        // Over the database limit and over `max_cosmos_accounts = 1` (serverless next to
+        // provisioned): `resolve` reports the database first.
+        let mut b = backend(
+            vec![
+                api("Archive", "archive", Some(400)),
+                api("Notes", "notes", None),
+                api("Tags", "tags", None),
+            ],
+            500,
+        );
+        b.limits.max_cosmos_accounts = Some(1);
+        edit(&mut b, 2, |a| a.serverless = true);
+        let firsts = firsts_of(&container_sharers::<3>(&b));
+        assert_eq!(firsts, container_firsts::<3>(&b));
+        let code = backend_finding(&b, &firsts).unwrap().code;
+        assert_eq!(code, Code::DatabaseThroughputLimit);
+        assert_eq!(Some(code), first_resolved(&b));
+        b.limits.max_throughput_per_database = None;
+        let code = backend_finding(&b, &firsts).unwrap().code;
+        assert_eq!(code, Code::CosmosAccountLimit);
+        assert_eq!(Some(code), first_resolved(&b));
+    }
+
+    #[test]
+    fn assertions_fail_with_the_finding_only_over_valid_components() {
+        let b = backend(
+            vec![api("Archive", "notes", None), api("Notes", "NOTES", Some(400))],
+            100_000,
+        );
+        let sharers = container_sharers::<2>(&b);
+        // A component of invalid input: its own error is reported, not the rule's.
+        assert_component(false, &b, &sharers, 1);
+        let panic = std::panic::catch_unwind(|| assert_component(true, &b, &sharers, 1)).unwrap_err();
+        let text = panic.downcast_ref::<String>().unwrap();
+        assert!(
+            text.starts_with("ATK0407: `archive` and `notes` both use container"),
+            "{text}"
+        );
+        assert_component(true, &b, &sharers, 0);
+        // 400 dedicated + 400 shared in one database, above 500.
+        let over = backend(
+            vec![api("Archive", "archive", None), api("Notes", "notes", Some(400))],
+            500,
+        );
+        let firsts = container_firsts::<2>(&over);
+        assert_backend(false, &over, &firsts);
+        let panic = std::panic::catch_unwind(|| assert_backend(true, &over, &firsts)).unwrap_err();
+        let text = panic.downcast_ref::<String>().unwrap();
+        assert!(text.starts_with("ATK0403: "), "{text}");
     }
 
     #[test]

@@ -141,6 +141,28 @@ impl FieldType {
 }
 
 impl CrudApiSpec {
+    /// Every option at its default (no TTL, shared throughput, provisioned, all operations, no
+    /// cache or health check, no unique keys, no owner or tenant, no roles), and what every
+    /// entity has of its own (its names, partition key and fields) empty: the base a spec
+    /// completes with `..CrudApiSpec::BASE`, as the macro's literal does.
+    pub const BASE: CrudApiSpec = CrudApiSpec {
+        type_name: Cow::Borrowed(""),
+        entity_name: Cow::Borrowed(""),
+        container: Cow::Borrowed(""),
+        partition_key: Cow::Borrowed(&[]),
+        ttl: None,
+        throughput: None,
+        serverless: false,
+        operations: Operations::ALL,
+        cache: None,
+        health_check: None,
+        unique_keys: Cow::Borrowed(&[]),
+        fields: Cow::Borrowed(&[]),
+        owner: None,
+        tenant: None,
+        roles: RolesSpec::NONE,
+    };
+
     /// The spec of `#[crud_api]` without options on `type_name`: partition key `/id`, no TTL,
     /// shared throughput, all operations, default names.
     pub fn with_defaults(type_name: &str) -> Self {
@@ -149,17 +171,7 @@ impl CrudApiSpec {
             entity_name: Cow::Owned(type_name.to_string()),
             container: Cow::Owned(default_container_name(type_name)),
             partition_key: Cow::Borrowed(&[Cow::Borrowed("/id")]),
-            ttl: None,
-            throughput: None,
-            serverless: false,
-            operations: Operations::ALL,
-            cache: None,
-            health_check: None,
-            unique_keys: Cow::Borrowed(&[]),
-            fields: Cow::Borrowed(&[]),
-            owner: None,
-            tenant: None,
-            roles: RolesSpec::NONE,
+            ..Self::BASE
         }
     }
 
@@ -785,6 +797,17 @@ pub fn default_container_name(type_name: &str) -> String {
     } else {
         format!("{k}s")
     }
+}
+
+/// What the spec literals the macros write are written with: the spec types, `Some` and
+/// `None`, and `B` for `Cow::Borrowed`. A literal imports it in a block of its own
+/// (`{ use ::atakora::__private::spec::literal::*; CrudApiSpec { .. } }`), so each of its
+/// values takes a few tokens: an app of thousands of entities compiles thousands of literals.
+#[doc(hidden)]
+pub mod literal {
+    pub use super::*;
+    pub use core::option::Option::{None, Some};
+    pub use std::borrow::Cow::Borrowed as B;
 }
 
 #[cfg(test)]

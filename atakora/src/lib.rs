@@ -270,12 +270,17 @@ pub trait CrudEntity {
     /// The attribute's spec.
     const SPEC: spec::CrudApiSpec;
     /// Whether `#[crud_api]` parsed without errors: `#[backend]`'s cross-item rules run
-    /// only over valid components (one mistake, one error).
-    const VALID: bool;
-    /// All of the above, read by `#[backend]` through this one const.
-    const FACTS: __private::EntityFacts;
+    /// only over valid components (one mistake, one error). The expansion sets it only when
+    /// it is `false`.
+    const VALID: bool = true;
     /// The entity's serde implementations, for the runtime.
     const CODEC: __private::Codec;
+    /// All of the above, read by `#[backend]` through this one const.
+    const FACTS: __private::EntityFacts = __private::EntityFacts {
+        spec: &Self::SPEC,
+        codec: &Self::CODEC,
+        valid: Self::VALID,
+    };
 }
 
 /// Implemented by `#[functions_app]` for its struct; `FunctionsApp<T>` needs it. Never
@@ -289,9 +294,12 @@ pub trait FunctionsAppDef {
     /// The attribute's spec.
     const SPEC: spec::FunctionsAppSpec;
     /// Whether `#[functions_app]` parsed without errors (see [`CrudEntity::VALID`]).
-    const VALID: bool;
+    const VALID: bool = true;
     /// Both, read by `#[backend]` through this one const.
-    const FACTS: __private::FunctionsAppFacts;
+    const FACTS: __private::FunctionsAppFacts = __private::FunctionsAppFacts {
+        spec: &Self::SPEC,
+        valid: Self::VALID,
+    };
 }
 
 /// What `#[atakora::function(app = T)]` needs of `T`: a `#[functions_app]` (ATK0502).

@@ -1,10 +1,14 @@
 //! Every backend and component linked into this binary, as the macros registered them.
 //!
-//! The macros register each item with `inventory`, so the registry holds the items of every
-//! crate **linked into the binary**. Rust links a dependency only when the binary names it: a
-//! `main.rs` that calls `atakora::registry::backends()` but never mentions the app crate that
-//! declares the backends gets an empty list. Naming anything of that crate links it, and
-//! `use my_app as _;` does exactly that and nothing else:
+//! The macros register each backend (with its components) and each function with `inventory`,
+//! so the registry holds the items of every crate **linked into the binary**. Entities and
+//! functions apps are found through the backends they are components of: an entity that no
+//! backend names is neither deployed nor served, and not listed.
+//!
+//! Rust links a dependency only when the binary names it: a `main.rs` that calls
+//! `atakora::registry::backends()` but never mentions the app crate that declares the backends
+//! gets an empty list. Naming anything of that crate links it, and `use my_app as _;` does
+//! exactly that and nothing else:
 //!
 //! ```ignore
 //! use my_app as _; // links my_app, so its #[backend]s are registered
@@ -26,11 +30,10 @@ use atakora_core::spec::{BackendSpec, ComponentSpec, CrudApiSpec, FunctionSpec, 
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-/// One registration made by a macro expansion.
+/// One registration made by a macro expansion: each backend (its components with it) and
+/// each function.
 #[doc(hidden)]
 pub enum Registration {
-    CrudApi(&'static CrudApiSpec),
-    FunctionsApp(&'static FunctionsAppSpec),
     Backend(&'static BackendDef),
     Function(&'static FunctionDef),
 }
@@ -126,24 +129,78 @@ pub fn backend(name: &str) -> Option<&'static BackendSpec> {
         .find(|b| b.type_name == name || atakora_core::spec::kebab_case(&b.type_name) == name)
 }
 
-/// Every `#[crud_api]` entity, ordered by type name.
+/// Every `#[crud_api]` entity a registered backend serves, ordered by type name. An entity
+/// is registered through the backends it is a component of (one registration per backend, not
+/// one per entity): an entity no backend names is not deployed or served, and not listed; one
+/// that several backends name is listed once.
 pub fn crud_apis() -> Vec<&'static CrudApiSpec> {
-    collect(
-        |r| match r {
-            Registration::CrudApi(c) => Some(*c),
-            _ => None,
+    components(
+        |c| match c {
+            ComponentSpec::CrudApi { api, .. } => Some(api.as_ref()),
+            ComponentSpec::FunctionsApp { .. } => None,
         },
         |c| &c.type_name,
     )
 }
 
-/// Every `#[functions_app]`, ordered by type name.
+/// Every `#[functions_app]` a registered backend hosts, ordered by type name, each with its
+/// functions; listed as [`crud_apis`] lists entities.
 pub fn functions_apps() -> Vec<&'static FunctionsAppSpec> {
-    collect(
-        |r| match r {
-            Registration::FunctionsApp(f) => Some(*f),
-            _ => None,
+    components(
+        |c| match c {
+            ComponentSpec::FunctionsApp { app, .. } => Some(app.as_ref()),
+            ComponentSpec::CrudApi { .. } => None,
         },
         |f| &f.type_name,
     )
+}
+
+/// The components `pick` selects from every backend, ordered by `key`, each distinct spec
+/// once.
+fn components<T: PartialEq>(
+    pick: impl Fn(&'static ComponentSpec) -> Option<&'static T>,
+    key: impl Fn(&T) -> &str,
+) -> Vec<&'static T> {
+    let all = backends()
+        .into_iter()
+        .flat_map(|b| b.components.iter())
+        .filter_map(pick)
+        .collect();
+    distinct(all, key)
+}
+
+/// `all` ordered by `key`, without repeats: equal specs have equal keys, so a spec is a repeat
+/// when an earlier one of its run of equal keys equals it (specs of one name that differ, as
+/// two crates' entities may, are both kept).
+fn distinct<T: PartialEq>(mut all: Vec<&T>, key: impl Fn(&T) -> &str) -> Vec<&T> {
+    all.sort_by(|a, b| key(a).cmp(key(b)));
+    let mut out: Vec<&T> = Vec::with_capacity(all.len());
+    let mut run = 0;
+    for spec in all {
+        if out.last().is_none_or(|last| key(last) != key(spec)) {
+            run = out.len();
+        }
+        if !out[run..].contains(&spec) {
+            out.push(spec);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_orders_by_key_and_keeps_one_of_each_spec() {
+        let (a, b) = (CrudApiSpec::with_defaults("A"), CrudApiSpec::with_defaults("B"));
+        let mut other_b = CrudApiSpec::with_defaults("B");
+        other_b.container = Cow::Borrowed("elsewhere");
+        let found = distinct(vec![&b, &a, &other_b, &b, &a], |c| &c.type_name);
+        let names: Vec<(&str, &str)> = found
+            .iter()
+            .map(|c| (c.type_name.as_ref(), c.container.as_ref()))
+            .collect();
+        assert_eq!(names, [("A", "as"), ("B", "bs"), ("B", "elsewhere")]);
+    }
 }

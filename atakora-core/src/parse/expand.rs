@@ -1,7 +1,13 @@
 //! What each attribute expands to. Data, not logic: the user's item unchanged, its spec as a
-//! `const`, an `inventory` registration, trait impls that tie the types together, and the
-//! compile errors found, if any. On error the item and its impls are still emitted (with
-//! defaults where a value was invalid), so one mistake gives one error.
+//! `const`, trait impls that tie the types together, an `inventory` registration for each
+//! backend (its components with it) and each function, and the compile errors found, if any.
+//! On error the item and its impls are still emitted (with defaults where a value was
+//! invalid), so one mistake gives one error.
+//!
+//! An app of thousands of entities compiles thousands of expansions, and every token of them
+//! is read, resolved and hashed again after each edit, so an entity's expansion is small: its
+//! spec literal names only what the attribute sets, its trait-bound checks add no item of
+//! their own, and it is registered only through its backends.
 
 use super::Bound;
 use super::backend::ComponentKind;
@@ -10,8 +16,10 @@ use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::DeriveInput;
 
-/// The item an attribute is on, or the tokens for the syntax error that stops us.
-fn item(input: TokenStream) -> Result<DeriveInput, TokenStream> {
+/// The item an attribute is on, or the tokens for the syntax error that stops us. The
+/// expansion emits the item's own tokens (`input`), not the parsed item printed again: the
+/// same tokens, without building each one anew.
+fn item(input: &TokenStream) -> Result<DeriveInput, TokenStream> {
     syn::parse2::<DeriveInput>(input.clone()).map_err(|e| {
         let msg = format!(
             "{}: atakora's attributes go on a struct ({e})",
@@ -24,7 +32,7 @@ fn item(input: TokenStream) -> Result<DeriveInput, TokenStream> {
 
 /// `#[crud_api(...)]`.
 pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
-    let item = match item(input) {
+    let item = match item(&input) {
         Ok(i) => i,
         Err(t) => return t,
     };
@@ -32,21 +40,23 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
     let errors = parsed.error_tokens();
     let ident = &item.ident;
     if !matches!(item.data, syn::Data::Struct(_)) || !item.generics.params.is_empty() {
-        return quote!(#item #errors);
+        return quote!(#input #errors);
     }
-    let spec = parsed.value.lower();
-    let valid = parsed.is_ok();
-    // Spanned at the struct's name: a missing serde derive is reported there, once, and the
-    // bound it breaks is this local function's, not one inside atakora.
+    let spec = lower::literal(&parsed.value);
+    let invalid = invalid(parsed.is_ok());
+    // The codec, built by a local function whose bounds are also the parser's obligations
+    // (`Checks`): a missing serde derive is reported at the struct's name, once, a field of
+    // the wrong type at its token, and the bound each breaks is this local function's, not
+    // one inside atakora.
+    let Checks { params, args } = checks(&parsed.obligations, ident.span());
     let codec = quote_spanned! {ident.span()=> {
-        const fn stored_as_json<T: ::atakora::Document>() -> ::atakora::__private::Codec {
+        const fn crud_api_checks<T: ::atakora::Document, #params>() -> ::atakora::__private::Codec {
             ::atakora::__private::Codec::of::<T>()
         }
-        stored_as_json::<Self>()
+        crud_api_checks::<Self, #args>()
     }};
-    let type_checks = type_checks(&parsed.obligations);
     quote! {
-        #item
+        #input
         #errors
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
@@ -54,47 +64,59 @@ pub fn crud_api(args: TokenStream, input: TokenStream) -> TokenStream {
             #[automatically_derived]
             impl ::atakora::__private::CrudEntity for #ident {
                 const SPEC: ::atakora::__private::spec::CrudApiSpec = #spec;
-                const VALID: bool = #valid;
-                const FACTS: ::atakora::__private::EntityFacts = ::atakora::__private::EntityFacts {
-                    spec: &<Self as ::atakora::__private::CrudEntity>::SPEC,
-                    codec: &<Self as ::atakora::__private::CrudEntity>::CODEC,
-                    valid: #valid,
-                };
+                #invalid
                 const CODEC: ::atakora::__private::Codec = #codec;
             }
-            ::atakora::__private::inventory::submit! {
-                ::atakora::__private::Registration::CrudApi(&<#ident as ::atakora::__private::CrudEntity>::SPEC)
-            }
-            #type_checks
         };
     }
 }
 
-/// The parser's obligations as trait-bound assertions, each spanned at its token.
+/// The parser's obligations as the generic parameters of a local function and the types it
+/// is called with: a type that does not satisfy its parameter's bound is an error at the
+/// literal or field that imposes it, and the checks add no item of their own.
+struct Checks {
+    /// `A0: Bound + ?Sized, ...`, each parameter with its bound.
+    params: TokenStream,
+    /// The types, in the same order, each spanned at its token.
+    args: TokenStream,
+}
+
+/// `at`: where the compiler's note on a broken bound points, the function's name included (one
+/// place for both).
+fn checks(obligations: &[super::Obligation], at: Span) -> Checks {
+    let (mut params, mut args) = (Vec::new(), Vec::new());
+    for (i, o) in obligations.iter().enumerate() {
+        let bound = match o.bound {
+            Bound::PartitionKeyValue => quote!(::atakora::PartitionKeyValue),
+            Bound::IdValue => quote!(::atakora::IdValue),
+            Bound::FunctionsApp => quote!(::atakora::HostsFunctions),
+            Bound::ChangeFeedEntity => quote!(::atakora::ChangeFeedSource),
+            Bound::IsolationValue => quote!(::atakora::IsolationValue),
+        };
+        let param = quote::format_ident!("A{}", i);
+        params.push(respan(quote!(#param: #bound + ?::core::marker::Sized), at));
+        let ty = &o.ty;
+        args.push(respan(quote!(#ty), o.span));
+    }
+    Checks {
+        params: quote!(#(#params),*),
+        args: quote!(#(#args),*),
+    }
+}
+
+/// The obligations of an item that has no codec to build, as a `const` calling the local
+/// function that carries them (see [`Checks`]).
 fn type_checks(obligations: &[super::Obligation]) -> TokenStream {
-    obligations
-        .iter()
-        .map(|o| {
-            // A local function, so the bound the compiler quotes is in the user's file, not in
-            // atakora's.
-            let (assert, bound) = match o.bound {
-                Bound::PartitionKeyValue => (quote!(is_a_partition_key_value), quote!(::atakora::PartitionKeyValue)),
-                Bound::IdValue => (quote!(is_an_id_value), quote!(::atakora::IdValue)),
-                Bound::FunctionsApp => (quote!(hosts_functions), quote!(::atakora::HostsFunctions)),
-                Bound::ChangeFeedEntity => (quote!(has_a_change_feed), quote!(::atakora::ChangeFeedSource)),
-                Bound::IsolationValue => (quote!(is_an_owner_or_tenant_value), quote!(::atakora::IsolationValue)),
-            };
-            // Spanned at the literal or field that imposes the bound, so the error points there.
-            let ty = &o.ty;
-            let ty = respan(quote!(#ty), o.span);
-            quote_spanned! {o.span=>
-                const _: fn() = || {
-                    fn #assert<T: #bound + ?Sized>() {}
-                    #assert::<#ty>();
-                };
-            }
-        })
-        .collect()
+    if obligations.is_empty() {
+        return TokenStream::new();
+    }
+    let Checks { params, args } = checks(obligations, Span::call_site());
+    quote! {
+        const _: () = {
+            const fn function_checks<#params>() {}
+            function_checks::<#args>()
+        };
+    }
 }
 
 /// `#[atakora::function(...)]`: the handler unchanged, its spec as a `static`, and a
@@ -120,15 +142,15 @@ pub fn function(args: TokenStream, input: TokenStream) -> TokenStream {
     // token: registering it would only repeat the mistake as a signature error.
     if !attr.registrable || !parsed.is_ok() {
         return quote! {
-            #item
+            #input
             #errors
             #[doc(hidden)]
             const _: () = { #type_checks };
         };
     }
-    let spec = attr.spec.lower();
+    let spec = lower::literal(&attr.spec);
     let Some(app) = &attr.app else {
-        return quote!(#item #errors);
+        return quote!(#input #errors);
     };
     let span = attr.signature_span;
     let handler = syn::Ident::new(&attr.ident.to_string(), span);
@@ -143,7 +165,7 @@ pub fn function(args: TokenStream, input: TokenStream) -> TokenStream {
         _ => quote_spanned!(span=> #invoke::http(input, #handler)),
     };
     quote! {
-        #item
+        #input
         #errors
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
@@ -159,6 +181,17 @@ pub fn function(args: TokenStream, input: TokenStream) -> TokenStream {
             }
             #type_checks
         };
+    }
+}
+
+/// `VALID` is `true` unless the impl says otherwise: only an attribute with errors says it.
+fn invalid(valid: bool) -> TokenStream {
+    if valid {
+        TokenStream::new()
+    } else {
+        quote!(
+            const VALID: bool = false;
+        )
     }
 }
 
@@ -182,20 +215,20 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 
 /// `#[functions_app(...)]`.
 pub fn functions_app(args: TokenStream, input: TokenStream) -> TokenStream {
-    let item = match item(input) {
+    let item = match item(&input) {
         Ok(i) => i,
         Err(t) => return t,
     };
     let parsed = super::functions_app(args, &item);
     let errors = parsed.error_tokens();
-    let valid = parsed.is_ok();
+    let invalid = invalid(parsed.is_ok());
     let ident = &item.ident;
     if !item.generics.params.is_empty() {
-        return quote!(#item #errors);
+        return quote!(#input #errors);
     }
-    let spec = parsed.value.lower();
+    let spec = lower::literal(&parsed.value);
     quote! {
-        #item
+        #input
         #errors
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
@@ -203,14 +236,7 @@ pub fn functions_app(args: TokenStream, input: TokenStream) -> TokenStream {
             #[automatically_derived]
             impl ::atakora::__private::FunctionsAppDef for #ident {
                 const SPEC: ::atakora::__private::spec::FunctionsAppSpec = #spec;
-                const VALID: bool = #valid;
-                const FACTS: ::atakora::__private::FunctionsAppFacts = ::atakora::__private::FunctionsAppFacts {
-                    spec: &<Self as ::atakora::__private::FunctionsAppDef>::SPEC,
-                    valid: #valid,
-                };
-            }
-            ::atakora::__private::inventory::submit! {
-                ::atakora::__private::Registration::FunctionsApp(&<#ident as ::atakora::__private::FunctionsAppDef>::SPEC)
+                #invalid
             }
         };
     }
@@ -218,7 +244,7 @@ pub fn functions_app(args: TokenStream, input: TokenStream) -> TokenStream {
 
 /// `#[backend(...)]`. The default `app` is the crate being compiled (`CARGO_PKG_NAME`).
 pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
-    let item = match item(input) {
+    let item = match item(&input) {
         Ok(i) => i,
         Err(t) => return t,
     };
@@ -227,7 +253,7 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
     let errors = parsed.error_tokens();
     let ident = &item.ident;
     if !item.generics.params.is_empty() || !matches!(item.data, syn::Data::Struct(_)) {
-        return quote!(#item #errors);
+        return quote!(#input #errors);
     }
     // One const per component reads everything of its type (`FACTS`), spanned on the field's
     // type: a missing attribute is one error, there.
@@ -260,8 +286,10 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
             let field = c.field.to_string().trim_start_matches("r#").to_string();
             let field = field.as_str().lower();
             match c.kind {
-                ComponentKind::CrudApi => quote!(::atakora::__private::spec::ComponentSpec::CrudApi { field: #field, api: ::atakora::__private::Cow::Borrowed(#name.spec) }),
-                ComponentKind::FunctionsApp => quote!(::atakora::__private::spec::ComponentSpec::FunctionsApp { field: #field, app: ::atakora::__private::Cow::Borrowed(#name.spec) }),
+                ComponentKind::CrudApi => quote!(ComponentSpec::CrudApi { field: #field, api: B(#name.spec) }),
+                ComponentKind::FunctionsApp => {
+                    quote!(ComponentSpec::FunctionsApp { field: #field, app: B(#name.spec) })
+                }
             }
         })
         .collect();
@@ -294,7 +322,7 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
         TokenStream::new()
     };
     quote! {
-        #item
+        #input
         #errors
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
@@ -331,65 +359,40 @@ pub fn backend(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 }
 
-/// Cross-item rules as `const` assertions over the backend's `const` spec (`SPEC`,
-/// whose components are the entities' own `const` specs): each calls the rule function of
-/// `atakora_core::rules` that `resolve` calls for `validate()`, so a violation fails the
-/// build with the same code and text. They run only when every component parsed cleanly
-/// (`VALID`): an item's own mistake is reported once, at its token, and never again here.
+/// Cross-item rules as `const` assertions over the backend's `const` spec (`SPEC`, whose
+/// components are the entities' own `const` specs): one per component, spanned at its type,
+/// and one for the backend, spanned at its name, each calling the rule functions of
+/// `atakora_core::rules` that `resolve` calls for `validate()`, so a violation fails the build
+/// with the same code and text. They run only when every component parsed cleanly (`VALID`):
+/// an item's own mistake is reported once, at its token, and never again here.
 fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenStream {
-    let envs: Vec<&str> = attr.spec.environments.iter().map(|e| e.as_ref()).collect();
     let count = attr.components.len();
-    let valid = (0..attr.components.len()).map(|i| {
+    let valid = (0..count).map(|i| {
         let name = quote::format_ident!("__COMPONENT_{}", i);
         quote!(#name.valid)
     });
-    // `rule` is a call of a rule function returning `Option<Finding>`.
-    let assert = |span: Span, rule: TokenStream| {
-        quote_spanned! {span=>
-            const _: () = if VALID {
-                if let ::core::option::Option::Some(f) = #rule {
-                    ::core::panic!("{}", f.render().as_str())
-                }
-            };
-        }
-    };
     let rules = quote!(::atakora::__private::rules);
-    let mut checks = Vec::new();
-    for (i, c) in attr.components.iter().enumerate() {
-        let span = syn::spanned::Spanned::span(&c.ty);
-        if c.kind == ComponentKind::FunctionsApp {
-            checks.push(assert(span, quote!(#rules::always_ready_zone_redundant(SPEC, #i))));
-            continue;
+    // The call is spanned where its error points (`#[track_caller]` reports the call's span),
+    // its path included: an interpolated path would keep the attribute's span.
+    let checks = attr.components.iter().enumerate().map(|(i, c)| {
+        quote_spanned! {syn::spanned::Spanned::span(&c.ty)=>
+            const _: () = ::atakora::__private::rules::assert_component(VALID, SPEC, &SHARERS, #i);
         }
-        checks.push(assert(
-            span,
-            quote!(#rules::throughput_names_declared_environments(SPEC, #i)),
-        ));
-        for env in &envs {
-            checks.push(assert(span, quote!(#rules::throughput_covers(SPEC, #i, #env))));
-        }
-        checks.push(assert(
-            span,
-            quote!(#rules::container_conflict_with(SPEC, SHARERS[#i], #i)),
-        ));
-        checks.push(assert(span, quote!(#rules::health_check_needs_monitoring(SPEC, #i))));
-        checks.push(assert(span, quote!(#rules::isolation_needs_auth(SPEC, #i))));
-    }
-    let span = backend.span();
-    checks.push(assert(span, quote!(#rules::cosmos_account_limit(SPEC))));
+    });
     // Only with a throughput limit: the rule needs every component's first declarer.
-    if attr.spec.limits.max_throughput_per_database.is_some() {
-        for env in &envs {
-            checks.push(assert(
-                span,
-                quote!(#rules::database_throughput(SPEC, &#rules::container_firsts::<#count>(SPEC), #env)),
-            ));
-        }
-    }
+    let firsts = if attr.spec.limits.max_throughput_per_database.is_some() {
+        quote!(&#rules::firsts_of(&SHARERS))
+    } else {
+        quote!(&[])
+    };
+    let backend_check = quote_spanned! {backend.span()=>
+        const _: () = ::atakora::__private::rules::assert_backend(VALID, SPEC, #firsts);
+    };
     quote! {
         const VALID: bool = true #(&& #valid)*;
         // Which component each shares its container with, computed once for all of them.
         const SHARERS: [usize; #count] = #rules::container_sharers::<#count>(SPEC);
         #(#checks)*
+        #backend_check
     }
 }

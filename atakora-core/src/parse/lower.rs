@@ -1,5 +1,11 @@
 //! Specs as Rust expressions: what the macros emit is the spec itself, as `const` data.
-//! Every path goes through `::atakora::__private`, so users depend on `atakora` alone.
+//!
+//! A literal is written tersely, in a block that imports `::atakora::__private::spec::literal`
+//! (the spec types, `Some`/`None`, and `B` for `Cow::Borrowed`), and a CRUD API's leaves out
+//! every option at its default: an app of thousands of entities compiles thousands of these,
+//! and each path and value in them costs compile time. Every path goes through
+//! `::atakora::__private`, so users depend on `atakora` alone; the block holds nothing of the
+//! user's, so its import cannot shadow a user's name.
 
 use crate::spec::*;
 use proc_macro2::TokenStream;
@@ -7,12 +13,25 @@ use quote::quote;
 use std::borrow::Cow;
 
 pub(crate) trait Lower {
+    /// The value as an expression in the scope [`literal`] opens.
     fn lower(&self) -> TokenStream;
+}
+
+/// `value` as a self-contained expression: its terse form in a block with the import it needs.
+pub(crate) fn literal<T: Lower + ?Sized>(value: &T) -> TokenStream {
+    in_scope(value.lower())
+}
+
+fn in_scope(lowered: TokenStream) -> TokenStream {
+    quote!({
+        use ::atakora::__private::spec::literal::*;
+        #lowered
+    })
 }
 
 impl Lower for str {
     fn lower(&self) -> TokenStream {
-        quote!(::atakora::__private::Cow::Borrowed(#self))
+        quote!(B(#self))
     }
 }
 
@@ -40,9 +59,9 @@ impl<T: Lower> Lower for Option<T> {
         match self {
             Some(v) => {
                 let v = v.lower();
-                quote!(::core::option::Option::Some(#v))
+                quote!(Some(#v))
             }
-            None => quote!(::core::option::Option::None),
+            None => quote!(None),
         }
     }
 }
@@ -50,7 +69,7 @@ impl<T: Lower> Lower for Option<T> {
 impl<T: Lower + Clone> Lower for Cow<'static, [T]> {
     fn lower(&self) -> TokenStream {
         let items = self.iter().map(Lower::lower);
-        quote!(::atakora::__private::Cow::Borrowed(&[#(#items),*]))
+        quote!(B(&[#(#items),*]))
     }
 }
 
@@ -66,7 +85,7 @@ macro_rules! lower_fields {
     ($self:expr, $ty:ident { $($field:ident),* } $(, $extra:ident = $value:expr)?) => {{
         $( let $field = $self.$field.lower(); )*
         $( let $extra = $value; )?
-        quote!(::atakora::__private::spec::$ty { $( $field: #$field, )* $( $extra: #$extra )? })
+        quote!($ty { $( $field: #$field, )* $( $extra: #$extra )? })
     }};
 }
 
@@ -81,23 +100,46 @@ macro_rules! lower_struct {
     };
 }
 
-lower_struct!(CrudApiSpec {
-    type_name,
-    entity_name,
-    container,
-    partition_key,
-    ttl,
-    throughput,
-    serverless,
-    operations,
-    cache,
-    health_check,
-    unique_keys,
-    fields,
-    owner,
-    tenant,
-    roles
-});
+/// Only what differs from [`CrudApiSpec::BASE`], which completes the literal: most entities
+/// set few options.
+impl Lower for CrudApiSpec {
+    fn lower(&self) -> TokenStream {
+        let base = CrudApiSpec::BASE;
+        let mut set = Vec::new();
+        // Every field, destructured: a field added to the spec and not here does not compile
+        // (with `..BASE` completing the literal, it would silently take the default).
+        macro_rules! differing {
+            ($($field:ident),* $(,)?) => {
+                let CrudApiSpec { $($field),* } = self;
+                $(
+                    if *$field != base.$field {
+                        let value = $field.lower();
+                        set.push(quote!($field: #value));
+                    }
+                )*
+            };
+        }
+        differing!(
+            type_name,
+            entity_name,
+            container,
+            partition_key,
+            ttl,
+            throughput,
+            serverless,
+            operations,
+            cache,
+            health_check,
+            unique_keys,
+            fields,
+            owner,
+            tenant,
+            roles,
+        );
+        quote!(CrudApiSpec { #(#set,)* ..CrudApiSpec::BASE })
+    }
+}
+
 lower_struct!(RolesSpec {
     create,
     read,
@@ -131,7 +173,7 @@ lower_struct!(FunctionSpec {
 
 impl Lower for Trigger {
     fn lower(&self) -> TokenStream {
-        let t = quote!(::atakora::__private::spec::Trigger);
+        let t = quote!(Trigger);
         match self {
             Trigger::Queue { queue, max_attempts } => {
                 let queue = queue.lower();
@@ -187,7 +229,7 @@ lower_struct!(AutoScaleSpec {
 impl Lower for Operations {
     fn lower(&self) -> TokenStream {
         let bits = self.0;
-        quote!(::atakora::__private::spec::Operations(#bits))
+        quote!(Operations(#bits))
     }
 }
 
@@ -196,11 +238,11 @@ impl Lower for Throughput {
         match self {
             Throughput::Manual { rus } => {
                 let rus = rus.lower();
-                quote!(::atakora::__private::spec::Throughput::Manual { rus: #rus })
+                quote!(Throughput::Manual { rus: #rus })
             }
             Throughput::Autoscale { max_rus } => {
                 let max_rus = max_rus.lower();
-                quote!(::atakora::__private::spec::Throughput::Autoscale { max_rus: #max_rus })
+                quote!(Throughput::Autoscale { max_rus: #max_rus })
             }
         }
     }
@@ -209,10 +251,10 @@ impl Lower for Throughput {
 impl Lower for Networking {
     fn lower(&self) -> TokenStream {
         match self {
-            Networking::Public => quote!(::atakora::__private::spec::Networking::Public),
+            Networking::Public => quote!(Networking::Public),
             Networking::Isolated(i) => {
                 let i = i.lower();
-                quote!(::atakora::__private::spec::Networking::Isolated(#i))
+                quote!(Networking::Isolated(#i))
             }
         }
     }
@@ -223,9 +265,9 @@ impl Lower for AuthSpec {
         match self {
             AuthSpec::Entra { audience } => {
                 let audience = audience.lower();
-                quote!(::atakora::__private::spec::AuthSpec::Entra { audience: #audience })
+                quote!(AuthSpec::Entra { audience: #audience })
             }
-            AuthSpec::Anonymous => quote!(::atakora::__private::spec::AuthSpec::Anonymous),
+            AuthSpec::Anonymous => quote!(AuthSpec::Anonymous),
         }
     }
 }
@@ -233,22 +275,22 @@ impl Lower for AuthSpec {
 impl Lower for FieldType {
     fn lower(&self) -> TokenStream {
         let v = quote::format_ident!("{}", format!("{self:?}"));
-        quote!(::atakora::__private::spec::FieldType::#v)
+        quote!(FieldType::#v)
     }
 }
 
 impl Lower for Consistency {
     fn lower(&self) -> TokenStream {
         let v = quote::format_ident!("{}", self.as_str());
-        quote!(::atakora::__private::spec::Consistency::#v)
+        quote!(Consistency::#v)
     }
 }
 
-/// A backend spec whose `components` are given as already-lowered expressions (they point at
-/// the component types' `const` specs, which only the expansion can name).
+/// A backend spec literal whose `components` are given as already-lowered expressions (they
+/// point at the component types' `const` specs, which only the expansion can name).
 pub(crate) fn backend(spec: &BackendSpec, components: &[TokenStream]) -> TokenStream {
-    let components = quote!(::atakora::__private::Cow::Borrowed(&[#(#components),*]));
-    lower_fields!(
+    let components = quote!(B(&[#(#components),*]));
+    in_scope(lower_fields!(
         spec,
         BackendSpec {
             type_name,
@@ -268,5 +310,5 @@ pub(crate) fn backend(spec: &BackendSpec, components: &[TokenStream]) -> TokenSt
             auth
         },
         components = components
-    )
+    ))
 }
