@@ -583,14 +583,9 @@ pub const fn container_sharers<const N: usize>(spec: &BackendSpec) -> [usize; N]
     out
 }
 
-/// For the expansion: whether each of the `N` components declares its container first.
-pub const fn container_firsts<const N: usize>(spec: &BackendSpec) -> [bool; N] {
-    firsts_of(&container_sharers::<N>(spec))
-}
-
-/// For the expansion: whether each component declares its container first, from the
-/// [`container_sharers`] the expansion has already computed.
-pub const fn firsts_of<const N: usize>(sharers: &[usize; N]) -> [bool; N] {
+/// For the expansion: whether each of the `N` components declares its container first, from
+/// its [`container_sharers`].
+pub const fn container_firsts<const N: usize>(sharers: &[usize; N]) -> [bool; N] {
     let mut out = [true; N];
     let mut i = 0;
     while i < N {
@@ -1142,8 +1137,8 @@ pub const fn backend_finding(spec: &BackendSpec, firsts: &[bool]) -> Option<Find
 /// own mistake is reported once, at its token, and never again through a rule.
 #[track_caller]
 pub const fn assert_component(valid: bool, spec: &BackendSpec, sharers: &[usize], component: usize) {
-    if valid && let Some(f) = component_finding(spec, sharers, component) {
-        panic!("{}", f.render().as_str())
+    if valid {
+        fail_with(component_finding(spec, sharers, component));
     }
 }
 
@@ -1151,7 +1146,15 @@ pub const fn assert_component(valid: bool, spec: &BackendSpec, sharers: &[usize]
 /// spanned at the backend's name.
 #[track_caller]
 pub const fn assert_backend(valid: bool, spec: &BackendSpec, firsts: &[bool]) {
-    if valid && let Some(f) = backend_finding(spec, firsts) {
+    if valid {
+        fail_with(backend_finding(spec, firsts));
+    }
+}
+
+/// Panics with `finding`'s text, if any, at the caller's caller (both are `#[track_caller]`).
+#[track_caller]
+const fn fail_with(finding: Option<Finding>) {
+    if let Some(f) = finding {
         panic!("{}", f.render().as_str())
     }
 }
@@ -1201,7 +1204,7 @@ mod tests {
             assert_eq!(shares_container_with(&spec, i).unwrap_or(i), *first);
         }
         assert_eq!(
-            container_firsts::<N>(&spec),
+            container_firsts(&container_sharers::<N>(&spec)),
             [true, true, false, true, false, true, false]
         );
     }
@@ -1232,9 +1235,10 @@ mod tests {
     #[test]
     fn a_component_reports_the_first_rule_resolve_reports() {
         // `Notes`, the second declarer of container `notes`, breaks every per-component rule:
-        // another TTL and throughput than `Archive`'s, throughput for an undeclared environment, an owner
-        // without authentication, a health check without monitoring. Each rule fixed in turn,
-        // the compile-time assertion reports what `resolve` reports first.
+        // another TTL and throughput than `Archive`'s, throughput for an undeclared
+        // environment, an owner without authentication, a health check without monitoring.
+        // Each rule fixed in turn, the compile-time assertion reports what `resolve` reports
+        // first.
         let mut b = backend(
             vec![api("Archive", "notes", None), api("Notes", "notes", None)],
             100_000,
@@ -1294,8 +1298,7 @@ mod tests {
         );
         b.limits.max_cosmos_accounts = Some(1);
         edit(&mut b, 2, |a| a.serverless = true);
-        let firsts = firsts_of(&container_sharers::<3>(&b));
-        assert_eq!(firsts, container_firsts::<3>(&b));
+        let firsts = container_firsts(&container_sharers::<3>(&b));
         let code = backend_finding(&b, &firsts).unwrap().code;
         assert_eq!(code, Code::DatabaseThroughputLimit);
         assert_eq!(Some(code), first_resolved(&b));
@@ -1326,7 +1329,7 @@ mod tests {
             vec![api("Archive", "archive", None), api("Notes", "notes", Some(400))],
             500,
         );
-        let firsts = container_firsts::<2>(&over);
+        let firsts = container_firsts(&container_sharers::<2>(&over));
         assert_backend(false, &over, &firsts);
         let panic = std::panic::catch_unwind(|| assert_backend(true, &over, &firsts)).unwrap_err();
         let text = panic.downcast_ref::<String>().unwrap();
@@ -1353,7 +1356,7 @@ mod tests {
             vec![api("Notes", "notes", Some(400)), api("NotesAdmin", "notes", Some(400))],
             500,
         );
-        assert!(database_throughput(&b, &container_firsts::<2>(&b), "dev").is_none());
+        assert!(database_throughput(&b, &container_firsts(&container_sharers::<2>(&b)), "dev").is_none());
         let b = backend(
             vec![
                 api("Notes", "notes", Some(400)),
@@ -1362,7 +1365,7 @@ mod tests {
             ],
             500,
         );
-        let f = database_throughput(&b, &container_firsts::<3>(&b), "dev").unwrap();
+        let f = database_throughput(&b, &container_firsts(&container_sharers::<3>(&b)), "dev").unwrap();
         assert_eq!(f.code, Code::DatabaseThroughputLimit);
         assert_eq!(
             f.message.as_str(),

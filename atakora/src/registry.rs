@@ -170,17 +170,14 @@ fn components<T: PartialEq>(
 }
 
 /// `all` ordered by `key`, without repeats: equal specs have equal keys, so a spec is a repeat
-/// when an earlier one of its run of equal keys equals it (specs of one name that differ, as
-/// two crates' entities may, are both kept).
+/// when one of the kept specs with its key equals it (specs of one name that differ, as two
+/// crates' entities may, are both kept).
 fn distinct<T: PartialEq>(mut all: Vec<&T>, key: impl Fn(&T) -> &str) -> Vec<&T> {
     all.sort_by(|a, b| key(a).cmp(key(b)));
     let mut out: Vec<&T> = Vec::with_capacity(all.len());
-    let mut run = 0;
     for spec in all {
-        if out.last().is_none_or(|last| key(last) != key(spec)) {
-            run = out.len();
-        }
-        if !out[run..].contains(&spec) {
+        let mut same_key = out.iter().rev().take_while(|kept| key(kept) == key(spec));
+        if !same_key.any(|kept| *kept == spec) {
             out.push(spec);
         }
     }

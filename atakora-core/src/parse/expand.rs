@@ -381,7 +381,7 @@ fn cross_item_checks(attr: &super::BackendAttr, backend: &syn::Ident) -> TokenSt
     });
     // Only with a throughput limit: the rule needs every component's first declarer.
     let firsts = if attr.spec.limits.max_throughput_per_database.is_some() {
-        quote!(&#rules::firsts_of(&SHARERS))
+        quote!(&#rules::container_firsts(&SHARERS))
     } else {
         quote!(&[])
     };
